@@ -1,0 +1,61 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Settings every target shares: Swift 6 language mode comes from the tools version;
+/// `ExistentialAny` (SE-0335) keeps `any Protocol` visible at each use.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "gate",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gate", targets: ["gate"]),
+        .library(name: "GateKit", targets: ["GateKit"]),
+        .library(name: "Coverage", targets: ["Coverage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
+        ),
+        .target(
+            name: "GateKit",
+            dependencies: [
+                "CLibXML2",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Coverage",
+            dependencies: ["GateKit", "CLibXML2"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "gate",
+            dependencies: [
+                "GateKit",
+                "Coverage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "GateKitTests", dependencies: ["GateKit", "CCurl"], swiftSettings: swiftSettings),
+        .testTarget(name: "CoverageTests", dependencies: ["Coverage", "GateKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "GateCLITests", dependencies: ["gate", "GateKit"], swiftSettings: swiftSettings),
+    ]
+)

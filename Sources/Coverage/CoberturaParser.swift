@@ -1,0 +1,177 @@
+import GateKit
+
+/// Cobertura XML (coverage-04.dtd) as coverage.py, gcovr, Cobertura and others write it.
+///
+/// Counted from `class/lines/line` only: Java Cobertura repeats the same lines under
+/// `method/lines`, which would count them twice. A file may appear in several classes (Java
+/// inner classes); its lines are merged. Branch outcomes come from `condition-coverage`'s
+/// "(k/n)" on `branch="true"` lines. The root's `lines-valid`/`lines-covered` are kept only to
+/// cross-check.
+final class CoberturaParser: CoverageParser, XMLEventHandler {
+    private let path: String
+    private let resolver: SourcePathResolver
+    private var xml: XMLStreamParser!
+
+    private var sawRoot = false
+    private var declared = DeclaredTotals()
+    private var declaresBranches = false
+    private var sources: [String] = []
+    private var sourceText: [UInt8]?
+    private var methodDepth = 0
+    private var currentFile: (name: String, line: Int)?
+    private var currentLines: [LineRecord] = []
+    private var files: [String: (line: Int, lines: [LineRecord])] = [:]
+    private var hasBranchData = false
+
+    init(path: String, resolver: SourcePathResolver) {
+        self.path = path
+        self.resolver = resolver
+        xml = XMLStreamParser(path: path, handler: self)
+    }
+
+    func consume(_ chunk: UnsafeRawBufferPointer) throws {
+        try xml.feed(chunk)
+    }
+
+    func finish() throws -> CoverageReport {
+        try xml.finish()
+        guard sawRoot else { throw CoverageError.truncated(path: path, problem: "no <coverage> element was found") }
+        var byPath: [String: FileCoverage] = [:]
+        for (name, entry) in files {
+            let resolved = try resolver.resolve(name, sources: sources, line: entry.line)
+            let file = FileCoverage(path: resolved, lines: entry.lines)
+            if byPath[resolved] == nil { byPath[resolved] = file } else { byPath[resolved]!.absorb(file) }
+        }
+        return CoverageReport(
+            formats: [.cobertura],
+            files: Array(byPath.values),
+            hasBranchData: hasBranchData || declaresBranches,
+            hasFunctionData: false,
+            declared: declared)
+    }
+
+    func startElement(_ name: XMLName, attributes: XMLAttributes, line: Int) throws {
+        if name.equals("line") {
+            guard methodDepth == 0, currentFile != nil else { return }
+            currentLines.append(try lineRecord(attributes, line: line))
+        } else if name.equals("class") {
+            guard let filename = attributes.string("filename"), !filename.isEmpty else {
+                throw CoverageError.malformedRecord(path: path, line: line, problem: "<class> has no filename attribute")
+            }
+            currentFile = (filename, line)
+            currentLines.removeAll(keepingCapacity: true)
+        } else if name.equals("method") {
+            methodDepth += 1
+        } else if name.equals("source") {
+            sourceText = []
+        } else if !sawRoot {
+            try root(name, attributes: attributes, line: line)
+        }
+    }
+
+    func endElement(_ name: XMLName) throws {
+        if name.equals("class") {
+            if let file = currentFile {
+                if var known = files[file.name] {
+                    known.lines += currentLines
+                    files[file.name] = known
+                } else {
+                    files[file.name] = (file.line, currentLines)
+                }
+            }
+            currentFile = nil
+        } else if name.equals("method") {
+            methodDepth -= 1
+        } else if name.equals("source"), let text = sourceText {
+            let source = String(decoding: text, as: UTF8.self).trimmingWhitespace()
+            if !source.isEmpty { sources.append(source) }
+            sourceText = nil
+        }
+    }
+
+    func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+        sourceText?.append(contentsOf: bytes)
+    }
+
+    private func root(_ name: XMLName, attributes: XMLAttributes, line: Int) throws {
+        sawRoot = true
+        guard name.equals("coverage") else {
+            if name.equals("report") { throw CoverageError.unsupportedFormat(path: path, format: "JaCoCo XML") }
+            throw CoverageError.unexpectedRoot(path: path, line: line, element: name.string)
+        }
+        declared.linesValid = attributes.value("lines-valid").flatMap(Self.integer).map(Int.init)
+        declared.linesCovered = attributes.value("lines-covered").flatMap(Self.integer).map(Int.init)
+        declared.branchesValid = attributes.value("branches-valid").flatMap(Self.integer).map(Int.init)
+        declared.branchesCovered = attributes.value("branches-covered").flatMap(Self.integer).map(Int.init)
+        // coverage.py writes branch-rate="0" without --branch; a positive branches-valid, or
+        // any branch line, is what proves branch data was recorded.
+        declaresBranches = (declared.branchesValid ?? 0) > 0
+    }
+
+    private func lineRecord(_ attributes: XMLAttributes, line: Int) throws -> LineRecord {
+        guard let numberBytes = attributes.value("number") else {
+            throw CoverageError.malformedRecord(path: path, line: line, problem: "<line> has no number attribute")
+        }
+        guard let number = Self.integer(numberBytes), number > 0, number <= UInt64(UInt32.max) else {
+            throw CoverageError.malformedRecord(
+                path: path, line: line,
+                problem: "<line number=\"\(String(decoding: numberBytes, as: UTF8.self))\"> is not a positive line number")
+        }
+        guard let hitsBytes = attributes.value("hits") else {
+            throw CoverageError.malformedRecord(path: path, line: line, problem: "<line number=\"\(number)\"> has no hits attribute")
+        }
+        guard let hits = Self.integer(hitsBytes) else {
+            throw CoverageError.malformedRecord(
+                path: path, line: line,
+                problem: "<line number=\"\(number)\"> has hits=\"\(String(decoding: hitsBytes, as: UTF8.self))\"; expected a whole number")
+        }
+        var record = LineRecord(line: UInt32(number), hits: hits)
+        if let branch = attributes.value("branch"), branch.count == 4, branch[0] == UInt8(ascii: "t"),
+           let condition = attributes.value("condition-coverage") {
+            guard let (covered, total) = Self.fraction(condition), covered <= total else {
+                throw CoverageError.malformedRecord(
+                    path: path, line: line,
+                    problem: "<line number=\"\(number)\"> has condition-coverage=\"\(String(decoding: condition, as: UTF8.self))\"; expected \"P% (k/n)\" with k ≤ n")
+            }
+            record.branchesCovered = covered
+            record.branchesTotal = total
+            hasBranchData = true
+        }
+        return record
+    }
+
+    /// Decimal digits only; nil for anything else or on overflow.
+    static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard !bytes.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            guard byte >= 48, byte <= 57 else { return nil }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(byte - 48))
+            if o1 || o2 { return nil }
+            value = sum
+        }
+        return value
+    }
+
+    /// The "(k/n)" of `condition-coverage="50% (1/2)"`.
+    static func fraction(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt32, UInt32)? {
+        guard let open = bytes.firstIndex(of: UInt8(ascii: "(")),
+              let slash = bytes[open...].firstIndex(of: UInt8(ascii: "/")),
+              let close = bytes[slash...].firstIndex(of: UInt8(ascii: ")")) else { return nil }
+        let base = bytes.baseAddress!
+        guard let k = integer(UnsafeBufferPointer(start: base + open + 1, count: slash - open - 1)),
+              let n = integer(UnsafeBufferPointer(start: base + slash + 1, count: close - slash - 1)),
+              n <= UInt64(UInt32.max) else { return nil }
+        return (UInt32(k), UInt32(n))
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while scalars.first?.isWhitespace == true { scalars.removeFirst() }
+        while scalars.last?.isWhitespace == true { scalars.removeLast() }
+        return String(scalars)
+    }
+}

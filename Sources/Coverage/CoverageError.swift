@@ -1,0 +1,50 @@
+/// What can be wrong with coverage inputs; each message names the file (and line) and says
+/// what to do.
+public enum CoverageError: Error, Equatable, CustomStringConvertible {
+    /// The content is neither Cobertura XML nor an LCOV tracefile.
+    case unrecognizedFormat(path: String, start: String)
+    /// A known format gate does not read yet.
+    case unsupportedFormat(path: String, format: String)
+    /// XML whose root element is not a coverage format.
+    case unexpectedRoot(path: String, line: Int, element: String)
+    /// A record that breaks the format's grammar.
+    case malformedRecord(path: String, line: Int, problem: String)
+    /// A line longer than the parser accepts (bounded memory).
+    case lineTooLong(path: String, line: Int, limit: Int)
+    /// The file ended inside a record.
+    case truncated(path: String, problem: String)
+    /// A path inside the report climbs out of the directory it is resolved against.
+    case pathEscapesRoot(path: String, line: Int?, file: String)
+    /// The report measured no line at all: nothing to judge, never a pass.
+    case noLines(paths: [String])
+    /// A branch threshold is set but no report carries branch data.
+    case noBranchData(paths: [String])
+
+    public var description: String {
+        switch self {
+        case .unrecognizedFormat(let path, let start):
+            "\(path): not a coverage report gate can read (it starts with \"\(start)\"). "
+                + "Expected Cobertura XML (<coverage …>) or an LCOV tracefile (TN:/SF: records)."
+        case .unsupportedFormat(let path, let format):
+            "\(path): \(format) is not read yet. Convert it to Cobertura XML or LCOV (for example "
+                + "`llvm-cov export -format=lcov`, `coverage xml`, `gcovr --cobertura`)."
+        case .unexpectedRoot(let path, let line, let element):
+            "\(path):\(line): the XML root element is <\(element)>; expected <coverage> (Cobertura)."
+        case .malformedRecord(let path, let line, let problem):
+            "\(path):\(line): \(problem)."
+        case .lineTooLong(let path, let line, let limit):
+            "\(path):\(line): line is longer than \(limit / (1 << 20)) MiB; this is not an LCOV tracefile or it is corrupt."
+        case .truncated(let path, let problem):
+            "\(path): \(problem). The file looks truncated: check the step that wrote it."
+        case .pathEscapesRoot(let path, let line, let file):
+            "\(path)\(line.map { ":\($0)" } ?? ""): the source path '\(file)' climbs out of its source root; "
+                + "refusing it. Regenerate the report with paths inside the repository."
+        case .noLines(let paths):
+            "\(paths.joined(separator: ", ")): the report measures no lines, so there is nothing to judge. "
+                + "Did the tests run with coverage enabled, over the right sources?"
+        case .noBranchData(let paths):
+            "\(paths.joined(separator: ", ")): min-branch is set but the report has no branch data. "
+                + "Record branches (coverage.py: `coverage run --branch`; lcov: `--rc lcov_branch_coverage=1`) or remove min-branch."
+        }
+    }
+}

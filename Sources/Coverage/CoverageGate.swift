@@ -1,0 +1,146 @@
+import GateKit
+
+/// The coverage gate: reads one or more reports, merges them, and judges total line and branch
+/// coverage and per-path minimums.
+///
+/// Verdict rules:
+/// - `error` when a report is missing, empty, malformed or hostile, when the reports measure no
+///   line at all, or when `min-branch` is set and no report has branch data — never a pass on
+///   missing data.
+/// - `fail` when total line coverage is below `min-line`, total branch coverage below
+///   `min-branch`, or any file matching a `paths` glob below that rule's minimum. Each is
+///   decided on exact counts, not on the rounded percentage shown.
+/// - `warn` when a `paths` rule matches no file in the reports (a renamed folder would
+///   otherwise silently drop its rule).
+/// - `pass` otherwise.
+public struct CoverageGate: Sendable {
+    public static let id = "coverage"
+
+    public static let rules: [RuleDescriptor] = [
+        RuleDescriptor(id: "coverage/min-line", summary: "Total line coverage is below the minimum.",
+                       help: "Total line coverage (covered lines / measured lines over all reports) must reach min-line. Add tests for the uncovered lines or lower the threshold in gates/coverage.yml."),
+        RuleDescriptor(id: "coverage/min-branch", summary: "Total branch coverage is below the minimum.",
+                       help: "Total branch coverage (taken branch outcomes / branch outcomes) must reach min-branch."),
+        RuleDescriptor(id: "coverage/path-minimum", summary: "A file is below the minimum of its path rule.",
+                       help: "Every file matching a glob under `paths` must reach that rule's line coverage on its own; the last matching rule applies."),
+        RuleDescriptor(id: "coverage/path-unmatched", summary: "A path rule matches no file in the reports.",
+                       help: "A `paths` glob that matches nothing protects nothing: fix the glob or remove the rule."),
+        RuleDescriptor(id: "coverage/declared-totals", summary: "The report's own totals disagree with its line records.",
+                       help: "gate recomputes totals from the line records; the report header says otherwise, which usually means it was edited or merged by hand."),
+    ]
+
+    public var policy: CoveragePolicy
+    public var context: GateContext
+
+    public init(policy: CoveragePolicy, context: GateContext) {
+        self.policy = policy
+        self.context = context
+    }
+
+    public func evaluate() throws -> GateResult {
+        guard !policy.reports.isEmpty else {
+            throw GateError.usage("coverage: no report given. Pass --report FILE or set 'report' in gates/coverage.yml.")
+        }
+        var reports: [CoverageReport] = []
+        var inputs: [InputDigest] = []
+        for path in policy.reports {
+            let (report, digest) = try CoverageReportReader.read(path, root: context.root)
+            reports.append(report)
+            inputs.append(digest)
+        }
+        let report = CoverageReport.merging(reports)
+        let totals = CoverageTotals(report)
+        guard totals.lines.total > 0 else { throw CoverageError.noLines(paths: policy.reports) }
+        if policy.minBranch != nil, !report.hasBranchData { throw CoverageError.noBranchData(paths: policy.reports) }
+        return judge(report, totals: totals, inputs: inputs)
+    }
+
+    /// The verdict on an already-read report; pure, so tests can feed it any model.
+    public func judge(_ report: CoverageReport, totals: CoverageTotals, inputs: [InputDigest] = []) -> GateResult {
+        var measurements: [Measurement] = []
+        var findings: [Finding] = []
+
+        measurements.append(check("line_coverage", totals.lines, policy.minLine, rule: "coverage/min-line", noun: "line", findings: &findings))
+        if report.hasBranchData {
+            measurements.append(check("branch_coverage", totals.branches, policy.minBranch, rule: "coverage/min-branch", noun: "branch", findings: &findings))
+        }
+        if report.hasFunctionData, totals.functions.total > 0 {
+            measurements.append(Measurement(name: "function_coverage", value: totals.functions.percent, unit: "%"))
+        }
+        for (index, rule) in policy.paths.enumerated() {
+            let governed = report.files.filter { file in
+                policy.paths.lastIndex { $0.glob.matches(file.path) } == index
+            }
+            let matched = governed.filter { CoverageTotals($0).lines.total > 0 }
+            guard !matched.isEmpty else {
+                findings.append(Finding(
+                    severity: .warning, rule: "coverage/path-unmatched",
+                    message: "the path rule '\(rule.glob)' (\(Measurement.format(rule.minLine))%) matches no measured file in the reports",
+                    location: rule.origin))
+                continue
+            }
+            var lowest: CoverageCount?
+            for file in matched {
+                let lines = CoverageTotals(file).lines
+                if lowest == nil || lines.covered * lowest!.total < lowest!.covered * lines.total { lowest = lines }
+                guard !lines.meets(rule.minLine) else { continue }
+                findings.append(Finding(
+                    severity: .error, rule: "coverage/path-minimum",
+                    message: "line coverage \(Measurement.format(lines.percent))% < \(Measurement.format(rule.minLine))% required by '\(rule.glob)' (\(lines.covered) of \(lines.total) lines)",
+                    location: Location(file: file.path)))
+            }
+            let failed = matched.contains { !CoverageTotals($0).lines.meets(rule.minLine) }
+            measurements.append(Measurement(
+                name: "min_file_line_coverage[\(rule.glob)]", value: lowest!.percent, unit: "%",
+                threshold: rule.minLine, comparison: .atLeast, verdict: failed ? .fail : .pass))
+        }
+        if let note = declaredMismatch(report, totals: totals) { findings.append(note) }
+
+        let verdict = GateResult.verdict(measurements: measurements, findings: findings)
+        return GateResult(
+            gate: Self.id, verdict: verdict, summary: summary(verdict, totals: totals, report: report, measurements: measurements, findings: findings),
+            measurements: measurements, findings: findings, inputs: inputs, rules: Self.rules)
+    }
+
+    private func check(
+        _ name: String, _ count: CoverageCount, _ threshold: Threshold?, rule: String, noun: String, findings: inout [Finding]
+    ) -> Measurement {
+        guard let threshold else { return Measurement(name: name, value: count.percent, unit: "%") }
+        let holds = count.meets(threshold.value)
+        if !holds {
+            findings.append(Finding(
+                severity: .error, rule: rule,
+                message: "\(noun) coverage \(Measurement.format(count.percent))% < \(Measurement.format(threshold.value))% (\(count.covered) of \(count.total) \(noun == "line" ? "lines" : "branch outcomes") covered)",
+                location: threshold.origin))
+        }
+        return Measurement(name: name, value: count.percent, unit: "%", threshold: threshold.value,
+                           comparison: .atLeast, verdict: holds ? .pass : .fail)
+    }
+
+    private func declaredMismatch(_ report: CoverageReport, totals: CoverageTotals) -> Finding? {
+        guard let declared = report.declared, report.formats == [.cobertura],
+              let valid = declared.linesValid, let covered = declared.linesCovered,
+              valid != totals.lines.total || covered != totals.lines.covered else { return nil }
+        return Finding(
+            severity: .note, rule: "coverage/declared-totals",
+            message: "the report declares \(covered) of \(valid) lines covered; its line records give \(totals.lines.covered) of \(totals.lines.total) (gate uses the records)",
+            location: policy.reports.first.map { Location(file: $0, line: 1) })
+    }
+
+    private func summary(
+        _ verdict: Verdict, totals: CoverageTotals, report: CoverageReport, measurements: [Measurement], findings: [Finding]
+    ) -> String {
+        var parts = ["line coverage \(Measurement.format(totals.lines.percent))% (\(totals.lines.covered)/\(totals.lines.total) lines)"]
+        if report.hasBranchData {
+            parts.append("branch \(Measurement.format(totals.branches.percent))% (\(totals.branches.covered)/\(totals.branches.total))")
+        }
+        var text = parts.joined(separator: ", ")
+        let failed = measurements.filter { $0.verdict == .fail }
+        if !failed.isEmpty {
+            text = failed.map { "\($0.name) \($0.comparisonText)" }.joined(separator: "; ") + " — " + text
+        }
+        let unmatched = findings.filter { $0.rule == "coverage/path-unmatched" }.count
+        if unmatched > 0 { text += "; \(unmatched) path rule\(unmatched == 1 ? "" : "s") matched nothing" }
+        return text
+    }
+}

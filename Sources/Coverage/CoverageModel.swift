@@ -1,0 +1,152 @@
+/// One source line as a coverage report describes it.
+///
+/// `isMeasured` is false for a line that only carries branch data (an LCOV `BRDA` with no
+/// `DA`): its branches count, the line itself does not.
+public struct LineRecord: Sendable, Equatable {
+    public var line: UInt32
+    public var hits: UInt64
+    public var branchesCovered: UInt32
+    public var branchesTotal: UInt32
+    public var isMeasured: Bool
+
+    public init(line: UInt32, hits: UInt64, branchesCovered: UInt32 = 0, branchesTotal: UInt32 = 0, isMeasured: Bool = true) {
+        self.line = line
+        self.hits = hits
+        self.branchesCovered = branchesCovered
+        self.branchesTotal = branchesTotal
+        self.isMeasured = isMeasured
+    }
+
+    /// Merges another record of the same line: hits add up (saturating, as counts from
+    /// different shards do), branch outcomes take the larger figures. Without outcome ids the
+    /// union of two lines' branches is unknown, so the larger count is the honest lower bound.
+    mutating func absorb(_ other: LineRecord) {
+        let (sum, overflow) = hits.addingReportingOverflow(other.hits)
+        hits = overflow ? .max : sum
+        branchesTotal = max(branchesTotal, other.branchesTotal)
+        branchesCovered = min(max(branchesCovered, other.branchesCovered), branchesTotal)
+        isMeasured = isMeasured || other.isMeasured
+    }
+}
+
+/// A function as LCOV records it (`FN`/`FNDA`, or `FNL`/`FNA`).
+public struct FunctionRecord: Sendable, Equatable {
+    public var name: String
+    public var line: UInt32
+    public var hits: UInt64
+
+    public init(name: String, line: UInt32, hits: UInt64) {
+        self.name = name
+        self.line = line
+        self.hits = hits
+    }
+}
+
+/// Coverage of one source file, lines sorted and unique.
+public struct FileCoverage: Sendable, Equatable {
+    /// Repository-relative where the file lies under the root, else as the report names it.
+    public var path: String
+    public var lines: [LineRecord]
+    public var functions: [FunctionRecord]
+
+    public init(path: String, lines: [LineRecord], functions: [FunctionRecord] = []) {
+        self.path = path
+        self.lines = Self.normalized(lines)
+        self.functions = functions
+    }
+
+    /// Adds another report's view of the same file.
+    mutating func absorb(_ other: FileCoverage) {
+        lines = Self.normalized(lines + other.lines)
+        var byName = Dictionary(functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for function in other.functions {
+            if var known = byName[function.name] {
+                let (sum, overflow) = known.hits.addingReportingOverflow(function.hits)
+                known.hits = overflow ? .max : sum
+                byName[function.name] = known
+            } else {
+                byName[function.name] = function
+            }
+        }
+        functions = byName.values.sorted { ($0.line, $0.name) < ($1.line, $1.name) }
+    }
+
+    static func normalized(_ lines: [LineRecord]) -> [LineRecord] {
+        var isSorted = true
+        for index in lines.indices.dropFirst() where lines[index - 1].line >= lines[index].line {
+            isSorted = false
+            break
+        }
+        if isSorted { return lines }
+        let sorted = lines.sorted { $0.line < $1.line }
+        var merged: [LineRecord] = []
+        merged.reserveCapacity(sorted.count)
+        for record in sorted {
+            if let last = merged.last, last.line == record.line {
+                merged[merged.count - 1].absorb(record)
+            } else {
+                merged.append(record)
+            }
+        }
+        return merged
+    }
+}
+
+/// The formats gate reads, detected from content.
+public enum CoverageFormat: String, Sendable {
+    case cobertura
+    case lcov
+}
+
+/// Totals a report states about itself (Cobertura's root attributes), kept to cross-check the
+/// figures recomputed from the records; never used as the answer.
+public struct DeclaredTotals: Sendable, Equatable {
+    public var linesCovered: Int?
+    public var linesValid: Int?
+    public var branchesCovered: Int?
+    public var branchesValid: Int?
+}
+
+/// One report (or several merged) in the common model.
+public struct CoverageReport: Sendable, Equatable {
+    public var formats: [CoverageFormat]
+    public var files: [FileCoverage]
+    /// True when the producer recorded branches at all (a report with zero branches because
+    /// the code has none still says so: Cobertura `branch-rate`, LCOV `BRF`).
+    public var hasBranchData: Bool
+    public var hasFunctionData: Bool
+    public var declared: DeclaredTotals?
+
+    public init(
+        formats: [CoverageFormat],
+        files: [FileCoverage],
+        hasBranchData: Bool,
+        hasFunctionData: Bool,
+        declared: DeclaredTotals? = nil
+    ) {
+        self.formats = formats
+        self.files = files.sorted { $0.path < $1.path }
+        self.hasBranchData = hasBranchData
+        self.hasFunctionData = hasFunctionData
+        self.declared = declared
+    }
+
+    /// The union of several reports (CI shards, several languages): per file and line, hits
+    /// add up, as `lcov -a` does.
+    public static func merging(_ reports: [CoverageReport]) -> CoverageReport {
+        guard reports.count > 1 else { return reports.first ?? CoverageReport(formats: [], files: [], hasBranchData: false, hasFunctionData: false) }
+        var byPath: [String: FileCoverage] = [:]
+        for report in reports {
+            for file in report.files {
+                if byPath[file.path] == nil { byPath[file.path] = file } else { byPath[file.path]!.absorb(file) }
+            }
+        }
+        var formats: [CoverageFormat] = []
+        for format in reports.flatMap(\.formats) where !formats.contains(format) { formats.append(format) }
+        return CoverageReport(
+            formats: formats,
+            files: Array(byPath.values),
+            hasBranchData: reports.contains { $0.hasBranchData },
+            hasFunctionData: reports.contains { $0.hasFunctionData })
+    }
+}

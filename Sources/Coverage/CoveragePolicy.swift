@@ -1,0 +1,76 @@
+import GateKit
+
+/// A minimum line coverage that every file matching a glob must reach on its own.
+public struct PathThreshold: Sendable, Equatable {
+    public var glob: PathGlob
+    public var minLine: Double
+    /// Where the rule was written (policy file and line), for findings.
+    public var origin: Location?
+
+    public init(glob: PathGlob, minLine: Double, origin: Location? = nil) {
+        self.glob = glob
+        self.minLine = minLine
+        self.origin = origin
+    }
+}
+
+/// A threshold with the place it was set, so a failure can point at the policy line.
+public struct Threshold: Sendable, Equatable {
+    public var value: Double
+    public var origin: Location?
+
+    public init(_ value: Double, origin: Location? = nil) {
+        self.value = value
+        self.origin = origin
+    }
+}
+
+/// The coverage gate's policy: `gates/coverage.yml`, each key overridable by the flag of the
+/// same name.
+///
+/// ```yaml
+/// report: coverage.xml          # or a list; the reports are merged
+/// min-line: 80                  # total line coverage, percent
+/// min-branch: 70                # total branch coverage, percent
+/// paths:                        # per-file minimums; the last matching glob wins
+///   "Sources/**": 60
+///   "Sources/Core/**": 90
+/// ```
+public struct CoveragePolicy: Sendable, Equatable {
+    public static let keys = ["report", "min-line", "min-branch", "paths"]
+
+    public var reports: [String] = []
+    public var minLine: Threshold?
+    public var minBranch: Threshold?
+    public var paths: [PathThreshold] = []
+
+    public init() {}
+
+    /// Reads the policy file; unknown keys and out-of-range values are errors.
+    public init(policy: Policy) throws {
+        try policy.requireKnownKeys(Self.keys)
+        reports = try policy.strings("report") ?? []
+        minLine = try policy.number("min-line", in: 0...100).map {
+            Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-line")!.line))
+        }
+        minBranch = try policy.number("min-branch", in: 0...100).map {
+            Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-branch")!.line))
+        }
+        for entry in try policy.mapping("paths") ?? [] {
+            guard case .scalar(let text, _) = entry.value, let value = Double(text), (0...100).contains(value) else {
+                throw GateError.invalidPolicyValue(
+                    path: policy.path, line: entry.line, key: "paths: \(entry.key)", expected: "a number from 0 to 100")
+            }
+            paths.append(PathThreshold(glob: PathGlob(entry.key), minLine: value, origin: Location(file: policy.path, line: entry.line)))
+        }
+    }
+
+    /// Parses a `--paths GLOB=PERCENT` flag value.
+    public static func pathThreshold(flag: String) throws -> PathThreshold {
+        guard let equals = flag.lastIndex(of: "="), let value = Double(flag[flag.index(after: equals)...]),
+              (0...100).contains(value), equals != flag.startIndex else {
+            throw GateError.usage("--paths '\(flag)': expected GLOB=PERCENT, for example 'Sources/Core/**=90'.")
+        }
+        return PathThreshold(glob: PathGlob(String(flag[..<equals])), minLine: value)
+    }
+}

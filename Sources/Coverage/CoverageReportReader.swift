@@ -1,0 +1,42 @@
+import GateKit
+
+/// A push parser for one report format: fed the file chunk by chunk, then asked for the model.
+protocol CoverageParser: AnyObject {
+    func consume(_ chunk: UnsafeRawBufferPointer) throws
+    func finish() throws -> CoverageReport
+}
+
+/// Reads a coverage report of any supported format, detected from its first bytes, in one
+/// streaming pass that also hashes the file.
+public enum CoverageReportReader {
+    /// - Parameters:
+    ///   - path: the report, as the user named it (messages use this spelling).
+    ///   - root: absolute repository root that source paths are made relative to.
+    public static func read(_ path: String, root: String) throws -> (report: CoverageReport, input: InputDigest) {
+        let resolver = SourcePathResolver(root: root, report: path)
+        var parser: (any CoverageParser)?
+        let digest = try InputFile.stream(path, expected: "a coverage report (Cobertura XML or LCOV)") { chunk in
+            if parser == nil { parser = try detect(chunk, path: path, resolver: resolver) }
+            try parser!.consume(chunk)
+        }
+        return (try parser!.finish(), digest)
+    }
+
+    /// Picks the parser from the opening bytes: `<` for XML (the root element then decides),
+    /// an LCOV record key for a tracefile; JSON and Go profiles are named so the user knows
+    /// what they passed.
+    static func detect(_ chunk: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver) throws -> any CoverageParser {
+        var index = 0
+        if chunk.count >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { index = 3 }
+        while index < chunk.count, [0x20, 0x09, 0x0A, 0x0D].contains(chunk[index]) { index += 1 }
+        let head = String(decoding: chunk[index..<min(chunk.count, index + 64)], as: UTF8.self)
+        if head.hasPrefix("<") { return CoberturaParser(path: path, resolver: resolver) }
+        if head.hasPrefix("{") {
+            throw CoverageError.unsupportedFormat(path: path, format: "JSON coverage (llvm-cov export or coverage.py JSON)")
+        }
+        if head.hasPrefix("mode:") { throw CoverageError.unsupportedFormat(path: path, format: "a Go cover profile") }
+        if LCOVParser.looksLikeLCOV(head) { return LCOVParser(path: path, resolver: resolver) }
+        let firstLine = head.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        throw CoverageError.unrecognizedFormat(path: path, start: String(firstLine.prefix(40)))
+    }
+}

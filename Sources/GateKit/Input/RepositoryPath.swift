@@ -1,0 +1,39 @@
+/// Lexical path arithmetic for paths found inside inputs. Nothing here touches the disk, so a
+/// hostile path (`../../etc/passwd`) is judged by its text alone.
+public enum RepositoryPath {
+    /// `a/./b/../c` → `a/c`; keeps a leading `/`; leading `..` segments of a relative path stay.
+    public static func normalize(_ path: String) -> String {
+        let absolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." {
+                if let last = parts.last, last != ".." { parts.removeLast(); continue }
+                if absolute { continue }
+            }
+            parts.append(part)
+        }
+        let joined = parts.joined(separator: "/")
+        return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
+    }
+
+    /// `base/path`, normalised; `path` when it is already absolute.
+    public static func join(_ base: String, _ path: String) -> String {
+        path.hasPrefix("/") ? normalize(path) : normalize(base + "/" + path)
+    }
+
+    /// True when a relative path climbs out of the directory it is resolved against.
+    public static func escapes(_ path: String) -> Bool {
+        let normalized = normalize(path)
+        return !normalized.hasPrefix("/") && (normalized == ".." || normalized.hasPrefix("../"))
+    }
+
+    /// `path` relative to `root` when it lies inside it, else nil. Both must be absolute.
+    public static func relative(_ path: String, to root: String) -> String? {
+        let path = normalize(path), root = normalize(root)
+        if root == "/" { return String(path.dropFirst()) }
+        if path == root { return "." }
+        guard path.hasPrefix(root + "/") else { return nil }
+        return String(path.dropFirst(root.count + 1))
+    }
+}

@@ -1,0 +1,76 @@
+/// Errors the shared core raises while reading inputs and policies. Each message names the
+/// file (and line where known), says what was expected, and what to do about it.
+public enum GateError: Error, Equatable, CustomStringConvertible {
+    /// An input file named on the command line or in a policy does not exist.
+    case missingInput(path: String)
+    /// The path exists but is a directory or other non-regular file.
+    case notAFile(path: String)
+    /// The file exists but could not be read.
+    case unreadable(path: String, reason: String)
+    /// The file is empty: a gate never passes on no data.
+    case emptyInput(path: String, expected: String)
+    /// A policy file is not valid YAML or not a mapping.
+    case policySyntax(path: String, line: Int?, message: String)
+    /// A policy key the gate does not know; typos must not silently weaken a gate.
+    case unknownPolicyKey(path: String, line: Int, key: String, known: [String])
+    /// A policy value of the wrong kind or out of range.
+    case invalidPolicyValue(path: String, line: Int?, key: String, expected: String)
+    /// XML that is not well-formed: truncated, mismatched tags, bad characters.
+    case malformedXML(path: String, line: Int, message: String)
+    /// XML whose DOCTYPE declares entities; refused so nothing is expanded or fetched.
+    case xmlEntityDeclared(path: String, line: Int, name: String)
+    /// An output file (report, step summary, step outputs) could not be written.
+    case cannotWrite(path: String, reason: String)
+    /// The command line is incomplete or contradictory.
+    case usage(String)
+
+    public var description: String {
+        switch self {
+        case .missingInput(let path):
+            "\(path): no such file. Check the path (it is resolved against the current directory)."
+        case .notAFile(let path):
+            "\(path): not a regular file. Pass the report file itself, not a directory."
+        case .unreadable(let path, let reason):
+            "\(path): cannot be read (\(reason))."
+        case .emptyInput(let path, let expected):
+            "\(path): the file is empty; expected \(expected). Was the step that writes it skipped or did it fail?"
+        case .policySyntax(let path, let line, let message):
+            "\(path)\(line.map { ":\($0)" } ?? ""): \(message)"
+        case .unknownPolicyKey(let path, let line, let key, let known):
+            "\(path):\(line): unknown key '\(key)'\(Self.suggestion(for: key, among: known)). "
+                + "Known keys: \(known.joined(separator: ", "))."
+        case .invalidPolicyValue(let path, let line, let key, let expected):
+            "\(path)\(line.map { ":\($0)" } ?? ""): '\(key)' must be \(expected)."
+        case .malformedXML(let path, let line, let message):
+            "\(path):\(line): malformed XML: \(message). Is the file complete? Regenerate it and check the step that wrote it."
+        case .xmlEntityDeclared(let path, let line, let name):
+            "\(path):\(line): the DOCTYPE declares the entity '\(name)'; gate refuses XML entity declarations "
+                + "(nothing was expanded or fetched). Coverage and test reports never need them: regenerate the file."
+        case .cannotWrite(let path, let reason):
+            "\(path): cannot be written (\(reason)). Check that the directory exists and is writable."
+        case .usage(let message):
+            message
+        }
+    }
+
+    /// ", did you mean 'min-line'?" when a known key is within two edits of the typo.
+    static func suggestion(for key: String, among known: [String]) -> String {
+        let scored = known.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= 2 }
+        guard let best = scored.min(by: { $0.1 < $1.1 }) else { return "" }
+        return ", did you mean '\(best.0)'?"
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
+    }
+}

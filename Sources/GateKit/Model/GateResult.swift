@@ -1,0 +1,67 @@
+/// The content-address of one input a gate read, so a result can be traced to its evidence.
+public struct InputDigest: Sendable, Equatable {
+    public var path: String
+    public var sha256: String
+
+    public init(path: String, sha256: String) {
+        self.path = path
+        self.sha256 = sha256
+    }
+}
+
+/// Everything one gate run concluded: what every reporter renders and `gate check` collects.
+///
+/// Serialised as the `gate-result/v1` document. The run's duration is kept for the text and
+/// JUnit reporters but is not part of the JSON document, so that document is byte-identical
+/// across runs on the same inputs.
+public struct GateResult: Sendable, Equatable {
+    public static let schema = "gate-result/v1"
+
+    public var gate: String
+    public var verdict: Verdict
+    public var summary: String
+    public var measurements: [Measurement]
+    public var findings: [Finding]
+    public var inputs: [InputDigest]
+    /// Descriptions of the rules the findings cite (for SARIF); not serialised in JSON.
+    public var rules: [RuleDescriptor]
+    public var durationMs: Int?
+
+    public init(
+        gate: String,
+        verdict: Verdict,
+        summary: String,
+        measurements: [Measurement] = [],
+        findings: [Finding] = [],
+        inputs: [InputDigest] = [],
+        rules: [RuleDescriptor] = [],
+        durationMs: Int? = nil
+    ) {
+        self.gate = gate
+        self.verdict = verdict
+        self.summary = summary
+        self.measurements = measurements
+        self.findings = findings.sorted(by: Finding.importanceOrder)
+        self.inputs = inputs
+        self.rules = rules
+        self.durationMs = durationMs
+    }
+
+    /// The result of a gate that could not judge: verdict `error`, the reason as summary.
+    public static func error(gate: String, message: String, inputs: [InputDigest] = []) -> GateResult {
+        GateResult(gate: gate, verdict: .error, summary: message, inputs: inputs)
+    }
+
+    /// The verdict the measurements and findings imply: the worst failed measurement, `warn`
+    /// when only warnings were found.
+    public static func verdict(measurements: [Measurement], findings: [Finding]) -> Verdict {
+        var verdict = Verdict.worst(measurements.map(\.verdict))
+        if verdict < .warn, findings.contains(where: { $0.severity == .warning }) {
+            verdict = .warn
+        }
+        if verdict < .fail, findings.contains(where: { $0.severity == .error }) {
+            verdict = .fail
+        }
+        return verdict
+    }
+}

@@ -1,0 +1,81 @@
+/// How a measured value is compared with its threshold.
+public enum Comparison: String, Sendable, Codable {
+    case atLeast = ">="
+    case atMost = "<="
+
+    /// Whether `value` satisfies `threshold` under this comparison.
+    public func holds(_ value: Double, _ threshold: Double) -> Bool {
+        switch self {
+        case .atLeast: value >= threshold
+        case .atMost: value <= threshold
+        }
+    }
+
+    /// The comparison written the other way round, for messages about a failed check.
+    public var violatedSymbol: String {
+        switch self {
+        case .atLeast: "<"
+        case .atMost: ">"
+        }
+    }
+}
+
+/// One figure a gate measured, with the threshold it was judged against (if any).
+///
+/// `value` is what reports display; the verdict was decided on the exact figure before it was
+/// rounded, so a displayed value never contradicts its verdict (see `Percent`).
+public struct Measurement: Sendable, Equatable {
+    public var name: String
+    public var value: Double
+    public var unit: String?
+    public var threshold: Double?
+    public var comparison: Comparison?
+    public var verdict: Verdict
+
+    public init(
+        name: String,
+        value: Double,
+        unit: String? = nil,
+        threshold: Double? = nil,
+        comparison: Comparison? = nil,
+        verdict: Verdict = .pass
+    ) {
+        self.name = name
+        self.value = value
+        self.unit = unit
+        self.threshold = threshold
+        self.comparison = comparison
+        self.verdict = verdict
+    }
+
+    /// The value with its unit, as reporters print it (`61.53%`, `12 ms`, `3`).
+    public var displayValue: String {
+        let number = Self.format(value)
+        guard let unit else { return number }
+        return unit == "%" ? number + "%" : number + " " + unit
+    }
+
+    /// `>= 70%`, or an empty string when the measurement has no threshold.
+    public var displayThreshold: String {
+        guard let threshold, let comparison else { return "" }
+        let number = Self.format(threshold)
+        return comparison.rawValue + " " + (unit == "%" ? number + "%" : number)
+    }
+
+    /// `61.53% < 70%` when the check failed, `75% >= 70%` when it held, the bare value otherwise.
+    public var comparisonText: String {
+        guard let threshold, let comparison else { return displayValue }
+        let holds = comparison.holds(value, threshold) && verdict != .fail
+        let symbol = holds ? comparison.rawValue : comparison.violatedSymbol
+        let number = Self.format(threshold)
+        return displayValue + " " + symbol + " " + (unit == "%" ? number + "%" : number)
+    }
+
+    /// Shortest decimal form: integers without a fraction, others as Swift prints them.
+    public static func format(_ value: Double) -> String {
+        if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
+            return String(Int64(value))
+        }
+        return String(value)
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import GateKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Run every gate that has a policy file in gates/ and print one summary.",
+        discussion: """
+            Each gates/<gate>.yml runs that gate with its policy. The exit code is the worst \
+            verdict's. A file in gates/ that names no gate is an error, as is an empty gates/ \
+            directory: a check that checks nothing never passes.
+            """)
+
+    @Option(help: ArgumentHelp("Directory of policy files.", valueName: "dir"))
+    var gates: String = "gates"
+
+    @Option(name: .customLong("results-dir"), help: ArgumentHelp("Also write each gate's result as <dir>/<gate>.json.", valueName: "dir"))
+    var resultsDirectory: String?
+
+    @Option(help: "Output format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var format: ReportFormat = .text
+
+    @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "path"))
+    var output: String?
+
+    @Option(help: "Colour for text output: auto, always, never.")
+    var color: ColorChoice = .auto
+
+    func run() throws {
+        let context = GateContext.current
+        let results: [GateResult]
+        do {
+            results = try policyFiles().map { file in
+                let id = Self.gateID(of: file)
+                return GateRunner.run(gate: id) {
+                    guard let command = GateRegistry.gate(named: id) else {
+                        let known = GateRegistry.gates.map(\.id).joined(separator: ", ")
+                        throw GateError.usage("\(file): no gate is named '\(id)'. Policy files are gates/<gate>.yml with <gate> one of: \(known).")
+                    }
+                    return try command.evaluate(try Policy.load(path: file), context)
+                }
+            }
+        } catch {
+            results = [.error(gate: "check", message: String(describing: error))]
+        }
+        if let resultsDirectory {
+            mkdir(resultsDirectory, 0o755)
+            for result in results {
+                try FileSink.write(JSONReporter().render(Report(results: [result], isCheck: false)),
+                                   to: "\(resultsDirectory)/\(result.gate).json", append: false)
+            }
+        }
+        var common = CommonOptions()
+        common.format = format
+        common.output = output
+        common.color = color
+        try common.finish(Report(results: results, isCheck: true))
+    }
+
+    /// The `.yml`/`.yaml` files of the gates directory, sorted.
+    private func policyFiles() throws -> [String] {
+        guard let directory = opendir(gates) else {
+            throw GateError.usage("\(gates): no policy directory here. Run gate check from the repository root, or pass --gates DIR.")
+        }
+        defer { closedir(directory) }
+        var files: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasSuffix(".yml") || name.hasSuffix(".yaml"), !name.hasPrefix(".") { files.append("\(gates)/\(name)") }
+        }
+        guard !files.isEmpty else {
+            throw GateError.usage("\(gates): no policy files (<gate>.yml); a check that checks nothing does not pass.")
+        }
+        return files.sorted()
+    }
+
+    private static func gateID(of file: String) -> String {
+        let name = file.split(separator: "/").last.map(String.init) ?? file
+        return name.hasSuffix(".yaml") ? String(name.dropLast(5)) : String(name.dropLast(4))
+    }
+}

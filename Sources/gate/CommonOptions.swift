@@ -1,0 +1,74 @@
+import ArgumentParser
+import GateKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension ReportFormat: ExpressibleByArgument {}
+extension ColorChoice: ExpressibleByArgument {}
+
+/// Options every gate takes: how to report, and where its policy is.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Output format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var format: ReportFormat = .text
+
+    @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "path"))
+    var output: String?
+
+    @Option(help: "Colour for text output: auto (on a terminal, unless NO_COLOR is set), always, never.")
+    var color: ColorChoice = .auto
+
+    @Option(help: ArgumentHelp("Policy file to read (default: gates/<gate>.yml when it exists).", valueName: "path"))
+    var policy: String?
+
+    /// The policy file for `gate`: `--policy`, else `gates/<gate>.yml` if present, else none.
+    func loadPolicy(gate: String) throws -> Policy? {
+        if let policy { return try Policy.load(path: policy) }
+        let defaultPath = "gates/\(gate).yml"
+        return access(defaultPath, F_OK) == 0 ? try Policy.load(path: defaultPath) : nil
+    }
+
+    /// Publishes the report and exits with its verdict's status.
+    func finish(_ report: Report) throws {
+        let environment = GateEnvironment.current
+        let publisher = ResultPublisher(format: format, outputPath: output, color: color, environment: environment)
+        try publisher.publish(report)
+        if format != .text || output != nil {
+            for result in report.results where result.verdict == .error {
+                FileSink.standardError("error: \(result.gate): \(result.summary)\n")
+            }
+        }
+        let code = report.verdict.exitCode
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+extension GateEnvironment {
+    static var current: GateEnvironment {
+        var variables: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return GateEnvironment(variables)
+    }
+}
+
+extension GateContext {
+    /// The current directory as root, the process environment.
+    static var current: GateContext {
+        var root = "."
+        if let path = getcwd(nil, 0) {
+            root = String(cString: path)
+            free(path)
+        }
+        return GateContext(root: root, environment: .current)
+    }
+}

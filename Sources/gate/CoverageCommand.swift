@@ -1,0 +1,58 @@
+import ArgumentParser
+import Coverage
+import GateKit
+
+struct CoverageCommand: GateCommand {
+    static let gateID = CoverageGate.id
+    static let configuration = CommandConfiguration(
+        commandName: "coverage",
+        abstract: "Judge line and branch coverage from Cobertura XML or LCOV reports.",
+        discussion: """
+            Reports are detected from their content and merged (hits add up, as `lcov -a` does). \
+            Totals are recomputed from the line records, exactly as coverage.py and lcov count them, \
+            and thresholds are compared on exact counts, never on a rounded percentage.
+            Policy: gates/coverage.yml with the keys report, min-line, min-branch, paths.
+            """)
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Coverage report(s): Cobertura XML or LCOV tracefile.", valueName: "file"))
+    var report: [String] = []
+
+    @Option(name: .customLong("min-line"), help: ArgumentHelp("Minimum total line coverage, percent (0-100).", valueName: "percent"))
+    var minLine: Double?
+
+    @Option(name: .customLong("min-branch"), help: ArgumentHelp("Minimum total branch coverage, percent (0-100).", valueName: "percent"))
+    var minBranch: Double?
+
+    @Option(help: ArgumentHelp("Per-file minimum line coverage for files matching a glob, as GLOB=PERCENT (repeatable; the last matching rule wins).", valueName: "glob=percent"))
+    var paths: [String] = []
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        for (name, value) in [("--min-line", minLine), ("--min-branch", minBranch)] {
+            if let value, !(0...100).contains(value) { throw ValidationError("\(name) must be between 0 and 100, got \(value).") }
+        }
+        for flag in paths { _ = try Self.pathThreshold(flag) }
+    }
+
+    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try CoverageGate(policy: CoveragePolicy(policy: policy), context: context).evaluate()
+    }
+
+    func run() throws {
+        let context = GateContext.current
+        let result = GateRunner.run(gate: Self.gateID) {
+            var policy = try common.loadPolicy(gate: Self.gateID).map(CoveragePolicy.init(policy:)) ?? CoveragePolicy()
+            if !report.isEmpty { policy.reports = report }
+            if let minLine { policy.minLine = Threshold(minLine) }
+            if let minBranch { policy.minBranch = Threshold(minBranch) }
+            if !paths.isEmpty { policy.paths = try paths.map(Self.pathThreshold) }
+            return try CoverageGate(policy: policy, context: context).evaluate()
+        }
+        try common.finish(Report(results: [result], isCheck: false))
+    }
+
+    private static func pathThreshold(_ flag: String) throws -> PathThreshold {
+        do { return try CoveragePolicy.pathThreshold(flag: flag) } catch { throw ValidationError(String(describing: error)) }
+    }
+}

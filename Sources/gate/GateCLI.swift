@@ -1,0 +1,40 @@
+import ArgumentParser
+import GateKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The `gate` command. Exit codes: 0 pass or warn, 1 fail, 2 error — including usage errors,
+/// which swift-argument-parser would report as 64.
+@main
+struct GateCLI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gate",
+        abstract: "Quality gates for CI/CD: each subcommand judges real artifacts against a policy.",
+        discussion: """
+            Every gate answers pass, warn, fail or error and exits 0 (pass, warn), 1 (fail) or 2 \
+            (error: bad usage, bad policy, missing or malformed input). Policies live in \
+            gates/<gate>.yml; every key has a command-line flag of the same name that overrides it.
+            """,
+        version: GateVersion.current,
+        subcommands: GateRegistry.commands)
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { FileSink.standardOutput(message + "\n") }
+                Glibc.exit(0)
+            }
+            if !message.isEmpty { FileSink.standardError(message + "\n") }
+            Glibc.exit(code.rawValue == 1 ? 1 : 2)
+        }
+    }
+}
