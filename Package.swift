@@ -54,8 +54,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "GateKitTests", dependencies: ["GateKit", "CCurl"], swiftSettings: swiftSettings),
-        .testTarget(name: "CoverageTests", dependencies: ["Coverage", "GateKit"], swiftSettings: swiftSettings),
-        .testTarget(name: "GateCLITests", dependencies: ["gate", "GateKit"], swiftSettings: swiftSettings),
+        // Fixture paths, temporary directories and running the built binary; tests only.
+        .target(name: "GateTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "GateKitTests", dependencies: ["GateKit", "GateTestSupport", "CCurl"], swiftSettings: swiftSettings),
+        .testTarget(name: "CoverageTests", dependencies: ["Coverage", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "GateCLITests", dependencies: ["gate", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
     ]
 )

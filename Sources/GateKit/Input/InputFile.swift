@@ -28,7 +28,8 @@ public enum InputFile {
             if errno == ENOENT || errno == ENOTDIR { throw GateError.missingInput(path: path) }
             throw GateError.unreadable(path: path, reason: String(cString: strerror(errno)))
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw GateError.notAFile(path: path) }
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG || kind == S_IFIFO || kind == S_IFCHR else { throw GateError.notAFile(path: path) }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw GateError.unreadable(path: path, reason: String(cString: strerror(errno)))

@@ -67,6 +67,7 @@ public final class XMLStreamParser {
     private var sax = xmlSAXHandler()
     private var failure: (any Error)?
     private var started = false
+    private var depth = 0
 
     public init(path: String, handler: any XMLEventHandler) {
         _ = libxml2Initialized
@@ -75,6 +76,7 @@ public final class XMLStreamParser {
         sax.initialized = XML_SAX2_MAGIC
         sax.startElementNs = { userData, localName, _, _, _, _, attributeCount, _, attributes in
             guard let parser = XMLStreamParser.from(userData), parser.failure == nil, let localName else { return }
+            parser.depth += 1
             do {
                 try parser.handler.startElement(
                     XMLName(bytes: localName),
@@ -87,6 +89,7 @@ public final class XMLStreamParser {
         }
         sax.endElementNs = { userData, localName, _, _ in
             guard let parser = XMLStreamParser.from(userData), parser.failure == nil, let localName else { return }
+            parser.depth -= 1
             do { try parser.handler.endElement(XMLName(bytes: localName)) } catch { parser.stop(with: error) }
         }
         let characters: charactersSAXFunc = { userData, bytes, count in
@@ -138,7 +141,13 @@ public final class XMLStreamParser {
         guard let context else {
             throw GateError.emptyInput(path: path, expected: "an XML document")
         }
+        let openElements = depth
         xmlParseChunk(context, nil, 0, 1)
+        if failure != nil, openElements > 0 {
+            throw GateError.malformedXML(
+                path: path, line: currentLine,
+                message: "the document ends with \(openElements) element\(openElements == 1 ? "" : "s") still open, so it was cut short")
+        }
         try check()
         if context.pointee.wellFormed == 0 {
             throw GateError.malformedXML(path: path, line: currentLine, message: "the document is not well-formed")

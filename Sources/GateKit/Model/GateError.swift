@@ -29,7 +29,7 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
         case .missingInput(let path):
             "\(path): no such file. Check the path (it is resolved against the current directory)."
         case .notAFile(let path):
-            "\(path): not a regular file. Pass the report file itself, not a directory."
+            "\(path): not a file (a directory?). Pass the file itself."
         case .unreadable(let path, let reason):
             "\(path): cannot be read (\(reason))."
         case .emptyInput(let path, let expected):
