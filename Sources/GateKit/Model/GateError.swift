@@ -57,7 +57,7 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
     static func suggestion(for key: String, among known: [String]) -> String {
         let scored = known.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= 2 }
         guard let best = scored.min(by: { $0.1 < $1.1 }) else { return "" }
-        return ", did you mean '\(best.0)'?"
+        return " (did you mean '\(best.0)'?)"
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {

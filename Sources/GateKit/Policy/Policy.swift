@@ -50,6 +50,9 @@ public struct Policy: Sendable, Equatable {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
+        } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
+            throw GateError.policySyntax(path: path, line: context.mark.line,
+                                         message: "the key '\(duplicates.sorted().joined(separator: "', '"))' appears twice")
         } catch let error as YamlError {
             throw GateError.policySyntax(path: path, line: Self.line(of: error), message: "not valid YAML: \(error)")
         } catch {

@@ -65,7 +65,7 @@ public struct MarkdownReporter: Reporter {
         }
     }
 
-    /// Text made safe for a table cell: no pipes, newlines or raw HTML.
+    /// Text made safe for a table cell: no pipes, newlines or HTML tags (a lone `>` is harmless).
     static func cell(_ text: String) -> String {
         var out = ""
         for character in text {
@@ -73,7 +73,6 @@ public struct MarkdownReporter: Reporter {
             case "|": out += "\\|"
             case "\n", "\r", "\r\n": out += " "
             case "<": out += "&lt;"
-            case ">": out += "&gt;"
             case "&": out += "&amp;"
             default: out.append(character)
             }
