@@ -10,11 +10,21 @@ import Darwin
 ///
 /// Reports name files from the machine that produced them: Cobertura as a `<source>` root plus
 /// a relative `filename`, LCOV as an absolute `SF:` path. A path under the repository root
-/// becomes relative to it; a relative name that climbs out of its root (`../../etc/passwd`) is
+/// becomes relative to it. An absolute path from another machine (another checkout directory,
+/// a CI runner) is mapped by its longest trailing run of directories that exists under the
+/// root — `/home/runner/work/app/app/src/a.py` becomes `src/a.py` when `src/` is here — the way
+/// Codecov fixes paths. A relative name that climbs out of its root (`../../etc/passwd`) is
 /// refused; anything else is kept as the report wrote it.
-struct SourcePathResolver {
+final class SourcePathResolver {
     let root: String
     let report: String
+    private var directoryExists: [String: Bool] = [:]
+    private var foreignDirectories: [String: String?] = [:]
+
+    init(root: String, report: String) {
+        self.root = root
+        self.report = report
+    }
 
     /// - Parameters:
     ///   - name: the file name as recorded.
@@ -23,7 +33,12 @@ struct SourcePathResolver {
     func resolve(_ name: String, sources: [String] = [], line: Int? = nil) throws -> String {
         if name.hasPrefix("/") {
             let absolute = RepositoryPath.normalize(name)
-            return RepositoryPath.relative(absolute, to: root) ?? absolute
+            if let inside = RepositoryPath.relative(absolute, to: root) { return inside }
+            let parts = absolute.split(separator: "/")
+            if let directory = localDirectory(forForeign: parts.dropLast().joined(separator: "/")) {
+                return directory.isEmpty ? String(parts.last!) : directory + "/" + parts.last!
+            }
+            return absolute
         }
         if RepositoryPath.escapes(name) {
             throw CoverageError.pathEscapesRoot(path: report, line: line, file: name)
@@ -31,13 +46,41 @@ struct SourcePathResolver {
         let relative = RepositoryPath.normalize(name)
         var candidates: [String] = []
         for source in sources {
-            let base = source.hasPrefix("/") ? source : RepositoryPath.join(root, source)
-            let joined = RepositoryPath.join(base, relative)
-            if let inside = RepositoryPath.relative(joined, to: root) { candidates.append(inside) }
+            let base = source.hasPrefix("/") ? RepositoryPath.normalize(source) : RepositoryPath.join(root, source)
+            if let inside = RepositoryPath.relative(base, to: root) {
+                candidates.append(inside == "." ? relative : RepositoryPath.normalize(inside + "/" + relative))
+            } else if let mapped = localDirectory(forForeign: String(base.dropFirst())) {
+                candidates.append(mapped.isEmpty ? relative : mapped + "/" + relative)
+            }
         }
         if candidates.count > 1, let existing = candidates.first(where: { access(RepositoryPath.join(root, $0), F_OK) == 0 }) {
             return existing
         }
         return candidates.first ?? relative
+    }
+
+    /// The longest trailing run of `directory`'s components that is a directory under the
+    /// root; nil when none is.
+    private func localDirectory(forForeign directory: String) -> String? {
+        if let known = foreignDirectories[directory] { return known }
+        let parts = directory.split(separator: "/")
+        var found: String?
+        for start in parts.indices {
+            let candidate = parts[start...].joined(separator: "/")
+            if isDirectory(candidate) {
+                found = candidate
+                break
+            }
+        }
+        foreignDirectories[directory] = found
+        return found
+    }
+
+    private func isDirectory(_ relative: String) -> Bool {
+        if let known = directoryExists[relative] { return known }
+        var info = stat()
+        let exists = stat(root + "/" + relative, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        directoryExists[relative] = exists
+        return exists
     }
 }

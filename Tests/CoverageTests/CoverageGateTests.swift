@@ -1,3 +1,4 @@
+import Foundation
 import Coverage
 import GateKit
 import GateTestSupport
@@ -127,5 +128,35 @@ import Testing
         #expect(throws: GateError.invalidPolicyValue(path: "p.yml", line: 2, key: "paths: a/**", expected: "a number from 0 to 100")) {
             try CoveragePolicy(policy: Policy.parse("paths:\n  a/**: lots\n", path: "p.yml"))
         }
+    }
+}
+
+/// Paths recorded on another machine land on the files of this checkout.
+@Suite struct PathMappingTests {
+    @Test("absolute paths from another checkout map by their longest trailing directories here")
+    func foreignPaths() throws {
+        let root = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/src/pkg", withIntermediateDirectories: true)
+        try Fixtures.write("""
+            SF:/home/runner/work/app/app/src/pkg/a.c
+            DA:1,1
+            end_of_record
+            SF:/usr/include/stdio.h
+            DA:1,1
+            end_of_record
+            SF:\(root)/src/b.c
+            DA:1,0
+            end_of_record
+            """, to: root + "/lcov.info")
+        try Fixtures.write("""
+            <coverage><sources><source>/ci/checkout/src</source></sources><packages><package><classes>
+            <class filename="pkg/c.py"><lines><line number="1" hits="1"/></lines></class>
+            </classes></package></packages></coverage>
+            """, to: root + "/cobertura.xml")
+        let (lcov, _) = try CoverageReportReader.read(root + "/lcov.info", root: root)
+        #expect(lcov.files.map(\.path) == ["/usr/include/stdio.h", "src/b.c", "src/pkg/a.c"])
+        let (cobertura, _) = try CoverageReportReader.read(root + "/cobertura.xml", root: root)
+        #expect(cobertura.files.map(\.path) == ["src/pkg/c.py"])
     }
 }

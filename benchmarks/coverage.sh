@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Times `gate coverage` against its anchors on one generated ~100 MB Cobertura report:
+#   xmllint --stream --noout  (libxml2's streaming parse: the floor for any libxml2-based reader)
+#   pycobertura show          (a Python Cobertura reader)
+#   diff-cover --diff-file    (a Python diff-coverage tool; 500-file diff)
+# Prints each tool's median wall time over RUNS runs (pycobertura and diff-cover: SLOW_RUNS)
+# and the ratios. Needs python3 with venv, xmllint (libxml2-utils) and network access to PyPI
+# on the first run. Usage: bash benchmarks/coverage.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+SLOW_RUNS=${SLOW_RUNS:-1}
+work=benchmarks/work
+mkdir -p "$work"
+
+command -v xmllint >/dev/null || { echo "xmllint missing: apt-get install libxml2-utils" >&2; exit 2; }
+swift build -c release --product gate >/dev/null
+gate=.build/release/gate
+
+if [ ! -x "$work/venv/bin/pycobertura" ] || [ ! -x "$work/venv/bin/diff-cover" ]; then
+  python3 -m venv "$work/venv"
+  "$work/venv/bin/pip" install -q pycobertura==4.1.0 diff-cover==11.0.1
+fi
+
+report=$work/big-cobertura.xml
+patch=$work/big.patch
+if [ ! -s "$report" ]; then
+  python3 benchmarks/generate_cobertura.py "$report" --diff "$patch" --diff-files 500
+fi
+echo "input: $(du -m "$report" | cut -f1) MB Cobertura, $(grep -c '^+++ ' "$patch") files in the diff"
+
+# median wall seconds of a command over N runs; also records peak RSS (KiB) of the last run
+time_runs() {
+  local n=$1; shift
+  local times=()
+  for _ in $(seq "$n"); do
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 || true
+    read -r seconds rss < "$work/time.txt"
+    times+=("$seconds")
+  done
+  last_rss=$rss
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'
+}
+
+gate_s=$(time_runs "$RUNS" "$gate" coverage --report "$report" --policy /dev/null --format json); gate_rss=$last_rss
+xmllint_s=$(time_runs "$RUNS" xmllint --stream --noout "$report"); xmllint_rss=$last_rss
+pycob_s=$(time_runs "$SLOW_RUNS" "$work/venv/bin/pycobertura" show "$report"); pycob_rss=$last_rss
+diffcover_s=$(time_runs "$SLOW_RUNS" "$work/venv/bin/diff-cover" "$report" --diff-file "$patch" --json-report "$work/diff-cover.json"); diffcover_rss=$last_rss
+
+printf '%-34s %8s %10s\n' tool "median s" "peak MB"
+printf '%-34s %8s %10d\n' "gate coverage" "$gate_s" $((gate_rss / 1024))
+printf '%-34s %8s %10d\n' "xmllint --stream --noout" "$xmllint_s" $((xmllint_rss / 1024))
+printf '%-34s %8s %10d\n' "pycobertura show" "$pycob_s" $((pycob_rss / 1024))
+printf '%-34s %8s %10d\n' "diff-cover (500-file diff)" "$diffcover_s" $((diffcover_rss / 1024))
+awk -v g="$gate_s" -v x="$xmllint_s" -v p="$pycob_s" -v d="$diffcover_s" 'BEGIN {
+  printf "gate / xmllint:      %.2fx  (target: within 2x)\n", g / x
+  printf "pycobertura / gate:  %.1fx  (target: at least 10x)\n", p / g
+  printf "diff-cover / gate:   %.1fx\n", d / g
+}'
+"$gate" coverage --report "$report" --policy /dev/null | head -n 1
