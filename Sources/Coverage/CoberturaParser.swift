@@ -18,9 +18,11 @@ final class CoberturaParser: CoverageParser, XMLEventHandler {
     private var sources: [String] = []
     private var sourceText: [UInt8]?
     private var methodDepth = 0
-    private var currentFile: (name: String, line: Int)?
-    private var currentLines: [LineRecord] = []
-    private var files: [String: (line: Int, lines: [LineRecord])] = [:]
+    private var inClass = false
+    /// Every line record in document order; `classes` says which file each run belongs to.
+    /// One flat array instead of one per class keeps allocation out of the hot loop.
+    private var lines: [LineRecord] = []
+    private var classes: [(name: String, line: Int, start: Int)] = []
     private var hasBranchData = false
 
     init(path: String, resolver: SourcePathResolver) {
@@ -37,10 +39,13 @@ final class CoberturaParser: CoverageParser, XMLEventHandler {
         try xml.finish()
         guard sawRoot else { throw CoverageError.truncated(path: path, problem: "no <coverage> element was found") }
         var byPath: [String: FileCoverage] = [:]
-        for (name, entry) in files {
-            let resolved = try resolver.resolve(name, sources: sources, line: entry.line)
-            let file = FileCoverage(path: resolved, lines: entry.lines)
-            if byPath[resolved] == nil { byPath[resolved] = file } else { byPath[resolved]!.absorb(file) }
+        var resolved: [String: String] = [:]
+        for (index, entry) in classes.enumerated() {
+            let end = index + 1 < classes.count ? classes[index + 1].start : lines.count
+            let path = try resolved[entry.name] ?? resolver.resolve(entry.name, sources: sources, line: entry.line)
+            resolved[entry.name] = path
+            let file = FileCoverage(path: path, lines: Array(lines[entry.start..<end]))
+            if byPath[path] == nil { byPath[path] = file } else { byPath[path]!.absorb(file) }
         }
         return CoverageReport(
             formats: [.cobertura],
@@ -52,40 +57,36 @@ final class CoberturaParser: CoverageParser, XMLEventHandler {
 
     func startElement(_ name: XMLName, attributes: XMLAttributes, line: Int) throws {
         if name.equals("line") {
-            guard methodDepth == 0, currentFile != nil else { return }
-            currentLines.append(try lineRecord(attributes, line: line))
+            guard methodDepth == 0, inClass else { return }
+            lines.append(try lineRecord(attributes, line: line))
         } else if name.equals("class") {
             guard let filename = attributes.string("filename"), !filename.isEmpty else {
                 throw CoverageError.malformedRecord(path: path, line: line, problem: "<class> has no filename attribute")
             }
-            currentFile = (filename, line)
-            currentLines.removeAll(keepingCapacity: true)
+            classes.append((filename, line, lines.count))
+            inClass = true
         } else if name.equals("method") {
             methodDepth += 1
         } else if name.equals("source") {
             sourceText = []
+            xml.capturesText = true
         } else if !sawRoot {
             try root(name, attributes: attributes, line: line)
         }
     }
 
     func endElement(_ name: XMLName) throws {
-        if name.equals("class") {
-            if let file = currentFile {
-                if var known = files[file.name] {
-                    known.lines += currentLines
-                    files[file.name] = known
-                } else {
-                    files[file.name] = (file.line, currentLines)
-                }
-            }
-            currentFile = nil
+        if name.equals("line") {
+            return
+        } else if name.equals("class") {
+            inClass = false
         } else if name.equals("method") {
             methodDepth -= 1
         } else if name.equals("source"), let text = sourceText {
             let source = String(decoding: text, as: UTF8.self).trimmingWhitespace()
             if !source.isEmpty { sources.append(source) }
             sourceText = nil
+            xml.capturesText = false
         }
     }
 
@@ -109,7 +110,17 @@ final class CoberturaParser: CoverageParser, XMLEventHandler {
     }
 
     private func lineRecord(_ attributes: XMLAttributes, line: Int) throws -> LineRecord {
-        guard let numberBytes = attributes.value("number") else {
+        var numberBytes, hitsBytes, branch, condition: UnsafeBufferPointer<UInt8>?
+        attributes.forEach { name, value in
+            switch name.firstByte {
+            case UInt8(ascii: "n") where name.equals("number"): numberBytes = value
+            case UInt8(ascii: "h") where name.equals("hits"): hitsBytes = value
+            case UInt8(ascii: "b") where name.equals("branch"): branch = value
+            case UInt8(ascii: "c") where name.equals("condition-coverage"): condition = value
+            default: break
+            }
+        }
+        guard let numberBytes else {
             throw CoverageError.malformedRecord(path: path, line: line, problem: "<line> has no number attribute")
         }
         guard let number = Self.integer(numberBytes), number > 0, number <= UInt64(UInt32.max) else {
@@ -117,7 +128,7 @@ final class CoberturaParser: CoverageParser, XMLEventHandler {
                 path: path, line: line,
                 problem: "<line number=\"\(String(decoding: numberBytes, as: UTF8.self))\"> is not a positive line number")
         }
-        guard let hitsBytes = attributes.value("hits") else {
+        guard let hitsBytes else {
             throw CoverageError.malformedRecord(path: path, line: line, problem: "<line number=\"\(number)\"> has no hits attribute")
         }
         guard let hits = Self.integer(hitsBytes) else {
@@ -126,8 +137,7 @@ final class CoberturaParser: CoverageParser, XMLEventHandler {
                 problem: "<line number=\"\(number)\"> has hits=\"\(String(decoding: hitsBytes, as: UTF8.self))\"; expected a whole number")
         }
         var record = LineRecord(line: UInt32(number), hits: hits)
-        if let branch = attributes.value("branch"), branch.count == 4, branch[0] == UInt8(ascii: "t"),
-           let condition = attributes.value("condition-coverage") {
+        if let branch, branch.count == 4, branch[0] == UInt8(ascii: "t"), let condition {
             guard let (covered, total) = Self.fraction(condition), covered <= total else {
                 throw CoverageError.malformedRecord(
                     path: path, line: line,

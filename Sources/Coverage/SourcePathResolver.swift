@@ -21,8 +21,10 @@ final class SourcePathResolver {
     private var directoryExists: [String: Bool] = [:]
     private var foreignDirectories: [String: String?] = [:]
 
+    private var sourceBases: [String: String?] = [:]
+
     init(root: String, report: String) {
-        self.root = root
+        self.root = RepositoryPath.normalize(root)
         self.report = report
     }
 
@@ -46,17 +48,28 @@ final class SourcePathResolver {
         let relative = RepositoryPath.normalize(name)
         var candidates: [String] = []
         for source in sources {
-            let base = source.hasPrefix("/") ? RepositoryPath.normalize(source) : RepositoryPath.join(root, source)
-            if let inside = RepositoryPath.relative(base, to: root) {
-                candidates.append(inside == "." ? relative : RepositoryPath.normalize(inside + "/" + relative))
-            } else if let mapped = localDirectory(forForeign: String(base.dropFirst())) {
-                candidates.append(mapped.isEmpty ? relative : mapped + "/" + relative)
-            }
+            guard let base = localBase(of: source) else { continue }
+            candidates.append(base.isEmpty ? relative : RepositoryPath.normalize(base + "/" + relative))
         }
         if candidates.count > 1, let existing = candidates.first(where: { access(RepositoryPath.join(root, $0), F_OK) == 0 }) {
             return existing
         }
         return candidates.first ?? relative
+    }
+
+    /// A `<source>` root as a directory relative to the root ("" for the root itself), mapped
+    /// from another machine if need be; nil when it lies outside the repository.
+    private func localBase(of source: String) -> String? {
+        if let known = sourceBases[source] { return known }
+        let base = source.hasPrefix("/") ? RepositoryPath.normalize(source) : RepositoryPath.join(root, source)
+        var local: String?
+        if let inside = RepositoryPath.relative(base, to: root) {
+            local = inside == "." ? "" : inside
+        } else {
+            local = localDirectory(forForeign: String(base.dropFirst()))
+        }
+        sourceBases[source] = local
+        return local
     }
 
     /// The longest trailing run of `directory`'s components that is a directory under the

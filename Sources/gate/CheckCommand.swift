@@ -23,14 +23,7 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("results-dir"), help: ArgumentHelp("Also write each gate's result as <dir>/<gate>.json.", valueName: "dir"))
     var resultsDirectory: String?
 
-    @Option(help: "Output format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var format: ReportFormat = .text
-
-    @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "path"))
-    var output: String?
-
-    @Option(help: "Colour for text output: auto, always, never.")
-    var color: ColorChoice = .auto
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let context = GateContext.current
@@ -56,11 +49,7 @@ struct CheckCommand: ParsableCommand {
                                    to: "\(resultsDirectory)/\(result.gate).json", append: false)
             }
         }
-        var common = CommonOptions()
-        common.format = format
-        common.output = output
-        common.color = color
-        try common.finish(Report(results: results, isCheck: true))
+        try output.finish(Report(results: results, isCheck: true))
     }
 
     /// The `.yml`/`.yaml` files of the gates directory, sorted.

@@ -10,16 +10,34 @@ import Darwin
 extension ReportFormat: ExpressibleByArgument {}
 extension ColorChoice: ExpressibleByArgument {}
 
-/// Options every gate takes: how to report, and where its policy is.
-struct CommonOptions: ParsableArguments {
-    @Option(help: "Output format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+/// How a command reports: format, destination, colour.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "Output format.")
     var format: ReportFormat = .text
 
     @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "path"))
     var output: String?
 
-    @Option(help: "Colour for text output: auto (on a terminal, unless NO_COLOR is set), always, never.")
+    @Option(help: "Colour for text output: auto is on for a terminal unless NO_COLOR is set.")
     var color: ColorChoice = .auto
+
+    /// Publishes the report and exits with its verdict's status.
+    func finish(_ report: Report) throws {
+        let publisher = ResultPublisher(format: format, outputPath: output, color: color, environment: .current)
+        try publisher.publish(report)
+        if format != .text || output != nil {
+            for result in report.results where result.verdict == .error {
+                FileSink.standardError("error: \(result.gate): \(result.summary)\n")
+            }
+        }
+        let code = report.verdict.exitCode
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// Options every gate takes: how to report, and where its policy is.
+struct CommonOptions: ParsableArguments {
+    @OptionGroup var output: OutputOptions
 
     @Option(help: ArgumentHelp("Policy file to read (default: gates/<gate>.yml when it exists).", valueName: "path"))
     var policy: String?
@@ -29,20 +47,6 @@ struct CommonOptions: ParsableArguments {
         if let policy { return try Policy.load(path: policy) }
         let defaultPath = "gates/\(gate).yml"
         return access(defaultPath, F_OK) == 0 ? try Policy.load(path: defaultPath) : nil
-    }
-
-    /// Publishes the report and exits with its verdict's status.
-    func finish(_ report: Report) throws {
-        let environment = GateEnvironment.current
-        let publisher = ResultPublisher(format: format, outputPath: output, color: color, environment: environment)
-        try publisher.publish(report)
-        if format != .text || output != nil {
-            for result in report.results where result.verdict == .error {
-                FileSink.standardError("error: \(result.gate): \(result.summary)\n")
-            }
-        }
-        let code = report.verdict.exitCode
-        if code != 0 { throw ExitCode(code) }
     }
 }
 

@@ -49,7 +49,7 @@ struct CoverageCommand: GateCommand {
             if !paths.isEmpty { policy.paths = try paths.map(Self.pathThreshold) }
             return try CoverageGate(policy: policy, context: context).evaluate()
         }
-        try common.finish(Report(results: [result], isCheck: false))
+        try common.output.finish(Report(results: [result], isCheck: false))
     }
 
     private static func pathThreshold(_ flag: String) throws -> PathThreshold {

@@ -73,3 +73,14 @@ import Testing
         #expect(String(cString: curl_version()).hasPrefix("libcurl/"))
     }
 }
+
+@Suite struct NormalizeTests {
+    @Test("normalize leaves normal paths alone and rewrites the others", arguments: [
+        ("src/a.c", "src/a.c"), ("/abs/a.c", "/abs/a.c"), ("/", "/"), ("", "."), (".", "."), ("./a", "a"),
+        ("a//b", "a/b"), ("a/b/", "a/b"), ("a/./b", "a/b"), ("a/../b", "b"), ("../a", "../a"),
+        ("a/..", "."), (".hidden/x", ".hidden/x"), ("a/.../b", "a/.../b"), ("/..", "/"), ("a/b/..", "a"),
+    ])
+    func normalize(path: String, expected: String) {
+        #expect(RepositoryPath.normalize(path) == expected)
+    }
+}

@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 
 #if canImport(Glibc)
 import Glibc
@@ -36,27 +37,58 @@ public enum InputFile {
         }
         defer { close(fd) }
 
-        var hasher = SHA256()
+        // Hashing runs on a second thread, one chunk behind the parser: each of two buffers is
+        // read, then hashed and parsed at once, and only reused when both are done with it.
+        let hashing = ChunkHasher()
+        let buffers = (0..<2).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16) }
+        let free = (0..<2).map { _ in DispatchSemaphore(value: 1) }
+        defer {
+            hashing.queue.sync {}
+            buffers.forEach { $0.deallocate() }
+        }
         var total = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
+        var index = 0
         while true {
+            let buffer = buffers[index]
+            free[index].wait()
             let count = read(fd, buffer.baseAddress, chunkSize)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw GateError.unreadable(path: path, reason: String(cString: strerror(errno)))
+            let readError = errno
+            if count <= 0 {
+                free[index].signal()
+                if count < 0 && readError == EINTR { continue }
+                if count < 0 { throw GateError.unreadable(path: path, reason: String(cString: strerror(readError))) }
+                break
             }
-            if count == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            hasher.update(bufferPointer: chunk)
+            hashing.update(SendableChunk(bytes: chunk), then: free[index])
             total += count
             try consume(chunk)
+            index = 1 - index
         }
+        hashing.queue.sync {}
         guard total > 0 else { throw GateError.emptyInput(path: path, expected: expected) }
-        let hex = hasher.finalize().map { byte in
+        let hex = hashing.hasher.finalize().map { byte in
             let digits = Array("0123456789abcdef".utf8)
             return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
         }
         return InputDigest(path: path, sha256: hex.joined())
     }
+}
+
+/// The running SHA-256 and the serial queue that feeds it.
+private final class ChunkHasher: @unchecked Sendable {
+    let queue = DispatchQueue(label: "gate.input.sha256")
+    var hasher = SHA256()
+
+    func update(_ chunk: SendableChunk, then done: DispatchSemaphore) {
+        queue.async {
+            self.hasher.update(bufferPointer: chunk.bytes)
+            done.signal()
+        }
+    }
+}
+
+/// A chunk handed to the hashing thread; its buffer is not reused until the thread signals.
+private struct SendableChunk: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
 }

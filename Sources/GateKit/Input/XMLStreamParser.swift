@@ -2,10 +2,14 @@ import CLibXML2
 
 /// An element or attribute name as libxml2 hands it over: bytes, no copy.
 public struct XMLName {
-    let bytes: UnsafePointer<UInt8>
+    @usableFromInline let bytes: UnsafePointer<UInt8>
+
+    @usableFromInline init(bytes: UnsafePointer<UInt8>) {
+        self.bytes = bytes
+    }
 
     /// Byte comparison with a literal; cheaper than building a `String` for every element.
-    @inline(__always)
+    @inlinable
     public func equals(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
         let expected = literal.utf8Start
@@ -14,15 +18,35 @@ public struct XMLName {
     }
 
     public var string: String { String(cString: bytes) }
+
+    /// The first byte of the name, for a cheap dispatch before `equals`.
+    @inlinable public var firstByte: UInt8 { bytes[0] }
 }
 
 /// The attributes of one start tag, read in place (libxml2's SAX2 layout: five pointers per
 /// attribute — local name, prefix, URI, value start, value end).
 public struct XMLAttributes {
-    let base: UnsafeMutablePointer<UnsafePointer<UInt8>?>?
-    let count: Int
+    @usableFromInline let base: UnsafeMutablePointer<UnsafePointer<UInt8>?>?
+    @usableFromInline let count: Int
+
+    @usableFromInline init(base: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    /// Calls `body` with each attribute's name and value bytes, in document order.
+    @inlinable
+    public func forEach(_ body: (XMLName, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        guard let base else { return }
+        for index in 0..<count {
+            let slot = base + index * 5
+            guard let local = slot[0], let start = slot[3], let end = slot[4] else { continue }
+            try body(XMLName(bytes: local), UnsafeBufferPointer(start: start, count: end - start))
+        }
+    }
 
     /// The raw bytes of the attribute's value, or nil when the tag has no such attribute.
+    @inlinable
     public func value(_ name: StaticString) -> UnsafeBufferPointer<UInt8>? {
         guard let base else { return nil }
         for index in 0..<count {
@@ -114,6 +138,18 @@ public final class XMLStreamParser {
         if let context { xmlFreeParserCtxt(context) }
     }
 
+    /// Whether text content reaches `XMLEventHandler.characters`. Off by default: most of a
+    /// report is whitespace between elements, and not calling out for it is measurably faster.
+    public var capturesText = false {
+        didSet { installCharacters() }
+    }
+
+    private func installCharacters() {
+        guard let context, let handlers = context.pointee.sax else { return }
+        handlers.pointee.characters = capturesText ? sax.characters : nil
+        handlers.pointee.cdataBlock = capturesText ? sax.cdataBlock : nil
+    }
+
     /// Parses the next chunk of the document.
     public func feed(_ chunk: UnsafeRawBufferPointer) throws {
         guard !chunk.isEmpty else { return }
@@ -126,6 +162,7 @@ public final class XMLStreamParser {
                 &sax, Unmanaged.passUnretained(self).toOpaque(), bytes.baseAddress, Int32(head), path)
             guard let context else { throw GateError.unreadable(path: path, reason: "libxml2 could not start a parser") }
             xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue))
+            installCharacters()
             try check()
             if bytes.count > head {
                 xmlParseChunk(context, bytes.baseAddress! + head, Int32(bytes.count - head), 0)
