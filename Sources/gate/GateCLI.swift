@@ -26,15 +26,18 @@ struct GateCLI: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let code as ExitCode {
+            Glibc.exit(code.rawValue)
         } catch {
-            let code = exitCode(for: error)
+            // Help and version are clean exits; everything else the parser or a command
+            // throws (usage errors, an unwritable --output) means the gate could not judge.
             let message = fullMessage(for: error)
-            if code == .success {
+            if exitCode(for: error) == .success {
                 if !message.isEmpty { FileSink.standardOutput(message + "\n") }
                 Glibc.exit(0)
             }
             if !message.isEmpty { FileSink.standardError(message + "\n") }
-            Glibc.exit(code.rawValue == 1 ? 1 : 2)
+            Glibc.exit(2)
         }
     }
 }

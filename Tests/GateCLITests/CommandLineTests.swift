@@ -65,6 +65,7 @@ import Testing
     @Test("usage errors exit 2, not argument-parser's 64", arguments: [
         ["coverage", "--no-such-flag"], ["coverage", "--min-line", "abc"], ["coverage", "--min-line", "101"],
         ["coverage", "--paths", "nopercent"], ["coverage"], ["no-such-gate"],
+        ["coverage", "--report", Fixtures.path("coverage/c-project/coverage.info"), "--output", "/nonexistent/dir/report.txt"],
     ])
     func usageErrors(arguments: [String]) throws {
         let output = try GateBinary.run(arguments, in: NSTemporaryDirectory())
