@@ -15,6 +15,8 @@ public enum CoverageError: Error, Equatable, CustomStringConvertible {
     case truncated(path: String, problem: String)
     /// A path inside the report climbs out of the directory it is resolved against.
     case pathEscapesRoot(path: String, line: Int?, file: String)
+    /// A `--diff` file with no file header: not a unified diff.
+    case notADiff(path: String)
     /// The report measured no line at all: nothing to judge, never a pass.
     case noLines(paths: [String])
     /// A branch threshold is set but no report carries branch data.
@@ -39,6 +41,8 @@ public enum CoverageError: Error, Equatable, CustomStringConvertible {
         case .pathEscapesRoot(let path, let line, let file):
             "\(path)\(line.map { ":\($0)" } ?? ""): the source path '\(file)' climbs out of its source root; "
                 + "refusing it. Regenerate the report with paths inside the repository."
+        case .notADiff(let path):
+            "\(path): not a unified diff (no '+++' or 'diff --git' file header). Write it with `git diff --unified=0 BASE...HEAD > \(path)`."
         case .noLines(let paths):
             "\(paths.joined(separator: ", ")): the report measures no lines, so there is nothing to judge. "
                 + "Did the tests run with coverage enabled, over the right sources?"

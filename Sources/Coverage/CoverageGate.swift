@@ -25,6 +25,12 @@ public struct CoverageGate: Sendable {
                        help: "Every file matching a glob under `paths` must reach that rule's line coverage on its own; the last matching rule applies."),
         RuleDescriptor(id: "coverage/path-unmatched", summary: "A path rule matches no file in the reports.",
                        help: "A `paths` glob that matches nothing protects nothing: fix the glob or remove the rule."),
+        RuleDescriptor(id: "coverage/min-diff", summary: "Coverage of the changed lines is below the minimum.",
+                       help: "Diff coverage (covered changed lines / changed lines the reports measure) must reach min-diff. Cover the lines listed as uncovered, or lower min-diff."),
+        RuleDescriptor(id: "coverage/uncovered-changed-lines", summary: "Changed lines that no test covers.",
+                       help: "These added or modified lines are measured by the coverage reports but were never executed by the tests."),
+        RuleDescriptor(id: "coverage/diff-unmatched", summary: "No changed file appears in the coverage reports.",
+                       help: "The change touches files the reports do not mention, so diff coverage cannot be measured. If the changed files are code, the report paths probably need --path-map or --source-root."),
         RuleDescriptor(id: "coverage/declared-totals", summary: "The report's own totals disagree with its line records.",
                        help: "gate recomputes totals from the line records; the report header says otherwise, which usually means it was edited or merged by hand."),
     ]
@@ -41,6 +47,7 @@ public struct CoverageGate: Sendable {
         guard !policy.reports.isEmpty else {
             throw GateError.usage("coverage: no report given. Pass --report FILE or set 'report' in gates/coverage.yml.")
         }
+        try policy.validate()
         var reports: [CoverageReport] = []
         var inputs: [InputDigest] = []
         for path in policy.reports {
@@ -52,11 +59,33 @@ public struct CoverageGate: Sendable {
         let totals = CoverageTotals(report)
         guard totals.lines.total > 0 else { throw CoverageError.noLines(paths: policy.reports) }
         if policy.minBranch != nil, !report.hasBranchData { throw CoverageError.noBranchData(paths: policy.reports) }
-        return judge(report, totals: totals, inputs: inputs)
+        var changes: ChangedLines?
+        if let diff = policy.diff {
+            var bytes: [UInt8] = []
+            inputs.append(try InputFile.stream(diff, expected: "a unified diff", allowEmpty: true) { bytes.append(contentsOf: $0) })
+            changes = try UnifiedDiff.parse(bytes, source: diff)
+        } else if let base = policy.diffBase {
+            changes = try gitChanges(since: base)
+        }
+        return judge(report, totals: totals, changes: changes, inputs: inputs)
+    }
+
+    /// `git diff --unified=0 BASE...HEAD` in the root: the change since the merge base, as a
+    /// pull request shows it.
+    private func gitChanges(since base: String) throws -> ChangedLines {
+        let arguments = ["diff", "--unified=0", "--no-color", "--no-ext-diff", "\(base)...HEAD", "--"]
+        let output = try Subprocess.run("git", arguments, in: context.root)
+        guard output.status == 0 else {
+            let said = output.stderr.split(separator: "\n").first.map(String.init) ?? "exit status \(output.status)"
+            throw GateError.toolFailed(
+                command: "git " + arguments.joined(separator: " "),
+                message: "\(said). Does '\(base)' exist here? In GitHub Actions, check out with fetch-depth: 0 so the base is present.")
+        }
+        return try UnifiedDiff.parse(output.stdout, source: "git diff \(base)...HEAD")
     }
 
     /// The verdict on an already-read report; pure, so tests can feed it any model.
-    public func judge(_ report: CoverageReport, totals: CoverageTotals, inputs: [InputDigest] = []) -> GateResult {
+    public func judge(_ report: CoverageReport, totals: CoverageTotals, changes: ChangedLines? = nil, inputs: [InputDigest] = []) -> GateResult {
         var measurements: [Measurement] = []
         var findings: [Finding] = []
 
@@ -95,11 +124,37 @@ public struct CoverageGate: Sendable {
                 threshold: rule.minLine, comparison: .atLeast, verdict: failed ? .fail : .pass))
         }
         if let note = declaredMismatch(report, totals: totals) { findings.append(note) }
+        let diff = changes.map { DiffCoverage(report: report, changes: $0) }
+        if let diff { judgeDiff(diff, measurements: &measurements, findings: &findings) }
 
         let verdict = GateResult.verdict(measurements: measurements, findings: findings)
         return GateResult(
-            gate: Self.id, verdict: verdict, summary: summary(verdict, totals: totals, report: report, measurements: measurements, findings: findings),
+            gate: Self.id, verdict: verdict, summary: summary(verdict, totals: totals, report: report, diff: diff, measurements: measurements, findings: findings),
             measurements: measurements, findings: findings, inputs: inputs, rules: Self.rules)
+    }
+
+    private func judgeDiff(_ diff: DiffCoverage, measurements: inout [Measurement], findings: inout [Finding]) {
+        let lines = diff.lines
+        if lines.total == 0 {
+            if diff.changedFileCount > 0 && diff.files.isEmpty {
+                let examples = diff.filesWithoutData.prefix(3).joined(separator: ", ")
+                findings.append(Finding(
+                    severity: .warning, rule: "coverage/diff-unmatched",
+                    message: "none of the \(diff.changedFileCount) changed file\(diff.changedFileCount == 1 ? "" : "s") appears in the coverage reports (for example \(examples)); diff coverage was not measured. If they are code, map the report paths (--path-map, --source-root)."))
+            }
+            return
+        }
+        let failed = policy.minDiff.map { !lines.meets($0.value) } ?? false
+        for file in diff.files {
+            for range in file.uncovered {
+                let span = range.lowerBound == range.upperBound ? "line \(range.lowerBound) is" : "lines \(range.lowerBound)–\(range.upperBound) are"
+                findings.append(Finding(
+                    severity: failed ? .error : .note, rule: "coverage/uncovered-changed-lines",
+                    message: "changed \(span) not covered by any test",
+                    location: Location(file: file.path, line: Int(range.lowerBound), endLine: Int(range.upperBound))))
+            }
+        }
+        measurements.insert(check("diff_line_coverage", lines, policy.minDiff, rule: "coverage/min-diff", noun: "diff", findings: &findings), at: 0)
     }
 
     private func check(
@@ -110,11 +165,19 @@ public struct CoverageGate: Sendable {
         if !holds {
             findings.append(Finding(
                 severity: .error, rule: rule,
-                message: "\(noun) coverage \(Measurement.format(count.percent))% < \(Measurement.format(threshold.value))% (\(count.covered) of \(count.total) \(noun == "line" ? "lines" : "branch outcomes") covered)",
+                message: "\(noun) coverage \(Measurement.format(count.percent))% < \(Measurement.format(threshold.value))% (\(count.covered) of \(count.total) \(Self.unit(noun)) covered)",
                 location: threshold.origin))
         }
         return Measurement(name: name, value: count.percent, unit: "%", threshold: threshold.value,
                            comparison: .atLeast, verdict: holds ? .pass : .fail)
+    }
+
+    private static func unit(_ noun: String) -> String {
+        switch noun {
+        case "line": "lines"
+        case "diff": "changed lines"
+        default: "branch outcomes"
+        }
     }
 
     private func declaredMismatch(_ report: CoverageReport, totals: CoverageTotals) -> Finding? {
@@ -128,9 +191,16 @@ public struct CoverageGate: Sendable {
     }
 
     private func summary(
-        _ verdict: Verdict, totals: CoverageTotals, report: CoverageReport, measurements: [Measurement], findings: [Finding]
+        _ verdict: Verdict, totals: CoverageTotals, report: CoverageReport, diff: DiffCoverage?, measurements: [Measurement], findings: [Finding]
     ) -> String {
-        var parts = ["line coverage \(Measurement.format(totals.lines.percent))% (\(totals.lines.covered)/\(totals.lines.total) lines)"]
+        var parts: [String] = []
+        if let diff {
+            let lines = diff.lines
+            parts.append(lines.total == 0
+                ? "no coverable changed lines"
+                : "diff coverage \(Measurement.format(lines.percent))% (\(lines.covered) of \(lines.total) changed lines covered)")
+        }
+        parts += ["line coverage \(Measurement.format(totals.lines.percent))% (\(totals.lines.covered)/\(totals.lines.total) lines)"]
         if report.hasBranchData {
             parts.append("branch \(Measurement.format(totals.branches.percent))% (\(totals.branches.covered)/\(totals.branches.total))")
         }
@@ -139,6 +209,7 @@ public struct CoverageGate: Sendable {
         if !failed.isEmpty {
             text = failed.map { "\($0.name) \($0.comparisonText)" }.joined(separator: "; ") + " — " + text
         }
+        if findings.contains(where: { $0.rule == "coverage/diff-unmatched" }) { text += "; no changed file is in the reports" }
         let unmatched = findings.filter { $0.rule == "coverage/path-unmatched" }.count
         if unmatched > 0 { text += "; \(unmatched) path rule\(unmatched == 1 ? "" : "s") matched nothing" }
         return text

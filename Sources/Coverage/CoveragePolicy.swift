@@ -37,12 +37,17 @@ public struct Threshold: Sendable, Equatable {
 ///   "Sources/Core/**": 90
 /// ```
 public struct CoveragePolicy: Sendable, Equatable {
-    public static let keys = ["report", "min-line", "min-branch", "paths"]
+    public static let keys = ["report", "min-line", "min-branch", "paths", "diff", "diff-base", "min-diff"]
 
     public var reports: [String] = []
     public var minLine: Threshold?
     public var minBranch: Threshold?
     public var paths: [PathThreshold] = []
+    /// A unified diff file whose added lines are the change to judge.
+    public var diff: String?
+    /// A git ref: the change is `git diff BASE...HEAD`.
+    public var diffBase: String?
+    public var minDiff: Threshold?
 
     public init() {}
 
@@ -56,12 +61,31 @@ public struct CoveragePolicy: Sendable, Equatable {
         minBranch = try policy.number("min-branch", in: 0...100).map {
             Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-branch")!.line))
         }
+        diff = try policy.strings("diff")?.first
+        diffBase = try policy.strings("diff-base")?.first
+        minDiff = try policy.number("min-diff", in: 0...100).map {
+            Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-diff")!.line))
+        }
         for entry in try policy.mapping("paths") ?? [] {
             guard case .scalar(let text, _) = entry.value, let value = Double(text), (0...100).contains(value) else {
                 throw GateError.invalidPolicyValue(
                     path: policy.path, line: entry.line, key: "paths: \(entry.key)", expected: "a number from 0 to 100")
             }
             paths.append(PathThreshold(glob: PathGlob(entry.key), minLine: value, origin: Location(file: policy.path, line: entry.line)))
+        }
+    }
+
+    /// Throws for combinations that cannot be judged: two sources of the change, or a diff
+    /// threshold with no change to apply it to.
+    public func validate() throws {
+        if diff != nil, diffBase != nil {
+            throw GateError.usage("coverage: give the change either as diff (a patch file) or as diff-base (a git ref), not both.")
+        }
+        if minDiff != nil, diff == nil, diffBase == nil {
+            throw GateError.usage("coverage: min-diff needs the change: pass --diff-base REF (for example origin/main) or --diff FILE.")
+        }
+        if let diffBase, diffBase.hasPrefix("-") || diffBase.isEmpty {
+            throw GateError.usage("coverage: '\(diffBase)' is not a git ref.")
         }
     }
 

@@ -79,3 +79,29 @@ public enum GateBinary {
             stderr: String(decoding: stderrBytes, as: UTF8.self))
     }
 }
+
+/// Runs a helper program (git) for a test's set-up; fails the set-up if it fails.
+public enum Shell {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    @discardableResult
+    public static func run(_ arguments: [String], in directory: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "\(arguments.joined(separator: " ")) failed: \(text)")
+        }
+        return text
+    }
+}

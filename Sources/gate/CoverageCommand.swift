@@ -6,12 +6,14 @@ struct CoverageCommand: GateCommand {
     static let gateID = CoverageGate.id
     static let configuration = CommandConfiguration(
         commandName: "coverage",
-        abstract: "Judge line and branch coverage from Cobertura XML or LCOV reports.",
+        abstract: "Judge line, branch and diff coverage from Cobertura XML or LCOV reports.",
         discussion: """
             Reports are detected from their content and merged (hits add up, as `lcov -a` does). \
             Totals are recomputed from the line records, exactly as coverage.py and lcov count them, \
             and thresholds are compared on exact counts, never on a rounded percentage.
-            Policy: gates/coverage.yml with the keys report, min-line, min-branch, paths.
+            With --diff or --diff-base, the changed lines are judged too (--min-diff), as diff-cover \
+            counts them, and uncovered changed ranges become findings (annotations on a pull request).
+            Policy: gates/coverage.yml with the keys report, min-line, min-branch, paths, diff, diff-base, min-diff.
             """)
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Coverage report(s): Cobertura XML or LCOV tracefile.", valueName: "file"))
@@ -26,13 +28,23 @@ struct CoverageCommand: GateCommand {
     @Option(help: ArgumentHelp("Per-file minimum line coverage for files matching a glob, as GLOB=PERCENT (repeatable; the last matching rule wins).", valueName: "glob=percent"))
     var paths: [String] = []
 
+    @Option(help: ArgumentHelp("A unified diff whose added lines are the change to judge (git diff output).", valueName: "file"))
+    var diff: String?
+
+    @Option(name: .customLong("diff-base"), help: ArgumentHelp("Judge the change `git diff BASE...HEAD` (e.g. origin/main); runs git.", valueName: "ref"))
+    var diffBase: String?
+
+    @Option(name: .customLong("min-diff"), help: ArgumentHelp("Minimum coverage of the changed lines, percent (0-100).", valueName: "percent"))
+    var minDiff: Double?
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        for (name, value) in [("--min-line", minLine), ("--min-branch", minBranch)] {
+        for (name, value) in [("--min-line", minLine), ("--min-branch", minBranch), ("--min-diff", minDiff)] {
             if let value, !(0...100).contains(value) { throw ValidationError("\(name) must be between 0 and 100, got \(value).") }
         }
         for flag in paths { _ = try Self.pathThreshold(flag) }
+        if diff != nil, diffBase != nil { throw ValidationError("Give the change either as --diff FILE or as --diff-base REF, not both.") }
     }
 
     static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
@@ -47,6 +59,9 @@ struct CoverageCommand: GateCommand {
             if let minLine { policy.minLine = Threshold(minLine) }
             if let minBranch { policy.minBranch = Threshold(minBranch) }
             if !paths.isEmpty { policy.paths = try paths.map(Self.pathThreshold) }
+            if let diff { (policy.diff, policy.diffBase) = (diff, nil) }
+            if let diffBase { (policy.diffBase, policy.diff) = (diffBase, nil) }
+            if let minDiff { policy.minDiff = Threshold(minDiff) }
             return try CoverageGate(policy: policy, context: context).evaluate()
         }
         try common.output.finish(Report(results: [result], isCheck: false))

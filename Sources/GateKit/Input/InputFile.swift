@@ -16,11 +16,14 @@ public enum InputFile {
 
     /// Streams `path` through `consume`, returning the digest of its bytes.
     ///
+    /// An empty file is an error unless `allowEmpty` (an empty diff is a valid change).
+    ///
     /// - Throws: `GateError.missingInput`, `.notAFile`, `.unreadable`, `.emptyInput` (with
     ///   `expected` in the message), or whatever `consume` throws.
     public static func stream(
         _ path: String,
         expected: String,
+        allowEmpty: Bool = false,
         chunkSize: Int = defaultChunkSize,
         consume: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> InputDigest {
@@ -66,7 +69,7 @@ public enum InputFile {
             index = 1 - index
         }
         hashing.queue.sync {}
-        guard total > 0 else { throw GateError.emptyInput(path: path, expected: expected) }
+        guard total > 0 || allowEmpty else { throw GateError.emptyInput(path: path, expected: expected) }
         let hex = hashing.hasher.finalize().map { byte in
             let digits = Array("0123456789abcdef".utf8)
             return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)

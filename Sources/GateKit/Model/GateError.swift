@@ -21,6 +21,8 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
     case xmlEntityDeclared(path: String, line: Int, name: String)
     /// An output file (report, step summary, step outputs) could not be written.
     case cannotWrite(path: String, reason: String)
+    /// A helper program (git, llvm-cov) failed; `message` is what it said.
+    case toolFailed(command: String, message: String)
     /// The command line is incomplete or contradictory.
     case usage(String)
 
@@ -48,6 +50,8 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
                 + "(nothing was expanded or fetched). Coverage and test reports never need them: regenerate the file."
         case .cannotWrite(let path, let reason):
             "\(path): cannot be written (\(reason)). Check that the directory exists and is writable."
+        case .toolFailed(let command, let message):
+            "`\(command)` failed: \(message)"
         case .usage(let message):
             message
         }
