@@ -48,6 +48,10 @@ public struct FileCoverage: Sendable, Equatable {
     public var path: String
     public var lines: [LineRecord]
     public var functions: [FunctionRecord]
+    /// The producing tool's own line figure when it is not the count of the line records:
+    /// `llvm-cov report` sums per-function line counts, which `llvm-cov show`'s per-line
+    /// view (the records) does not reproduce. Merged files drop it and count records.
+    public var summaryLines: CoverageCount?
 
     public init(path: String, lines: [LineRecord], functions: [FunctionRecord] = []) {
         self.path = path
@@ -58,6 +62,7 @@ public struct FileCoverage: Sendable, Equatable {
     /// Adds another report's view of the same file.
     mutating func absorb(_ other: FileCoverage) {
         lines = Self.normalized(lines + other.lines)
+        summaryLines = nil
         var byName = Dictionary(functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for function in other.functions {
             if var known = byName[function.name] {
@@ -96,6 +101,7 @@ public struct FileCoverage: Sendable, Equatable {
 public enum CoverageFormat: String, Sendable {
     case cobertura
     case lcov
+    case llvmCov = "llvm-cov"
 }
 
 /// Totals a report states about itself (Cobertura's root attributes), kept to cross-check the

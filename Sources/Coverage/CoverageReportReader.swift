@@ -32,7 +32,15 @@ public enum CoverageReportReader {
         let head = String(decoding: chunk[index..<min(chunk.count, index + 64)], as: UTF8.self)
         if head.hasPrefix("<") { return CoberturaParser(path: path, resolver: resolver) }
         if head.hasPrefix("{") {
-            throw CoverageError.unsupportedFormat(path: path, format: "JSON coverage (llvm-cov export or coverage.py JSON)")
+            let opening = String(decoding: chunk.prefix(4096), as: UTF8.self)
+            // llvm-cov writes keys sorted, so its "type" comes last; "data" comes first.
+            if opening.contains("llvm.coverage.json.export") || opening.hasPrefix("{\"data\"") {
+                return LLVMCovJSONParser(path: path, resolver: resolver)
+            }
+            if opening.contains("\"meta\"") {
+                throw CoverageError.unsupportedFormat(path: path, format: "coverage.py JSON")
+            }
+            throw CoverageError.unsupportedFormat(path: path, format: "this JSON (gate reads llvm-cov export JSON)")
         }
         if head.hasPrefix("mode:") { throw CoverageError.unsupportedFormat(path: path, format: "a Go cover profile") }
         if LCOVParser.looksLikeLCOV(head) { return LCOVParser(path: path, resolver: resolver) }

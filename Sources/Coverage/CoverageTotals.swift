@@ -49,6 +49,7 @@ public struct CoverageTotals: Sendable, Equatable {
             branches.covered += Int(record.branchesCovered)
             if record.isMeasured, record.hits > 0, record.branchesCovered < record.branchesTotal { partialLines += 1 }
         }
+        if let summary = file.summaryLines { lines = summary }
         functions.total = file.functions.count
         functions.covered = file.functions.filter { $0.hits > 0 }.count
     }
