@@ -55,9 +55,17 @@ public struct CoverageGate: Sendable {
             reports.append(report)
             inputs.append(digest)
         }
-        let report = CoverageReport.merging(reports)
+        var report = CoverageReport.merging(reports)
+        if !policy.include.isEmpty || !policy.exclude.isEmpty {
+            report.files = report.files.filter { policy.counts($0.path) }
+        }
         let totals = CoverageTotals(report)
-        guard totals.lines.total > 0 else { throw CoverageError.noLines(paths: policy.reports) }
+        guard totals.lines.total > 0 else {
+            if !policy.include.isEmpty || !policy.exclude.isEmpty {
+                throw CoverageError.nothingIncluded(paths: policy.reports, examples: reports.flatMap(\.files).prefix(3).map(\.path))
+            }
+            throw CoverageError.noLines(paths: policy.reports)
+        }
         if policy.minBranch != nil, !report.hasBranchData { throw CoverageError.noBranchData(paths: policy.reports) }
         var changes: ChangedLines?
         if let diff = policy.diff {

@@ -30,6 +30,8 @@ public struct Threshold: Sendable, Equatable {
 ///
 /// ```yaml
 /// report: coverage.xml          # or a list; the reports are merged
+/// include: ["Sources/**"]       # only these files count (default: all)
+/// exclude: ["**/Generated/**"]  # and never these
 /// min-line: 80                  # total line coverage, percent
 /// min-branch: 70                # total branch coverage, percent
 /// paths:                        # per-file minimums; the last matching glob wins
@@ -37,9 +39,13 @@ public struct Threshold: Sendable, Equatable {
 ///   "Sources/Core/**": 90
 /// ```
 public struct CoveragePolicy: Sendable, Equatable {
-    public static let keys = ["report", "min-line", "min-branch", "paths", "diff", "diff-base", "min-diff"]
+    public static let keys = ["report", "include", "exclude", "min-line", "min-branch", "paths", "diff", "diff-base", "min-diff"]
 
     public var reports: [String] = []
+    /// Only files matching one of these globs count (all files when empty).
+    public var include: [PathGlob] = []
+    /// Files matching one of these globs never count (generated code, dependencies, tests).
+    public var exclude: [PathGlob] = []
     public var minLine: Threshold?
     public var minBranch: Threshold?
     public var paths: [PathThreshold] = []
@@ -55,6 +61,8 @@ public struct CoveragePolicy: Sendable, Equatable {
     public init(policy: Policy) throws {
         try policy.requireKnownKeys(Self.keys)
         reports = try policy.strings("report") ?? []
+        include = (try policy.strings("include") ?? []).map(PathGlob.init)
+        exclude = (try policy.strings("exclude") ?? []).map(PathGlob.init)
         minLine = try policy.number("min-line", in: 0...100).map {
             Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-line")!.line))
         }
@@ -73,6 +81,11 @@ public struct CoveragePolicy: Sendable, Equatable {
             }
             paths.append(PathThreshold(glob: PathGlob(entry.key), minLine: value, origin: Location(file: policy.path, line: entry.line)))
         }
+    }
+
+    /// Whether a file counts under `include` and `exclude`.
+    public func counts(_ path: String) -> Bool {
+        (include.isEmpty || include.contains { $0.matches(path) }) && !exclude.contains { $0.matches(path) }
     }
 
     /// Throws for combinations that cannot be judged: two sources of the change, or a diff

@@ -26,6 +26,15 @@ public enum Fixtures {
         return path
     }
 
+    /// A scratch directory that sees the repository's `fixtures/` (a symlink) but not its
+    /// `gates/`, so commands run there judge fixtures without the repository's own policies.
+    public static let workspace: String = {
+        let path = NSTemporaryDirectory() + "gate-workspace-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try? FileManager.default.createSymbolicLink(atPath: path + "/fixtures", withDestinationPath: repositoryRoot + "/fixtures")
+        return path
+    }()
+
     public static func write(_ text: String, to path: String) throws {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
@@ -49,10 +58,10 @@ public enum GateBinary {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
     }()
 
-    /// Runs `gate arguments…` in `directory` with exactly `environment` (plus PATH), so the
-    /// caller's own GITHUB_* variables never leak in.
+    /// Runs `gate arguments…` in `directory` (by default `Fixtures.workspace`) with exactly
+    /// `environment` (plus PATH), so the caller's own GITHUB_* variables never leak in.
     public static func run(
-        _ arguments: [String], in directory: String = Fixtures.repositoryRoot, environment: [String: String] = [:]
+        _ arguments: [String], in directory: String = Fixtures.workspace, environment: [String: String] = [:]
     ) throws -> ProcessOutput {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -60,6 +69,8 @@ public enum GateBinary {
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = environment
         env["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        // Under `swift test --enable-code-coverage` the binary's own profile joins the run's.
+        if let profile = ProcessInfo.processInfo.environment["LLVM_PROFILE_FILE"] { env["LLVM_PROFILE_FILE"] = profile }
         process.environment = env
         let out = Pipe()
         let errorPath = NSTemporaryDirectory() + "gate-stderr-" + UUID().uuidString

@@ -13,11 +13,17 @@ struct CoverageCommand: GateCommand {
             and thresholds are compared on exact counts, never on a rounded percentage.
             With --diff or --diff-base, the changed lines are judged too (--min-diff), as diff-cover \
             counts them, and uncovered changed ranges become findings (annotations on a pull request).
-            Policy: gates/coverage.yml with the keys report, min-line, min-branch, paths, diff, diff-base, min-diff.
+            Policy: gates/coverage.yml with the keys report, include, exclude, min-line, min-branch, paths, diff, diff-base, min-diff.
             """)
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Coverage report(s): Cobertura XML or LCOV tracefile.", valueName: "file"))
     var report: [String] = []
+
+    @Option(help: ArgumentHelp("Count only files matching this glob (repeatable).", valueName: "glob"))
+    var include: [String] = []
+
+    @Option(help: ArgumentHelp("Never count files matching this glob (repeatable).", valueName: "glob"))
+    var exclude: [String] = []
 
     @Option(name: .customLong("min-line"), help: ArgumentHelp("Minimum total line coverage, percent (0-100).", valueName: "percent"))
     var minLine: Double?
@@ -56,6 +62,8 @@ struct CoverageCommand: GateCommand {
         let result = GateRunner.run(gate: Self.gateID) {
             var policy = try common.loadPolicy(gate: Self.gateID).map(CoveragePolicy.init(policy:)) ?? CoveragePolicy()
             if !report.isEmpty { policy.reports = report }
+            if !include.isEmpty { policy.include = include.map(PathGlob.init) }
+            if !exclude.isEmpty { policy.exclude = exclude.map(PathGlob.init) }
             if let minLine { policy.minLine = Threshold(minLine) }
             if let minBranch { policy.minBranch = Threshold(minBranch) }
             if !paths.isEmpty { policy.paths = try paths.map(Self.pathThreshold) }
