@@ -50,8 +50,9 @@ public struct CoverageGate: Sendable {
         try policy.validate()
         var reports: [CoverageReport] = []
         var inputs: [InputDigest] = []
+        let root = policy.sourceRoot.map { RepositoryPath.join(context.root, $0) } ?? context.root
         for path in policy.reports {
-            let (report, digest) = try CoverageReportReader.read(path, root: context.root)
+            let (report, digest) = try CoverageReportReader.read(path, root: root, pathMap: policy.pathMap)
             reports.append(report)
             inputs.append(digest)
         }

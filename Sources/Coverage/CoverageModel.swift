@@ -17,6 +17,11 @@ public struct LineRecord: Sendable, Equatable {
         self.isMeasured = isMeasured
     }
 
+    /// The record without branch figures (they are recomputed from outcome identities).
+    var withoutBranches: LineRecord {
+        LineRecord(line: line, hits: hits, isMeasured: isMeasured)
+    }
+
     /// Merges another record of the same line: hits add up (saturating, as counts from
     /// different shards do), branch outcomes take the larger figures. Without outcome ids the
     /// union of two lines' branches is unknown, so the larger count is the honest lower bound.
@@ -42,6 +47,20 @@ public struct FunctionRecord: Sendable, Equatable {
     }
 }
 
+/// One branch outcome with the identity LCOV gives it (`BRDA:<line>,<block>,<branch>,…`), so
+/// shards merge outcome by outcome, as `lcov -a` does.
+public struct BranchOutcome: Sendable, Hashable {
+    public var line: UInt32
+    public var block: String
+    public var branch: String
+
+    public init(line: UInt32, block: String, branch: String) {
+        self.line = line
+        self.block = block
+        self.branch = branch
+    }
+}
+
 /// Coverage of one source file, lines sorted and unique.
 public struct FileCoverage: Sendable, Equatable {
     /// Repository-relative where the file lies under the root, else as the report names it.
@@ -52,17 +71,54 @@ public struct FileCoverage: Sendable, Equatable {
     /// `llvm-cov report` sums per-function line counts, which `llvm-cov show`'s per-line
     /// view (the records) does not reproduce. Merged files drop it and count records.
     public var summaryLines: CoverageCount?
+    /// Branch outcomes by identity, taken counts summed; empty for formats without
+    /// identities (Cobertura gives only "k of n" per line).
+    public var branches: [BranchOutcome: UInt64]
 
-    public init(path: String, lines: [LineRecord], functions: [FunctionRecord] = []) {
+    public init(path: String, lines: [LineRecord], functions: [FunctionRecord] = [], branches: [BranchOutcome: UInt64] = [:]) {
         self.path = path
         self.lines = Self.normalized(lines)
         self.functions = functions
+        self.branches = branches
     }
 
     /// Adds another report's view of the same file.
     mutating func absorb(_ other: FileCoverage) {
-        lines = Self.normalized(lines + other.lines)
         summaryLines = nil
+        guard !branches.isEmpty, !other.branches.isEmpty else {
+            lines = Self.normalized(lines + other.lines)
+            branches = [:]
+            absorbFunctions(other)
+            return
+        }
+        branches.merge(other.branches) { a, b in a.addingReportingOverflow(b).overflow ? .max : a + b }
+        var merged = Self.normalized(lines.map(\.withoutBranches) + other.lines.map(\.withoutBranches))
+        Self.apply(branches, to: &merged)
+        lines = merged
+        absorbFunctions(other)
+    }
+
+    /// Sets each line's branch figures from outcome identities, adding branch-only lines.
+    static func apply(_ branches: [BranchOutcome: UInt64], to lines: inout [LineRecord]) {
+        var perLine: [UInt32: (covered: UInt32, total: UInt32)] = [:]
+        for (outcome, taken) in branches {
+            var entry = perLine[outcome.line] ?? (0, 0)
+            entry.total += 1
+            if taken > 0 { entry.covered += 1 }
+            perLine[outcome.line] = entry
+        }
+        for index in lines.indices {
+            if let entry = perLine.removeValue(forKey: lines[index].line) {
+                lines[index].branchesCovered = entry.covered
+                lines[index].branchesTotal = entry.total
+            }
+        }
+        if !perLine.isEmpty {
+            lines = normalized(lines + perLine.map { LineRecord(line: $0.key, hits: 0, branchesCovered: $0.value.covered, branchesTotal: $0.value.total, isMeasured: false) })
+        }
+    }
+
+    private mutating func absorbFunctions(_ other: FileCoverage) {
         var byName = Dictionary(functions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for function in other.functions {
             if var known = byName[function.name] {

@@ -39,9 +39,15 @@ public struct Threshold: Sendable, Equatable {
 ///   "Sources/Core/**": 90
 /// ```
 public struct CoveragePolicy: Sendable, Equatable {
-    public static let keys = ["report", "include", "exclude", "min-line", "min-branch", "paths", "diff", "diff-base", "min-diff"]
+    public static let keys = [
+        "report", "path-map", "source-root", "include", "exclude", "min-line", "min-branch", "paths", "diff", "diff-base", "min-diff",
+    ]
 
     public var reports: [String] = []
+    /// Rewrites of recorded path prefixes, for reports made on another machine.
+    public var pathMap: [PathMapping] = []
+    /// The directory report paths are resolved against (default: the current directory).
+    public var sourceRoot: String?
     /// Only files matching one of these globs count (all files when empty).
     public var include: [PathGlob] = []
     /// Files matching one of these globs never count (generated code, dependencies, tests).
@@ -61,6 +67,8 @@ public struct CoveragePolicy: Sendable, Equatable {
     public init(policy: Policy) throws {
         try policy.requireKnownKeys(Self.keys)
         reports = try policy.strings("report") ?? []
+        pathMap = try (try policy.strings("path-map") ?? []).map { try PathMapping(flag: $0) }
+        sourceRoot = try policy.strings("source-root")?.first
         include = (try policy.strings("include") ?? []).map(PathGlob.init)
         exclude = (try policy.strings("exclude") ?? []).map(PathGlob.init)
         minLine = try policy.number("min-line", in: 0...100).map {

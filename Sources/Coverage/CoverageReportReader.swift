@@ -12,8 +12,9 @@ public enum CoverageReportReader {
     /// - Parameters:
     ///   - path: the report, as the user named it (messages use this spelling).
     ///   - root: absolute repository root that source paths are made relative to.
-    public static func read(_ path: String, root: String) throws -> (report: CoverageReport, input: InputDigest) {
-        let resolver = SourcePathResolver(root: root, report: path)
+    ///   - pathMap: `--path-map` rules applied to recorded paths before they are resolved.
+    public static func read(_ path: String, root: String, pathMap: [PathMapping] = []) throws -> (report: CoverageReport, input: InputDigest) {
+        let resolver = SourcePathResolver(root: root, report: path, pathMap: pathMap)
         var parser: (any CoverageParser)?
         let digest = try InputFile.stream(path, expected: "a coverage report (Cobertura XML or LCOV)") { chunk in
             if parser == nil { parser = try detect(chunk, path: path, resolver: resolver) }

@@ -12,16 +12,10 @@ import GateKit
 final class LCOVParser: CoverageParser {
     static let maxLineLength = 1 << 20
 
-    private struct BranchKey: Hashable {
-        var line: UInt32
-        var block: String
-        var branch: String
-    }
-
     private struct Section {
         var name: String
         var lines: [LineRecord] = []
-        var branches: [BranchKey: UInt64] = [:]
+        var branches: [BranchOutcome: UInt64] = [:]
         var functionLines: [String: UInt32] = [:]
         var functionHits: [String: UInt64] = [:]
     }
@@ -90,29 +84,12 @@ final class LCOVParser: CoverageParser {
 
     private static func fileCoverage(_ section: Section, path: String) -> FileCoverage {
         var lines = FileCoverage.normalized(section.lines)
-        var branchTotals: [UInt32: (covered: UInt32, total: UInt32)] = [:]
-        for (key, taken) in section.branches {
-            var entry = branchTotals[key.line] ?? (0, 0)
-            entry.total += 1
-            if taken > 0 { entry.covered += 1 }
-            branchTotals[key.line] = entry
-        }
-        var extra: [LineRecord] = []
-        for index in lines.indices {
-            if let entry = branchTotals.removeValue(forKey: lines[index].line) {
-                lines[index].branchesCovered = entry.covered
-                lines[index].branchesTotal = entry.total
-            }
-        }
-        for (line, entry) in branchTotals {
-            extra.append(LineRecord(line: line, hits: 0, branchesCovered: entry.covered, branchesTotal: entry.total, isMeasured: false))
-        }
-        if !extra.isEmpty { lines = FileCoverage.normalized(lines + extra) }
+        FileCoverage.apply(section.branches, to: &lines)
         let names = Set(section.functionLines.keys).union(section.functionHits.keys)
         let functions = names.map { name in
             FunctionRecord(name: name, line: section.functionLines[name] ?? 0, hits: section.functionHits[name] ?? 0)
         }.sorted { ($0.line, $0.name) < ($1.line, $1.name) }
-        return FileCoverage(path: path, lines: lines, functions: functions)
+        return FileCoverage(path: path, lines: lines, functions: functions, branches: section.branches)
     }
 
     private func line(_ raw: UnsafeBufferPointer<UInt8>) throws {
@@ -156,7 +133,7 @@ final class LCOVParser: CoverageParser {
             if takenText == "-" { taken = 0 } else if let number = UInt64(takenText) { taken = number } else {
                 throw malformed("BRDA:\(value) has taken '\(takenText)'; expected a count or '-'")
             }
-            let key = BranchKey(line: line, block: String(fields[1]), branch: fields[2..<(fields.count - 1)].joined(separator: ","))
+            let key = BranchOutcome(line: line, block: String(fields[1]), branch: fields[2..<(fields.count - 1)].joined(separator: ","))
             try requireSection("BRDA")
             let (sum, overflow) = (section!.branches[key] ?? 0).addingReportingOverflow(taken)
             section!.branches[key] = overflow ? .max : sum

@@ -18,21 +18,32 @@ import Darwin
 final class SourcePathResolver {
     let root: String
     let report: String
+    let pathMap: [PathMapping]
     private var directoryExists: [String: Bool] = [:]
     private var foreignDirectories: [String: String?] = [:]
 
     private var sourceBases: [String: String?] = [:]
 
-    init(root: String, report: String) {
+    init(root: String, report: String, pathMap: [PathMapping] = []) {
         self.root = RepositoryPath.normalize(root)
         self.report = report
+        self.pathMap = pathMap
+    }
+
+    /// The name after the first `--path-map` rule whose prefix it starts with.
+    private func mapped(_ name: String) -> String {
+        for rule in pathMap {
+            if let replaced = rule.apply(name) { return replaced }
+        }
+        return name
     }
 
     /// - Parameters:
     ///   - name: the file name as recorded.
     ///   - sources: Cobertura `<source>` roots, in document order (empty for LCOV).
     ///   - line: where the name occurs in the report, for the error message.
-    func resolve(_ name: String, sources: [String] = [], line: Int? = nil) throws -> String {
+    func resolve(_ recorded: String, sources: [String] = [], line: Int? = nil) throws -> String {
+        let name = mapped(recorded)
         if name.hasPrefix("/") {
             let absolute = RepositoryPath.normalize(name)
             if let inside = RepositoryPath.relative(absolute, to: root) { return inside }
@@ -59,8 +70,9 @@ final class SourcePathResolver {
 
     /// A `<source>` root as a directory relative to the root ("" for the root itself), mapped
     /// from another machine if need be; nil when it lies outside the repository.
-    private func localBase(of source: String) -> String? {
-        if let known = sourceBases[source] { return known }
+    private func localBase(of recorded: String) -> String? {
+        if let known = sourceBases[recorded] { return known }
+        let source = mapped(recorded)
         let base = source.hasPrefix("/") ? RepositoryPath.normalize(source) : RepositoryPath.join(root, source)
         var local: String?
         if let inside = RepositoryPath.relative(base, to: root) {
@@ -68,7 +80,7 @@ final class SourcePathResolver {
         } else {
             local = localDirectory(forForeign: String(base.dropFirst()))
         }
-        sourceBases[source] = local
+        sourceBases[recorded] = local
         return local
     }
 
@@ -95,5 +107,35 @@ final class SourcePathResolver {
         let exists = stat(root + "/" + relative, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
         directoryExists[relative] = exists
         return exists
+    }
+}
+
+/// `--path-map FROM=TO`: a recorded path starting with FROM starts with TO instead, to move
+/// reports made on another machine (`/home/runner/work/app/app=.`).
+public struct PathMapping: Sendable, Equatable {
+    public var from: String
+    public var to: String
+
+    public init(from: String, to: String) {
+        self.from = from
+        self.to = to
+    }
+
+    /// Parses `FROM=TO`.
+    public init(flag: String) throws {
+        guard let equals = flag.firstIndex(of: "="), equals != flag.startIndex else {
+            throw GateError.usage("--path-map '\(flag)': expected FROM=TO, for example '/home/runner/work/app/app=.'.")
+        }
+        from = String(flag[..<equals])
+        to = String(flag[flag.index(after: equals)...])
+    }
+
+    /// The mapped path, or nil when `path` does not start with `from` (as whole segments).
+    func apply(_ path: String) -> String? {
+        let prefix = from.hasSuffix("/") ? String(from.dropLast()) : from
+        guard path == prefix || path.hasPrefix(prefix + "/") else { return nil }
+        let rest = path.dropFirst(prefix.count).drop { $0 == "/" }
+        if to.isEmpty || to == "." { return rest.isEmpty ? "." : String(rest) }
+        return rest.isEmpty ? to : (to.hasSuffix("/") ? to : to + "/") + rest
     }
 }

@@ -13,11 +13,19 @@ struct CoverageCommand: GateCommand {
             and thresholds are compared on exact counts, never on a rounded percentage.
             With --diff or --diff-base, the changed lines are judged too (--min-diff), as diff-cover \
             counts them, and uncovered changed ranges become findings (annotations on a pull request).
-            Policy: gates/coverage.yml with the keys report, include, exclude, min-line, min-branch, paths, diff, diff-base, min-diff.
-            """)
+            Policy: gates/coverage.yml with the keys report, path-map, source-root, include, exclude, \
+            min-line, min-branch, paths, diff, diff-base, min-diff.
+            """,
+        subcommands: [CoverageMergeCommand.self])
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Coverage report(s): Cobertura XML or LCOV tracefile.", valueName: "file"))
     var report: [String] = []
+
+    @Option(name: .customLong("path-map"), help: ArgumentHelp("Rewrite recorded paths starting with FROM to start with TO (repeatable), for reports made elsewhere.", valueName: "from=to"))
+    var pathMap: [String] = []
+
+    @Option(name: .customLong("source-root"), help: ArgumentHelp("Resolve report paths against this directory instead of the current one.", valueName: "dir"))
+    var sourceRoot: String?
 
     @Option(help: ArgumentHelp("Count only files matching this glob (repeatable).", valueName: "glob"))
     var include: [String] = []
@@ -62,6 +70,8 @@ struct CoverageCommand: GateCommand {
         let result = GateRunner.run(gate: Self.gateID) {
             var policy = try common.loadPolicy(gate: Self.gateID).map(CoveragePolicy.init(policy:)) ?? CoveragePolicy()
             if !report.isEmpty { policy.reports = report }
+            if !pathMap.isEmpty { policy.pathMap = try pathMap.map { try PathMapping(flag: $0) } }
+            if let sourceRoot { policy.sourceRoot = sourceRoot }
             if !include.isEmpty { policy.include = include.map(PathGlob.init) }
             if !exclude.isEmpty { policy.exclude = exclude.map(PathGlob.init) }
             if let minLine { policy.minLine = Threshold(minLine) }

@@ -166,3 +166,20 @@ import Testing
         #expect(try GateBinary.run(["coverage", "--min-line", "70"], in: directory).status == 0)
     }
 }
+
+@Suite struct MergeCommandTests {
+    @Test("gate coverage merge writes the union and says what it wrote; a missing input exits 2")
+    func merge() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let shards = ["fixtures/coverage/c-project/shard-main.info", "fixtures/coverage/c-project/shard-shard.info"]
+        let output = try GateBinary.run(["coverage", "merge"] + shards + ["-o", directory + "/merged.xml"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("(cobertura): 3 files, lines 46/46, branches 15/16"))
+        let check = try GateBinary.run(["coverage", "--report", directory + "/merged.xml", "--min-line", "100", "--min-branch", "93.75"])
+        #expect(check.status == 0, "\(check.stdout)")
+        let missing = try GateBinary.run(["coverage", "merge", "fixtures/nope.info", "-o", directory + "/x.info"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("fixtures/nope.info: no such file"))
+    }
+}

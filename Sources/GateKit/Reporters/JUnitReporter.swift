@@ -55,8 +55,13 @@ public struct JUnitReporter: Reporter {
         String(Double(Int((value * 1000).rounded())) / 1000)
     }
 
-    /// XML attribute and text escaping; control characters XML 1.0 forbids are dropped.
-    static func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String { XMLText.escape(text) }
+}
+
+/// Escaping for XML attribute values and text.
+public enum XMLText {
+    /// `&`, `<`, `>`, quotes and newlines escaped; control characters XML 1.0 forbids dropped.
+    public static func escape(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
