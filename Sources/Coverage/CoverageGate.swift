@@ -31,6 +31,10 @@ public struct CoverageGate: Sendable {
                        help: "These added or modified lines are measured by the coverage reports but were never executed by the tests."),
         RuleDescriptor(id: "coverage/diff-unmatched", summary: "No changed file appears in the coverage reports.",
                        help: "The change touches files the reports do not mention, so diff coverage cannot be measured. If the changed files are code, the report paths probably need --path-map or --source-root."),
+        RuleDescriptor(id: "coverage/max-drop", summary: "Total line coverage fell more than allowed since the baseline.",
+                       help: "Compared with the baseline result, total line coverage may fall by at most max-drop percentage points (0 by default): existing coverage is maintained."),
+        RuleDescriptor(id: "coverage/file-drop", summary: "A file's line coverage fell since the baseline.",
+                       help: "Listed so a fall in the total can be traced to the files that caused it."),
         RuleDescriptor(id: "coverage/declared-totals", summary: "The report's own totals disagree with its line records.",
                        help: "gate recomputes totals from the line records; the report header says otherwise, which usually means it was edited or merged by hand."),
     ]
@@ -76,7 +80,13 @@ public struct CoverageGate: Sendable {
         } else if let base = policy.diffBase {
             changes = try gitChanges(since: base)
         }
-        return judge(report, totals: totals, changes: changes, inputs: inputs)
+        var baseline: CoverageBaseline?
+        if let path = policy.baseline {
+            let loaded = try CoverageBaseline.load(path)
+            baseline = loaded.baseline
+            inputs.append(loaded.input)
+        }
+        return judge(report, totals: totals, changes: changes, baseline: baseline, inputs: inputs)
     }
 
     /// `git diff --unified=0 BASE...HEAD` in the root: the change since the merge base, as a
@@ -94,7 +104,10 @@ public struct CoverageGate: Sendable {
     }
 
     /// The verdict on an already-read report; pure, so tests can feed it any model.
-    public func judge(_ report: CoverageReport, totals: CoverageTotals, changes: ChangedLines? = nil, inputs: [InputDigest] = []) -> GateResult {
+    public func judge(
+        _ report: CoverageReport, totals: CoverageTotals, changes: ChangedLines? = nil, baseline: CoverageBaseline? = nil,
+        inputs: [InputDigest] = []
+    ) -> GateResult {
         var measurements: [Measurement] = []
         var findings: [Finding] = []
 
@@ -135,11 +148,13 @@ public struct CoverageGate: Sendable {
         if let note = declaredMismatch(report, totals: totals) { findings.append(note) }
         let diff = changes.map { DiffCoverage(report: report, changes: $0) }
         if let diff { judgeDiff(diff, measurements: &measurements, findings: &findings) }
+        if let baseline { judgeDrop(report, totals: totals, baseline: baseline, measurements: &measurements, findings: &findings) }
 
         let verdict = GateResult.verdict(measurements: measurements, findings: findings)
         return GateResult(
             gate: Self.id, verdict: verdict, summary: summary(verdict, totals: totals, report: report, diff: diff, measurements: measurements, findings: findings),
-            measurements: measurements, findings: findings, inputs: inputs, rules: Self.rules)
+            measurements: measurements, findings: findings, inputs: inputs, rules: Self.rules,
+            details: CoverageBaseline.details(report, totals: totals))
     }
 
     private func judgeDiff(_ diff: DiffCoverage, measurements: inout [Measurement], findings: inout [Finding]) {
@@ -164,6 +179,36 @@ public struct CoverageGate: Sendable {
             }
         }
         measurements.insert(check("diff_line_coverage", lines, policy.minDiff, rule: "coverage/min-diff", noun: "diff", findings: &findings), at: 0)
+    }
+
+    /// The ratchet: the drop in total line coverage since the baseline, in percentage points,
+    /// judged against max-drop (0 when unset); files whose coverage fell are listed.
+    private func judgeDrop(
+        _ report: CoverageReport, totals: CoverageTotals, baseline: CoverageBaseline, measurements: inout [Measurement], findings: inout [Finding]
+    ) {
+        func exact(_ count: CoverageCount) -> Double { count.total == 0 ? 0 : Double(count.covered) * 100 / Double(count.total) }
+        let allowed = policy.maxDrop?.value ?? 0
+        let drop = exact(baseline.lines) - exact(totals.lines)
+        let failed = drop > allowed + 1e-9
+        let shown = (max(drop, 0) * 100).rounded(.up) / 100
+        if failed {
+            findings.append(Finding(
+                severity: .error, rule: "coverage/max-drop",
+                message: "line coverage fell \(Measurement.format(shown)) points, from \(Measurement.format(baseline.lines.percent))% to \(Measurement.format(totals.lines.percent))%; at most \(Measurement.format(allowed)) allowed",
+                location: policy.maxDrop?.origin))
+        }
+        measurements.append(Measurement(name: "line_coverage_drop", value: shown, unit: "points", threshold: allowed,
+                                        comparison: .atMost, verdict: failed ? .fail : .pass))
+        for file in report.files {
+            guard let before = baseline.files[file.path], before.total > 0 else { continue }
+            let now = CoverageTotals(file).lines
+            let fileDrop = exact(before) - exact(now)
+            guard fileDrop > 1e-9 else { continue }
+            findings.append(Finding(
+                severity: fileDrop > allowed + 1e-9 ? .warning : .note, rule: "coverage/file-drop",
+                message: "line coverage fell from \(Measurement.format(before.percent))% to \(Measurement.format(now.percent))% (\(before.total - before.covered) → \(now.total - now.covered) uncovered lines)",
+                location: Location(file: file.path)))
+        }
     }
 
     private func check(

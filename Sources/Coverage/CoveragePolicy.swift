@@ -41,6 +41,7 @@ public struct Threshold: Sendable, Equatable {
 public struct CoveragePolicy: Sendable, Equatable {
     public static let keys = [
         "report", "path-map", "source-root", "include", "exclude", "min-line", "min-branch", "paths", "diff", "diff-base", "min-diff",
+        "baseline", "max-drop",
     ]
 
     public var reports: [String] = []
@@ -60,6 +61,10 @@ public struct CoveragePolicy: Sendable, Equatable {
     /// A git ref: the change is `git diff BASE...HEAD`.
     public var diffBase: String?
     public var minDiff: Threshold?
+    /// An earlier `gate coverage --format json` result: total coverage may not fall below it
+    /// by more than `maxDrop` percentage points (0 when not set).
+    public var baseline: String?
+    public var maxDrop: Threshold?
 
     public init() {}
 
@@ -81,6 +86,10 @@ public struct CoveragePolicy: Sendable, Equatable {
         diffBase = try policy.strings("diff-base")?.first
         minDiff = try policy.number("min-diff", in: 0...100).map {
             Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-diff")!.line))
+        }
+        baseline = try policy.strings("baseline")?.first
+        maxDrop = try policy.number("max-drop", in: 0...100).map {
+            Threshold($0, origin: Location(file: policy.path, line: policy.entry("max-drop")!.line))
         }
         for entry in try policy.mapping("paths") ?? [] {
             guard case .scalar(let text, _) = entry.value, let value = Double(text), (0...100).contains(value) else {
@@ -104,6 +113,9 @@ public struct CoveragePolicy: Sendable, Equatable {
         }
         if minDiff != nil, diff == nil, diffBase == nil {
             throw GateError.usage("coverage: min-diff needs the change: pass --diff-base REF (for example origin/main) or --diff FILE.")
+        }
+        if maxDrop != nil, baseline == nil {
+            throw GateError.usage("coverage: max-drop needs --baseline RESULT.json (an earlier `gate coverage --format json` result).")
         }
         if let diffBase, diffBase.hasPrefix("-") || diffBase.isEmpty {
             throw GateError.usage("coverage: '\(diffBase)' is not a git ref.")

@@ -14,7 +14,7 @@ struct CoverageCommand: GateCommand {
             With --diff or --diff-base, the changed lines are judged too (--min-diff), as diff-cover \
             counts them, and uncovered changed ranges become findings (annotations on a pull request).
             Policy: gates/coverage.yml with the keys report, path-map, source-root, include, exclude, \
-            min-line, min-branch, paths, diff, diff-base, min-diff.
+            min-line, min-branch, paths, diff, diff-base, min-diff, baseline, max-drop.
             """,
         subcommands: [CoverageMergeCommand.self])
 
@@ -51,10 +51,16 @@ struct CoverageCommand: GateCommand {
     @Option(name: .customLong("min-diff"), help: ArgumentHelp("Minimum coverage of the changed lines, percent (0-100).", valueName: "percent"))
     var minDiff: Double?
 
+    @Option(help: ArgumentHelp("An earlier `gate coverage --format json` result: total coverage may not fall below it by more than --max-drop.", valueName: "result.json"))
+    var baseline: String?
+
+    @Option(name: .customLong("max-drop"), help: ArgumentHelp("With --baseline: the most total line coverage may fall, in percentage points (default 0).", valueName: "points"))
+    var maxDrop: Double?
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        for (name, value) in [("--min-line", minLine), ("--min-branch", minBranch), ("--min-diff", minDiff)] {
+        for (name, value) in [("--min-line", minLine), ("--min-branch", minBranch), ("--min-diff", minDiff), ("--max-drop", maxDrop)] {
             if let value, !(0...100).contains(value) { throw ValidationError("\(name) must be between 0 and 100, got \(value).") }
         }
         for flag in paths { _ = try Self.pathThreshold(flag) }
@@ -80,6 +86,8 @@ struct CoverageCommand: GateCommand {
             if let diff { (policy.diff, policy.diffBase) = (diff, nil) }
             if let diffBase { (policy.diffBase, policy.diff) = (diffBase, nil) }
             if let minDiff { policy.minDiff = Threshold(minDiff) }
+            if let baseline { policy.baseline = baseline }
+            if let maxDrop { policy.maxDrop = Threshold(maxDrop) }
             return try CoverageGate(policy: policy, context: context).evaluate()
         }
         try common.output.finish(Report(results: [result], isCheck: false))

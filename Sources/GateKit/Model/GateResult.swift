@@ -25,6 +25,9 @@ public struct GateResult: Sendable, Equatable {
     public var inputs: [InputDigest]
     /// Descriptions of the rules the findings cite (for SARIF); not serialised in JSON.
     public var rules: [RuleDescriptor]
+    /// Gate-specific evidence for machines (per-file figures, …), serialised as `details`;
+    /// a later run can read it back (the coverage ratchet does).
+    public var details: JSONValue?
     public var durationMs: Int?
 
     public init(
@@ -35,6 +38,7 @@ public struct GateResult: Sendable, Equatable {
         findings: [Finding] = [],
         inputs: [InputDigest] = [],
         rules: [RuleDescriptor] = [],
+        details: JSONValue? = nil,
         durationMs: Int? = nil
     ) {
         self.gate = gate
@@ -44,6 +48,7 @@ public struct GateResult: Sendable, Equatable {
         self.findings = findings.sorted(by: Finding.importanceOrder)
         self.inputs = inputs
         self.rules = rules
+        self.details = details
         self.durationMs = durationMs
     }
 

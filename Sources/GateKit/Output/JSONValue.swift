@@ -2,6 +2,9 @@
 /// value always produces the same bytes (Foundation's encoder does not promise number formatting).
 public indirect enum JSONValue: Sendable, Equatable {
     case object([String: JSONValue])
+    /// An object whose members are already in key order (no dictionary, no sort): for large
+    /// maps built from sorted data. Keys must be unique and sorted as `String <` sorts them.
+    case orderedObject([(key: String, value: JSONValue)])
     case array([JSONValue])
     case string(String)
     case number(Double)
@@ -9,66 +12,110 @@ public indirect enum JSONValue: Sendable, Equatable {
     case bool(Bool)
     case null
 
-    /// Two-space indented text with keys in byte order and a trailing newline.
+    /// Two-space indented text with keys sorted (String order: byte order for NFC text), arrays
+    /// of scalars on one line, and a trailing newline.
     public func rendered() -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
         write(to: &out, indent: 0)
-        out.append("\n")
-        return out
+        out.append(0x0A)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(to out: inout String, indent: Int) {
+    private func write(to out: inout [UInt8], indent: Int) {
         switch self {
         case .object(let members):
-            guard !members.isEmpty else { out.append("{}"); return }
-            out.append("{\n")
-            let keys = members.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            guard !members.isEmpty else { out.append(contentsOf: "{}".utf8); return }
+            out.append(contentsOf: "{\n".utf8)
+            let keys = members.keys.sorted()
             for (index, key) in keys.enumerated() {
-                out.append(String(repeating: " ", count: indent + 2))
+                Self.pad(&out, indent + 2)
                 Self.writeString(key, to: &out)
-                out.append(": ")
+                out.append(contentsOf: ": ".utf8)
                 members[key]!.write(to: &out, indent: indent + 2)
-                out.append(index == keys.count - 1 ? "\n" : ",\n")
+                out.append(contentsOf: index == keys.count - 1 ? "\n".utf8 : ",\n".utf8)
             }
-            out.append(String(repeating: " ", count: indent) + "}")
+            Self.pad(&out, indent)
+            out.append(UInt8(ascii: "}"))
+        case .orderedObject(let members):
+            guard !members.isEmpty else { out.append(contentsOf: "{}".utf8); return }
+            out.append(contentsOf: "{\n".utf8)
+            for (index, member) in members.enumerated() {
+                Self.pad(&out, indent + 2)
+                Self.writeString(member.key, to: &out)
+                out.append(contentsOf: ": ".utf8)
+                member.value.write(to: &out, indent: indent + 2)
+                out.append(contentsOf: index == members.count - 1 ? "\n".utf8 : ",\n".utf8)
+            }
+            Self.pad(&out, indent)
+            out.append(UInt8(ascii: "}"))
         case .array(let items):
-            guard !items.isEmpty else { out.append("[]"); return }
-            out.append("[\n")
-            for (index, item) in items.enumerated() {
-                out.append(String(repeating: " ", count: indent + 2))
-                item.write(to: &out, indent: indent + 2)
-                out.append(index == items.count - 1 ? "\n" : ",\n")
+            guard !items.isEmpty else { out.append(contentsOf: "[]".utf8); return }
+            if items.allSatisfy(\.isScalar) {
+                out.append(UInt8(ascii: "["))
+                for (index, item) in items.enumerated() {
+                    if index > 0 { out.append(contentsOf: ", ".utf8) }
+                    item.write(to: &out, indent: indent)
+                }
+                out.append(UInt8(ascii: "]"))
+                return
             }
-            out.append(String(repeating: " ", count: indent) + "]")
+            out.append(contentsOf: "[\n".utf8)
+            for (index, item) in items.enumerated() {
+                Self.pad(&out, indent + 2)
+                item.write(to: &out, indent: indent + 2)
+                out.append(contentsOf: index == items.count - 1 ? "\n".utf8 : ",\n".utf8)
+            }
+            Self.pad(&out, indent)
+            out.append(UInt8(ascii: "]"))
         case .string(let text):
             Self.writeString(text, to: &out)
         case .number(let value):
-            out.append(value.isFinite ? Measurement.format(value) : "null")
+            out.append(contentsOf: (value.isFinite ? Measurement.format(value) : "null").utf8)
         case .integer(let value):
-            out.append(String(value))
+            out.append(contentsOf: String(value).utf8)
         case .bool(let value):
-            out.append(value ? "true" : "false")
+            out.append(contentsOf: (value ? "true" : "false").utf8)
         case .null:
-            out.append("null")
+            out.append(contentsOf: "null".utf8)
         }
     }
 
-    private static func writeString(_ text: String, to out: inout String) {
-        out.append("\"")
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out.append("\\\"")
-            case "\\": out.append("\\\\")
-            case "\n": out.append("\\n")
-            case "\r": out.append("\\r")
-            case "\t": out.append("\\t")
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+    private var isScalar: Bool {
+        switch self {
+        case .object, .orderedObject, .array: false
+        default: true
+        }
+    }
+
+    private static func pad(_ out: inout [UInt8], _ count: Int) {
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+    }
+
+    private static func writeString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+            case 0x0A: out.append(contentsOf: "\\n".utf8)
+            case 0x0D: out.append(contentsOf: "\\r".utf8)
+            case 0x09: out.append(contentsOf: "\\t".utf8)
+            case 0..<0x20:
+                let digits = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(digits[Int(byte >> 4)])
+                out.append(digits[Int(byte & 0xF)])
             default:
-                out.unicodeScalars.append(scalar)
+                out.append(byte)
             }
         }
-        out.append("\"")
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+extension JSONValue {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        lhs.rendered() == rhs.rendered()
     }
 }

@@ -11,7 +11,7 @@ public struct JSONReporter: Reporter {
 
     /// The result as its JSON document.
     public static func document(_ result: GateResult) -> JSONValue {
-        .object([
+        var members: [String: JSONValue] = [
             "schema": .string(GateResult.schema),
             "gate": .string(result.gate),
             "verdict": .string(result.verdict.rawValue),
@@ -19,7 +19,9 @@ public struct JSONReporter: Reporter {
             "measurements": .array(result.measurements.map(measurement)),
             "findings": .array(result.findings.map(finding)),
             "inputs": .array(result.inputs.map { .object(["path": .string($0.path), "sha256": .string($0.sha256)]) }),
-        ])
+        ]
+        if let details = result.details { members["details"] = details }
+        return .object(members)
     }
 
     private static func measurement(_ measurement: Measurement) -> JSONValue {
