@@ -254,7 +254,8 @@ public struct CoverageGate: Sendable {
                 ? "no coverable changed lines"
                 : "diff coverage \(Measurement.format(lines.percent))% (\(lines.covered) of \(lines.total) changed lines covered)")
         }
-        parts += ["line coverage \(Measurement.format(totals.lines.percent))% (\(totals.lines.covered)/\(totals.lines.total) lines)"]
+        let noun = report.lineUnit == "lines" ? "line" : String(report.lineUnit.dropLast())
+        parts += ["\(noun) coverage \(Measurement.format(totals.lines.percent))% (\(totals.lines.covered)/\(totals.lines.total) \(report.lineUnit))"]
         if report.hasBranchData {
             parts.append("branch \(Measurement.format(totals.branches.percent))% (\(totals.branches.covered)/\(totals.branches.total))")
         }

@@ -158,6 +158,7 @@ public enum CoverageFormat: String, Sendable {
     case cobertura
     case lcov
     case llvmCov = "llvm-cov"
+    case goCover = "go-cover"
 }
 
 /// Totals a report states about itself (Cobertura's root attributes), kept to cross-check the
@@ -178,6 +179,9 @@ public struct CoverageReport: Sendable, Equatable {
     public var hasBranchData: Bool
     public var hasFunctionData: Bool
     public var declared: DeclaredTotals?
+    /// What the line figures count: "lines", or "statements" for Go profiles, whose tool
+    /// reports statement coverage.
+    public var lineUnit = "lines"
 
     public init(
         formats: [CoverageFormat],
@@ -205,10 +209,12 @@ public struct CoverageReport: Sendable, Equatable {
         }
         var formats: [CoverageFormat] = []
         for format in reports.flatMap(\.formats) where !formats.contains(format) { formats.append(format) }
-        return CoverageReport(
+        var merged = CoverageReport(
             formats: formats,
             files: Array(byPath.values),
             hasBranchData: reports.contains { $0.hasBranchData },
             hasFunctionData: reports.contains { $0.hasFunctionData })
+        if reports.allSatisfy({ $0.lineUnit == reports[0].lineUnit }) { merged.lineUnit = reports[0].lineUnit }
+        return merged
     }
 }

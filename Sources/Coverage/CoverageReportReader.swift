@@ -43,7 +43,7 @@ public enum CoverageReportReader {
             }
             throw CoverageError.unsupportedFormat(path: path, format: "this JSON (gate reads llvm-cov export JSON)")
         }
-        if head.hasPrefix("mode:") { throw CoverageError.unsupportedFormat(path: path, format: "a Go cover profile") }
+        if head.hasPrefix("mode:") { return GoCoverProfileParser(path: path, resolver: resolver) }
         if LCOVParser.looksLikeLCOV(head) { return LCOVParser(path: path, resolver: resolver) }
         let firstLine = head.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         throw CoverageError.unrecognizedFormat(path: path, start: String(firstLine.prefix(40)))

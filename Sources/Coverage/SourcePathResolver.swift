@@ -68,6 +68,19 @@ final class SourcePathResolver {
         return candidates.first ?? relative
     }
 
+    /// A path named by package (Go import paths, JaCoCo package folders): after `--path-map`,
+    /// the longest trailing part of it that is a file under the root; as recorded otherwise.
+    func resolveBySuffix(_ recorded: String) throws -> String {
+        let name = mapped(recorded)
+        if RepositoryPath.escapes(name) { throw CoverageError.pathEscapesRoot(path: report, line: nil, file: name) }
+        let parts = RepositoryPath.normalize(name).split(separator: "/")
+        for start in parts.indices {
+            let candidate = parts[start...].joined(separator: "/")
+            if access(root + "/" + candidate, F_OK) == 0 { return candidate }
+        }
+        return RepositoryPath.normalize(name)
+    }
+
     /// A `<source>` root as a directory relative to the root ("" for the root itself), mapped
     /// from another machine if need be; nil when it lies outside the repository.
     private func localBase(of recorded: String) -> String? {

@@ -26,7 +26,7 @@ import Testing
         ("bad-hits.xml", ":6: <line number=\"2\"> has hits=\"many\""),
         ("page.html", ":1: the XML root element is <html>"),
         ("coverage.json", "coverage.py JSON is not read yet"),
-        ("cover.out", "a Go cover profile is not read yet"),
+        ("bad-mode.out", ":1: 'mode: sometimes' is not a cover mode"),
         ("report.txt", "not a coverage report gate can read"),
         ("malformed.info", ":4: DA:2 is not DA:<line>,<count>"),
         ("unterminated.info", "ends inside the section for '/repo/src/a.c' (SF: at line 2) with no end_of_record"),
