@@ -159,6 +159,7 @@ public enum CoverageFormat: String, Sendable {
     case lcov
     case llvmCov = "llvm-cov"
     case goCover = "go-cover"
+    case coveragePyJSON = "coverage.py-json"
 }
 
 /// Totals a report states about itself (Cobertura's root attributes), kept to cross-check the

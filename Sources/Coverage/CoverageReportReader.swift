@@ -38,8 +38,8 @@ public enum CoverageReportReader {
             if opening.contains("llvm.coverage.json.export") || opening.hasPrefix("{\"data\"") {
                 return LLVMCovJSONParser(path: path, resolver: resolver)
             }
-            if opening.contains("\"meta\"") {
-                throw CoverageError.unsupportedFormat(path: path, format: "coverage.py JSON")
+            if opening.hasPrefix("{\"meta\"") || opening.contains("\"meta\": {\"format\"") {
+                return CoveragePyJSONParser(path: path, resolver: resolver)
             }
             throw CoverageError.unsupportedFormat(path: path, format: "this JSON (gate reads llvm-cov export JSON)")
         }

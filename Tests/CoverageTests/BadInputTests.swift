@@ -25,7 +25,7 @@ import Testing
         ("traversal.xml", ":5: the source path '../../../etc/passwd' climbs out of its source root"),
         ("bad-hits.xml", ":6: <line number=\"2\"> has hits=\"many\""),
         ("page.html", ":1: the XML root element is <html>"),
-        ("coverage.json", "coverage.py JSON is not read yet"),
+        ("coverage.json", ":1: not a valid coverage.py JSON report: at .files.a.py.executed_lines"),
         ("bad-mode.out", ":1: 'mode: sometimes' is not a cover mode"),
         ("report.txt", "not a coverage report gate can read"),
         ("malformed.info", ":4: DA:2 is not DA:<line>,<count>"),

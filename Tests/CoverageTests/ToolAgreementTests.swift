@@ -28,8 +28,8 @@ import Testing
         return String(format: "%.\(precision)f%%", shown)
     }
 
-    @Test("coverage.py Cobertura and LCOV give the TOTAL row of `coverage report`",
-          arguments: ["python-project/coverage.xml", "python-project/coverage.info"],
+    @Test("coverage.py Cobertura, LCOV and JSON give the TOTAL row of `coverage report`",
+          arguments: ["python-project/coverage.xml", "python-project/coverage.info", "python-project/coverage-py.json"],
           [("python-project/coverage-report.txt", 0), ("python-project/coverage-report-precision2.txt", 2)])
     func coveragePyTotals(report: String, summary: (file: String, precision: Int)) throws {
         let totals = try Self.totals("coverage/" + report)
