@@ -97,7 +97,6 @@ final class CoberturaParser: CoverageParser, XMLEventHandler {
     private func root(_ name: XMLName, attributes: XMLAttributes, line: Int) throws {
         sawRoot = true
         guard name.equals("coverage") else {
-            if name.equals("report") { throw CoverageError.unsupportedFormat(path: path, format: "JaCoCo XML") }
             throw CoverageError.unexpectedRoot(path: path, line: line, element: name.string)
         }
         declared.linesValid = attributes.value("lines-valid").flatMap(Self.integer).map(Int.init)

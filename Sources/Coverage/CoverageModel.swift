@@ -160,6 +160,7 @@ public enum CoverageFormat: String, Sendable {
     case llvmCov = "llvm-cov"
     case goCover = "go-cover"
     case coveragePyJSON = "coverage.py-json"
+    case jacoco
 }
 
 /// Totals a report states about itself (Cobertura's root attributes), kept to cross-check the

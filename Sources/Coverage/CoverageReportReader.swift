@@ -23,6 +23,24 @@ public enum CoverageReportReader {
         return (try parser!.finish(), digest)
     }
 
+    /// The name of the first element in `chunk`, skipping the XML declaration, comments and
+    /// the DOCTYPE; nil when the chunk does not reach it.
+    static func rootElement(_ chunk: UnsafeRawBufferPointer) -> String? {
+        var index = 0
+        while index + 1 < chunk.count {
+            if chunk[index] == UInt8(ascii: "<") {
+                let next = chunk[index + 1]
+                if next != UInt8(ascii: "?"), next != UInt8(ascii: "!"), next != UInt8(ascii: "/") {
+                    var end = index + 1
+                    while end < chunk.count, ![0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ">"), UInt8(ascii: "/")].contains(chunk[end]) { end += 1 }
+                    return String(decoding: chunk[(index + 1)..<end], as: UTF8.self)
+                }
+            }
+            index += 1
+        }
+        return nil
+    }
+
     /// Picks the parser from the opening bytes: `<` for XML (the root element then decides),
     /// an LCOV record key for a tracefile; JSON and Go profiles are named so the user knows
     /// what they passed.
@@ -31,7 +49,10 @@ public enum CoverageReportReader {
         if chunk.count >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { index = 3 }
         while index < chunk.count, [0x20, 0x09, 0x0A, 0x0D].contains(chunk[index]) { index += 1 }
         let head = String(decoding: chunk[index..<min(chunk.count, index + 64)], as: UTF8.self)
-        if head.hasPrefix("<") { return CoberturaParser(path: path, resolver: resolver) }
+        if head.hasPrefix("<") {
+            return rootElement(chunk) == "report"
+                ? JaCoCoParser(path: path, resolver: resolver) : CoberturaParser(path: path, resolver: resolver)
+        }
         if head.hasPrefix("{") {
             let opening = String(decoding: chunk.prefix(4096), as: UTF8.self)
             // llvm-cov writes keys sorted, so its "type" comes last; "data" comes first.

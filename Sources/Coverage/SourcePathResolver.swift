@@ -70,9 +70,13 @@ final class SourcePathResolver {
 
     /// A path named by package (Go import paths, JaCoCo package folders): after `--path-map`,
     /// the longest trailing part of it that is a file under the root; as recorded otherwise.
-    func resolveBySuffix(_ recorded: String) throws -> String {
+    func resolveBySuffix(_ recorded: String, under sourceRoots: [String] = []) throws -> String {
         let name = mapped(recorded)
         if RepositoryPath.escapes(name) { throw CoverageError.pathEscapesRoot(path: report, line: nil, file: name) }
+        for sourceRoot in sourceRoots {
+            let candidate = RepositoryPath.normalize(sourceRoot + "/" + name)
+            if access(root + "/" + candidate, F_OK) == 0 { return candidate }
+        }
         let parts = RepositoryPath.normalize(name).split(separator: "/")
         for start in parts.indices {
             let candidate = parts[start...].joined(separator: "/")
