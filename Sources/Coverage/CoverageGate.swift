@@ -154,7 +154,7 @@ public struct CoverageGate: Sendable {
         return GateResult(
             gate: Self.id, verdict: verdict, summary: summary(verdict, totals: totals, report: report, diff: diff, measurements: measurements, findings: findings),
             measurements: measurements, findings: findings, inputs: inputs, rules: Self.rules,
-            details: CoverageBaseline.details(report, totals: totals))
+            details: CoverageBaseline.details(report, totals: totals), tables: [worstFiles(report)])
     }
 
     private func judgeDiff(_ diff: DiffCoverage, measurements: inout [Measurement], findings: inout [Finding]) {
@@ -224,6 +224,22 @@ public struct CoverageGate: Sendable {
         }
         return Measurement(name: name, value: count.percent, unit: "%", threshold: threshold.value,
                            comparison: .atLeast, verdict: holds ? .pass : .fail)
+    }
+
+    /// The ten files with the lowest line coverage, most uncovered lines first among equals.
+    private func worstFiles(_ report: CoverageReport) -> ResultTable {
+        let ranked = report.files.map { ($0.path, CoverageTotals($0).lines) }
+            .filter { $0.1.total > 0 && $0.1.covered < $0.1.total }
+            .sorted { a, b in
+                let left = a.1.covered * b.1.total, right = b.1.covered * a.1.total
+                if left != right { return left < right }
+                if a.1.total - a.1.covered != b.1.total - b.1.covered { return a.1.total - a.1.covered > b.1.total - b.1.covered }
+                return a.0 < b.0
+            }
+            .prefix(10)
+        return ResultTable(
+            title: "Least covered files", header: ["File", "Line coverage", "Uncovered \(report.lineUnit)"],
+            rows: ranked.map { [$0.0, "\(Measurement.format($0.1.percent))%", "\($0.1.total - $0.1.covered) of \($0.1.total)"] })
     }
 
     private static func unit(_ noun: String) -> String {

@@ -140,3 +140,20 @@ import Testing
         #expect(colored.contains("\u{1B}[31;1mFAIL\u{1B}[0m"))
     }
 }
+
+@Suite struct HTMLReporterTests {
+    @Test("HTML is one self-contained page: escaped text, an SVG bar per percentage, no remote resource")
+    func html() {
+        var result = ReporterTests.failing
+        result.tables = [ResultTable(title: "Least covered <files>", header: ["File", "Line coverage"], rows: [["a<b>.c", "40%"]])]
+        let page = HTMLReporter().render(Report(results: [result], isCheck: false))
+        #expect(page.hasPrefix("<!DOCTYPE html>"))
+        #expect(page.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(page.components(separatedBy: "<rect ").count - 1 == 4)  // two bars, each on its track
+        #expect(page.contains("line coverage 40% &lt; 90% | &quot;quoted&quot; &lt;b&gt;"))
+        #expect(page.contains("<h3>Least covered &lt;files&gt;</h3>"))
+        #expect(!page.contains("<script"))
+        #expect(!page.contains("src=\"http"))
+        #expect(!page.contains("href=\"http"))
+    }
+}

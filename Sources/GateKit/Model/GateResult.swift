@@ -9,6 +9,20 @@ public struct InputDigest: Sendable, Equatable {
     }
 }
 
+/// A small table of evidence a gate wants a person to see (worst files, slowest benchmarks),
+/// rendered by the text, markdown and HTML reporters; machines read `details` instead.
+public struct ResultTable: Sendable, Equatable {
+    public var title: String
+    public var header: [String]
+    public var rows: [[String]]
+
+    public init(title: String, header: [String], rows: [[String]]) {
+        self.title = title
+        self.header = header
+        self.rows = rows
+    }
+}
+
 /// Everything one gate run concluded: what every reporter renders and `gate check` collects.
 ///
 /// Serialised as the `gate-result/v1` document. The run's duration is kept for the text and
@@ -28,6 +42,8 @@ public struct GateResult: Sendable, Equatable {
     /// Gate-specific evidence for machines (per-file figures, …), serialised as `details`;
     /// a later run can read it back (the coverage ratchet does).
     public var details: JSONValue?
+    /// Tables for people (markdown, HTML); not serialised in JSON.
+    public var tables: [ResultTable]
     public var durationMs: Int?
 
     public init(
@@ -39,6 +55,7 @@ public struct GateResult: Sendable, Equatable {
         inputs: [InputDigest] = [],
         rules: [RuleDescriptor] = [],
         details: JSONValue? = nil,
+        tables: [ResultTable] = [],
         durationMs: Int? = nil
     ) {
         self.gate = gate
@@ -49,6 +66,7 @@ public struct GateResult: Sendable, Equatable {
         self.inputs = inputs
         self.rules = rules
         self.details = details
+        self.tables = tables
         self.durationMs = durationMs
     }
 

@@ -34,6 +34,14 @@ public struct MarkdownReporter: Reporter {
             }
             out.append("")
         }
+        for table in result.tables where !table.rows.isEmpty {
+            out.append("**\(Self.cell(table.title))**")
+            out.append("")
+            out.append("| " + table.header.map(Self.cell).joined(separator: " | ") + " |")
+            out.append("| " + table.header.map { _ in "---" }.joined(separator: " | ") + " |")
+            for row in table.rows { out.append("| " + row.map(Self.cell).joined(separator: " | ") + " |") }
+            out.append("")
+        }
         if !result.findings.isEmpty {
             let shown = result.findings.prefix(Self.findingLimit)
             let noun = result.findings.count == 1 ? "finding" : "findings"

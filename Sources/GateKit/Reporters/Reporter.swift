@@ -24,6 +24,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case markdown
     case junit
     case sarif
+    case html
 
     /// The reporter for this format; `color` only matters for text.
     public func reporter(color: Bool = false, toolVersion: String = GateVersion.current) -> any Reporter {
@@ -33,6 +34,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         case .markdown: MarkdownReporter()
         case .junit: JUnitReporter()
         case .sarif: SARIFReporter(toolVersion: toolVersion)
+        case .html: HTMLReporter()
         }
     }
 }
