@@ -16,10 +16,9 @@ public struct CoverageBaseline: Sendable, Equatable {
     /// `totals` as `{"lines": [covered, total], "branches": [covered, total]}` and `files` as
     /// `{"path": [covered lines, lines(, covered branches, branches)]}`, compact because a
     /// large project has a hundred thousand files.
-    static func details(_ report: CoverageReport, totals: CoverageTotals) -> JSONValue {
+    static func details(_ report: CoverageReport, fileTotals: [CoverageTotals], totals: CoverageTotals) -> JSONValue {
         func pair(_ count: CoverageCount) -> JSONValue { .array([.integer(count.covered), .integer(count.total)]) }
-        let files = report.files.map { file -> (key: String, value: JSONValue) in
-            let figures = CoverageTotals(file)
+        let files = zip(report.files, fileTotals).map { file, figures -> (key: String, value: JSONValue) in
             var entry: [JSONValue] = [.integer(figures.lines.covered), .integer(figures.lines.total)]
             if figures.branches.total > 0 { entry += [.integer(figures.branches.covered), .integer(figures.branches.total)] }
             return (file.path, .array(entry))

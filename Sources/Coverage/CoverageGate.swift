@@ -110,6 +110,12 @@ public struct CoverageGate: Sendable {
     ) -> GateResult {
         var measurements: [Measurement] = []
         var findings: [Finding] = []
+        // Per-file figures, computed once: path rules, the ratchet, details and the worst-file
+        // table all read them.
+        var fileLines: [String: CoverageCount] = [:]
+        fileLines.reserveCapacity(report.files.count)
+        let fileTotals = report.files.map(CoverageTotals.init)
+        for (file, figures) in zip(report.files, fileTotals) { fileLines[file.path] = figures.lines }
 
         measurements.append(check("line_coverage", totals.lines, policy.minLine, rule: "coverage/min-line", noun: "line", findings: &findings))
         if report.hasBranchData {
@@ -122,7 +128,7 @@ public struct CoverageGate: Sendable {
             let governed = report.files.filter { file in
                 policy.paths.lastIndex { $0.glob.matches(file.path) } == index
             }
-            let matched = governed.filter { CoverageTotals($0).lines.total > 0 }
+            let matched = governed.filter { fileLines[$0.path]!.total > 0 }
             guard !matched.isEmpty else {
                 findings.append(Finding(
                     severity: .warning, rule: "coverage/path-unmatched",
@@ -132,7 +138,7 @@ public struct CoverageGate: Sendable {
             }
             var lowest: CoverageCount?
             for file in matched {
-                let lines = CoverageTotals(file).lines
+                let lines = fileLines[file.path]!
                 if lowest == nil || lines.covered * lowest!.total < lowest!.covered * lines.total { lowest = lines }
                 guard !lines.meets(rule.minLine) else { continue }
                 findings.append(Finding(
@@ -140,7 +146,7 @@ public struct CoverageGate: Sendable {
                     message: "line coverage \(Measurement.format(lines.percent))% < \(Measurement.format(rule.minLine))% required by '\(rule.glob)' (\(lines.covered) of \(lines.total) lines)",
                     location: Location(file: file.path)))
             }
-            let failed = matched.contains { !CoverageTotals($0).lines.meets(rule.minLine) }
+            let failed = matched.contains { !fileLines[$0.path]!.meets(rule.minLine) }
             measurements.append(Measurement(
                 name: "min_file_line_coverage[\(rule.glob)]", value: lowest!.percent, unit: "%",
                 threshold: rule.minLine, comparison: .atLeast, verdict: failed ? .fail : .pass))
@@ -148,13 +154,14 @@ public struct CoverageGate: Sendable {
         if let note = declaredMismatch(report, totals: totals) { findings.append(note) }
         let diff = changes.map { DiffCoverage(report: report, changes: $0) }
         if let diff { judgeDiff(diff, measurements: &measurements, findings: &findings) }
-        if let baseline { judgeDrop(report, totals: totals, baseline: baseline, measurements: &measurements, findings: &findings) }
+        if let baseline { judgeDrop(fileLines, totals: totals, baseline: baseline, measurements: &measurements, findings: &findings) }
 
         let verdict = GateResult.verdict(measurements: measurements, findings: findings)
         return GateResult(
             gate: Self.id, verdict: verdict, summary: summary(verdict, totals: totals, report: report, diff: diff, measurements: measurements, findings: findings),
             measurements: measurements, findings: findings, inputs: inputs, rules: Self.rules,
-            details: CoverageBaseline.details(report, totals: totals), tables: [worstFiles(report)])
+            details: CoverageBaseline.details(report, fileTotals: fileTotals, totals: totals),
+            tables: [worstFiles(report, fileLines: fileLines)])
     }
 
     private func judgeDiff(_ diff: DiffCoverage, measurements: inout [Measurement], findings: inout [Finding]) {
@@ -184,7 +191,8 @@ public struct CoverageGate: Sendable {
     /// The ratchet: the drop in total line coverage since the baseline, in percentage points,
     /// judged against max-drop (0 when unset); files whose coverage fell are listed.
     private func judgeDrop(
-        _ report: CoverageReport, totals: CoverageTotals, baseline: CoverageBaseline, measurements: inout [Measurement], findings: inout [Finding]
+        _ fileLines: [String: CoverageCount], totals: CoverageTotals, baseline: CoverageBaseline,
+        measurements: inout [Measurement], findings: inout [Finding]
     ) {
         func exact(_ count: CoverageCount) -> Double { count.total == 0 ? 0 : Double(count.covered) * 100 / Double(count.total) }
         let allowed = policy.maxDrop?.value ?? 0
@@ -199,15 +207,14 @@ public struct CoverageGate: Sendable {
         }
         measurements.append(Measurement(name: "line_coverage_drop", value: shown, unit: "points", threshold: allowed,
                                         comparison: .atMost, verdict: failed ? .fail : .pass))
-        for file in report.files {
-            guard let before = baseline.files[file.path], before.total > 0 else { continue }
-            let now = CoverageTotals(file).lines
+        for (path, now) in fileLines.sorted(by: { $0.key < $1.key }) {
+            guard let before = baseline.files[path], before.total > 0 else { continue }
             let fileDrop = exact(before) - exact(now)
             guard fileDrop > 1e-9 else { continue }
             findings.append(Finding(
                 severity: fileDrop > allowed + 1e-9 ? .warning : .note, rule: "coverage/file-drop",
                 message: "line coverage fell from \(Measurement.format(before.percent))% to \(Measurement.format(now.percent))% (\(before.total - before.covered) → \(now.total - now.covered) uncovered lines)",
-                location: Location(file: file.path)))
+                location: Location(file: path)))
         }
     }
 
@@ -227,8 +234,8 @@ public struct CoverageGate: Sendable {
     }
 
     /// The ten files with the lowest line coverage, most uncovered lines first among equals.
-    private func worstFiles(_ report: CoverageReport) -> ResultTable {
-        let ranked = report.files.map { ($0.path, CoverageTotals($0).lines) }
+    private func worstFiles(_ report: CoverageReport, fileLines: [String: CoverageCount]) -> ResultTable {
+        let ranked = fileLines.map { ($0.key, $0.value) }
             .filter { $0.1.total > 0 && $0.1.covered < $0.1.total }
             .sorted { a, b in
                 let left = a.1.covered * b.1.total, right = b.1.covered * a.1.total
