@@ -112,10 +112,8 @@ public struct CoverageGate: Sendable {
         var findings: [Finding] = []
         // Per-file figures, computed once: path rules, the ratchet, details and the worst-file
         // table all read them.
-        var fileLines: [String: CoverageCount] = [:]
-        fileLines.reserveCapacity(report.files.count)
         let fileTotals = report.files.map(CoverageTotals.init)
-        for (file, figures) in zip(report.files, fileTotals) { fileLines[file.path] = figures.lines }
+        let fileLines = fileTotals.map(\.lines)
 
         measurements.append(check("line_coverage", totals.lines, policy.minLine, rule: "coverage/min-line", noun: "line", findings: &findings))
         if report.hasBranchData {
@@ -125,10 +123,9 @@ public struct CoverageGate: Sendable {
             measurements.append(Measurement(name: "function_coverage", value: totals.functions.percent, unit: "%"))
         }
         for (index, rule) in policy.paths.enumerated() {
-            let governed = report.files.filter { file in
-                policy.paths.lastIndex { $0.glob.matches(file.path) } == index
+            let matched = report.files.indices.filter { position in
+                fileLines[position].total > 0 && policy.paths.lastIndex { $0.glob.matches(report.files[position].path) } == index
             }
-            let matched = governed.filter { fileLines[$0.path]!.total > 0 }
             guard !matched.isEmpty else {
                 findings.append(Finding(
                     severity: .warning, rule: "coverage/path-unmatched",
@@ -137,16 +134,16 @@ public struct CoverageGate: Sendable {
                 continue
             }
             var lowest: CoverageCount?
-            for file in matched {
-                let lines = fileLines[file.path]!
+            for position in matched {
+                let lines = fileLines[position]
                 if lowest == nil || lines.covered * lowest!.total < lowest!.covered * lines.total { lowest = lines }
                 guard !lines.meets(rule.minLine) else { continue }
                 findings.append(Finding(
                     severity: .error, rule: "coverage/path-minimum",
                     message: "line coverage \(Measurement.format(lines.percent))% < \(Measurement.format(rule.minLine))% required by '\(rule.glob)' (\(lines.covered) of \(lines.total) lines)",
-                    location: Location(file: file.path)))
+                    location: Location(file: report.files[position].path)))
             }
-            let failed = matched.contains { !fileLines[$0.path]!.meets(rule.minLine) }
+            let failed = matched.contains { !fileLines[$0].meets(rule.minLine) }
             measurements.append(Measurement(
                 name: "min_file_line_coverage[\(rule.glob)]", value: lowest!.percent, unit: "%",
                 threshold: rule.minLine, comparison: .atLeast, verdict: failed ? .fail : .pass))
@@ -154,7 +151,9 @@ public struct CoverageGate: Sendable {
         if let note = declaredMismatch(report, totals: totals) { findings.append(note) }
         let diff = changes.map { DiffCoverage(report: report, changes: $0) }
         if let diff { judgeDiff(diff, measurements: &measurements, findings: &findings) }
-        if let baseline { judgeDrop(fileLines, totals: totals, baseline: baseline, measurements: &measurements, findings: &findings) }
+        if let baseline {
+            judgeDrop(zip(report.files.map(\.path), fileLines), totals: totals, baseline: baseline, measurements: &measurements, findings: &findings)
+        }
 
         let verdict = GateResult.verdict(measurements: measurements, findings: findings)
         return GateResult(
@@ -191,7 +190,7 @@ public struct CoverageGate: Sendable {
     /// The ratchet: the drop in total line coverage since the baseline, in percentage points,
     /// judged against max-drop (0 when unset); files whose coverage fell are listed.
     private func judgeDrop(
-        _ fileLines: [String: CoverageCount], totals: CoverageTotals, baseline: CoverageBaseline,
+        _ fileLines: Zip2Sequence<[String], [CoverageCount]>, totals: CoverageTotals, baseline: CoverageBaseline,
         measurements: inout [Measurement], findings: inout [Finding]
     ) {
         func exact(_ count: CoverageCount) -> Double { count.total == 0 ? 0 : Double(count.covered) * 100 / Double(count.total) }
@@ -207,7 +206,7 @@ public struct CoverageGate: Sendable {
         }
         measurements.append(Measurement(name: "line_coverage_drop", value: shown, unit: "points", threshold: allowed,
                                         comparison: .atMost, verdict: failed ? .fail : .pass))
-        for (path, now) in fileLines.sorted(by: { $0.key < $1.key }) {
+        for (path, now) in fileLines {
             guard let before = baseline.files[path], before.total > 0 else { continue }
             let fileDrop = exact(before) - exact(now)
             guard fileDrop > 1e-9 else { continue }
@@ -233,20 +232,29 @@ public struct CoverageGate: Sendable {
                            comparison: .atLeast, verdict: holds ? .pass : .fail)
     }
 
-    /// The ten files with the lowest line coverage, most uncovered lines first among equals.
-    private func worstFiles(_ report: CoverageReport, fileLines: [String: CoverageCount]) -> ResultTable {
-        let ranked = fileLines.map { ($0.key, $0.value) }
-            .filter { $0.1.total > 0 && $0.1.covered < $0.1.total }
-            .sorted { a, b in
-                let left = a.1.covered * b.1.total, right = b.1.covered * a.1.total
-                if left != right { return left < right }
-                if a.1.total - a.1.covered != b.1.total - b.1.covered { return a.1.total - a.1.covered > b.1.total - b.1.covered }
-                return a.0 < b.0
-            }
-            .prefix(10)
+    /// The ten files with the lowest line coverage, most uncovered lines first among equals;
+    /// picked in one pass, since a report may have a hundred thousand files.
+    private func worstFiles(_ report: CoverageReport, fileLines: [CoverageCount]) -> ResultTable {
+        func worse(_ a: Int, _ b: Int) -> Bool {
+            let x = fileLines[a], y = fileLines[b]
+            let left = x.covered * y.total, right = y.covered * x.total
+            if left != right { return left < right }
+            if x.total - x.covered != y.total - y.covered { return x.total - x.covered > y.total - y.covered }
+            return report.files[a].path < report.files[b].path
+        }
+        var worst: [Int] = []
+        for index in fileLines.indices where fileLines[index].total > 0 && fileLines[index].covered < fileLines[index].total {
+            if worst.count == 10, !worse(index, worst[9]) { continue }
+            let position = worst.firstIndex { worse(index, $0) } ?? worst.count
+            worst.insert(index, at: position)
+            if worst.count > 10 { worst.removeLast() }
+        }
         return ResultTable(
             title: "Least covered files", header: ["File", "Line coverage", "Uncovered \(report.lineUnit)"],
-            rows: ranked.map { [$0.0, "\(Measurement.format($0.1.percent))%", "\($0.1.total - $0.1.covered) of \($0.1.total)"] })
+            rows: worst.map { index in
+                let lines = fileLines[index]
+                return [report.files[index].path, "\(Measurement.format(lines.percent))%", "\(lines.total - lines.covered) of \(lines.total)"]
+            })
     }
 
     private static func unit(_ noun: String) -> String {
