@@ -8,7 +8,7 @@ import GateKit
 /// covered when it is in `executed_branches` — so the totals are `coverage report`'s Stmts,
 /// Miss, Branch and BrPart. File names are as coverage.py wrote them (relative to where it
 /// ran); the JSON's own `totals` are not trusted.
-final class CoveragePyJSONParser: CoverageParser {
+enum CoveragePyJSONParser {
     private struct Document: Decodable {
         struct Meta: Decodable {
             var format: Int
@@ -26,20 +26,7 @@ final class CoveragePyJSONParser: CoverageParser {
         var files: [String: File]
     }
 
-    private let path: String
-    private let resolver: SourcePathResolver
-    private var bytes: [UInt8] = []
-
-    init(path: String, resolver: SourcePathResolver) {
-        self.path = path
-        self.resolver = resolver
-    }
-
-    func consume(_ chunk: UnsafeRawBufferPointer) throws {
-        bytes.append(contentsOf: chunk)
-    }
-
-    func finish() throws -> CoverageReport {
+    static func report(from bytes: [UInt8], path: String, resolver: SourcePathResolver) throws -> CoverageReport {
         let document: Document
         do {
             document = try JSONDecoder().decode(Document.self, from: Data(bytes))

@@ -6,6 +6,24 @@ protocol CoverageParser: AnyObject {
     func finish() throws -> CoverageReport
 }
 
+/// Formats decoded whole (JSON): the chunks are kept and decoded at the end.
+final class WholeDocumentParser: CoverageParser {
+    private var bytes: [UInt8] = []
+    private let decode: ([UInt8]) throws -> CoverageReport
+
+    init(decode: @escaping ([UInt8]) throws -> CoverageReport) {
+        self.decode = decode
+    }
+
+    func consume(_ chunk: UnsafeRawBufferPointer) throws {
+        bytes.append(contentsOf: chunk)
+    }
+
+    func finish() throws -> CoverageReport {
+        try decode(bytes)
+    }
+}
+
 /// Reads a coverage report of any supported format, detected from its first bytes, in one
 /// streaming pass that also hashes the file.
 public enum CoverageReportReader {
@@ -57,10 +75,10 @@ public enum CoverageReportReader {
             let opening = String(decoding: chunk.prefix(4096), as: UTF8.self)
             // llvm-cov writes keys sorted, so its "type" comes last; "data" comes first.
             if opening.contains("llvm.coverage.json.export") || opening.hasPrefix("{\"data\"") {
-                return LLVMCovJSONParser(path: path, resolver: resolver)
+                return WholeDocumentParser { try LLVMCovJSONParser.report(from: $0, path: path, resolver: resolver) }
             }
             if opening.hasPrefix("{\"meta\"") || opening.contains("\"meta\": {\"format\"") {
-                return CoveragePyJSONParser(path: path, resolver: resolver)
+                return WholeDocumentParser { try CoveragePyJSONParser.report(from: $0, path: path, resolver: resolver) }
             }
             throw CoverageError.unsupportedFormat(path: path, format: "this JSON (gate reads llvm-cov export JSON)")
         }

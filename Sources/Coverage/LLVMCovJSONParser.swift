@@ -16,21 +16,8 @@ import GateKit
 ///   make the two differ (Swift code: 56 lines by `report`, 46 by `show`).
 /// Branch outcomes are two per branch region (true and false), as `llvm-cov report` counts
 /// them when nothing is constant-folded.
-final class LLVMCovJSONParser: CoverageParser {
-    private let path: String
-    private let resolver: SourcePathResolver
-    private var bytes: [UInt8] = []
-
-    init(path: String, resolver: SourcePathResolver) {
-        self.path = path
-        self.resolver = resolver
-    }
-
-    func consume(_ chunk: UnsafeRawBufferPointer) throws {
-        bytes.append(contentsOf: chunk)
-    }
-
-    func finish() throws -> CoverageReport {
+enum LLVMCovJSONParser {
+    static func report(from bytes: [UInt8], path: String, resolver: SourcePathResolver) throws -> CoverageReport {
         let export: Export
         do {
             export = try JSONDecoder().decode(Export.self, from: Data(bytes))
