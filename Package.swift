@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "gate", targets: ["gate"]),
         .library(name: "GateKit", targets: ["GateKit"]),
         .library(name: "Coverage", targets: ["Coverage"]),
+        .library(name: "Relevance", targets: ["Relevance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,11 +46,17 @@ let package = Package(
             dependencies: ["GateKit", "CLibXML2"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Relevance",
+            dependencies: ["GateKit"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "gate",
             dependencies: [
                 "GateKit",
                 "Coverage",
+                "Relevance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -58,6 +65,7 @@ let package = Package(
         .target(name: "GateTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "GateKitTests", dependencies: ["GateKit", "GateTestSupport", "CCurl"], swiftSettings: swiftSettings),
         .testTarget(name: "CoverageTests", dependencies: ["Coverage", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RelevanceTests", dependencies: ["Relevance", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GateCLITests", dependencies: ["gate", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -29,6 +29,7 @@ enum GateRegistry {
     static let commands: [any ParsableCommand.Type] = [
         CheckCommand.self,
         CoverageCommand.self,
+        RelevanceCommand.self,
     ]
 
     static func gate(named id: String) -> RegisteredGate? {

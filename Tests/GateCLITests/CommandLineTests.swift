@@ -183,3 +183,40 @@ import Testing
         #expect(missing.stderr.contains("fixtures/nope.info: no such file"))
     }
 }
+
+@Suite struct RelevanceEvalCommandTests {
+    @Test("gate relevance eval prints trec_eval's lines; -q adds each query; missing queries are named")
+    func eval() throws {
+        let output = try GateBinary.run(["relevance", "eval", "fixtures/relevance/edge.qrels", "fixtures/relevance/edge.run", "-m", "ndcg_cut.5", "-m", "map"])
+        #expect(output.status == 0, "\(output.stderr)")
+        // Means over the five judged queries, q4 counting 0, from trec_eval's per-query values.
+        let reference = try #require(try JSONSerialization.jsonObject(
+            with: Data(try Fixtures.text("relevance/expected.json").utf8)) as? [String: Any])["queries"] as? [String: [String: Double]]
+        let means = try ["ndcg_cut_5", "map"].map { name in
+            String(format: "%6.4f", try #require(reference).values.reduce(0.0) { $0 + $1[name]! } / 5)
+        }
+        #expect(output.stdout.split(separator: "\n").map(String.init) == [
+            "ndcg_cut_5            \tall\t" + means[0],
+            "map                   \tall\t" + means[1],
+        ])
+        #expect(output.stderr.contains("1 query of the qrels missing from the run count as 0: q4"))
+        let perQuery = try GateBinary.run(["relevance", "eval", "fixtures/relevance/edge.qrels", "fixtures/relevance/edge.run", "-q", "-m", "P.5"])
+        #expect(perQuery.stdout.hasPrefix("P_5                   \tq1\t0.8000\n"))
+        let json = try GateBinary.run(["relevance", "eval", "fixtures/relevance/edge.qrels", "fixtures/relevance/edge.run", "-m", "ndcg", "--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let ndcg = try #require(((document["queries"] as? [String: Any])?["q1"] as? [String: Double])?["ndcg"])
+        #expect(abs(ndcg - 0.8615804837502794) < 1e-12)
+        #expect(document["missing"] as? [String] == ["q4"])
+    }
+
+    @Test("bad input and unknown measures exit 2 with the file and line")
+    func badInput() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Fixtures.write("q1 Q0 d1 1 x tag\n", to: directory + "/bad.run")
+        let output = try GateBinary.run(["relevance", "eval", "fixtures/relevance/edge.qrels", directory + "/bad.run"])
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("bad.run:1: the score 'x' is not a number"))
+        #expect(try GateBinary.run(["relevance", "eval", "fixtures/relevance/edge.qrels", "fixtures/relevance/edge.run", "-m", "bpref"]).status == 2)
+    }
+}
