@@ -72,13 +72,52 @@ public struct QueryEvaluation: Sendable {
     /// Judged grades ≥ 1, descending: the ideal ranking.
     let ideal: [Int]
 
-    public init(judgements: [String: Int], ranking: [Run.Entry]) {
-        let ordered = ranking.sorted { a, b in
-            if a.score != b.score { return a.score > b.score }
-            return b.document.utf8.lexicographicallyPrecedes(a.document.utf8)
+    /// - Parameter depth: how many ranks the requested measures look at (nil: all). With a
+    ///   small depth only the top documents are selected, in the same order a full sort gives.
+    public init(judgements: [String: Int], ranking: [Run.Entry], depth: Int? = nil) {
+        let ordered: [Run.Entry]
+        if let depth, depth * 8 < ranking.count {
+            ordered = Self.top(depth, of: ranking)
+        } else {
+            ordered = ranking.sorted(by: Self.ranksBefore)
         }
         grades = ordered.map { judgements[$0.document] ?? -1 }
         ideal = judgements.values.filter { $0 >= 1 }.sorted(by: >)
+    }
+
+    /// trec_eval's order: score descending, then docno descending byte-wise.
+    static func ranksBefore(_ a: Run.Entry, _ b: Run.Entry) -> Bool {
+        if a.score != b.score { return a.score > b.score }
+        return b.document.utf8.lexicographicallyPrecedes(a.document.utf8)
+    }
+
+    /// The first `k` entries of the full order, by insertion into a short sorted list.
+    static func top(_ k: Int, of entries: [Run.Entry]) -> [Run.Entry] {
+        var best: [Run.Entry] = []
+        best.reserveCapacity(k + 1)
+        for entry in entries {
+            if best.count == k, !ranksBefore(entry, best[k - 1]) { continue }
+            var low = 0, high = best.count
+            while low < high {
+                let middle = (low + high) / 2
+                if ranksBefore(best[middle], entry) { low = middle + 1 } else { high = middle }
+            }
+            best.insert(entry, at: low)
+            if best.count > k { best.removeLast() }
+        }
+        return best
+    }
+
+    /// The deepest rank any of `measures` reads; nil when one reads the whole ranking.
+    public static func depth(for measures: [Measure]) -> Int? {
+        var deepest = 0
+        for measure in measures {
+            switch measure {
+            case .ndcgCut(let k), .precision(let k), .recall(let k): deepest = max(deepest, k)
+            case .ndcg, .averagePrecision, .reciprocalRank: return nil
+            }
+        }
+        return deepest
     }
 
     public func value(_ measure: Measure) -> Double {
@@ -140,10 +179,11 @@ public struct RelevanceEvaluation: Sendable {
         self.measures = measures
         var rows: [(String, [Double])] = []
         var missing: [String] = []
+        let depth = QueryEvaluation.depth(for: measures)
         for query in qrels.queries.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             let ranking = run.queries[query]
             if ranking == nil { missing.append(query) }
-            let evaluation = QueryEvaluation(judgements: qrels.queries[query]!, ranking: ranking ?? [])
+            let evaluation = QueryEvaluation(judgements: qrels.queries[query]!, ranking: ranking ?? [], depth: depth)
             rows.append((query, measures.map(evaluation.value)))
         }
         perQuery = rows

@@ -1,5 +1,11 @@
 import GateKit
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Graded judgements: per query, per document, the grade (`qid iter docno rel`).
 public struct Qrels: Sendable, Equatable {
     public var queries: [String: [String: Int]]
@@ -41,9 +47,9 @@ public enum TRECFiles {
             guard fields.count == 4 else {
                 throw RelevanceError.malformedLine(path: path, line: line, problem: "expected 4 fields (qid iter docno rel), found \(fields.count)")
             }
-            let query = String(decoding: fields[0], as: UTF8.self), document = String(decoding: fields[2], as: UTF8.self)
+            let query = fields.string(0), document = fields.string(2)
             guard let grade = leadingInteger(fields[3]) else {
-                throw RelevanceError.malformedLine(path: path, line: line, problem: "the grade '\(String(decoding: fields[3], as: UTF8.self))' is not an integer")
+                throw RelevanceError.malformedLine(path: path, line: line, problem: "the grade '\(fields.string(3))' is not an integer")
             }
             if let first = firstSeen[query]?[document] {
                 throw RelevanceError.duplicateDocument(path: path, line: line, query: query, document: document, firstLine: first)
@@ -55,64 +61,105 @@ public enum TRECFiles {
         return (Qrels(queries: queries), digest)
     }
 
+    /// One query's documents while a run is read, with the line each document came from so a
+    /// duplicate can be reported against its first occurrence.
+    private final class QueryAccumulator {
+        var entries: [Run.Entry] = []
+        var lines: [Int32] = []
+        var documents = DocumentSet()
+    }
+
     /// Reads a run file: `qid iter docno rank sim [tag]`.
+    ///
+    /// Runs are large (millions of lines) and usually grouped by query, so the current query's
+    /// accumulator is kept at hand and only a change of qid costs a dictionary look-up.
     public static func readRun(_ path: String) throws -> (run: Run, input: InputDigest) {
-        var queries: [String: [Run.Entry]] = [:]
-        var firstSeen: [String: [String: Int]] = [:]
+        var accumulators: [String: QueryAccumulator] = [:]
+        var currentQuery: [UInt8] = []
+        var current: QueryAccumulator?
         let digest = try streamLines(path, expected: "a run (qid Q0 docno rank score tag)") { line, fields in
             guard fields.count == 5 || fields.count == 6 else {
                 throw RelevanceError.malformedLine(path: path, line: line, problem: "expected 6 fields (qid Q0 docno rank score tag), found \(fields.count)")
             }
             guard let score = parseDouble(fields[4]) else {
-                throw RelevanceError.malformedLine(path: path, line: line, problem: "the score '\(String(decoding: fields[4], as: UTF8.self))' is not a number")
+                throw RelevanceError.malformedLine(path: path, line: line, problem: "the score '\(fields.string(4))' is not a number")
             }
-            let query = String(decoding: fields[0], as: UTF8.self), document = String(decoding: fields[2], as: UTF8.self)
-            if let first = firstSeen[query]?[document] {
-                throw RelevanceError.duplicateDocument(path: path, line: line, query: query, document: document, firstLine: first)
+            if current == nil || !fields[0].elementsEqual(currentQuery) {
+                currentQuery = Array(fields[0])
+                let query = fields.string(0)
+                if let known = accumulators[query] {
+                    current = known
+                } else {
+                    let fresh = QueryAccumulator()
+                    accumulators[query] = fresh
+                    current = fresh
+                }
             }
-            firstSeen[query, default: [:]][document] = line
-            queries[query, default: []].append(Run.Entry(document: document, score: score))
+            let accumulator = current!
+            let document = fields.string(2)
+            if let earlier = accumulator.documents.insert(fields[2], index: accumulator.entries.count, in: accumulator.entries) {
+                throw RelevanceError.duplicateDocument(
+                    path: path, line: line, query: String(decoding: currentQuery, as: UTF8.self), document: document,
+                    firstLine: Int(accumulator.lines[earlier]))
+            }
+            accumulator.entries.append(Run.Entry(document: document, score: score))
+            accumulator.lines.append(Int32(truncatingIfNeeded: line))
         }
-        guard !queries.isEmpty else { throw RelevanceError.noRecords(path: path, expected: "ranked documents") }
-        return (Run(queries: queries), digest)
+        guard !accumulators.isEmpty else { throw RelevanceError.noRecords(path: path, expected: "ranked documents") }
+        return (Run(queries: accumulators.mapValues(\.entries)), digest)
+    }
+
+    /// The whitespace-separated fields of one line, as offsets into it: no allocation per line.
+    struct Fields {
+        static let capacity = 7
+        fileprivate let offsets: UnsafeMutablePointer<Int>
+        private(set) var count = 0
+        private(set) var base: UnsafePointer<UInt8>?
+
+        fileprivate init(storage: UnsafeMutablePointer<Int>) {
+            offsets = storage
+        }
+
+        subscript(index: Int) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(start: base! + offsets[2 * index], count: offsets[2 * index + 1] - offsets[2 * index])
+        }
+
+        func string(_ index: Int) -> String {
+            String(decoding: self[index], as: UTF8.self)
+        }
+
+        /// Splits `line` on spaces, tabs and carriage returns; stops after seven fields (more
+        /// is already wrong for every format here).
+        mutating func split(_ line: UnsafeBufferPointer<UInt8>) {
+            count = 0
+            base = line.baseAddress
+            guard let bytes = line.baseAddress else { return }
+            let end = line.count
+            var index = 0
+            while index < end, count < Self.capacity {
+                while index < end, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0D { index += 1 }
+                guard index < end else { break }
+                offsets[2 * count] = index
+                while index < end, bytes[index] != 0x20, bytes[index] != 0x09, bytes[index] != 0x0D { index += 1 }
+                offsets[2 * count + 1] = index
+                count += 1
+            }
+        }
     }
 
     /// Streams `path` line by line, handing each non-blank, non-comment line's fields to `body`.
-    static func streamLines(
-        _ path: String, expected: String, body: (Int, [ArraySlice<UInt8>]) throws -> Void
-    ) throws -> InputDigest {
-        var pending: [UInt8] = []
-        var lineNumber = 0
-        func handle(_ bytes: ArraySlice<UInt8>) throws {
-            lineNumber += 1
-            let fields = bytes.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D })
-            if fields.isEmpty || fields[0].first == UInt8(ascii: "#") { return }
-            try body(lineNumber, fields)
-        }
+    static func streamLines(_ path: String, expected: String, body: (Int, Fields) throws -> Void) throws -> InputDigest {
+        var splitter = LineSplitter(path: path)
         let digest = try InputFile.stream(path, expected: expected) { chunk in
-            var start = chunk.startIndex
-            while let newline = chunk[start...].firstIndex(of: 0x0A) {
-                if pending.isEmpty {
-                    try handle(ArraySlice(chunk[start..<newline]))
-                } else {
-                    pending.append(contentsOf: chunk[start..<newline])
-                    try handle(pending[...])
-                    pending.removeAll(keepingCapacity: true)
-                }
-                start = newline + 1
-            }
-            pending.append(contentsOf: chunk[start...])
-            if pending.count > 1 << 20 {
-                throw RelevanceError.malformedLine(path: path, line: lineNumber + 1, problem: "line is longer than 1 MiB")
-            }
+            try splitter.feed(chunk.bindMemory(to: UInt8.self), body: body)
         }
-        if !pending.isEmpty { try handle(pending[...]) }
+        try splitter.finish(body: body)
         return digest
     }
 
     /// `atol`'s reading: optional sign, then digits up to the first non-digit ("1.5" → 1);
     /// nil when there is no digit at all.
-    static func leadingInteger(_ bytes: ArraySlice<UInt8>) -> Int? {
+    static func leadingInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var index = bytes.startIndex
         var negative = false
         if index < bytes.endIndex, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
@@ -130,10 +177,127 @@ public enum TRECFiles {
 
     /// A decimal floating-point number as `atof` accepts it (`-1.5e-3`, `+7`, `1E-300`), but
     /// the whole field must be the number.
-    static func parseDouble(_ bytes: ArraySlice<UInt8>) -> Double? {
-        var text = String(decoding: bytes, as: UTF8.self)
-        if text.hasPrefix("+") { text.removeFirst() }
-        guard let value = Double(text), !value.isNaN else { return nil }
-        return value
+    static func parseDouble(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard bytes.count < 64 else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 65) { buffer -> Double? in
+            var count = 0
+            for byte in bytes {
+                buffer[count] = CChar(bitPattern: byte)
+                count += 1
+            }
+            buffer[count] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(buffer.baseAddress!, &end)
+            // The whole field must be the number; strtod's hexadecimal floats are fine, NaN is not.
+            guard count > 0, let end, end == buffer.baseAddress! + count, !value.isNaN else { return nil }
+            return value
+        }
+    }
+}
+
+/// Cuts chunks into lines (a line may span two chunks) and lines into fields.
+struct LineSplitter {
+    let path: String
+    private var pending: [UInt8] = []
+    private var lineNumber = 0
+    private let storage = FieldStorage()
+    private var fields: TRECFiles.Fields
+
+    init(path: String) {
+        self.path = path
+        fields = TRECFiles.Fields(storage: storage.offsets)
+    }
+
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, body: (Int, TRECFiles.Fields) throws -> Void) throws {
+        guard let base = bytes.baseAddress else { return }
+        var start = 0
+        while start < bytes.count {
+            let rest = bytes.count - start
+            guard let found = memchr(base + start, 0x0A, rest) else { break }
+            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            if pending.isEmpty {
+                try line(UnsafeBufferPointer(start: base + start, count: newline - start), body: body)
+            } else {
+                pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: newline - start))
+                let joined = pending
+                pending.removeAll(keepingCapacity: true)
+                try joined.withUnsafeBufferPointer { try line($0, body: body) }
+            }
+            start = newline + 1
+        }
+        if start < bytes.count { pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: bytes.count - start)) }
+        if pending.count > 1 << 20 {
+            throw RelevanceError.malformedLine(path: path, line: lineNumber + 1, problem: "line is longer than 1 MiB")
+        }
+    }
+
+    mutating func finish(body: (Int, TRECFiles.Fields) throws -> Void) throws {
+        guard !pending.isEmpty else { return }
+        let last = pending
+        pending.removeAll()
+        try last.withUnsafeBufferPointer { try line($0, body: body) }
+    }
+
+    private mutating func line(_ bytes: UnsafeBufferPointer<UInt8>, body: (Int, TRECFiles.Fields) throws -> Void) throws {
+        lineNumber += 1
+        fields.split(bytes)
+        if fields.count == 0 || fields[0].first == UInt8(ascii: "#") { return }
+        try body(lineNumber, fields)
+    }
+}
+
+/// The documents of one query seen so far, for the duplicate check: an open-addressing table
+/// of entry indices keyed by an FNV-1a hash of the docno bytes. Swift's `Set<String>` hashes
+/// with SipHash; with millions of run lines this cheaper hash is a measurable part of the read.
+struct DocumentSet {
+    private var slots: [Int32] = Array(repeating: -1, count: 64)
+    private var hashes: [UInt64] = Array(repeating: 0, count: 64)
+    private var count = 0
+
+    /// Adds the document at `index` of `entries`; returns the index of an earlier entry with
+    /// the same docno instead when there is one.
+    mutating func insert(_ docno: UnsafeBufferPointer<UInt8>, index: Int, in entries: [Run.Entry]) -> Int? {
+        if (count + 1) * 2 > slots.count { grow(entries) }
+        let hash = Self.hash(docno)
+        var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
+        while slots[slot] >= 0 {
+            let existing = Int(slots[slot])
+            if hashes[slot] == hash, entries[existing].document.utf8.elementsEqual(docno) { return existing }
+            slot = (slot + 1) & (slots.count - 1)
+        }
+        slots[slot] = Int32(truncatingIfNeeded: index)
+        hashes[slot] = hash
+        count += 1
+        return nil
+    }
+
+    private mutating func grow(_ entries: [Run.Entry]) {
+        let old = zip(slots, hashes).filter { $0.0 >= 0 }
+        slots = Array(repeating: -1, count: slots.count * 2)
+        hashes = Array(repeating: 0, count: hashes.count * 2)
+        for (index, hash) in old {
+            var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
+            while slots[slot] >= 0 { slot = (slot + 1) & (slots.count - 1) }
+            slots[slot] = index
+            hashes[slot] = hash
+        }
+    }
+
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash ^ (hash >> 29)
+    }
+}
+
+/// Owns the offsets `Fields` points into, for as long as the splitter lives.
+final class FieldStorage {
+    let offsets = UnsafeMutablePointer<Int>.allocate(capacity: 2 * TRECFiles.Fields.capacity)
+
+    deinit {
+        offsets.deallocate()
     }
 }

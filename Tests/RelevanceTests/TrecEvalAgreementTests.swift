@@ -122,3 +122,24 @@ import Testing
         #expect(try TRECFiles.readQrels(path).qrels.queries == ["q1": ["d1": 1, "d2": -1, "d3": 2]])
     }
 }
+
+@Suite struct TopSelectionTests {
+    @Test("selecting the top k gives the ranks a full sort gives, ties included")
+    func topMatchesFullSort() {
+        var state: UInt64 = 7
+        func next(_ n: UInt64) -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return (state >> 33) % n
+        }
+        let entries = (0..<400).map { Run.Entry(document: "d\(next(1000))-\($0)", score: Double(next(6)) / 2) }
+        let judgements = Dictionary(uniqueKeysWithValues: entries.prefix(60).enumerated().map { ($1.document, $0 % 5 - 1) })
+        let measures: [Measure] = [.ndcgCut(5), .precision(10), .recall(7), .ndcgCut(40)]
+        let full = QueryEvaluation(judgements: judgements, ranking: entries)
+        let selected = QueryEvaluation(judgements: judgements, ranking: entries, depth: QueryEvaluation.depth(for: measures))
+        for measure in measures {
+            #expect(full.value(measure) == selected.value(measure), "\(measure)")
+        }
+        #expect(QueryEvaluation.depth(for: measures) == 40)
+        #expect(QueryEvaluation.depth(for: measures + [.averagePrecision]) == nil)
+    }
+}
