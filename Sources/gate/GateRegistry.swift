@@ -24,6 +24,7 @@ struct RegisteredGate: Sendable {
 enum GateRegistry {
     static let gates: [RegisteredGate] = [
         RegisteredGate(CoverageCommand.self),
+        RegisteredGate(RelevanceCommand.self),
     ]
 
     static let commands: [any ParsableCommand.Type] = [

@@ -2,11 +2,72 @@ import ArgumentParser
 import GateKit
 import Relevance
 
-struct RelevanceCommand: ParsableCommand {
+struct RelevanceCommand: GateCommand {
+    static let gateID = RelevanceGate.id
     static let configuration = CommandConfiguration(
         commandName: "relevance",
-        abstract: "Ranking quality: trec_eval-exact measures over TREC qrels and runs.",
-        subcommands: [RelevanceEvalCommand.self])
+        abstract: "Judge a ranking against a golden set: NDCG@k, top-k assertions, drop since a baseline.",
+        discussion: """
+            Measures are trec_eval's (see `gate relevance eval`). A golden query the ranking leaves out \
+            counts as 0 and is reported (missing: zero) or fails the gate (missing: fail).
+            Policy: gates/relevance.yml with the keys golden, run, engine, k, min-ndcg, missing, baseline, max-drop.
+            """,
+        subcommands: [RelevanceEvalCommand.self],
+        aliases: ["ndcg"])
+
+    @Option(help: ArgumentHelp("The golden set: CSV (query_id,query,product_id,grade,top_k) or TREC qrels.", valueName: "file"))
+    var golden: String?
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("The ranking to judge, as a TREC run (qid Q0 docno rank score tag).", valueName: "file"))
+    var runFile: String?
+
+    @Option(help: ArgumentHelp("Rank the golden queries with this engine instead of reading a run.", valueName: "name"))
+    var engine: String?
+
+    @Option(help: ArgumentHelp("The cutoff of NDCG@k and P@k (default 10).", valueName: "k"))
+    var k: Int?
+
+    @Option(name: .customLong("min-ndcg"), help: ArgumentHelp("Minimum mean NDCG@k (0-1).", valueName: "value"))
+    var minNDCG: Double?
+
+    @Option(help: ArgumentHelp("A golden query the ranking leaves out: zero (counts 0, warns) or fail.", valueName: "zero|fail"))
+    var missing: String?
+
+    @Option(help: ArgumentHelp("An earlier `gate relevance --format json` result: mean NDCG@k may not fall more than --max-drop below it.", valueName: "result.json"))
+    var baseline: String?
+
+    @Option(name: .customLong("max-drop"), help: ArgumentHelp("With --baseline: how far mean NDCG@k may fall (default 0).", valueName: "value"))
+    var maxDrop: Double?
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if let k, k < 1 { throw ValidationError("--k must be at least 1.") }
+        for (name, value) in [("--min-ndcg", minNDCG), ("--max-drop", maxDrop)] {
+            if let value, !(0...1).contains(value) { throw ValidationError("\(name) must be between 0 and 1, got \(value).") }
+        }
+        if let missing, RelevancePolicy.Missing(rawValue: missing) == nil { throw ValidationError("--missing must be zero or fail.") }
+    }
+
+    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try RelevanceGate(policy: RelevancePolicy(policy: policy)).evaluate()
+    }
+
+    func run() throws {
+        let result = GateRunner.run(gate: Self.gateID) {
+            var policy = try common.loadPolicy(gate: Self.gateID).map(RelevancePolicy.init(policy:)) ?? RelevancePolicy()
+            if let golden { policy.golden = golden }
+            if let runFile { (policy.run, policy.engine) = (runFile, nil) }
+            if let engine { (policy.engine, policy.run) = (engine, nil) }
+            if let k { policy.k = k }
+            if let minNDCG { (policy.minNDCG, policy.minNDCGOrigin) = (minNDCG, nil) }
+            if let missing, let value = RelevancePolicy.Missing(rawValue: missing) { policy.missing = value }
+            if let baseline { policy.baseline = baseline }
+            if let maxDrop { policy.maxDrop = maxDrop }
+            return try RelevanceGate(policy: policy).evaluate()
+        }
+        try common.output.finish(Report(results: [result], isCheck: false))
+    }
 }
 
 struct RelevanceEvalCommand: ParsableCommand {
@@ -16,7 +77,9 @@ struct RelevanceEvalCommand: ParsableCommand {
         discussion: """
             Measures as trec_eval 10.0 computes them (ties by docno descending, scores as doubles, \
             linear gains). A query judged in the qrels but missing from the run counts as 0 (trec_eval's \
-            -c) and is named on standard error; queries only in the run are ignored.
+            -c) and is named on standard error; queries only in the run are ignored. With --format json \
+            (an option of gate relevance, accepted here too) every per-query and mean value is printed at full \
+            double precision.
             """)
 
     @Argument(help: ArgumentHelp("Judgements: qid iter docno grade.", valueName: "qrels"))
@@ -31,15 +94,13 @@ struct RelevanceEvalCommand: ParsableCommand {
     @Flag(name: .short, help: "Also print every query's values, before the `all` lines.")
     var q = false
 
-    @Option(help: "Output format: text (trec_eval's) or json (every value at full precision).")
-    var format: EvalFormat = .text
-
-    enum EvalFormat: String, ExpressibleByArgument, CaseIterable {
-        case text
-        case json
-    }
+    /// `--format` belongs to `gate relevance`; eval reads it from there (text or json).
+    @ParentCommand var relevance: RelevanceCommand
 
     func validate() throws {
+        guard [.text, .json].contains(relevance.common.output.format) else {
+            throw ValidationError("gate relevance eval writes --format text (trec_eval's) or json (every value at full precision).")
+        }
         for name in measure {
             do { _ = try Measure.parse(name) } catch { throw ValidationError(String(describing: error)) }
         }
@@ -57,11 +118,10 @@ struct RelevanceEvalCommand: ParsableCommand {
                     + "missing from the run count as 0: \(evaluation.missing.prefix(10).joined(separator: ", "))"
                     + (evaluation.missing.count > 10 ? ", …" : "") + "\n")
             }
-            switch format {
-            case .text:
-                FileSink.standardOutput(evaluation.trecEvalText(perQuery: q))
-            case .json:
+            if relevance.common.output.format == .json {
                 FileSink.standardOutput(Self.json(evaluation).rendered())
+            } else {
+                FileSink.standardOutput(evaluation.trecEvalText(perQuery: q))
             }
         } catch {
             FileSink.standardError("error: \(error)\n")

@@ -220,3 +220,23 @@ import Testing
         #expect(try GateBinary.run(["relevance", "eval", "fixtures/relevance/edge.qrels", "fixtures/relevance/edge.run", "-m", "bpref"]).status == 2)
     }
 }
+
+@Suite struct RelevanceGateCommandTests {
+    @Test("gate relevance (alias ndcg) judges the golden set; a failed top-k assertion exits 1")
+    func gate() throws {
+        let arguments = ["--golden", "fixtures/golden/golden.csv", "--run", "fixtures/golden/baseline.run", "--min-ndcg", "0.65"]
+        let output = try GateBinary.run(["relevance"] + arguments)
+        #expect(output.status == 0, "\(output.stdout)")
+        #expect(output.stdout.hasPrefix("relevance: PASS  NDCG@10 0.8801 over 30 golden queries, 28 of 28 top-k assertions held"))
+        #expect(try GateBinary.run(["ndcg"] + arguments).status == 0)
+        #expect(try GateBinary.run(["ndcg"] + arguments.dropLast(2) + ["--min-ndcg", "0.9"]).status == 1)
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The baseline ranking with q03's best product pushed down: its top-1 assertion breaks.
+        let run = try Fixtures.text("golden/baseline.run").replacingOccurrences(of: "q03 Q0 p005 1 10.860199", with: "q03 Q0 p005 1 3.0")
+        try Fixtures.write(run, to: directory + "/worse.run")
+        let worse = try GateBinary.run(["relevance", "--golden", "fixtures/golden/golden.csv", "--run", directory + "/worse.run", "--format", "json"])
+        #expect(worse.status == 1)
+        #expect(worse.stdout.contains("p005 must rank in the top 1 for 'bluetooth speaker waterproof' (q03) but ranks 2"))
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import GateKit
+
+private typealias Measurement = GateKit.Measurement
+
+/// Produces a ranking for the golden set's queries: the seam where the vendored recommender
+/// plugs in (`--engine recommender`); a run file needs no engine.
+public protocol RankingEngine: Sendable {
+    /// Ranks documents for each query (id → text), at least `depth` per query.
+    func rank(_ queries: [String: String], depth: Int) throws -> Run
+}
+
+/// The relevance gate's policy: `gates/relevance.yml`, each key with a same-named flag.
+///
+/// ```yaml
+/// golden: fixtures/golden/golden.csv   # graded pairs and top-k assertions (or TREC qrels)
+/// run: fixtures/golden/baseline.run    # the ranking to judge (or engine: recommender)
+/// k: 10                                # NDCG@k and the depth P@k looks at
+/// min-ndcg: 0.65                       # minimum mean NDCG@k
+/// missing: zero                        # a golden query the run does not rank: zero or fail
+/// baseline: ndcg-main.json             # an earlier result; mean NDCG@k may not fall more than max-drop
+/// max-drop: 0.01
+/// ```
+public struct RelevancePolicy: Sendable, Equatable {
+    public static let keys = ["golden", "run", "engine", "k", "min-ndcg", "missing", "baseline", "max-drop"]
+
+    public enum Missing: String, Sendable { case zero, fail }
+
+    public var golden: String?
+    public var run: String?
+    public var engine: String?
+    public var k = 10
+    public var minNDCG: Double?
+    public var minNDCGOrigin: Location?
+    public var missing = Missing.zero
+    public var baseline: String?
+    public var maxDrop: Double?
+
+    public init() {}
+
+    public init(policy: Policy) throws {
+        try policy.requireKnownKeys(Self.keys)
+        golden = try policy.strings("golden")?.first
+        run = try policy.strings("run")?.first
+        engine = try policy.strings("engine")?.first
+        if let value = try policy.number("k", in: 1...10_000) { k = Int(value) }
+        minNDCG = try policy.number("min-ndcg", in: 0...1)
+        minNDCGOrigin = policy.entry("min-ndcg").map { Location(file: policy.path, line: $0.line) }
+        if let text = try policy.strings("missing")?.first {
+            guard let value = Missing(rawValue: text) else {
+                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("missing")?.line, key: "missing", expected: "zero or fail")
+            }
+            missing = value
+        }
+        baseline = try policy.strings("baseline")?.first
+        maxDrop = try policy.number("max-drop", in: 0...1)
+    }
+}
+
+/// The golden-set gate: ranks (or reads the ranking of) every golden query and judges mean
+/// NDCG@k, the "must be in the top k" assertions, and the drop since a baseline.
+///
+/// Verdict rules:
+/// - `error` when the golden set or run is missing or malformed, or no ranking is given.
+/// - `fail` when mean NDCG@k (trec_eval's ndcg_cut.k) is below `min-ndcg`, when a product
+///   asserted to rank in the top k does not, when mean NDCG@k fell more than `max-drop` below
+///   the baseline, or, with `missing: fail`, when a golden query is not ranked at all.
+/// - `warn` when a golden query is not ranked and counts as 0 (`missing: zero`, the default).
+public struct RelevanceGate: Sendable {
+    public static let id = "relevance"
+
+    public static let rules: [RuleDescriptor] = [
+        RuleDescriptor(id: "relevance/min-ndcg", summary: "Mean NDCG@k is below the minimum.",
+                       help: "Mean NDCG@k over the golden queries (trec_eval's ndcg_cut.k) must reach min-ndcg."),
+        RuleDescriptor(id: "relevance/top-k", summary: "A product asserted to rank in the top k does not.",
+                       help: "The golden set says this product must appear within the first k results for the query."),
+        RuleDescriptor(id: "relevance/missing-query", summary: "A golden query has no ranking.",
+                       help: "The run does not rank this query: it counts as 0 (missing: zero) or fails the gate (missing: fail)."),
+        RuleDescriptor(id: "relevance/max-drop", summary: "Mean NDCG@k fell more than allowed since the baseline.",
+                       help: "Compared with the baseline result, mean NDCG@k may fall by at most max-drop."),
+        RuleDescriptor(id: "relevance/worst-query", summary: "One of the lowest-scoring golden queries.",
+                       help: "Listed to show where the ranking is weakest."),
+    ]
+
+    public var policy: RelevancePolicy
+    public var engines: [String: any RankingEngine]
+
+    public init(policy: RelevancePolicy, engines: [String: any RankingEngine] = [:]) {
+        self.policy = policy
+        self.engines = engines
+    }
+
+    public func evaluate() throws -> GateResult {
+        guard let goldenPath = policy.golden else {
+            throw GateError.usage("relevance: no golden set given. Pass --golden FILE or set 'golden' in gates/relevance.yml.")
+        }
+        let (golden, goldenDigest) = try GoldenSet.read(goldenPath)
+        var inputs = [goldenDigest]
+        let run: Run
+        switch (policy.run, policy.engine) {
+        case (let path?, nil):
+            let loaded = try TRECFiles.readRun(path)
+            run = loaded.run
+            inputs.append(loaded.input)
+        case (nil, let name?):
+            guard let engine = engines[name] else {
+                let known = engines.keys.sorted().joined(separator: ", ")
+                let hint = known.isEmpty ? "; pass a run file with --run." : " (engines: \(known))."
+                throw GateError.usage("relevance: no ranking engine named '\(name)' in this build" + hint)
+            }
+            run = try engine.rank(golden.queryTexts, depth: max(policy.k, golden.assertions.map(\.topK).max() ?? 0))
+        case (nil, nil):
+            throw GateError.usage("relevance: nothing to judge. Pass --run FILE (a TREC run) or --engine NAME.")
+        case (_?, _?):
+            throw GateError.usage("relevance: give either run or engine, not both.")
+        }
+        var baseline: (mean: Double, queries: [String: Double])?
+        if let path = policy.baseline {
+            let loaded = try Self.loadBaseline(path, k: policy.k)
+            baseline = loaded.baseline
+            inputs.append(loaded.input)
+        }
+        return judge(golden, run: run, baseline: baseline, inputs: inputs)
+    }
+
+    public func judge(_ golden: GoldenSet, run: Run, baseline: (mean: Double, queries: [String: Double])? = nil, inputs: [InputDigest] = []) -> GateResult {
+        let k = policy.k
+        let evaluation = RelevanceEvaluation(qrels: golden.qrels, run: run, measures: [.ndcgCut(k), .precision(k)])
+        let mean = evaluation.means[0]
+        var measurements: [Measurement] = []
+        var findings: [Finding] = []
+        let location = Location(file: policy.golden ?? "golden")
+
+        var ndcg = Measurement(name: "ndcg_cut_\(k)", value: Self.shown(mean))
+        if let minimum = policy.minNDCG {
+            let holds = mean >= minimum
+            ndcg = Measurement(name: ndcg.name, value: ndcg.value, threshold: minimum, comparison: .atLeast, verdict: holds ? .pass : .fail)
+            if !holds {
+                findings.append(Finding(severity: .error, rule: "relevance/min-ndcg",
+                                        message: "mean NDCG@\(k) \(Self.text(mean)) < \(Measurement.format(minimum)) over \(evaluation.perQuery.count) golden queries",
+                                        location: policy.minNDCGOrigin))
+            }
+        }
+        measurements.append(ndcg)
+        measurements.append(Measurement(name: "P_\(k)", value: Self.shown(evaluation.means[1])))
+
+        // Top-k assertions, against the run's own order (trec_eval's ranking).
+        var positions: [String: [String: Int]] = [:]
+        for (query, entries) in run.queries where golden.qrels.queries[query] != nil {
+            let ordered = entries.sorted(by: QueryEvaluation.ranksBefore)
+            positions[query] = Dictionary(ordered.enumerated().map { ($1.document, $0 + 1) }, uniquingKeysWith: { a, _ in a })
+        }
+        var failedAssertions = 0
+        for assertion in golden.assertions {
+            let rank = positions[assertion.query]?[assertion.product]
+            guard rank.map({ $0 > assertion.topK }) ?? true else { continue }
+            failedAssertions += 1
+            let name = golden.queryTexts[assertion.query].map { "'\($0)' (\(assertion.query))" } ?? "'\(assertion.query)'"
+            findings.append(Finding(
+                severity: .error, rule: "relevance/top-k",
+                message: "\(assertion.product) must rank in the top \(assertion.topK) for \(name) but " + (rank.map { "ranks \($0)" } ?? "is not ranked"),
+                location: Location(file: location.file, line: assertion.line)))
+        }
+        if !golden.assertions.isEmpty {
+            measurements.append(Measurement(name: "top_k_assertions_failed", value: Double(failedAssertions), threshold: 0, comparison: .atMost,
+                                            verdict: failedAssertions == 0 ? .pass : .fail))
+        }
+        for query in evaluation.missing {
+            findings.append(Finding(
+                severity: policy.missing == .fail ? .error : .warning, rule: "relevance/missing-query",
+                message: "golden query \(query)\(golden.queryTexts[query].map { " ('\($0)')" } ?? "") has no ranking in the run; "
+                    + (policy.missing == .fail ? "missing: fail" : "it counts as 0"),
+                location: location))
+        }
+        let scores = evaluation.perQuery.map { ($0.query, $0.values[0]) }
+        let worst = scores.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
+        for (query, value) in worst.prefix(3) where value < 1 {
+            findings.append(Finding(severity: .note, rule: "relevance/worst-query",
+                                    message: "NDCG@\(k) \(Self.text(value)) for \(query)\(golden.queryTexts[query].map { " ('\($0)')" } ?? "")",
+                                    location: location))
+        }
+        if let baseline {
+            let drop = baseline.mean - mean
+            let allowed = policy.maxDrop ?? 0
+            let failed = drop > allowed + 1e-12
+            measurements.append(Measurement(name: "ndcg_drop", value: Self.shown(max(drop, 0)), threshold: allowed, comparison: .atMost, verdict: failed ? .fail : .pass))
+            if failed {
+                findings.append(Finding(severity: .error, rule: "relevance/max-drop",
+                                        message: "mean NDCG@\(k) fell from \(Self.text(baseline.mean)) to \(Self.text(mean)); at most \(Measurement.format(allowed)) allowed"))
+            }
+        }
+        let verdict = GateResult.verdict(measurements: measurements, findings: findings)
+        var summary = "NDCG@\(k) \(Self.text(mean)) over \(evaluation.perQuery.count) golden queries"
+        if !golden.assertions.isEmpty { summary += ", \(golden.assertions.count - failedAssertions) of \(golden.assertions.count) top-k assertions held" }
+        if !evaluation.missing.isEmpty { summary += ", \(evaluation.missing.count) quer\(evaluation.missing.count == 1 ? "y" : "ies") not ranked" }
+        if let failed = measurements.first(where: { $0.verdict == .fail }), failed.name.hasPrefix("ndcg_cut") {
+            summary = "ndcg_cut_\(k) \(Self.text(mean)) < \(Measurement.format(policy.minNDCG ?? 0)) — " + summary
+        }
+        let table = ResultTable(
+            title: "Golden queries, worst first", header: ["Query", "Text", "NDCG@\(k)", "P@\(k)"],
+            rows: evaluation.perQuery.sorted { $0.values[0] != $1.values[0] ? $0.values[0] < $1.values[0] : $0.query < $1.query }.prefix(100).map {
+                [$0.query, golden.queryTexts[$0.query] ?? "", Self.text($0.values[0]), Self.text($0.values[1])]
+            })
+        let details = JSONValue.object([
+            "k": .integer(k),
+            "mean": .number(mean),
+            "queries": .orderedObject(scores.map { ($0.0, JSONValue.number($0.1)) }),
+            "missing": .array(evaluation.missing.map(JSONValue.string)),
+        ])
+        return GateResult(gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings,
+                          inputs: inputs, rules: Self.rules, details: details, tables: [table])
+    }
+
+    /// Four decimals, truncated, so a failing 0.64996 never shows as 0.6500.
+    static func shown(_ value: Double) -> Double { (value * 10_000).rounded(.down) / 10_000 }
+    static func text(_ value: Double) -> String { RelevanceEvaluation.fourDecimals(shown(value)).trimmingCharacters(in: " ") }
+
+    static func loadBaseline(_ path: String, k: Int) throws -> (baseline: (mean: Double, queries: [String: Double]), input: InputDigest) {
+        var bytes: [UInt8] = []
+        let digest = try InputFile.stream(path, expected: "a gate relevance result (--format json)") { bytes.append(contentsOf: $0) }
+        guard let document = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+              document["gate"] as? String == id, let details = document["details"] as? [String: Any],
+              let mean = (details["mean"] as? NSNumber)?.doubleValue, let queries = details["queries"] as? [String: NSNumber] else {
+            throw RelevanceError.malformedLine(path: path, line: 1, problem: "not a gate relevance result with details (write one with --format json --output FILE)")
+        }
+        guard (details["k"] as? NSNumber)?.intValue == k else {
+            throw RelevanceError.malformedLine(path: path, line: 1, problem: "the baseline measured NDCG@\(details["k"] ?? "?"), this run NDCG@\(k)")
+        }
+        return ((mean, queries.mapValues(\.doubleValue)), digest)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import GateKit
+import GateTestSupport
+import Relevance
+import Testing
+
+/// The golden-set gate: NDCG@k, top-k assertions, missing queries, the baseline.
+@Suite struct RelevanceGateTests {
+    static func golden(_ csv: String) throws -> GoldenSet {
+        let directory = try Fixtures.temporaryDirectory()
+        try Fixtures.write(csv, to: directory + "/golden.csv")
+        return try GoldenSet.read(directory + "/golden.csv").golden
+    }
+
+    static let csv = """
+        query_id,query,product_id,grade,top_k
+        a,red shoes,s1,4,1
+        a,red shoes,s2,2,
+        b,"blue, warm hat",h1,3,2
+        c,tent,t1,4,
+        """
+
+    static func run(_ entries: [(String, String, Double)]) -> Run {
+        var queries: [String: [Run.Entry]] = [:]
+        for (query, document, score) in entries { queries[query, default: []].append(Run.Entry(document: document, score: score)) }
+        return Run(queries: queries)
+    }
+
+    @Test("the repository's golden set on its baseline ranking passes the seeds' rule")
+    func fixturePasses() throws {
+        var policy = RelevancePolicy()
+        policy.golden = Fixtures.path("golden/golden.csv")
+        policy.run = Fixtures.path("golden/baseline.run")
+        policy.minNDCG = 0.65
+        let result = try RelevanceGate(policy: policy).evaluate()
+        #expect(result.verdict == .pass)
+        #expect(result.measurements.first?.name == "ndcg_cut_10")
+        #expect(result.summary.contains("over 30 golden queries, 28 of 28 top-k assertions held"))
+    }
+
+    @Test("NDCG@k is trec_eval's ndcg_cut; a product outside its top k fails with its rank")
+    func topKAssertion() throws {
+        let golden = try Self.golden(Self.csv)
+        #expect(golden.queryTexts["b"] == "blue, warm hat")
+        var policy = RelevancePolicy()
+        policy.k = 3
+        let result = RelevanceGate(policy: policy).judge(golden, run: Self.run([
+            ("a", "s2", 3), ("a", "s1", 2), ("b", "x", 9), ("b", "y", 8), ("b", "h1", 7), ("c", "t1", 1),
+        ]))
+        #expect(result.verdict == .fail)
+        let failures = result.findings.filter { $0.rule == "relevance/top-k" }
+        #expect(failures.map(\.message) == [
+            "s1 must rank in the top 1 for 'red shoes' (a) but ranks 2",
+            "h1 must rank in the top 2 for 'blue, warm hat' (b) but ranks 3",
+        ])
+        #expect(failures.map { $0.location?.line } == [2, 4])
+        let expected = RelevanceEvaluation(qrels: golden.qrels, run: Self.run([
+            ("a", "s2", 3), ("a", "s1", 2), ("b", "x", 9), ("b", "y", 8), ("b", "h1", 7), ("c", "t1", 1),
+        ]), measures: [.ndcgCut(3)]).means[0]
+        #expect(result.measurements[0].value == (expected * 10_000).rounded(.down) / 10_000)
+    }
+
+    @Test("a golden query without a ranking counts 0 and warns, or fails with missing: fail", arguments: [
+        (RelevancePolicy.Missing.zero, Verdict.warn, Severity.warning), (.fail, .fail, .error),
+    ])
+    func missingQuery(mode: RelevancePolicy.Missing, verdict: Verdict, severity: Severity) throws {
+        let golden = try Self.golden("query_id,product_id,grade\na,s1,4\nc,t1,4\n")
+        var policy = RelevancePolicy()
+        policy.missing = mode
+        let result = RelevanceGate(policy: policy).judge(golden, run: Self.run([("a", "s1", 1)]))
+        #expect(result.verdict == verdict)
+        #expect(result.measurements[0].value == 0.5)
+        #expect(result.findings.filter { $0.rule == "relevance/missing-query" }.map(\.severity) == [severity])
+    }
+
+    @Test("mean NDCG@k may not fall more than max-drop below the baseline")
+    func baseline() throws {
+        let golden = try Self.golden("query_id,product_id,grade\na,s1,4\nb,h1,4\n")
+        var policy = RelevancePolicy()
+        policy.maxDrop = 0.1
+        let gate = RelevanceGate(policy: policy)
+        let before = gate.judge(golden, run: Self.run([("a", "s1", 1), ("b", "h1", 1)]))
+        let directory = try Fixtures.temporaryDirectory()
+        try Fixtures.write(JSONReporter().render(Report(results: [before], isCheck: false)), to: directory + "/base.json")
+        policy.baseline = directory + "/base.json"
+        policy.golden = directory + "/golden.csv"
+        try Fixtures.write("query_id,product_id,grade\na,s1,4\nb,h1,4\n", to: directory + "/golden.csv")
+        try Fixtures.write("a Q0 s1 1 1 t\nb Q0 zz 1 2 t\nb Q0 h1 2 1 t\n", to: directory + "/after.run")
+        policy.run = directory + "/after.run"
+        let after = try RelevanceGate(policy: policy).evaluate()
+        #expect(after.verdict == .fail)
+        #expect(after.findings.contains { $0.rule == "relevance/max-drop" && $0.message.hasPrefix("mean NDCG@10 fell from 1.0000 to 0.8154") })
+    }
+
+    @Test("golden CSV errors name the line", arguments: [
+        ("query_id,product_id,grade\na,s1,7\n", "golden.csv:2: grade '7' is not 0 (irrelevant) to 4 (perfect)"),
+        ("query_id,product_id,grade\na,s1\n", "golden.csv:2: expected 3 fields as the header names, found 2"),
+        ("query_id,product,grade\na,s1,1\n", "golden.csv:1: the header must name query_id, product_id and grade"),
+        ("query_id,product_id,grade,top_k\na,s1,1,0\n", "golden.csv:2: top_k '0' is not a positive number"),
+        ("query_id,product_id,grade\na,s1,1\na,s1,2\n", "golden.csv:3: product 's1' is graded twice for query 'a'"),
+        ("query_id,product_id,grade\n", "golden.csv: no graded query–product pairs"),
+    ])
+    func badGolden(text: String, message: String) throws {
+        do {
+            _ = try Self.golden(text)
+            Issue.record("accepted")
+        } catch {
+            #expect(String(describing: error).contains(message), "\(error)")
+        }
+    }
+
+    @Test("an engine this build does not have is an error that says what to pass instead")
+    func unknownEngine() {
+        var policy = RelevancePolicy()
+        policy.golden = Fixtures.path("golden/golden.csv")
+        policy.engine = "recommender"
+        #expect(throws: GateError.usage("relevance: no ranking engine named 'recommender' in this build; pass a run file with --run.")) {
+            try RelevanceGate(policy: policy).evaluate()
+        }
+    }
+}
