@@ -94,3 +94,65 @@ import Testing
         #expect(CoverageTotals(report).lines == CoverageCount(covered: 1, total: 2))
     }
 }
+
+/// LCOV records beyond what lcov 1.x writes: 2.x function records and odd branch ids.
+@Suite struct LCOVRecordTests {
+    static func read(_ text: String) throws -> CoverageReport {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Fixtures.write(text, to: directory + "/t.info")
+        return try CoverageReportReader.read(directory + "/t.info", root: "/repo").report
+    }
+
+    @Test("lcov 2.x: FNL/FNA functions, VER, MCDC and exception-branch blocks are read")
+    func lcov2() throws {
+        let report = try Self.read("""
+            TN:unit
+            SF:/repo/a.c
+            VER:abc123
+            FNL:0,3,9
+            FNA:0,4,main
+            FNL:1,12
+            FNA:1,0,helper
+            FNF:2
+            FNH:1
+            BRDA:4,e0,0,2
+            BRDA:4,e0,1,-
+            BRDA:5,0,jump to line 7,1
+            MCDC:4,2,t,1,0,a
+            DA:3,4
+            DA:4,2
+            DA:12,0
+            LF:3
+            LH:2
+            end_of_record
+
+            """)
+        let totals = CoverageTotals(report)
+        #expect(totals.functions == CoverageCount(covered: 1, total: 2))
+        #expect(totals.branches == CoverageCount(covered: 2, total: 3))
+        #expect(totals.lines == CoverageCount(covered: 2, total: 3))
+        #expect(report.files[0].lines.first { $0.line == 5 }?.isMeasured == false)
+    }
+
+    @Test("malformed function and branch records name their line", arguments: [
+        ("SF:/r/a.c\nBRDA:4,0,0,often\nend_of_record\n", ":2: BRDA:4,0,0,often has taken 'often'"),
+        ("SF:/r/a.c\nBRDA:4,0\nend_of_record\n", ":2: BRDA:4,0 is not BRDA:<line>,<block>,<branch>,<taken>"),
+        ("SF:/r/a.c\nFN:x,main\nend_of_record\n", ":2: FN:x,main is not FN:<line>[,<end line>],<name>"),
+        ("SF:/r/a.c\nFNDA:many,main\nend_of_record\n", ":2: FNDA:many,main is not FNDA:<count>,<name>"),
+        ("SF:/r/a.c\nFNL:a,3\nend_of_record\n", ":2: FNL:a,3 is not FNL:<index>,<line>[,<end line>]"),
+        ("SF:/r/a.c\nFNA:0,x,main\nend_of_record\n", ":2: FNA:0,x,main is not FNA:<index>,<count>,<name>"),
+        ("SF:/r/a.c\nDA:1,1\nSF:/r/b.c\n", ":3: SF: starts a new file while the section for '/r/a.c' (line 1) has no end_of_record"),
+        ("SF:/r/a.c\nend_of_record\nend_of_record\n", ":3: end_of_record without a preceding SF:"),
+        ("SF:\n", ":1: SF: has no file name"),
+        ("SF:/r/a.c\nda:1,1\nend_of_record\n", ":2: expected a KEY:VALUE record, found \"da:1,1\""),
+    ])
+    func malformed(text: String, message: String) throws {
+        do {
+            _ = try Self.read(text)
+            Issue.record("accepted")
+        } catch {
+            #expect(String(describing: error).contains("t.info" + message), "\(error)")
+        }
+    }
+}
