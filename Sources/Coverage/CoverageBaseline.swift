@@ -19,9 +19,9 @@ public struct CoverageBaseline: Sendable, Equatable {
     static func details(_ report: CoverageReport, fileTotals: [CoverageTotals], totals: CoverageTotals) -> JSONValue {
         func pair(_ count: CoverageCount) -> JSONValue { .array([.integer(count.covered), .integer(count.total)]) }
         let files = zip(report.files, fileTotals).map { file, figures -> (key: String, value: JSONValue) in
-            var entry: [JSONValue] = [.integer(figures.lines.covered), .integer(figures.lines.total)]
-            if figures.branches.total > 0 { entry += [.integer(figures.branches.covered), .integer(figures.branches.total)] }
-            return (file.path, .array(entry))
+            var entry = [figures.lines.covered, figures.lines.total]
+            if figures.branches.total > 0 { entry += [figures.branches.covered, figures.branches.total] }
+            return (file.path, .integers(entry))
         }
         var totalsEntry: [String: JSONValue] = ["lines": pair(totals.lines)]
         if report.hasBranchData { totalsEntry["branches"] = pair(totals.branches) }

@@ -6,6 +6,9 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// maps built from sorted data. Keys must be unique and sorted as `String <` sorts them.
     case orderedObject([(key: String, value: JSONValue)])
     case array([JSONValue])
+    /// An array of integers, rendered on one line like any array of scalars; one allocation
+    /// instead of one per element, for large tables of counts.
+    case integers([Int])
     case string(String)
     case number(Double)
     case integer(Int)
@@ -67,6 +70,13 @@ public indirect enum JSONValue: Sendable, Equatable {
                 out.append(contentsOf: index == items.count - 1 ? "\n".utf8 : ",\n".utf8)
             }
             Self.pad(&out, indent)
+            out.append(UInt8(ascii: "]"))
+        case .integers(let values):
+            out.append(UInt8(ascii: "["))
+            for (index, value) in values.enumerated() {
+                if index > 0 { out.append(contentsOf: ", ".utf8) }
+                out.append(contentsOf: String(value).utf8)
+            }
             out.append(UInt8(ascii: "]"))
         case .string(let text):
             Self.writeString(text, to: &out)
