@@ -1,9 +1,10 @@
+import Foundation
 import GateKit
 
 /// A golden set: graded query–product pairs (0 irrelevant … 4 perfect), optionally with
 /// "this product must rank in the top k" assertions, and the query texts a ranking engine
 /// needs. Read from CSV with a header (`query_id,query,product_id,grade,top_k`; `query` and
-/// `top_k` optional) or from TREC qrels.
+/// `top_k` optional), from JSON (an array of objects with the same keys), or from TREC qrels.
 public struct GoldenSet: Sendable, Equatable {
     public struct Assertion: Sendable, Equatable {
         public var query: String
@@ -21,9 +22,68 @@ public struct GoldenSet: Sendable, Equatable {
         _ = try? InputFile.stream(path, expected: "a golden set") { chunk in
             if firstLine.isEmpty { firstLine = Array(chunk.prefix(256)) }
         }
-        if String(decoding: firstLine, as: UTF8.self).hasPrefix("query_id,") { return try readCSV(path) }
+        let opening = String(decoding: firstLine, as: UTF8.self).trimmingCharacters(in: " \t\r\n")
+        if opening.hasPrefix("query_id,") { return try readCSV(path) }
+        if opening.hasPrefix("[") { return try readJSON(path) }
         let (qrels, digest) = try TRECFiles.readQrels(path)
         return (GoldenSet(qrels: qrels, assertions: [], queryTexts: [:]), digest)
+    }
+
+    /// `[{"query_id": "q01", "query": "…", "product_id": "p001", "grade": 4, "top_k": 3}, …]`
+    static func readJSON(_ path: String) throws -> (golden: GoldenSet, input: InputDigest) {
+        var bytes: [UInt8] = []
+        let digest = try InputFile.stream(path, expected: "a golden set JSON array") { bytes.append(contentsOf: $0) }
+        guard let rows = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [Any] else {
+            throw RelevanceError.malformedLine(path: path, line: 1, problem: "not a JSON array of {query_id, product_id, grade} objects")
+        }
+        var builder = Builder(path: path)
+        for (index, value) in rows.enumerated() {
+            let at = "[\(index)]"
+            guard let row = value as? [String: Any] else {
+                throw RelevanceError.malformedLine(path: path, line: 1, problem: "\(at) is not an object")
+            }
+            let unknown = Set(row.keys).subtracting(["query_id", "query", "product_id", "grade", "top_k"])
+            guard unknown.isEmpty else {
+                throw RelevanceError.malformedLine(path: path, line: 1, problem: "\(at) has unknown keys \(unknown.sorted().joined(separator: ", "))")
+            }
+            func text(_ key: String) -> String? { (row[key] as? String) ?? (row[key] as? NSNumber).map { "\($0)" } }
+            try builder.add(query: text("query_id") ?? "", text: text("query") ?? "", product: text("product_id") ?? "",
+                            grade: text("grade") ?? "", topK: text("top_k") ?? "", line: 1, at: at + ".")
+        }
+        return (try builder.golden(), digest)
+    }
+
+    /// Collects rows from either format with the same checks.
+    struct Builder {
+        let path: String
+        var queries: [String: [String: Int]] = [:]
+        var texts: [String: String] = [:]
+        var assertions: [Assertion] = []
+
+        mutating func add(query: String, text: String, product: String, grade gradeText: String, topK: String, line: Int, at: String = "") throws {
+            guard !query.isEmpty, !product.isEmpty else {
+                throw RelevanceError.malformedLine(path: path, line: line, problem: "\(at)query_id and \(at)product_id must not be empty")
+            }
+            guard let grade = Int(gradeText), (0...4).contains(grade) else {
+                throw RelevanceError.malformedLine(path: path, line: line, problem: "\(at)grade '\(gradeText)' is not 0 (irrelevant) to 4 (perfect)")
+            }
+            if queries[query]?[product] != nil {
+                throw RelevanceError.malformedLine(path: path, line: line, problem: "product '\(product)' is graded twice for query '\(query)'")
+            }
+            queries[query, default: [:]][product] = grade
+            if !text.isEmpty { texts[query] = text }
+            if !topK.isEmpty {
+                guard let k = Int(topK), k > 0 else {
+                    throw RelevanceError.malformedLine(path: path, line: line, problem: "\(at)top_k '\(topK)' is not a positive number")
+                }
+                assertions.append(Assertion(query: query, product: product, topK: k, line: line))
+            }
+        }
+
+        func golden() throws -> GoldenSet {
+            guard !queries.isEmpty else { throw RelevanceError.noRecords(path: path, expected: "graded query–product pairs") }
+            return GoldenSet(qrels: Qrels(queries: queries), assertions: assertions, queryTexts: texts)
+        }
     }
 
     static func readCSV(_ path: String) throws -> (golden: GoldenSet, input: InputDigest) {
@@ -36,9 +96,7 @@ public struct GoldenSet: Sendable, Equatable {
             throw RelevanceError.malformedLine(path: path, line: 1, problem: "the header must name query_id, product_id and grade (and may name query and top_k)")
         }
         let textColumn = column("query"), topColumn = column("top_k")
-        var queries: [String: [String: Int]] = [:]
-        var texts: [String: String] = [:]
-        var assertions: [Assertion] = []
+        var builder = Builder(path: path)
         for (index, raw) in lines.enumerated().dropFirst() {
             let lineNumber = index + 1
             var text = String(raw)
@@ -48,27 +106,11 @@ public struct GoldenSet: Sendable, Equatable {
             guard fields.count == header.count else {
                 throw RelevanceError.malformedLine(path: path, line: lineNumber, problem: "expected \(header.count) fields as the header names, found \(fields.count)")
             }
-            let query = fields[queryColumn], product = fields[productColumn]
-            guard !query.isEmpty, !product.isEmpty else {
-                throw RelevanceError.malformedLine(path: path, line: lineNumber, problem: "query_id and product_id must not be empty")
-            }
-            guard let grade = Int(fields[gradeColumn]), (0...4).contains(grade) else {
-                throw RelevanceError.malformedLine(path: path, line: lineNumber, problem: "grade '\(fields[gradeColumn])' is not 0 (irrelevant) to 4 (perfect)")
-            }
-            if queries[query]?[product] != nil {
-                throw RelevanceError.malformedLine(path: path, line: lineNumber, problem: "product '\(product)' is graded twice for query '\(query)'")
-            }
-            queries[query, default: [:]][product] = grade
-            if let textColumn, !fields[textColumn].isEmpty { texts[query] = fields[textColumn] }
-            if let topColumn, !fields[topColumn].isEmpty {
-                guard let k = Int(fields[topColumn]), k > 0 else {
-                    throw RelevanceError.malformedLine(path: path, line: lineNumber, problem: "top_k '\(fields[topColumn])' is not a positive number")
-                }
-                assertions.append(Assertion(query: query, product: product, topK: k, line: lineNumber))
-            }
+            try builder.add(
+                query: fields[queryColumn], text: textColumn.map { fields[$0] } ?? "", product: fields[productColumn],
+                grade: fields[gradeColumn], topK: topColumn.map { fields[$0] } ?? "", line: lineNumber)
         }
-        guard !queries.isEmpty else { throw RelevanceError.noRecords(path: path, expected: "graded query–product pairs") }
-        return (GoldenSet(qrels: Qrels(queries: queries), assertions: assertions, queryTexts: texts), digest)
+        return (try builder.golden(), digest)
     }
 }
 

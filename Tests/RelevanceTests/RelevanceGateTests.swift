@@ -119,3 +119,44 @@ import Testing
         }
     }
 }
+
+@Suite struct GoldenJSONTests {
+    @Test("a JSON golden set reads as the CSV with the same rows does")
+    func jsonMatchesCSV() throws {
+        let csv = try GoldenSet.read(Fixtures.path("golden/golden.csv")).golden
+        var rows: [[String: Any]] = []
+        for (query, products) in csv.qrels.queries {
+            for (product, grade) in products {
+                var row: [String: Any] = ["query_id": query, "product_id": product, "grade": grade]
+                if let text = csv.queryTexts[query] { row["query"] = text }
+                if let assertion = csv.assertions.first(where: { $0.query == query && $0.product == product }) { row["top_k"] = assertion.topK }
+                rows.append(row)
+            }
+        }
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try JSONSerialization.data(withJSONObject: rows).write(to: URL(fileURLWithPath: directory + "/golden.json"))
+        let json = try GoldenSet.read(directory + "/golden.json").golden
+        #expect(json.qrels == csv.qrels)
+        #expect(json.queryTexts == csv.queryTexts)
+        #expect(Set(json.assertions.map { "\($0.query)/\($0.product)/\($0.topK)" }) == Set(csv.assertions.map { "\($0.query)/\($0.product)/\($0.topK)" }))
+    }
+
+    @Test("JSON rows with a bad grade or an unknown key name the row", arguments: [
+        ("[{\"query_id\": \"a\", \"product_id\": \"p\", \"grade\": 9}]", "golden.json:1: [0].grade '9' is not 0 (irrelevant) to 4 (perfect)"),
+        ("[{\"query_id\": \"a\", \"product_id\": \"p\", \"grade\": 1, \"rank\": 2}]", "golden.json:1: [0] has unknown keys rank"),
+        ("[1]", "golden.json:1: [0] is not an object"),
+        ("[]", "golden.json: no graded query–product pairs"),
+    ])
+    func badJSON(text: String, message: String) throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Fixtures.write(text, to: directory + "/golden.json")
+        do {
+            _ = try GoldenSet.read(directory + "/golden.json")
+            Issue.record("accepted")
+        } catch {
+            #expect(String(describing: error).contains(message), "\(error)")
+        }
+    }
+}
