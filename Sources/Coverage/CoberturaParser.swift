@@ -7,10 +7,10 @@ import GateKit
 /// inner classes); its lines are merged. Branch outcomes come from `condition-coverage`'s
 /// "(k/n)" on `branch="true"` lines. The root's `lines-valid`/`lines-covered` are kept only to
 /// cross-check.
-final class CoberturaParser: CoverageParser, XMLEventHandler {
+final class CoberturaParser: XMLCoverageParser {
     private let path: String
     private let resolver: SourcePathResolver
-    private var xml: XMLStreamParser!
+    var xml: XMLStreamParser!
 
     private var sawRoot = false
     private var declared = DeclaredTotals()
@@ -29,10 +29,6 @@ final class CoberturaParser: CoverageParser, XMLEventHandler {
         self.path = path
         self.resolver = resolver
         xml = XMLStreamParser(path: path, handler: self)
-    }
-
-    func consume(_ chunk: UnsafeRawBufferPointer) throws {
-        try xml.feed(chunk)
     }
 
     func finish() throws -> CoverageReport {

@@ -6,6 +6,17 @@ protocol CoverageParser: AnyObject {
     func finish() throws -> CoverageReport
 }
 
+/// Formats read as XML: the parser is the handler of an `XMLStreamParser` it owns.
+protocol XMLCoverageParser: CoverageParser, XMLEventHandler {
+    var xml: XMLStreamParser! { get }
+}
+
+extension XMLCoverageParser {
+    func consume(_ chunk: UnsafeRawBufferPointer) throws {
+        try xml.feed(chunk)
+    }
+}
+
 /// Formats decoded whole (JSON): the chunks are kept and decoded at the end.
 final class WholeDocumentParser: CoverageParser {
     private var bytes: [UInt8] = []

@@ -7,10 +7,10 @@ import GateKit
 /// counter counts it; its branch outcomes are `mb + cb`, `cb` of them covered. Methods come
 /// from `class/method` and their METHOD counter. Files are `package/sourcefile`; they are
 /// looked for under `src/main/java`, `src/main/kotlin`, `src` and the root, else kept as named.
-final class JaCoCoParser: CoverageParser, XMLEventHandler {
+final class JaCoCoParser: XMLCoverageParser {
     private let path: String
     private let resolver: SourcePathResolver
-    private var xml: XMLStreamParser!
+    var xml: XMLStreamParser!
 
     private var sawRoot = false
     private var package = ""
@@ -25,10 +25,6 @@ final class JaCoCoParser: CoverageParser, XMLEventHandler {
         self.path = path
         self.resolver = resolver
         xml = XMLStreamParser(path: path, handler: self)
-    }
-
-    func consume(_ chunk: UnsafeRawBufferPointer) throws {
-        try xml.feed(chunk)
     }
 
     func finish() throws -> CoverageReport {
