@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "GateKit", targets: ["GateKit"]),
         .library(name: "Coverage", targets: ["Coverage"]),
         .library(name: "Relevance", targets: ["Relevance"]),
+        .library(name: "Recommender", targets: ["Recommender"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,9 +47,14 @@ let package = Package(
             dependencies: ["GateKit", "CLibXML2"],
             swiftSettings: swiftSettings
         ),
+        // Vendored: the product search the gates test. Knows nothing about gates.
+        .target(
+            name: "Recommender",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Relevance",
-            dependencies: ["GateKit"],
+            dependencies: ["GateKit", "Recommender"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -66,6 +72,7 @@ let package = Package(
         .testTarget(name: "GateKitTests", dependencies: ["GateKit", "GateTestSupport", "CCurl"], swiftSettings: swiftSettings),
         .testTarget(name: "CoverageTests", dependencies: ["Coverage", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RelevanceTests", dependencies: ["Relevance", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GateCLITests", dependencies: ["gate", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
     ]
 )

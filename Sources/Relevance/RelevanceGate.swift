@@ -14,7 +14,8 @@ public protocol RankingEngine: Sendable {
 ///
 /// ```yaml
 /// golden: fixtures/golden/golden.csv   # graded pairs and top-k assertions (or TREC qrels)
-/// run: fixtures/golden/baseline.run    # the ranking to judge (or engine: recommender)
+/// run: fixtures/golden/baseline.run    # the ranking to judge (or engine: recommender,
+/// catalog: fixtures/catalog/products.csv  #  which ranks this catalog)
 /// k: 10                                # NDCG@k and the depth P@k looks at
 /// min-ndcg: 0.65                       # minimum mean NDCG@k
 /// missing: zero                        # a golden query the run does not rank: zero or fail
@@ -22,13 +23,15 @@ public protocol RankingEngine: Sendable {
 /// max-drop: 0.01
 /// ```
 public struct RelevancePolicy: Sendable, Equatable {
-    public static let keys = ["golden", "run", "engine", "k", "min-ndcg", "missing", "baseline", "max-drop"]
+    public static let keys = ["golden", "run", "engine", "catalog", "k", "min-ndcg", "missing", "baseline", "max-drop"]
 
     public enum Missing: String, Sendable { case zero, fail }
 
     public var golden: String?
     public var run: String?
     public var engine: String?
+    /// The product catalog (CSV) the `recommender` engine ranks.
+    public var catalog: String?
     public var k = 10
     public var minNDCG: Double?
     public var minNDCGOrigin: Location?
@@ -43,6 +46,7 @@ public struct RelevancePolicy: Sendable, Equatable {
         golden = try policy.strings("golden")?.first
         run = try policy.strings("run")?.first
         engine = try policy.strings("engine")?.first
+        catalog = try policy.strings("catalog")?.first
         if let value = try policy.number("k", in: 1...10_000) { k = Int(value) }
         minNDCG = try policy.number("min-ndcg", in: 0...1)
         minNDCGOrigin = policy.entry("min-ndcg").map { Location(file: policy.path, line: $0.line) }
@@ -103,9 +107,16 @@ public struct RelevanceGate: Sendable {
             run = loaded.run
             inputs.append(loaded.input)
         case (nil, let name?):
-            guard let engine = engines[name] else {
-                let known = engines.keys.sorted().joined(separator: ", ")
-                let hint = known.isEmpty ? "; pass a run file with --run." : " (engines: \(known))."
+            var available = engines
+            if available["recommender"] == nil, name == "recommender" {
+                guard let catalog = policy.catalog else {
+                    throw GateError.usage("relevance: the recommender engine ranks a catalog: pass --catalog FILE (CSV with product_id and title).")
+                }
+                available["recommender"] = try RecommenderEngine(catalogPath: catalog)
+            }
+            guard let engine = available[name] else {
+                let known = Set(available.keys).union(["recommender"]).sorted().joined(separator: ", ")
+                let hint = " (engines: \(known)); or pass a run file with --run."
                 throw GateError.usage("relevance: no ranking engine named '\(name)' in this build" + hint)
             }
             run = try engine.rank(golden.queryTexts, depth: max(policy.k, golden.assertions.map(\.topK).max() ?? 0))

@@ -109,14 +109,31 @@ import Testing
         }
     }
 
-    @Test("an engine this build does not have is an error that says what to pass instead")
+    @Test("an engine this build does not have, or the recommender without a catalog, is a usage error")
     func unknownEngine() {
         var policy = RelevancePolicy()
         policy.golden = Fixtures.path("golden/golden.csv")
-        policy.engine = "recommender"
-        #expect(throws: GateError.usage("relevance: no ranking engine named 'recommender' in this build; pass a run file with --run.")) {
+        policy.engine = "magic"
+        #expect(throws: GateError.usage("relevance: no ranking engine named 'magic' in this build (engines: recommender); or pass a run file with --run.")) {
             try RelevanceGate(policy: policy).evaluate()
         }
+        policy.engine = "recommender"
+        #expect(throws: GateError.usage("relevance: the recommender engine ranks a catalog: pass --catalog FILE (CSV with product_id and title).")) {
+            try RelevanceGate(policy: policy).evaluate()
+        }
+    }
+
+    @Test("--engine recommender ranks the golden queries over the catalog with the vendored keyword search")
+    func recommenderEngine() throws {
+        var policy = RelevancePolicy()
+        policy.golden = Fixtures.path("golden/golden.csv")
+        policy.engine = "recommender"
+        policy.catalog = Fixtures.path("catalog/products.csv")
+        policy.minNDCG = 0.65
+        let result = try RelevanceGate(policy: policy).evaluate()
+        #expect(result.verdict != .error, "\(result.summary)")
+        #expect(result.summary.contains("over 30 golden queries"))
+        #expect(result.measurements[0].value >= 0.65)
     }
 }
 

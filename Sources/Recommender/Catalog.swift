@@ -1,0 +1,69 @@
+import Foundation
+
+/// One product of the catalog.
+public struct Product: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var description: String
+    public var category: String
+    public var brand: String
+    public var price: Double?
+
+    public init(id: String, title: String, description: String = "", category: String = "", brand: String = "", price: Double? = nil) {
+        (self.id, self.title, self.description, self.category, self.brand, self.price) = (id, title, description, category, brand, price)
+    }
+}
+
+/// The products to rank, read from CSV with a header naming at least `product_id` and `title`
+/// (`description`, `category`, `brand`, `price` optional, other columns ignored).
+public struct Catalog: Sendable, Equatable {
+    public var products: [Product]
+
+    public init(products: [Product]) {
+        self.products = products
+    }
+
+    public static func read(csv path: String) throws -> Catalog {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw RecommenderError.unreadable(path: path, reason: error.localizedDescription)
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        guard let headerLine = lines.first else { throw RecommenderError.emptyCatalog(path: path) }
+        let header = CSV.fields(headerLine)
+        guard let idColumn = header.firstIndex(of: "product_id"), let titleColumn = header.firstIndex(of: "title") else {
+            throw RecommenderError.malformedRow(path: path, line: 1, problem: "the header must name product_id and title")
+        }
+        func column(_ name: String) -> Int? { header.firstIndex(of: name) }
+        let description = column("description"), category = column("category"), brand = column("brand"), price = column("price")
+        var products: [Product] = []
+        var seen: [String: Int] = [:]
+        for (index, line) in lines.enumerated().dropFirst() where !line.allSatisfy(\.isWhitespace) {
+            let fields = CSV.fields(line)
+            guard fields.count == header.count else {
+                throw RecommenderError.malformedRow(path: path, line: index + 1, problem: "expected \(header.count) fields as the header names, found \(fields.count)")
+            }
+            let id = fields[idColumn]
+            guard !id.isEmpty else { throw RecommenderError.malformedRow(path: path, line: index + 1, problem: "product_id is empty") }
+            if let first = seen[id] {
+                throw RecommenderError.malformedRow(path: path, line: index + 1, problem: "product_id '\(id)' already appears at line \(first)")
+            }
+            seen[id] = index + 1
+            var priceValue: Double?
+            if let price, !fields[price].isEmpty {
+                guard let value = Double(fields[price]), value >= 0 else {
+                    throw RecommenderError.malformedRow(path: path, line: index + 1, problem: "price '\(fields[price])' is not a non-negative number")
+                }
+                priceValue = value
+            }
+            products.append(Product(
+                id: id, title: fields[titleColumn], description: description.map { fields[$0] } ?? "",
+                category: category.map { fields[$0] } ?? "", brand: brand.map { fields[$0] } ?? "", price: priceValue))
+        }
+        guard !products.isEmpty else { throw RecommenderError.emptyCatalog(path: path) }
+        return Catalog(products: products)
+    }
+}

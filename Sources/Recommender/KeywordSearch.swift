@@ -1,0 +1,38 @@
+/// Keyword search over a catalog: BM25 over title (counted `titleBoost` times, a field boost
+/// in the simplest form BM25 allows) and description, plus category and brand.
+public struct KeywordSearch: Sendable {
+    public struct Result: Sendable, Equatable {
+        public var productID: String
+        public var score: Double
+    }
+
+    public let catalog: Catalog
+    let index: BM25Index
+    let tokenizer: Tokenizer
+
+    public init(catalog: Catalog, titleBoost: Int = 2, k1: Double = 1.5, b: Double = 0.75, tokenizer: Tokenizer = Tokenizer()) {
+        self.catalog = catalog
+        self.tokenizer = tokenizer
+        let documents = catalog.products.map { product -> [String] in
+            var terms: [String] = []
+            let title = tokenizer.tokens(product.title)
+            for _ in 0..<max(titleBoost, 1) { terms += title }
+            terms += tokenizer.tokens(product.category)
+            terms += tokenizer.tokens(product.brand)
+            terms += tokenizer.tokens(product.description)
+            return terms
+        }
+        index = BM25Index(documents: documents, k1: k1, b: b)
+    }
+
+    /// The best `limit` products with a positive score, best first; ties by product id.
+    public func search(_ query: String, limit: Int) -> [Result] {
+        let scores = index.scores(tokenizer.tokens(query))
+        var results: [Result] = []
+        for (product, score) in zip(catalog.products, scores) where score > 0 {
+            results.append(Result(productID: product.id, score: score))
+        }
+        results.sort { a, b in a.score != b.score ? a.score > b.score : a.productID < b.productID }
+        return Array(results.prefix(limit))
+    }
+}
