@@ -1,5 +1,6 @@
 import Foundation
 import GateKit
+import Recommender
 
 /// A golden set: graded query–product pairs (0 irrelevant … 4 perfect), optionally with
 /// "this product must rank in the top k" assertions, and the query texts a ranking engine
@@ -90,7 +91,7 @@ public struct GoldenSet: Sendable, Equatable {
         var bytes: [UInt8] = []
         let digest = try InputFile.stream(path, expected: "a golden set CSV") { bytes.append(contentsOf: $0) }
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        let header = CSVLine.fields(String(lines[0]))
+        let header = CSV.fields(String(lines[0]))
         func column(_ name: String) -> Int? { header.firstIndex(of: name) }
         guard let queryColumn = column("query_id"), let productColumn = column("product_id"), let gradeColumn = column("grade") else {
             throw RelevanceError.malformedLine(path: path, line: 1, problem: "the header must name query_id, product_id and grade (and may name query and top_k)")
@@ -102,7 +103,7 @@ public struct GoldenSet: Sendable, Equatable {
             var text = String(raw)
             if text.hasSuffix("\r") { text.removeLast() }
             if text.trimmingCharacters(in: " \t").isEmpty { continue }
-            let fields = CSVLine.fields(text)
+            let fields = CSV.fields(text)
             guard fields.count == header.count else {
                 throw RelevanceError.malformedLine(path: path, line: lineNumber, problem: "expected \(header.count) fields as the header names, found \(fields.count)")
             }
@@ -111,41 +112,6 @@ public struct GoldenSet: Sendable, Equatable {
                 grade: fields[gradeColumn], topK: topColumn.map { fields[$0] } ?? "", line: lineNumber)
         }
         return (try builder.golden(), digest)
-    }
-}
-
-/// One CSV record (RFC 4180: fields in double quotes may hold commas and doubled quotes).
-enum CSVLine {
-    static func fields(_ line: String) -> [String] {
-        var fields: [String] = []
-        var current = ""
-        var quoted = false
-        var characters = line.makeIterator()
-        while let character = characters.next() {
-            if quoted {
-                if character == "\"" {
-                    if let next = characters.next() {
-                        if next == "\"" { current.append("\"") } else {
-                            quoted = false
-                            if next == "," { fields.append(current); current = "" } else { current.append(next) }
-                        }
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    current.append(character)
-                }
-            } else if character == "\"" && current.isEmpty {
-                quoted = true
-            } else if character == "," {
-                fields.append(current)
-                current = ""
-            } else {
-                current.append(character)
-            }
-        }
-        fields.append(current)
-        return fields.map { $0.trimmingCharacters(in: " \t") }
     }
 }
 

@@ -67,8 +67,11 @@ import Testing
         try Fixtures.write("earlier step\n", to: summary)
         try Fixtures.write("earlier=1\n", to: outputs)
         let environment = GateEnvironment(["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": outputs])
-        let publisher = ResultPublisher(format: .json, outputPath: report, color: .never, environment: environment)
+        let printed = Collected()
+        let publisher = ResultPublisher(format: .json, outputPath: report, color: .never, environment: environment,
+                                        standardOutput: printed.append, standardError: printed.append)
         try publisher.publish(Report(results: [ReporterTests.failing], isCheck: false))
+        #expect(printed.text.hasPrefix("::error title=coverage/min-line::"))
         let summaryText = try String(contentsOfFile: summary, encoding: .utf8)
         #expect(summaryText.hasPrefix("earlier step\n### ❌ coverage: fail"))
         let outputText = try String(contentsOfFile: outputs, encoding: .utf8)
@@ -84,7 +87,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let summary = directory + "/summary.md"
         let publisher = ResultPublisher(format: .json, outputPath: directory + "/r.json", color: .never,
-                                        environment: GateEnvironment(["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary]))
+                                        environment: GateEnvironment(["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary]),
+                                        standardOutput: { _ in }, standardError: { _ in })
         try publisher.publish(Report(results: results, isCheck: true))
         let size = try FileManager.default.attributesOfItem(atPath: summary)[.size] as? Int ?? 0
         #expect(size <= ResultPublisher.stepSummaryBudget)
@@ -105,4 +109,10 @@ import Testing
     func color(choice: ColorChoice, variables: [String: String], terminal: Bool, expected: Bool) {
         #expect(choice.enabled(environment: GateEnvironment(variables), isTerminal: terminal) == expected)
     }
+}
+
+/// Collects what a publisher prints, so tests keep workflow commands out of the real log.
+final class Collected: @unchecked Sendable {
+    private(set) var text = ""
+    func append(_ more: String) { text += more }
 }

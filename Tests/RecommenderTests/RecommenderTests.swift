@@ -65,3 +65,17 @@ import Testing
         }
     }
 }
+
+@Suite struct CSVTests {
+    @Test("CSV records: quotes hold commas and doubled quotes; spaces around fields are trimmed", arguments: [
+        ("a,b,c", ["a", "b", "c"]),
+        ("\"a, b\",c", ["a, b", "c"]),
+        ("\"say \"\"hi\"\"\", x", ["say \"hi\"", "x"]),
+        (" a , \"b\" ,", ["a", "b", ""]),
+        ("", [""]),
+        ("\"unterminated, field", ["unterminated, field"]),
+    ])
+    func fields(line: String, expected: [String]) {
+        #expect(CSV.fields(line) == expected)
+    }
+}

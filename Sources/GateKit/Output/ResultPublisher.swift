@@ -18,12 +18,21 @@ public struct ResultPublisher: Sendable {
     public var outputPath: String?
     public var color: ColorChoice
     public var environment: GateEnvironment
+    /// Where standard output and standard error go; tests collect them instead.
+    public var standardOutput: @Sendable (String) -> Void
+    public var standardError: @Sendable (String) -> Void
 
-    public init(format: ReportFormat, outputPath: String?, color: ColorChoice, environment: GateEnvironment) {
+    public init(
+        format: ReportFormat, outputPath: String?, color: ColorChoice, environment: GateEnvironment,
+        standardOutput: @escaping @Sendable (String) -> Void = FileSink.standardOutput,
+        standardError: @escaping @Sendable (String) -> Void = FileSink.standardError
+    ) {
         self.format = format
         self.outputPath = outputPath
         self.color = color
         self.environment = environment
+        self.standardOutput = standardOutput
+        self.standardError = standardError
     }
 
     public func publish(_ report: Report) throws {
@@ -34,14 +43,14 @@ public struct ResultPublisher: Sendable {
         if let outputPath {
             try FileSink.write(rendered, to: outputPath, append: false)
         } else {
-            FileSink.standardOutput(rendered)
+            standardOutput(rendered)
         }
         guard environment.isGitHubActions else { return }
 
         let annotations = GitHubActions.annotations(for: report.results)
         if !annotations.isEmpty {
             let text = annotations.joined(separator: "\n") + "\n"
-            if outputPath == nil && format != .text { FileSink.standardError(text) } else { FileSink.standardOutput(text) }
+            if outputPath == nil && format != .text { standardError(text) } else { standardOutput(text) }
         }
         if let summaryPath = environment.stepSummaryPath {
             try FileSink.write(Self.bounded(MarkdownReporter().render(report)), to: summaryPath, append: true)
