@@ -79,3 +79,57 @@ import Testing
         #expect(CSV.fields(line) == expected)
     }
 }
+
+@Suite struct InteractionTests {
+    static let catalog = Catalog(products: [Product(id: "p1", title: "One"), Product(id: "p2", title: "Two")])
+
+    static func read(_ text: String, name: String = "events.csv") throws -> InteractionLog {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Fixtures.write(text, to: directory + "/" + name)
+        return try InteractionLog.read(directory + "/" + name, catalog: Self.catalog)
+    }
+
+    @Test("CSV and JSONL events read alike; unknown products are counted, not fatal")
+    func readsBothFormats() throws {
+        let csv = try Self.read("user,product,type,timestamp\nu1,p1,view,100\nu1,p9,click,200\nu2,p2,purchase,2026-11-22T10:00:00Z\n")
+        let jsonl = try Self.read("""
+            {"user": "u1", "product": "p1", "type": "view", "timestamp": 100}
+            {"user": "u1", "product": "p9", "type": "click", "timestamp": 200}
+            {"user": "u2", "product": "p2", "type": "purchase", "timestamp": "2026-11-22T10:00:00Z"}
+            """, name: "events.jsonl")
+        #expect(csv == jsonl)
+        #expect(csv.unknownProducts == 1)
+        #expect(csv.events.map(\.product) == ["p1", "p2"])
+        #expect(csv.events[1].timestamp == 1_795_341_600)
+    }
+
+    @Test("malformed events name their line", arguments: [
+        ("user,product,type,timestamp\nu1,p1,like,1\n", "events.csv:2: type 'like' is not view, click, cart or purchase"),
+        ("user,product,type,timestamp\nu1,p1,view,yesterday\n", "events.csv:2: timestamp 'yesterday' is neither seconds since 1970 nor an ISO 8601 date"),
+        ("user,product,type,timestamp\nu1,p1,view\n", "events.csv:2: expected 4 fields as the header names, found 3"),
+        ("user,item,type,timestamp\n", "events.csv:1: the header must name user, product, type and timestamp (missing product)"),
+        ("user,product,type,timestamp\n,p1,view,1\n", "events.csv:2: user and product must be given"),
+    ])
+    func malformed(text: String, message: String) throws {
+        do {
+            _ = try Self.read(text)
+            Issue.record("accepted")
+        } catch {
+            #expect(String(describing: error).contains(message), "\(error)")
+        }
+    }
+
+    @Test("popularity weighs events by type and halves every half-life")
+    func popularity() {
+        let day = 86_400.0
+        let events = [
+            Interaction(user: "u", product: "p1", kind: .purchase, timestamp: 0),
+            Interaction(user: "u", product: "p1", kind: .view, timestamp: 14 * day),
+            Interaction(user: "u", product: "p2", kind: .view, timestamp: 28 * day),
+        ]
+        let scores = Popularity().scores(events, now: 28 * day)
+        #expect(scores["p1"] == 8 * 0.25 + 1 * 0.5)
+        #expect(scores["p2"] == 1)
+    }
+}
