@@ -19,6 +19,8 @@ public struct BM25Index: Sendable {
     private let lengths: [Double]
     private let averageLength: Double
     private let idf: [String: Double]
+    /// How many documents contain each term: the index's vocabulary.
+    public let documentFrequency: [String: Int]
 
     /// - Parameter documents: each document's terms, already tokenized.
     public init(documents: [[String]], k1: Double = 1.5, b: Double = 0.75, epsilon: Double = 0.25) {
@@ -43,6 +45,7 @@ public struct BM25Index: Sendable {
             total += document.count
         }
         termFrequencies = frequencies
+        self.documentFrequency = documentFrequency
         lengths = documents.map { Double($0.count) }
         averageLength = documents.isEmpty ? 0 : Double(total) / Double(documents.count)
         let count = Double(documents.count)

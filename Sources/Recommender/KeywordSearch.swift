@@ -1,5 +1,6 @@
 /// Keyword search over a catalog: BM25 over title (counted `titleBoost` times, a field boost
-/// in the simplest form BM25 allows) and description, plus category and brand.
+/// in the simplest form BM25 allows) and description, plus category and brand; query terms
+/// pass through `QueryRewriter` (spelling correction, synonyms) first.
 public struct KeywordSearch: Sendable {
     public struct Result: Sendable, Equatable {
         public var productID: String
@@ -9,8 +10,12 @@ public struct KeywordSearch: Sendable {
     public let catalog: Catalog
     let index: BM25Index
     let tokenizer: Tokenizer
+    let rewriter: QueryRewriter
 
-    public init(catalog: Catalog, titleBoost: Int = 2, k1: Double = 1.5, b: Double = 0.75, tokenizer: Tokenizer = Tokenizer()) {
+    public init(
+        catalog: Catalog, titleBoost: Int = 2, k1: Double = 1.5, b: Double = 0.75, synonymGroups: [[String]] = [],
+        tokenizer: Tokenizer = Tokenizer()
+    ) {
         self.catalog = catalog
         self.tokenizer = tokenizer
         let documents = catalog.products.map { product -> [String] in
@@ -23,11 +28,12 @@ public struct KeywordSearch: Sendable {
             return terms
         }
         index = BM25Index(documents: documents, k1: k1, b: b)
+        rewriter = QueryRewriter(vocabulary: index.documentFrequency, synonymGroups: synonymGroups)
     }
 
     /// The best `limit` products with a positive score, best first; ties by product id.
     public func search(_ query: String, limit: Int) -> [Result] {
-        let scores = index.scores(tokenizer.tokens(query))
+        let scores = index.scores(rewriter.rewrite(tokenizer.tokens(query)))
         var results: [Result] = []
         for (product, score) in zip(catalog.products, scores) where score > 0 {
             results.append(Result(productID: product.id, score: score))

@@ -133,3 +133,31 @@ import Testing
         #expect(scores["p2"] == 1)
     }
 }
+
+@Suite struct QueryRewriterTests {
+    static let vocabulary = ["headphone": 3, "speaker": 4, "keyboard": 2, "monitor": 2, "mouse": 1, "house": 1, "coffee": 5]
+
+    @Test("unknown terms are corrected only when one vocabulary term is clearly nearest", arguments: [
+        ("hedphone", "headphone"), ("speakr", "speaker"), ("keybaord", "keyboard"),
+        ("mouze", "mouse"), ("bouse", nil), ("xyzzy", nil), ("cofe", nil), ("coffe", "coffee"),
+    ])
+    func correction(term: String, expected: String?) {
+        #expect(QueryRewriter(vocabulary: Self.vocabulary).correction(for: term) == expected)
+    }
+
+    @Test("synonym groups add their other terms; known terms stay as typed")
+    func synonyms() {
+        let groups = QueryRewriter.synonymGroups("# audio\nheadphones, earphones, headset\nsofa\n")
+        #expect(groups == [["headphone", "earphone", "headset"]])
+        let rewriter = QueryRewriter(vocabulary: Self.vocabulary, synonymGroups: groups)
+        #expect(rewriter.rewrite(["hedphone", "mouse"]) == ["headphone", "earphone", "headset", "mouse"])
+    }
+
+    @Test("keyword search finds the catalog's headphones through a typo and a synonym")
+    func searchWithRewriting() throws {
+        let catalog = try Catalog.read(csv: Fixtures.path("catalog/products.csv"))
+        let search = KeywordSearch(catalog: catalog, synonymGroups: [["earphone", "headphone"]])
+        #expect(search.search("noise cancelling hedphones", limit: 1).map(\.productID) == ["p001"])
+        #expect(search.search("earphones", limit: 3).map(\.productID).contains("p001"))
+    }
+}
