@@ -2,9 +2,11 @@
 /// synonyms added.
 ///
 /// Spelling: a term the index does not know is replaced by the vocabulary term nearest in
-/// edit distance (Levenshtein), at most 1 for terms shorter than 5 letters and 2 otherwise —
-/// but only when that is confident: a single nearest term, or one found in at least twice as
-/// many documents as the next. Otherwise the term stays as typed (no result beats a wrong one).
+/// edit distance (Levenshtein): at most 1 for terms of 4 to 7 letters, 2 from 8 letters on,
+/// none below 4 — and only when that is confident: a single nearest term, or one found in at
+/// least twice as many documents as the next. Otherwise the term stays as typed: a real word
+/// the catalog lacks ("travel") must not turn into a near one it has ("trail"); the golden set
+/// caught exactly that with a limit of 2 at 6 letters.
 /// Synonyms: groups of interchangeable terms, one group a line, comma-separated
 /// (`headphones, earphones, headset`); a query term of a group brings the others along.
 public struct QueryRewriter: Sendable {
@@ -41,7 +43,8 @@ public struct QueryRewriter: Sendable {
 
     /// The confident correction of an unknown term, or nil.
     public func correction(for term: String) -> String? {
-        let limit = term.count < 5 ? 1 : 2
+        let limit = term.count < 4 ? 0 : (term.count < 8 ? 1 : 2)
+        guard limit > 0 else { return nil }
         var best: [(term: String, frequency: Int)] = []
         var bestDistance = limit + 1
         for (candidate, frequency) in vocabulary where abs(candidate.count - term.count) <= limit {

@@ -135,11 +135,12 @@ import Testing
 }
 
 @Suite struct QueryRewriterTests {
-    static let vocabulary = ["headphone": 3, "speaker": 4, "keyboard": 2, "monitor": 2, "mouse": 1, "house": 1, "coffee": 5]
+    static let vocabulary = ["headphone": 3, "speaker": 4, "keyboard": 2, "monitor": 2, "mouse": 1, "house": 1, "coffee": 5, "trail": 3, "mop": 1]
 
     @Test("unknown terms are corrected only when one vocabulary term is clearly nearest", arguments: [
         ("hedphone", "headphone"), ("speakr", "speaker"), ("keybaord", "keyboard"),
         ("mouze", "mouse"), ("bouse", nil), ("xyzzy", nil), ("cofe", nil), ("coffe", "coffee"),
+        ("travel", nil), ("cofee", "coffee"), ("mos", nil),
     ])
     func correction(term: String, expected: String?) {
         #expect(QueryRewriter(vocabulary: Self.vocabulary).correction(for: term) == expected)
