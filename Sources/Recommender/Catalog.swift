@@ -8,14 +8,20 @@ public struct Product: Sendable, Equatable {
     public var category: String
     public var brand: String
     public var price: Double?
+    /// When the product was listed, seconds since 1970 (for freshness).
+    public var createdAt: Double?
 
-    public init(id: String, title: String, description: String = "", category: String = "", brand: String = "", price: Double? = nil) {
+    public init(
+        id: String, title: String, description: String = "", category: String = "", brand: String = "", price: Double? = nil,
+        createdAt: Double? = nil
+    ) {
         (self.id, self.title, self.description, self.category, self.brand, self.price) = (id, title, description, category, brand, price)
+        self.createdAt = createdAt
     }
 }
 
 /// The products to rank, read from CSV with a header naming at least `product_id` and `title`
-/// (`description`, `category`, `brand`, `price` optional, other columns ignored).
+/// (`description`, `category`, `brand`, `price`, `created_at` optional, other columns ignored).
 public struct Catalog: Sendable, Equatable {
     public var products: [Product]
 
@@ -39,6 +45,7 @@ public struct Catalog: Sendable, Equatable {
         }
         func column(_ name: String) -> Int? { header.firstIndex(of: name) }
         let description = column("description"), category = column("category"), brand = column("brand"), price = column("price")
+        let created = column("created_at")
         var products: [Product] = []
         var seen: [String: Int] = [:]
         for (index, line) in lines.enumerated().dropFirst() where !line.allSatisfy(\.isWhitespace) {
@@ -59,9 +66,17 @@ public struct Catalog: Sendable, Equatable {
                 }
                 priceValue = value
             }
+            var createdAt: Double?
+            if let created, !fields[created].isEmpty {
+                guard let value = InteractionLog.seconds(fields[created]) else {
+                    throw RecommenderError.malformedRow(path: path, line: index + 1, problem: "created_at '\(fields[created])' is neither seconds since 1970 nor an ISO 8601 date")
+                }
+                createdAt = value
+            }
             products.append(Product(
                 id: id, title: fields[titleColumn], description: description.map { fields[$0] } ?? "",
-                category: category.map { fields[$0] } ?? "", brand: brand.map { fields[$0] } ?? "", price: priceValue))
+                category: category.map { fields[$0] } ?? "", brand: brand.map { fields[$0] } ?? "", price: priceValue,
+                createdAt: createdAt))
         }
         guard !products.isEmpty else { throw RecommenderError.emptyCatalog(path: path) }
         return Catalog(products: products)

@@ -111,3 +111,18 @@ public struct Popularity: Sendable {
         return scores
     }
 }
+
+/// Freshness: 1 for a product listed now, halving every `halfLife` seconds of age; 0 for a
+/// product with no listing date (it earns no freshness boost rather than an invented one).
+public struct Freshness: Sendable {
+    public var halfLife: Double
+
+    public init(halfLife: Double = 30 * 86_400) {
+        self.halfLife = halfLife
+    }
+
+    public func score(_ product: Product, now: Double) -> Double {
+        guard let created = product.createdAt else { return 0 }
+        return exp2(-max(0, now - created) / halfLife)
+    }
+}

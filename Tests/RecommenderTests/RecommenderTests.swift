@@ -162,3 +162,22 @@ import Testing
         #expect(search.search("earphones", limit: 3).map(\.productID).contains("p001"))
     }
 }
+
+@Suite struct FreshnessTests {
+    @Test("freshness halves every half-life; an undated product gets none")
+    func freshness() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Fixtures.write("product_id,title,created_at\np1,New,2026-11-22\np2,Old,1790000000\np3,Undated,\n", to: directory + "/c.csv")
+        let catalog = try Catalog.read(csv: directory + "/c.csv")
+        let now = catalog.products[0].createdAt! + 30 * 86_400
+        let freshness = Freshness()
+        #expect(freshness.score(catalog.products[0], now: now) == 0.5)
+        #expect(freshness.score(catalog.products[1], now: 1_790_000_000) == 1)
+        #expect(freshness.score(catalog.products[2], now: now) == 0)
+        try Fixtures.write("product_id,title,created_at\np1,New,last week\n", to: directory + "/bad.csv")
+        #expect(throws: RecommenderError.malformedRow(path: directory + "/bad.csv", line: 2, problem: "created_at 'last week' is neither seconds since 1970 nor an ISO 8601 date")) {
+            try Catalog.read(csv: directory + "/bad.csv")
+        }
+    }
+}
