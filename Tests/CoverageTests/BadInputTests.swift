@@ -148,11 +148,6 @@ import Testing
         ("SF:/r/a.c\nda:1,1\nend_of_record\n", ":2: expected a KEY:VALUE record, found \"da:1,1\""),
     ])
     func malformed(text: String, message: String) throws {
-        do {
-            _ = try Self.read(text)
-            Issue.record("accepted")
-        } catch {
-            #expect(String(describing: error).contains("t.info" + message), "\(error)")
-        }
+        expectError(containing: "t.info" + message) { _ = try Self.read(text) }
     }
 }

@@ -42,11 +42,6 @@ import Testing
         ("mode: set\nmode: count\n", ":2: mode 'count' after mode 'set'"),
     ])
     func malformed(text: String, message: String) throws {
-        do {
-            _ = try Self.read(text)
-            Issue.record("accepted")
-        } catch {
-            #expect(String(describing: error).contains("cover.out" + message), "\(error)")
-        }
+        expectError(containing: "cover.out" + message) { _ = try Self.read(text) }
     }
 }

@@ -92,12 +92,7 @@ import Testing
     ])
     func badRun(text: String, message: String) throws {
         let path = try Self.write(text)
-        do {
-            _ = try TRECFiles.readRun(path)
-            Issue.record("accepted")
-        } catch {
-            #expect(String(describing: error).contains(message), "\(error)")
-        }
+        expectError(containing: message) { _ = try TRECFiles.readRun(path) }
     }
 
     @Test("qrels files: wrong field count, a non-integer grade, a duplicate, empty", arguments: [
@@ -108,12 +103,7 @@ import Testing
     ])
     func badQrels(text: String, message: String) throws {
         let path = try Self.write(text)
-        do {
-            _ = try TRECFiles.readQrels(path)
-            Issue.record("accepted")
-        } catch {
-            #expect(String(describing: error).contains(message), "\(error)")
-        }
+        expectError(containing: message) { _ = try TRECFiles.readQrels(path) }
     }
 
     @Test("grades are read as atol reads them: 1.5 is 1, -1 is negative")
