@@ -25,27 +25,45 @@ final class CoberturaParser: XMLCoverageParser {
     private var classes: [(name: String, line: Int, start: Int)] = []
     private var hasBranchData = false
 
-    init(path: String, resolver: SourcePathResolver) {
+    /// - Parameter sizeHint: the file's size, when known: room for its line records is reserved
+    ///   up front (a `<line>` element takes at least ~25 bytes), so the array never regrows —
+    ///   reserved pages that stay unused cost no memory.
+    init(path: String, resolver: SourcePathResolver, fastPath: Bool, sizeHint: Int = 0) {
         self.path = path
         self.resolver = resolver
-        xml = XMLStreamParser(path: path, handler: self)
+        lines.reserveCapacity(min(sizeHint / 25, 1 << 26))
+        xml = XMLStreamParser(path: path, handler: self, fastPath: fastPath)
     }
 
     func finish() throws -> CoverageReport {
         try xml.finish()
         guard sawRoot else { throw CoverageError.truncated(path: path, problem: "no <coverage> element was found") }
-        var byPath: [String: FileCoverage] = [:]
-        var resolved: [String: String] = [:]
+        // No dictionaries over 100k files: resolve each class (reusing the previous answer for
+        // the runs of same-named classes Java reports have), sort by path, merge neighbours.
+        var files: [FileCoverage] = []
+        files.reserveCapacity(classes.count)
+        var previous: (name: String, path: String)?
         for (index, entry) in classes.enumerated() {
             let end = index + 1 < classes.count ? classes[index + 1].start : lines.count
-            let path = try resolved[entry.name] ?? resolver.resolve(entry.name, sources: sources, line: entry.line)
-            resolved[entry.name] = path
-            let file = FileCoverage(path: path, lines: Array(lines[entry.start..<end]))
-            if byPath[path] == nil { byPath[path] = file } else { byPath[path]!.absorb(file) }
+            let path: String
+            if let previous, previous.name == entry.name {
+                path = previous.path
+            } else {
+                path = try resolver.resolve(entry.name, sources: sources, line: entry.line)
+                previous = (entry.name, path)
+            }
+            files.append(FileCoverage(path: path, lines: Array(lines[entry.start..<end])))
+        }
+        lines = []
+        files.sort { $0.path < $1.path }
+        var merged: [FileCoverage] = []
+        merged.reserveCapacity(files.count)
+        for file in files {
+            if merged.last?.path == file.path { merged[merged.count - 1].absorb(file) } else { merged.append(file) }
         }
         return CoverageReport(
             formats: [.cobertura],
-            files: Array(byPath.values),
+            files: merged,
             hasBranchData: hasBranchData || declaresBranches,
             hasFunctionData: false,
             declared: declared)

@@ -3,8 +3,9 @@
 /// `isMeasured` is false for a line that only carries branch data (an LCOV `BRDA` with no
 /// `DA`): its branches count, the line itself does not.
 public struct LineRecord: Sendable, Equatable {
-    public var line: UInt32
+    // `hits` first: 24-byte stride instead of 32, which matters for millions of records.
     public var hits: UInt64
+    public var line: UInt32
     public var branchesCovered: UInt32
     public var branchesTotal: UInt32
     public var isMeasured: Bool
@@ -193,10 +194,22 @@ public struct CoverageReport: Sendable, Equatable {
         declared: DeclaredTotals? = nil
     ) {
         self.formats = formats
-        self.files = files.sorted { $0.path < $1.path }
+        var files = files
+        if !zip(files, files.dropFirst()).allSatisfy({ $0.path < $1.path }) { files.sort { $0.path < $1.path } }
+        self.files = files
         self.hasBranchData = hasBranchData
         self.hasFunctionData = hasFunctionData
         self.declared = declared
+    }
+
+    /// The file with this path: a binary search, as `files` is sorted by path.
+    public func file(at path: String) -> FileCoverage? {
+        var low = 0, high = files.count
+        while low < high {
+            let middle = (low + high) / 2
+            if files[middle].path < path { low = middle + 1 } else { high = middle }
+        }
+        return low < files.count && files[low].path == path ? files[low] : nil
     }
 
     /// The union of several reports (CI shards, several languages): per file and line, hits

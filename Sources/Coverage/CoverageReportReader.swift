@@ -44,9 +44,20 @@ public enum CoverageReportReader {
     ///   - pathMap: `--path-map` rules applied to recorded paths before they are resolved.
     public static func read(_ path: String, root: String, pathMap: [PathMapping] = []) throws -> (report: CoverageReport, input: InputDigest) {
         let resolver = SourcePathResolver(root: root, report: path, pathMap: pathMap)
+        // XML goes through the fast scanner first when the file can be read a second time;
+        // whatever the scanner declines, libxml2 parses from the start.
+        if let size = InputFile.regularFileSize(path) {
+            do {
+                return try read(path, resolver: resolver, fastXML: true, sizeHint: size)
+            } catch is XMLFastPathDeclined {}
+        }
+        return try read(path, resolver: resolver, fastXML: false)
+    }
+
+    private static func read(_ path: String, resolver: SourcePathResolver, fastXML: Bool, sizeHint: Int = 0) throws -> (report: CoverageReport, input: InputDigest) {
         var parser: (any CoverageParser)?
         let digest = try InputFile.stream(path, expected: "a coverage report (Cobertura XML or LCOV)") { chunk in
-            if parser == nil { parser = try detect(chunk, path: path, resolver: resolver) }
+            if parser == nil { parser = try detect(chunk, path: path, resolver: resolver, fastXML: fastXML, sizeHint: sizeHint) }
             try parser!.consume(chunk)
         }
         return (try parser!.finish(), digest)
@@ -73,14 +84,15 @@ public enum CoverageReportReader {
     /// Picks the parser from the opening bytes: `<` for XML (the root element then decides),
     /// an LCOV record key for a tracefile; JSON and Go profiles are named so the user knows
     /// what they passed.
-    static func detect(_ chunk: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver) throws -> any CoverageParser {
+    static func detect(_ chunk: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, fastXML: Bool = false, sizeHint: Int = 0) throws -> any CoverageParser {
         var index = 0
         if chunk.count >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { index = 3 }
         while index < chunk.count, [0x20, 0x09, 0x0A, 0x0D].contains(chunk[index]) { index += 1 }
         let head = String(decoding: chunk[index..<min(chunk.count, index + 64)], as: UTF8.self)
         if head.hasPrefix("<") {
             return rootElement(chunk) == "report"
-                ? JaCoCoParser(path: path, resolver: resolver) : CoberturaParser(path: path, resolver: resolver)
+                ? JaCoCoParser(path: path, resolver: resolver, fastPath: fastXML)
+                : CoberturaParser(path: path, resolver: resolver, fastPath: fastXML, sizeHint: sizeHint)
         }
         if head.hasPrefix("{") {
             let opening = String(decoding: chunk.prefix(4096), as: UTF8.self)

@@ -24,11 +24,10 @@ public struct DiffCoverage: Sendable, Equatable {
     }
 
     public init(report: CoverageReport, changes: ChangedLines) {
-        let byPath = Dictionary(report.files.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         var files: [FileResult] = []
         var missing: [String] = []
         for (path, changed) in changes.files {
-            guard let file = byPath[path] else {
+            guard let file = report.file(at: path) else {
                 missing.append(path)
                 continue
             }

@@ -21,10 +21,10 @@ final class JaCoCoParser: XMLCoverageParser {
     private var methods: [String: [FunctionRecord]] = [:]
     private var hasBranches = false
 
-    init(path: String, resolver: SourcePathResolver) {
+    init(path: String, resolver: SourcePathResolver, fastPath: Bool) {
         self.path = path
         self.resolver = resolver
-        xml = XMLStreamParser(path: path, handler: self)
+        xml = XMLStreamParser(path: path, handler: self, fastPath: fastPath)
     }
 
     func finish() throws -> CoverageReport {

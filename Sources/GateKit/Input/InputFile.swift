@@ -14,6 +14,13 @@ import Darwin
 public enum InputFile {
     public static let defaultChunkSize = 1 << 18
 
+    /// The size of `path` when it is a regular file (which, unlike a pipe, can be read twice).
+    public static func regularFileSize(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int(info.st_size)
+    }
+
     /// Streams `path` through `consume`, returning the digest of its bytes.
     ///
     /// An empty file is an error unless `allowEmpty` (an empty diff is a valid change).

@@ -1,37 +1,61 @@
 import CLibXML2
 
-/// An element or attribute name as libxml2 hands it over: bytes, no copy.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An element or attribute name as the parser hands it over: bytes in the parser's buffer, no copy.
 public struct XMLName {
     @usableFromInline let bytes: UnsafePointer<UInt8>
+    @usableFromInline let count: Int
 
-    @usableFromInline init(bytes: UnsafePointer<UInt8>) {
+    @usableFromInline init(bytes: UnsafePointer<UInt8>, count: Int) {
         self.bytes = bytes
+        self.count = count
+    }
+
+    /// A NUL-terminated name, as libxml2 passes them.
+    @usableFromInline init(cString: UnsafePointer<UInt8>) {
+        self.init(bytes: cString, count: strlen(UnsafeRawPointer(cString).assumingMemoryBound(to: CChar.self)))
     }
 
     /// Byte comparison with a literal; cheaper than building a `String` for every element.
     @inlinable
     public func equals(_ literal: StaticString) -> Bool {
-        let count = literal.utf8CodeUnitCount
+        guard count == literal.utf8CodeUnitCount else { return false }
         let expected = literal.utf8Start
         for index in 0..<count where bytes[index] != expected[index] { return false }
-        return bytes[count] == 0
+        return true
     }
 
-    public var string: String { String(cString: bytes) }
+    public var string: String { String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self) }
 
     /// The first byte of the name, for a cheap dispatch before `equals`.
     @inlinable public var firstByte: UInt8 { bytes[0] }
 }
 
-/// The attributes of one start tag, read in place (libxml2's SAX2 layout: five pointers per
-/// attribute — local name, prefix, URI, value start, value end).
+/// The attributes of one start tag, read in place. Five pointers per attribute, libxml2's SAX2
+/// layout: local name, prefix, URI, value start, value end. The fast scanner uses the same
+/// layout with the name's end in the prefix slot (it has no namespaces to report).
 public struct XMLAttributes {
     @usableFromInline let base: UnsafeMutablePointer<UnsafePointer<UInt8>?>?
     @usableFromInline let count: Int
+    /// Whether slot 1 holds the end of the name rather than a namespace prefix.
+    @usableFromInline let namesHaveEnds: Bool
 
-    @usableFromInline init(base: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, count: Int) {
+    @usableFromInline init(base: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, count: Int, namesHaveEnds: Bool = false) {
         self.base = base
         self.count = count
+        self.namesHaveEnds = namesHaveEnds
+    }
+
+    @inlinable
+    func name(at slot: UnsafeMutablePointer<UnsafePointer<UInt8>?>) -> XMLName? {
+        guard let local = slot[0] else { return nil }
+        if namesHaveEnds, let end = slot[1] { return XMLName(bytes: local, count: end - local) }
+        return XMLName(cString: local)
     }
 
     /// Calls `body` with each attribute's name and value bytes, in document order.
@@ -40,8 +64,8 @@ public struct XMLAttributes {
         guard let base else { return }
         for index in 0..<count {
             let slot = base + index * 5
-            guard let local = slot[0], let start = slot[3], let end = slot[4] else { continue }
-            try body(XMLName(bytes: local), UnsafeBufferPointer(start: start, count: end - start))
+            guard let name = name(at: slot), let start = slot[3], let end = slot[4] else { continue }
+            try body(name, UnsafeBufferPointer(start: start, count: end - start))
         }
     }
 
@@ -51,7 +75,7 @@ public struct XMLAttributes {
         guard let base else { return nil }
         for index in 0..<count {
             let slot = base + index * 5
-            guard let local = slot[0], XMLName(bytes: local).equals(name),
+            guard let local = self.name(at: slot), local.equals(name),
                   let start = slot[3], let end = slot[4] else { continue }
             return UnsafeBufferPointer(start: start, count: end - start)
         }
@@ -92,19 +116,24 @@ public final class XMLStreamParser {
     private var failure: (any Error)?
     private var started = false
     private var depth = 0
+    private let scanner: XMLFastScanner?
 
-    public init(path: String, handler: any XMLEventHandler) {
+    /// - Parameter fastPath: read with `XMLFastScanner`, which throws `XMLFastPathDeclined` for
+    ///   anything it leaves to libxml2; the caller then parses again from the start with this
+    ///   off. Only for inputs that can be read twice (regular files).
+    public init(path: String, handler: any XMLEventHandler, fastPath: Bool = false) {
         _ = libxml2Initialized
         self.path = path
         self.handler = handler
+        scanner = fastPath ? XMLFastScanner(handler: handler) : nil
         sax.initialized = XML_SAX2_MAGIC
         sax.startElementNs = { userData, localName, _, _, _, _, attributeCount, _, attributes in
             guard let parser = XMLStreamParser.from(userData), parser.failure == nil, let localName else { return }
             parser.depth += 1
             do {
                 try parser.handler.startElement(
-                    XMLName(bytes: localName),
-                    attributes: XMLAttributes(base: attributes, count: Int(attributeCount)),
+                    XMLName(cString: localName),
+                    attributes: parser.expandingAmpersands(XMLAttributes(base: attributes, count: Int(attributeCount))),
                     line: parser.currentLine
                 )
             } catch {
@@ -114,7 +143,7 @@ public final class XMLStreamParser {
         sax.endElementNs = { userData, localName, _, _ in
             guard let parser = XMLStreamParser.from(userData), parser.failure == nil, let localName else { return }
             parser.depth -= 1
-            do { try parser.handler.endElement(XMLName(bytes: localName)) } catch { parser.stop(with: error) }
+            do { try parser.handler.endElement(XMLName(cString: localName)) } catch { parser.stop(with: error) }
         }
         let characters: charactersSAXFunc = { userData, bytes, count in
             guard let parser = XMLStreamParser.from(userData), parser.failure == nil, let bytes else { return }
@@ -136,12 +165,17 @@ public final class XMLStreamParser {
 
     deinit {
         if let context { xmlFreeParserCtxt(context) }
+        expansion.bytes.deallocate()
+        expansion.slots.deallocate()
     }
 
     /// Whether text content reaches `XMLEventHandler.characters`. Off by default: most of a
     /// report is whitespace between elements, and not calling out for it is measurably faster.
     public var capturesText = false {
-        didSet { installCharacters() }
+        didSet {
+            scanner?.capturesText = capturesText
+            installCharacters()
+        }
     }
 
     private func installCharacters() {
@@ -153,6 +187,7 @@ public final class XMLStreamParser {
     /// Parses the next chunk of the document.
     public func feed(_ chunk: UnsafeRawBufferPointer) throws {
         guard !chunk.isEmpty else { return }
+        if let scanner { return try scanner.feed(chunk) }
         let bytes = chunk.bindMemory(to: CChar.self)
         if !started {
             started = true
@@ -175,6 +210,7 @@ public final class XMLStreamParser {
 
     /// Ends the document; a document cut short (truncated download, killed writer) fails here.
     public func finish() throws {
+        if let scanner { return try scanner.finish() }
         guard let context else {
             throw GateError.emptyInput(path: path, expected: "an XML document")
         }
@@ -193,8 +229,58 @@ public final class XMLStreamParser {
 
     /// The line the parser has reached, 1-based.
     public var currentLine: Int {
+        if let scanner { return scanner.line }
         guard let context else { return 0 }
         return Int(xmlSAX2GetLineNumber(context))
+    }
+
+    /// libxml2 without entity substitution hands `&amp;` in an attribute value over as `&#38;`
+    /// (so that a tree could be written back out). The handler must see the value's text, so
+    /// when a value has an '&', the slots and values are copied with `&#38;` turned back into
+    /// `&`. The copies live in `expansion` until the next start tag.
+    private var expansion = (
+        slots: UnsafeMutableBufferPointer<UnsafePointer<UInt8>?>(start: nil, count: 0),
+        bytes: UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0))
+
+    fileprivate func expandingAmpersands(_ attributes: XMLAttributes) -> XMLAttributes {
+        guard let base = attributes.base else { return attributes }
+        var total = 0
+        for index in 0..<attributes.count {
+            guard let start = base[index * 5 + 3], let end = base[index * 5 + 4] else { continue }
+            if memchr(start, 0x26, end - start) != nil { total += end - start }
+        }
+        guard total > 0 else { return attributes }
+        if expansion.bytes.count < total {
+            expansion.bytes.deallocate()
+        expansion.slots.deallocate()
+            expansion.bytes = .allocate(capacity: max(total, 256))
+        }
+        if expansion.slots.count < attributes.count * 5 {
+            expansion.slots.deallocate()
+            expansion.slots = .allocate(capacity: attributes.count * 5)
+        }
+        _ = expansion.slots.initialize(from: UnsafeBufferPointer(start: base, count: attributes.count * 5))
+        let ampersand = Array("&#38;".utf8)
+        var out = expansion.bytes.baseAddress!
+        for index in 0..<attributes.count {
+            guard let start = base[index * 5 + 3], let end = base[index * 5 + 4],
+                  memchr(start, 0x26, end - start) != nil else { continue }
+            let valueStart = out
+            var p = start
+            while p < end {
+                if end - p >= 5, (0..<5).allSatisfy({ p[$0] == ampersand[$0] }) {
+                    out.pointee = 0x26
+                    p += 5
+                } else {
+                    out.pointee = p.pointee
+                    p += 1
+                }
+                out += 1
+            }
+            expansion.slots[index * 5 + 3] = UnsafePointer(valueStart)
+            expansion.slots[index * 5 + 4] = UnsafePointer(out)
+        }
+        return XMLAttributes(base: expansion.slots.baseAddress, count: attributes.count)
     }
 
     private func check() throws {
