@@ -50,6 +50,7 @@ let package = Package(
         // Vendored: the product search the gates test. Knows nothing about gates.
         .target(
             name: "Recommender",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -63,7 +64,9 @@ let package = Package(
                 "GateKit",
                 "Coverage",
                 "Relevance",
+                "Recommender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

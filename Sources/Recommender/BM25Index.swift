@@ -11,69 +11,154 @@ import Darwin
 /// (negative idf) gets ε · mean idf instead (ε = 0.25, the mean taken before the floor);
 /// score(q, d) = Σ over query terms, repeats included, idf(t) · tf·(k1 + 1) /
 /// (tf + k1·(1 − b + b·|d| / avgdl)), with k1 = 1.5 and b = 0.75 by default.
+///
+/// Stored as an inverted index — per term, the documents holding it with the term's count — so
+/// a query touches only the documents that share a term with it.
 public struct BM25Index: Sendable {
     public let k1: Double
     public let b: Double
     public let epsilon: Double
-    private let termFrequencies: [[String: Int]]
-    private let lengths: [Double]
-    private let averageLength: Double
-    private let idf: [String: Double]
+    /// Term → id, ids in order of first appearance (rank_bm25's order, which fixes how the
+    /// mean idf is summed).
+    let termIDs: [String: Int]
+    /// Postings of term t: `postingDocuments[postingStarts[t]..<postingStarts[t+1]]`, ascending,
+    /// with the term's count in each beside them.
+    let postingStarts: [Int]
+    let postingDocuments: [Int32]
+    let postingCounts: [Int32]
+    /// k1 · (1 − b + b·|d| / avgdl) per document.
+    let lengthNorms: [Double]
+    let idf: [Double]
+    public let documentCount: Int
     /// How many documents contain each term: the index's vocabulary.
     public let documentFrequency: [String: Int]
 
     /// - Parameter documents: each document's terms, already tokenized.
     public init(documents: [[String]], k1: Double = 1.5, b: Double = 0.75, epsilon: Double = 0.25) {
-        self.k1 = k1
-        self.b = b
-        self.epsilon = epsilon
-        var frequencies: [[String: Int]] = []
-        var documentFrequency: [String: Int] = [:]
-        var order: [String] = []
-        var total = 0
+        var ids: [String: Int] = [:]
+        var termsOfDocuments: [[Int]] = []
+        termsOfDocuments.reserveCapacity(documents.count)
         for document in documents {
-            var counts: [String: Int] = [:]
-            for term in document {
-                if counts[term] == nil {
-                    // First in this document: in rank_bm25's order of first appearance.
-                    if documentFrequency[term] == nil { order.append(term) }
-                    documentFrequency[term, default: 0] += 1
-                }
-                counts[term, default: 0] += 1
-            }
-            frequencies.append(counts)
-            total += document.count
+            termsOfDocuments.append(document.map { term in
+                if let id = ids[term] { return id }
+                let id = ids.count
+                ids[term] = id
+                return id
+            })
         }
-        termFrequencies = frequencies
-        self.documentFrequency = documentFrequency
-        lengths = documents.map { Double($0.count) }
-        averageLength = documents.isEmpty ? 0 : Double(total) / Double(documents.count)
-        let count = Double(documents.count)
-        var values: [String: Double] = [:]
-        var sum = 0.0
-        var negative: [String] = []
-        for term in order {
-            let frequency = Double(documentFrequency[term]!)
-            let value = log(count - frequency + 0.5) - log(frequency + 0.5)
-            values[term] = value
-            sum += value
-            if value < 0 { negative.append(term) }
-        }
-        let floor = order.isEmpty ? 0 : epsilon * (sum / Double(order.count))
-        for term in negative { values[term] = floor }
-        idf = values
+        self.init(termIDs: ids, documents: termsOfDocuments, k1: k1, b: b, epsilon: epsilon)
     }
 
-    /// The score of every document for `query` (its terms), in document order.
+    /// From documents already mapped to term ids (ids in order of first appearance).
+    init(termIDs: [String: Int], documents: [[Int]], k1: Double, b: Double, epsilon: Double) {
+        (self.k1, self.b, self.epsilon, self.termIDs) = (k1, b, epsilon, termIDs)
+        documentCount = documents.count
+        let vocabulary = termIDs.count
+        // Per document: (term, count) pairs, then postings by a counting sort on term.
+        var frequency = [Int](repeating: 0, count: vocabulary)
+        var pairs: [(term: Int, count: Int32)] = []
+        var documentOf: [Int32] = []
+        var total = 0
+        var lengths: [Double] = []
+        lengths.reserveCapacity(documents.count)
+        var sortedTerms: [Int] = []
+        for (index, document) in documents.enumerated() {
+            total += document.count
+            lengths.append(Double(document.count))
+            sortedTerms.removeAll(keepingCapacity: true)
+            sortedTerms.append(contentsOf: document)
+            sortedTerms.sort()
+            var k = 0
+            while k < sortedTerms.count {
+                var end = k + 1
+                while end < sortedTerms.count, sortedTerms[end] == sortedTerms[k] { end += 1 }
+                pairs.append((sortedTerms[k], Int32(end - k)))
+                documentOf.append(Int32(index))
+                frequency[sortedTerms[k]] += 1
+                k = end
+            }
+        }
+        var starts = [Int](repeating: 0, count: vocabulary + 1)
+        for term in 0..<vocabulary { starts[term + 1] = starts[term] + frequency[term] }
+        var fill = starts
+        var postingDocuments = [Int32](repeating: 0, count: pairs.count)
+        var postingCounts = [Int32](repeating: 0, count: pairs.count)
+        for (pair, document) in zip(pairs, documentOf) {
+            postingDocuments[fill[pair.term]] = document
+            postingCounts[fill[pair.term]] = pair.count
+            fill[pair.term] += 1
+        }
+        (postingStarts, self.postingDocuments, self.postingCounts) = (starts, postingDocuments, postingCounts)
+
+        let averageLength = documents.isEmpty ? 0 : Double(total) / Double(documents.count)
+        lengthNorms = lengths.map { k1 * (1 - b + b * $0 / averageLength) }
+        let count = Double(documents.count)
+        var idf = [Double](repeating: 0, count: vocabulary)
+        var sum = 0.0
+        for term in 0..<vocabulary {
+            let n = Double(frequency[term])
+            idf[term] = log(count - n + 0.5) - log(n + 0.5)
+            sum += idf[term]
+        }
+        let floor = vocabulary == 0 ? 0 : epsilon * (sum / Double(vocabulary))
+        for term in 0..<vocabulary where idf[term] < 0 { idf[term] = floor }
+        self.idf = idf
+        var documentFrequency: [String: Int] = [:]
+        documentFrequency.reserveCapacity(vocabulary)
+        for (term, id) in termIDs { documentFrequency[term] = frequency[id] }
+        self.documentFrequency = documentFrequency
+    }
+
+    /// An index as saved (`ModelArtifacts`); nil unless the parts fit together: postings
+    /// ascending within bounds, one norm per document, one idf per term.
+    init?(k1: Double, b: Double, epsilon: Double, terms: [String], postingStarts: [Int], postingDocuments: [Int32], postingCounts: [Int32],
+          lengthNorms: [Double], idf: [Double]) {
+        let documentCount = lengthNorms.count
+        guard postingStarts.count == terms.count + 1, postingStarts.first == 0, postingStarts.last == postingDocuments.count,
+              postingCounts.count == postingDocuments.count, idf.count == terms.count,
+              zip(postingStarts, postingStarts.dropFirst()).allSatisfy({ $0 <= $1 }),
+              postingDocuments.allSatisfy({ $0 >= 0 && Int($0) < documentCount }), postingCounts.allSatisfy({ $0 > 0 }),
+              Set(terms).count == terms.count else { return nil }
+        (self.k1, self.b, self.epsilon, self.documentCount) = (k1, b, epsilon, documentCount)
+        termIDs = Dictionary(uniqueKeysWithValues: terms.enumerated().map { ($1, $0) })
+        (self.postingStarts, self.postingDocuments, self.postingCounts, self.lengthNorms, self.idf) =
+            (postingStarts, postingDocuments, postingCounts, lengthNorms, idf)
+        documentFrequency = Dictionary(uniqueKeysWithValues: terms.enumerated().map { ($1, postingStarts[$0 + 1] - postingStarts[$0]) })
+    }
+
+    /// The score of every document for `query` (its terms, repeats counting), in document order.
     public func scores(_ query: [String]) -> [Double] {
-        var scores = Array(repeating: 0.0, count: termFrequencies.count)
+        var scores = [Double](repeating: 0, count: documentCount)
         for term in query {
-            let weight = idf[term] ?? 0
-            for index in scores.indices {
-                let frequency = Double(termFrequencies[index][term] ?? 0)
-                scores[index] += weight * (frequency * (k1 + 1) / (frequency + k1 * (1 - b + b * lengths[index] / averageLength)))
+            guard let id = termIDs[term] else { continue }
+            let weight = idf[id]
+            for posting in postingStarts[id]..<postingStarts[id + 1] {
+                let document = Int(postingDocuments[posting])
+                let frequency = Double(postingCounts[posting])
+                scores[document] += weight * (frequency * (k1 + 1) / (frequency + lengthNorms[document]))
             }
         }
         return scores
+    }
+
+    /// The documents sharing a term with `query` and their scores, in no particular order.
+    public func matches(_ query: [String]) -> [(document: Int, score: Double)] {
+        var scores = [Double](repeating: 0, count: documentCount)
+        var seen = [Bool](repeating: false, count: documentCount)
+        var touched: [Int] = []
+        for term in query {
+            guard let id = termIDs[term] else { continue }
+            let weight = idf[id]
+            for posting in postingStarts[id]..<postingStarts[id + 1] {
+                let document = Int(postingDocuments[posting])
+                let frequency = Double(postingCounts[posting])
+                scores[document] += weight * (frequency * (k1 + 1) / (frequency + lengthNorms[document]))
+                if !seen[document] {
+                    seen[document] = true
+                    touched.append(document)
+                }
+            }
+        }
+        return touched.map { ($0, scores[$0]) }
     }
 }

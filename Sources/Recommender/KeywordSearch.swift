@@ -31,12 +31,22 @@ public struct KeywordSearch: Sendable {
         rewriter = QueryRewriter(vocabulary: index.documentFrequency, synonymGroups: synonymGroups)
     }
 
+    /// Over an index built earlier (loaded from a trained model).
+    init(catalog: Catalog, index: BM25Index, synonymGroups: [[String]], tokenizer: Tokenizer = Tokenizer()) {
+        (self.catalog, self.index, self.tokenizer) = (catalog, index, tokenizer)
+        rewriter = QueryRewriter(vocabulary: index.documentFrequency, synonymGroups: synonymGroups)
+    }
+
+    /// The query's terms as the index sees them: tokenized, corrected, synonyms added.
+    public func rewrittenTerms(_ query: String) -> [String] {
+        rewriter.rewrite(tokenizer.tokens(query))
+    }
+
     /// The best `limit` products with a positive score, best first; ties by product id.
     public func search(_ query: String, limit: Int) -> [Result] {
-        let scores = index.scores(rewriter.rewrite(tokenizer.tokens(query)))
         var results: [Result] = []
-        for (product, score) in zip(catalog.products, scores) where score > 0 {
-            results.append(Result(productID: product.id, score: score))
+        for (product, score) in index.matches(rewrittenTerms(query)) where score > 0 {
+            results.append(Result(productID: catalog.products[product].id, score: score))
         }
         results.sort { a, b in a.score != b.score ? a.score > b.score : a.productID < b.productID }
         return Array(results.prefix(limit))

@@ -31,6 +31,7 @@ enum GateRegistry {
         CheckCommand.self,
         CoverageCommand.self,
         RelevanceCommand.self,
+        RecommenderCommand.self,
     ]
 
     static func gate(named id: String) -> RegisteredGate? {

@@ -1,0 +1,224 @@
+import Foundation
+
+/// How the hybrid ranker blends its signals; per-category weights override the defaults for
+/// products of that category.
+public struct HybridConfig: Sendable, Equatable, Codable {
+    public struct Weights: Sendable, Equatable, Codable {
+        public var relevance: Double
+        public var popularity: Double
+        public var freshness: Double
+        public var affinity: Double
+
+        public init(relevance: Double = 1, popularity: Double = 0.1, freshness: Double = 0.05, affinity: Double = 0.2) {
+            (self.relevance, self.popularity, self.freshness, self.affinity) = (relevance, popularity, freshness, affinity)
+        }
+    }
+
+    public var weights = Weights()
+    public var categoryWeights: [String: Weights] = [:]
+    /// MMR's λ: 1 ranks by score alone, lower values trade score for variety.
+    public var diversity = 0.85
+    /// How many of the most relevant products a query's ranking considers.
+    public var candidates = 200
+    /// Users with fewer interactions than this are cold: popularity stands in for affinity.
+    public var coldStartInteractions = 5
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case weights, categoryWeights = "category-weights", diversity, candidates, coldStartInteractions = "cold-start-interactions"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        weights = try container.decodeIfPresent(Weights.self, forKey: .weights) ?? Weights()
+        categoryWeights = try container.decodeIfPresent([String: Weights].self, forKey: .categoryWeights) ?? [:]
+        diversity = try container.decodeIfPresent(Double.self, forKey: .diversity) ?? 0.85
+        candidates = try container.decodeIfPresent(Int.self, forKey: .candidates) ?? 200
+        coldStartInteractions = try container.decodeIfPresent(Int.self, forKey: .coldStartInteractions) ?? 5
+    }
+
+    /// Rejects weights and settings no ranking could mean.
+    public func validated(path: String) throws -> HybridConfig {
+        for (name, w) in [("weights", weights)] + categoryWeights.map({ ("category-weights.\($0.key)", $0.value) }) {
+            for value in [w.relevance, w.popularity, w.freshness, w.affinity] where !(value >= 0 && value.isFinite) {
+                throw RecommenderError.badConfig(path: path, problem: "\(name): weights must be finite and not negative")
+            }
+        }
+        guard diversity >= 0, diversity <= 1 else { throw RecommenderError.badConfig(path: path, problem: "diversity must lie in [0, 1]") }
+        guard candidates > 0 else { throw RecommenderError.badConfig(path: path, problem: "candidates must be positive") }
+        return self
+    }
+}
+
+/// Why a product ranks where it does: every signal, the weights applied, and what diversity
+/// took off.
+public struct ScoreBreakdown: Sendable, Equatable, Codable {
+    /// BM25 score, and divided by the query's best BM25 score.
+    public var keyword: Double
+    public var keywordNormalized: Double
+    /// TF-IDF cosine with the query.
+    public var semantic: Double
+    /// max(keywordNormalized, semantic).
+    public var relevance: Double
+    /// log(1 + popularity) / log(1 + the catalog's highest popularity).
+    public var popularity: Double
+    public var freshness: Double
+    /// The user's predicted preference (ALS, clamped to [0, 1]); popularity for cold users.
+    public var affinity: Double
+    public var affinitySource: String
+    public var weights: HybridConfig.Weights
+    /// Σ weight · signal.
+    public var blended: Double
+    /// MMR: (1 − λ) · the highest similarity to a product ranked above it.
+    public var diversityPenalty: Double
+}
+
+/// One ranked product.
+public struct RankedProduct: Sendable, Equatable {
+    public var productID: String
+    /// λ · blended − diversity penalty: the order MMR chose (not increasing down the list
+    /// only because MMR picks greedily).
+    public var score: Double
+    /// Nil for keyword-only rankings.
+    public var breakdown: ScoreBreakdown?
+
+    public init(productID: String, score: Double, breakdown: ScoreBreakdown?) {
+        (self.productID, self.score, self.breakdown) = (productID, score, breakdown)
+    }
+}
+
+/// The hybrid ranking: candidates are the products a query matches (BM25 or TF-IDF), each
+/// scored as
+///
+///     blended = w_rel · max(keyword / best keyword, cosine) + w_pop · popularity
+///             + w_fresh · freshness + w_aff · affinity
+///
+/// with the weights of the product's category (or the defaults), then ordered by maximal
+/// marginal relevance (Carbonell and Goldstein, 1998): repeatedly the candidate maximising
+/// λ · blended − (1 − λ) · max similarity to those already chosen.
+public struct HybridRanker: Sendable {
+    public let model: RecommenderModel
+
+    public init(model: RecommenderModel) {
+        self.model = model
+    }
+
+    /// The best `limit` products for `query`, for `user` when given.
+    public func search(_ query: String, user: String? = nil, limit: Int) -> [RankedProduct] {
+        let config = model.config
+        let terms = model.keyword.rewrittenTerms(query)
+        let matches = model.keyword.index.matches(terms)
+        guard !matches.isEmpty else { return [] }
+        var cosines = [Double](repeating: 0, count: model.catalog.products.count)
+        _ = model.content.queryCosines(terms, into: &cosines)
+        let best = matches.reduce(0) { max($0, $1.score) }
+        let affinity = model.affinity(for: user)
+        var scored: [Candidate] = []
+        scored.reserveCapacity(matches.count)
+        for (product, keyword) in matches {
+            let keywordNormalized = best > 0 ? max(0, keyword) / best : 0
+            let relevance = max(keywordNormalized, cosines[product])
+            let popularity = model.popularityNormalized[product]
+            let freshness = model.freshness[product]
+            let (affinityValue, source) = affinity(product)
+            let w = model.productWeights[product]
+            let blended = w.relevance * relevance + w.popularity * popularity + w.freshness * freshness + w.affinity * affinityValue
+            scored.append((product, ScoreBreakdown(
+                keyword: keyword, keywordNormalized: keywordNormalized, semantic: cosines[product], relevance: relevance,
+                popularity: popularity, freshness: freshness, affinity: affinityValue, affinitySource: source, weights: w,
+                blended: blended, diversityPenalty: 0)))
+        }
+        let candidates = Self.top(scored, count: config.candidates, ids: model.catalog.products)
+        return diversify(candidates, limit: limit, lambda: config.diversity)
+    }
+
+    /// Recommendations without a query: affinity (ALS for a warm user, popularity for a cold
+    /// one), plus popularity and freshness, diversified the same way.
+    public func recommend(user: String, limit: Int) -> [RankedProduct] {
+        let config = model.config
+        let affinity = model.affinity(for: user)
+        let seen = model.seenProducts(of: user)
+        var scored: [Candidate] = []
+        for product in model.catalog.products.indices where !seen.contains(product) {
+            let (affinityValue, source) = affinity(product)
+            let w = model.productWeights[product]
+            let popularity = model.popularityNormalized[product], freshness = model.freshness[product]
+            let blended = w.popularity * popularity + w.freshness * freshness + w.affinity * affinityValue
+            scored.append((product, ScoreBreakdown(
+                keyword: 0, keywordNormalized: 0, semantic: 0, relevance: 0, popularity: popularity, freshness: freshness,
+                affinity: affinityValue, affinitySource: source, weights: w, blended: blended, diversityPenalty: 0)))
+        }
+        let candidates = Self.top(scored, count: config.candidates, ids: model.catalog.products)
+        return diversify(candidates, limit: limit, lambda: config.diversity)
+    }
+
+    /// Greedy MMR over candidates sorted best first.
+    func diversify(_ candidates: [Candidate], limit: Int, lambda: Double) -> [RankedProduct] {
+        var remaining = candidates
+        var chosen: [RankedProduct] = []
+        var chosenProducts: [Int] = []
+        var highestSimilarity = [Double](repeating: 0, count: remaining.count)
+        while chosen.count < limit, !remaining.isEmpty {
+            var bestIndex = 0
+            var bestValue = -Double.infinity
+            for (index, candidate) in remaining.enumerated() {
+                let value = lambda * candidate.breakdown.blended - (1 - lambda) * highestSimilarity[index]
+                if value > bestValue { (bestIndex, bestValue) = (index, value) }
+            }
+            var pick = remaining.remove(at: bestIndex)
+            let penalty = (1 - lambda) * highestSimilarity.remove(at: bestIndex)
+            pick.breakdown.diversityPenalty = penalty
+            chosen.append(RankedProduct(productID: model.catalog.products[pick.product].id, score: lambda * pick.breakdown.blended - penalty, breakdown: pick.breakdown))
+            chosenProducts.append(pick.product)
+            if lambda < 1 {
+                for (index, candidate) in remaining.enumerated() {
+                    highestSimilarity[index] = max(highestSimilarity[index], model.content.similarity(candidate.product, pick.product))
+                }
+            }
+        }
+        return chosen
+    }
+
+    typealias Candidate = (product: Int, breakdown: ScoreBreakdown)
+
+    /// The `count` best by blended score, best first, ties by product id: a bounded heap, so
+    /// a query matching most of a large catalog does not pay for a full sort.
+    static func top(_ items: [Candidate], count: Int, ids: [Product]) -> [Candidate] {
+        func better(_ a: Candidate, _ b: Candidate) -> Bool {
+            a.breakdown.blended != b.breakdown.blended ? a.breakdown.blended > b.breakdown.blended : ids[a.product].id < ids[b.product].id
+        }
+        guard items.count > count else { return items.sorted(by: better) }
+        // A heap whose root is the worst of the best `count` so far.
+        var heap: [Candidate] = []
+        heap.reserveCapacity(count)
+        func siftDown(_ start: Int) {
+            var parent = start
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var worst = parent
+                if left < heap.count, better(heap[worst], heap[left]) { worst = left }
+                if right < heap.count, better(heap[worst], heap[right]) { worst = right }
+                if worst == parent { return }
+                heap.swapAt(parent, worst)
+                parent = worst
+            }
+        }
+        for item in items {
+            if heap.count < count {
+                heap.append(item)
+                var child = heap.count - 1
+                while child > 0 {
+                    let parent = (child - 1) / 2
+                    guard better(heap[parent], heap[child]) else { break }
+                    heap.swapAt(parent, child)
+                    child = parent
+                }
+            } else if better(item, heap[0]) {
+                heap[0] = item
+                siftDown(0)
+            }
+        }
+        return heap.sorted(by: better)
+    }
+}
