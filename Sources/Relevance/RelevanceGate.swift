@@ -15,7 +15,8 @@ public protocol RankingEngine: Sendable {
 /// ```yaml
 /// golden: fixtures/golden/golden.csv   # graded pairs and top-k assertions (or TREC qrels)
 /// run: fixtures/golden/baseline.run    # the ranking to judge (or engine: recommender,
-/// catalog: fixtures/catalog/products.csv  #  which ranks this catalog)
+/// catalog: fixtures/catalog/products.csv  #  which ranks this catalog, with these events;
+/// interactions: fixtures/catalog/interactions.csv  # or model: DIR, a trained model)
 /// k: 10                                # NDCG@k and the depth P@k looks at
 /// min-ndcg: 0.65                       # minimum mean NDCG@k
 /// missing: zero                        # a golden query the run does not rank: zero or fail
@@ -23,7 +24,7 @@ public protocol RankingEngine: Sendable {
 /// max-drop: 0.01
 /// ```
 public struct RelevancePolicy: Sendable, Equatable {
-    public static let keys = ["golden", "run", "engine", "catalog", "k", "min-ndcg", "missing", "baseline", "max-drop"]
+    public static let keys = ["golden", "run", "engine", "catalog", "interactions", "model", "k", "min-ndcg", "missing", "baseline", "max-drop"]
 
     public enum Missing: String, Sendable { case zero, fail }
 
@@ -32,6 +33,10 @@ public struct RelevancePolicy: Sendable, Equatable {
     public var engine: String?
     /// The product catalog (CSV) the `recommender` engine ranks.
     public var catalog: String?
+    /// Interaction events the `recommender` engine learns popularity and affinity from.
+    public var interactions: String?
+    /// A trained model directory (`gate recommender train`), instead of catalog + interactions.
+    public var model: String?
     public var k = 10
     public var minNDCG: Double?
     public var minNDCGOrigin: Location?
@@ -47,6 +52,8 @@ public struct RelevancePolicy: Sendable, Equatable {
         run = try policy.strings("run")?.first
         engine = try policy.strings("engine")?.first
         catalog = try policy.strings("catalog")?.first
+        interactions = try policy.strings("interactions")?.first
+        model = try policy.strings("model")?.first
         if let value = try policy.number("k", in: 1...10_000) { k = Int(value) }
         minNDCG = try policy.number("min-ndcg", in: 0...1)
         minNDCGOrigin = policy.entry("min-ndcg").map { Location(file: policy.path, line: $0.line) }
@@ -109,10 +116,13 @@ public struct RelevanceGate: Sendable {
         case (nil, let name?):
             var available = engines
             if available["recommender"] == nil, name == "recommender" {
-                guard let catalog = policy.catalog else {
-                    throw GateError.usage("relevance: the recommender engine ranks a catalog: pass --catalog FILE (CSV with product_id and title).")
+                if let model = policy.model {
+                    available["recommender"] = try RecommenderEngine(modelPath: model)
+                } else if let catalog = policy.catalog {
+                    available["recommender"] = try RecommenderEngine(catalogPath: catalog, interactionsPath: policy.interactions)
+                } else {
+                    throw GateError.usage("relevance: the recommender engine ranks a catalog: pass --catalog FILE (CSV with product_id and title) or --model DIR (a trained model).")
                 }
-                available["recommender"] = try RecommenderEngine(catalogPath: catalog)
             }
             guard let engine = available[name] else {
                 let known = Set(available.keys).union(["recommender"]).sorted().joined(separator: ", ")

@@ -10,7 +10,7 @@ struct RelevanceCommand: GateCommand {
         discussion: """
             Measures are trec_eval's (see `gate relevance eval`). A golden query the ranking leaves out \
             counts as 0 and is reported (missing: zero) or fails the gate (missing: fail).
-            Policy: gates/relevance.yml with the keys golden, run, engine, catalog, k, min-ndcg, missing, baseline, max-drop.
+            Policy: gates/relevance.yml with the keys golden, run, engine, catalog, interactions, model, k, min-ndcg, missing, baseline, max-drop.
             """,
         subcommands: [RelevanceEvalCommand.self],
         aliases: ["ndcg"])
@@ -26,6 +26,12 @@ struct RelevanceCommand: GateCommand {
 
     @Option(help: ArgumentHelp("The product catalog (CSV) that --engine recommender ranks.", valueName: "file"))
     var catalog: String?
+
+    @Option(help: ArgumentHelp("Interaction events (CSV or JSONL) --engine recommender learns popularity and affinity from.", valueName: "file"))
+    var interactions: String?
+
+    @Option(help: ArgumentHelp("A trained model directory (gate recommender train) for --engine recommender.", valueName: "dir"))
+    var model: String?
 
     @Option(help: ArgumentHelp("The cutoff of NDCG@k and P@k (default 10).", valueName: "k"))
     var k: Int?
@@ -62,7 +68,9 @@ struct RelevanceCommand: GateCommand {
             if let golden { policy.golden = golden }
             if let runFile { (policy.run, policy.engine) = (runFile, nil) }
             if let engine { (policy.engine, policy.run) = (engine, nil) }
-            if let catalog { policy.catalog = catalog }
+            if let catalog { (policy.catalog, policy.model) = (catalog, nil) }
+            if let interactions { policy.interactions = interactions }
+            if let model { (policy.model, policy.catalog) = (model, nil) }
             if let k { policy.k = k }
             if let minNDCG { (policy.minNDCG, policy.minNDCGOrigin) = (minNDCG, nil) }
             if let missing, let value = RelevancePolicy.Missing(rawValue: missing) { policy.missing = value }
