@@ -35,64 +35,77 @@ public struct BM25Index: Sendable {
 
     /// - Parameter documents: each document's terms, already tokenized.
     public init(documents: [[String]], k1: Double = 1.5, b: Double = 0.75, epsilon: Double = 0.25) {
-        var ids: [String: Int] = [:]
-        var termsOfDocuments: [[Int]] = []
-        termsOfDocuments.reserveCapacity(documents.count)
+        var table = TermTable()
+        var ids: [Int32] = []
+        var ends: [Int] = []
         for document in documents {
-            termsOfDocuments.append(document.map { term in
-                if let id = ids[term] { return id }
-                let id = ids.count
-                ids[term] = id
-                return id
-            })
+            for term in document { ids.append(Int32(table.id(term))) }
+            ends.append(ids.count)
         }
-        self.init(termIDs: ids, documents: termsOfDocuments, k1: k1, b: b, epsilon: epsilon)
+        self.init(terms: table.terms, termIDs: ids, documentEnds: ends, k1: k1, b: b, epsilon: epsilon)
     }
 
-    /// From documents already mapped to term ids (ids in order of first appearance).
-    init(termIDs: [String: Int], documents: [[Int]], k1: Double, b: Double, epsilon: Double) {
-        (self.k1, self.b, self.epsilon, self.termIDs) = (k1, b, epsilon, termIDs)
-        documentCount = documents.count
-        let vocabulary = termIDs.count
-        // Per document: (term, count) pairs, then postings by a counting sort on term.
+    /// From every document's term ids back to back (`documentEnds[d]` is where document d
+    /// ends), ids numbered in order of first appearance; `terms` names them.
+    init(terms: [String], termIDs ids: [Int32], documentEnds: [Int], k1: Double, b: Double, epsilon: Double) {
+        (self.k1, self.b, self.epsilon) = (k1, b, epsilon)
+        documentCount = documentEnds.count
+        let vocabulary = terms.count
+        termIDs = Dictionary(uniqueKeysWithValues: terms.enumerated().map { ($1, $0) })
+        // Per document, (term, count) pairs, found without sorting: `lastDocument[t]` says
+        // whether t was seen in this document, `lastPair[t]` where its pair is.
         var frequency = [Int](repeating: 0, count: vocabulary)
-        var pairs: [(term: Int, count: Int32)] = []
-        var documentOf: [Int32] = []
-        var total = 0
-        var lengths: [Double] = []
-        lengths.reserveCapacity(documents.count)
-        var sortedTerms: [Int] = []
-        for (index, document) in documents.enumerated() {
-            total += document.count
-            lengths.append(Double(document.count))
-            sortedTerms.removeAll(keepingCapacity: true)
-            sortedTerms.append(contentsOf: document)
-            sortedTerms.sort()
-            var k = 0
-            while k < sortedTerms.count {
-                var end = k + 1
-                while end < sortedTerms.count, sortedTerms[end] == sortedTerms[k] { end += 1 }
-                pairs.append((sortedTerms[k], Int32(end - k)))
-                documentOf.append(Int32(index))
-                frequency[sortedTerms[k]] += 1
-                k = end
+        var pairTerms: [Int32] = [], pairCounts: [Int32] = [], pairDocuments: [Int32] = []
+        pairTerms.reserveCapacity(ids.count)
+        pairCounts.reserveCapacity(ids.count)
+        pairDocuments.reserveCapacity(ids.count)
+        var lengths = [Double](repeating: 0, count: documentCount)
+        var lastDocument = [Int32](repeating: -1, count: vocabulary)
+        var lastPair = [Int](repeating: 0, count: vocabulary)
+        ids.withUnsafeBufferPointer { ids in
+        lastDocument.withUnsafeMutableBufferPointer { lastDocument in
+        lastPair.withUnsafeMutableBufferPointer { lastPair in
+        frequency.withUnsafeMutableBufferPointer { frequency in
+            var start = 0
+            for (document, end) in documentEnds.enumerated() {
+                lengths[document] = Double(end - start)
+                let current = Int32(document)
+                for position in start..<end {
+                    let term = Int(ids[position])
+                    if lastDocument[term] == current {
+                        pairCounts[lastPair[term]] += 1
+                    } else {
+                        lastDocument[term] = current
+                        lastPair[term] = pairTerms.count
+                        pairTerms.append(Int32(term))
+                        pairCounts.append(1)
+                        pairDocuments.append(current)
+                        frequency[term] += 1
+                    }
+                }
+                start = end
             }
         }
+        }
+        }
+        }
+        // Postings: a counting sort of the pairs by term keeps documents ascending.
         var starts = [Int](repeating: 0, count: vocabulary + 1)
         for term in 0..<vocabulary { starts[term + 1] = starts[term] + frequency[term] }
         var fill = starts
-        var postingDocuments = [Int32](repeating: 0, count: pairs.count)
-        var postingCounts = [Int32](repeating: 0, count: pairs.count)
-        for (pair, document) in zip(pairs, documentOf) {
-            postingDocuments[fill[pair.term]] = document
-            postingCounts[fill[pair.term]] = pair.count
-            fill[pair.term] += 1
+        var postingDocuments = [Int32](repeating: 0, count: pairTerms.count)
+        var postingCounts = [Int32](repeating: 0, count: pairTerms.count)
+        for pair in pairTerms.indices {
+            let term = Int(pairTerms[pair])
+            postingDocuments[fill[term]] = pairDocuments[pair]
+            postingCounts[fill[term]] = pairCounts[pair]
+            fill[term] += 1
         }
         (postingStarts, self.postingDocuments, self.postingCounts) = (starts, postingDocuments, postingCounts)
 
-        let averageLength = documents.isEmpty ? 0 : Double(total) / Double(documents.count)
+        let averageLength = documentCount == 0 ? 0 : Double(ids.count) / Double(documentCount)
         lengthNorms = lengths.map { k1 * (1 - b + b * $0 / averageLength) }
-        let count = Double(documents.count)
+        let count = Double(documentCount)
         var idf = [Double](repeating: 0, count: vocabulary)
         var sum = 0.0
         for term in 0..<vocabulary {
@@ -103,10 +116,7 @@ public struct BM25Index: Sendable {
         let floor = vocabulary == 0 ? 0 : epsilon * (sum / Double(vocabulary))
         for term in 0..<vocabulary where idf[term] < 0 { idf[term] = floor }
         self.idf = idf
-        var documentFrequency: [String: Int] = [:]
-        documentFrequency.reserveCapacity(vocabulary)
-        for (term, id) in termIDs { documentFrequency[term] = frequency[id] }
-        self.documentFrequency = documentFrequency
+        documentFrequency = Dictionary(uniqueKeysWithValues: terms.enumerated().map { ($1, frequency[$0]) })
     }
 
     /// An index as saved (`ModelArtifacts`); nil unless the parts fit together: postings

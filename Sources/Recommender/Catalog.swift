@@ -36,10 +36,11 @@ public struct Catalog: Sendable, Equatable {
         } catch {
             throw RecommenderError.unreadable(path: path, reason: error.localizedDescription)
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
-        while lines.last?.isEmpty == true { lines.removeLast() }
-        guard let headerLine = lines.first else { throw RecommenderError.emptyCatalog(path: path) }
-        let header = CSV.fields(headerLine)
+        var rows: [(fields: [String], line: Int)] = []
+        CSV.forEachLine(text) { bytes, number in
+            if number == 1 || !bytes.allSatisfy(CSV.isSpace) { rows.append((CSV.fields(bytes), number)) }
+        }
+        guard let header = rows.first?.fields, !(header.count == 1 && header[0].isEmpty) else { throw RecommenderError.emptyCatalog(path: path) }
         guard let idColumn = header.firstIndex(of: "product_id"), let titleColumn = header.firstIndex(of: "title") else {
             throw RecommenderError.malformedRow(path: path, line: 1, problem: "the header must name product_id and title")
         }
@@ -48,8 +49,8 @@ public struct Catalog: Sendable, Equatable {
         let created = column("created_at")
         var products: [Product] = []
         var seen: [String: Int] = [:]
-        for (index, line) in lines.enumerated().dropFirst() where !line.allSatisfy(\.isWhitespace) {
-            let fields = CSV.fields(line)
+        for (fields, number) in rows.dropFirst() {
+            let index = number - 1
             guard fields.count == header.count else {
                 throw RecommenderError.malformedRow(path: path, line: index + 1, problem: "expected \(header.count) fields as the header names, found \(fields.count)")
             }

@@ -11,6 +11,9 @@ public struct KeywordSearch: Sendable {
     let index: BM25Index
     let tokenizer: Tokenizer
     let rewriter: QueryRewriter
+    /// How long tokenizing the catalog (into term ids) and building the postings took (zero
+    /// for a loaded index).
+    public private(set) var buildTimes: (tokenize: Duration, index: Duration) = (.zero, .zero)
 
     public init(
         catalog: Catalog, titleBoost: Int = 2, k1: Double = 1.5, b: Double = 0.75, synonymGroups: [[String]] = [],
@@ -18,16 +21,25 @@ public struct KeywordSearch: Sendable {
     ) {
         self.catalog = catalog
         self.tokenizer = tokenizer
-        let documents = catalog.products.map { product -> [String] in
-            var terms: [String] = []
-            let title = tokenizer.tokens(product.title)
-            for _ in 0..<max(titleBoost, 1) { terms += title }
-            terms += tokenizer.tokens(product.category)
-            terms += tokenizer.tokens(product.brand)
-            terms += tokenizer.tokens(product.description)
-            return terms
+        let clock = ContinuousClock()
+        let start = clock.now
+        // Token bytes go straight to term ids: no String per token.
+        var table = TermTable()
+        var ids: [Int32] = []
+        var ends: [Int] = []
+        var title: [Int32] = []
+        for product in catalog.products {
+            title.removeAll(keepingCapacity: true)
+            tokenizer.forEachToken(product.title) { title.append(Int32(table.id($0))) }
+            for _ in 0..<max(titleBoost, 1) { ids.append(contentsOf: title) }
+            for field in [product.category, product.brand, product.description] {
+                tokenizer.forEachToken(field) { ids.append(Int32(table.id($0))) }
+            }
+            ends.append(ids.count)
         }
-        index = BM25Index(documents: documents, k1: k1, b: b)
+        let tokenized = clock.now
+        index = BM25Index(terms: table.terms, termIDs: ids, documentEnds: ends, k1: k1, b: b, epsilon: 0.25)
+        buildTimes = (tokenized - start, clock.now - tokenized)
         rewriter = QueryRewriter(vocabulary: index.documentFrequency, synonymGroups: synonymGroups)
     }
 

@@ -7,7 +7,11 @@ public struct Tokenizer: Sendable {
     public init() {}
 
     public func tokens(_ text: String) -> [String] {
-        if let ascii = Self.asciiTokens(text) { return ascii }
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            var tokens: [String] = []
+            forEachToken(text) { tokens.append(String(decoding: $0, as: UTF8.self)) }
+            return tokens
+        }
         let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil).lowercased()
         var tokens: [String] = []
         var current = ""
@@ -23,28 +27,64 @@ public struct Tokenizer: Sendable {
         return tokens
     }
 
-    /// The same tokens for pure-ASCII text without Foundation's folding (which dominates the
-    /// cost of indexing a large catalog); nil when the text has any non-ASCII byte.
-    static func asciiTokens(_ text: String) -> [String]? {
+    /// Calls `body` with each token's bytes (only valid during the call) — the tokens
+    /// `tokens(_:)` returns, without building a `String` for each when the text is ASCII.
+    public func forEachToken(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         var text = text
-        return text.withUTF8 { bytes -> [String]? in
-            var tokens: [String] = []
-            var current: [UInt8] = []
-            for byte in bytes {
-                guard byte < 0x80 else { return nil }
-                switch byte {
-                case 0x41...0x5A: current.append(byte | 0x20)
-                case 0x61...0x7A, 0x30...0x39: current.append(byte)
-                default:
-                    if !current.isEmpty {
-                        tokens.append(stem(String(decoding: current, as: UTF8.self)))
-                        current.removeAll(keepingCapacity: true)
-                    }
+        let ascii = text.withUTF8 { bytes -> Bool in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return false }
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { word -> Bool in
+            var length = 0
+            var long: [UInt8] = []
+            func flush() {
+                if length > word.count {
+                    var term = Self.stem(String(decoding: long, as: UTF8.self))
+                    term.withUTF8 { body($0) }
+                    long.removeAll()
+                } else if length > 0 {
+                    let stemmed = Self.stemBytes(word, length)
+                    body(UnsafeBufferPointer(rebasing: word[0..<stemmed]))
                 }
+                length = 0
             }
-            if !current.isEmpty { tokens.append(stem(String(decoding: current, as: UTF8.self))) }
-            return tokens
+            for byte in bytes {
+                let lower: UInt8
+                switch byte {
+                case 0x41...0x5A: lower = byte | 0x20
+                case 0x61...0x7A, 0x30...0x39: lower = byte
+                default:
+                    flush()
+                    continue
+                }
+                if length < word.count {
+                    word[length] = lower
+                } else {
+                    if length == word.count { long = Array(word) }
+                    long.append(lower)
+                }
+                length += 1
+            }
+            flush()
+            return true
+            }
         }
+        guard !ascii else { return }
+        for var token in tokens(text) { token.withUTF8 { body($0) } }
+    }
+
+    /// `stem` on the first `count` bytes of `word` (lowercase ASCII); the new length.
+    static func stemBytes(_ word: UnsafeMutableBufferPointer<UInt8>, _ count: Int) -> Int {
+        let s = UInt8(ascii: "s"), e = UInt8(ascii: "e"), i = UInt8(ascii: "i"), a = UInt8(ascii: "a"), o = UInt8(ascii: "o"),
+            u = UInt8(ascii: "u")
+        guard count > 3, word[count - 1] == s else { return count }
+        let c2 = word[count - 2], c3 = word[count - 3], c4 = count >= 4 ? word[count - 4] : 0
+        if c2 == e, c3 == i, c4 != e, c4 != a {
+            word[count - 3] = UInt8(ascii: "y")
+            return count - 2
+        }
+        if c2 == e, c3 != a, c3 != e, c3 != o { return count - 1 }
+        if c2 != u, c2 != s { return count - 1 }
+        return count
     }
 
     static func stem(_ word: String) -> String {

@@ -99,7 +99,9 @@ struct RecommenderTrainCommand: ParsableCommand {
             var lines = ["trained in \(String(format: "%.2f", seconds)) s: \(model.catalog.products.count) products, \(model.users.count) users"]
             if let als = model.als {
                 let losses = als.losses.map { String(format: "%.6g", $0) }
-                lines.append("ALS: \(als.parameters.factors) factors, \(als.parameters.iterations) iterations, loss \(losses.first ?? "-") → \(losses.last ?? "-")")
+                let seconds = Double(als.trainingTime.components.seconds) + Double(als.trainingTime.components.attoseconds) / 1e18
+                lines.append("ALS: \(als.users) users × \(als.items) products, \(model.interactions?.values.count ?? 0) nonzeros, \(als.parameters.factors) factors, "
+                    + "\(als.parameters.iterations) iterations in \(String(format: "%.3f", seconds)) s; loss \(losses.first ?? "-") → \(losses.last ?? "-")")
             }
             lines.append("wrote \(output): \(files.joined(separator: ", "))")
             FileSink.standardOutput(lines.joined(separator: "\n") + "\n")
@@ -168,7 +170,13 @@ struct RecommenderSearchCommand: ParsableCommand {
                 let sorted = latencies.sorted()
                 let median = sorted[sorted.count / 2]
                 let p95 = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.95).rounded(.up)) - 1)]
-                FileSink.standardError(String(format: "build %.3f s; %d queries: median %.3f ms, p95 %.3f ms\n", buildSeconds, sorted.count, median, p95))
+                func seconds(_ duration: Duration) -> Double {
+                    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+                }
+                let (tokenize, index) = loaded.keyword.buildTimes
+                FileSink.standardError(String(
+                    format: "build %.3f s (tokenize %.3f s, index %.3f s); %d queries: median %.3f ms, p95 %.3f ms\n",
+                    buildSeconds, seconds(tokenize), seconds(index), sorted.count, median, p95))
             }
         }
     }

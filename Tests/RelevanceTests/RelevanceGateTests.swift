@@ -113,7 +113,7 @@ import Testing
             try RelevanceGate(policy: policy).evaluate()
         }
         policy.engine = "recommender"
-        #expect(throws: GateError.usage("relevance: the recommender engine ranks a catalog: pass --catalog FILE (CSV with product_id and title).")) {
+        #expect(throws: GateError.usage("relevance: the recommender engine ranks a catalog: pass --catalog FILE (CSV with product_id and title) or --model DIR (a trained model).")) {
             try RelevanceGate(policy: policy).evaluate()
         }
     }
