@@ -75,6 +75,33 @@ public struct ContentSimilarity: Sendable {
         return touched
     }
 
+    /// Raises `highest[k]` to the similarity of `candidates[k]` with `product` where that is
+    /// higher. TF-IDF: the product's vector is scattered into `scratch` (one slot per term, all
+    /// zero on entry and on return), so each candidate costs one pass over its own terms.
+    func raise(_ highest: inout [Double], candidates: [Int], skipping done: [Bool], to product: Int, scratch: inout [Float]) {
+        if embeddings != nil {
+            for (k, candidate) in candidates.enumerated() where !done[k] {
+                highest[k] = max(highest[k], similarity(candidate, product))
+            }
+            return
+        }
+        for entry in documentStarts[product]..<documentStarts[product + 1] {
+            scratch[Int(documentTerms[entry])] = documentWeights[entry]
+        }
+        for (k, candidate) in candidates.enumerated() where !done[k] {
+            var sum: Float = 0
+            for entry in documentStarts[candidate]..<documentStarts[candidate + 1] {
+                sum += documentWeights[entry] * scratch[Int(documentTerms[entry])]
+            }
+            highest[k] = max(highest[k], Double(sum))
+        }
+        for entry in documentStarts[product]..<documentStarts[product + 1] {
+            scratch[Int(documentTerms[entry])] = 0
+        }
+    }
+
+    var vocabularySize: Int { idf.count }
+
     /// Product-to-product similarity in [0, 1] (negative embedding cosines count as 0).
     public func similarity(_ a: Int, _ b: Int) -> Double {
         if let embeddings, let x = embeddings.vector(a), let y = embeddings.vector(b) {

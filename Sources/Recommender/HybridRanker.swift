@@ -155,26 +155,25 @@ public struct HybridRanker: Sendable {
 
     /// Greedy MMR over candidates sorted best first.
     func diversify(_ candidates: [Candidate], limit: Int, lambda: Double) -> [RankedProduct] {
-        var remaining = candidates
+        let products = candidates.map(\.product)
+        var done = [Bool](repeating: false, count: candidates.count)
+        var highestSimilarity = [Double](repeating: 0, count: candidates.count)
+        var scratch = [Float](repeating: 0, count: lambda < 1 ? model.content.vocabularySize : 0)
         var chosen: [RankedProduct] = []
-        var chosenProducts: [Int] = []
-        var highestSimilarity = [Double](repeating: 0, count: remaining.count)
-        while chosen.count < limit, !remaining.isEmpty {
-            var bestIndex = 0
+        while chosen.count < min(limit, candidates.count) {
+            var best = -1
             var bestValue = -Double.infinity
-            for (index, candidate) in remaining.enumerated() {
-                let value = lambda * candidate.breakdown.blended - (1 - lambda) * highestSimilarity[index]
-                if value > bestValue { (bestIndex, bestValue) = (index, value) }
+            for index in candidates.indices where !done[index] {
+                let value = lambda * candidates[index].breakdown.blended - (1 - lambda) * highestSimilarity[index]
+                if value > bestValue { (best, bestValue) = (index, value) }
             }
-            var pick = remaining.remove(at: bestIndex)
-            let penalty = (1 - lambda) * highestSimilarity.remove(at: bestIndex)
-            pick.breakdown.diversityPenalty = penalty
-            chosen.append(RankedProduct(productID: model.catalog.products[pick.product].id, score: lambda * pick.breakdown.blended - penalty, breakdown: pick.breakdown))
-            chosenProducts.append(pick.product)
+            done[best] = true
+            var breakdown = candidates[best].breakdown
+            breakdown.diversityPenalty = (1 - lambda) * highestSimilarity[best]
+            chosen.append(RankedProduct(productID: model.catalog.products[products[best]].id,
+                                        score: lambda * breakdown.blended - breakdown.diversityPenalty, breakdown: breakdown))
             if lambda < 1 {
-                for (index, candidate) in remaining.enumerated() {
-                    highestSimilarity[index] = max(highestSimilarity[index], model.content.similarity(candidate.product, pick.product))
-                }
+                model.content.raise(&highestSimilarity, candidates: products, skipping: done, to: products[best], scratch: &scratch)
             }
         }
         return chosen
