@@ -12,10 +12,35 @@ public struct HybridConfig: Sendable, Equatable, Codable {
         public init(relevance: Double = 1, popularity: Double = 0.1, freshness: Double = 0.05, affinity: Double = 0.2) {
             (self.relevance, self.popularity, self.freshness, self.affinity) = (relevance, popularity, freshness, affinity)
         }
+
+        /// Keys left out keep their defaults.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Weights()
+            self.init(relevance: try c.decodeIfPresent(Double.self, forKey: .relevance) ?? d.relevance,
+                      popularity: try c.decodeIfPresent(Double.self, forKey: .popularity) ?? d.popularity,
+                      freshness: try c.decodeIfPresent(Double.self, forKey: .freshness) ?? d.freshness,
+                      affinity: try c.decodeIfPresent(Double.self, forKey: .affinity) ?? d.affinity)
+        }
+    }
+
+    public struct BM25: Sendable, Equatable, Codable {
+        public var k1 = 1.5
+        public var b = 0.75
+        public init(k1: Double = 1.5, b: Double = 0.75) { (self.k1, self.b) = (k1, b) }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(k1: try c.decodeIfPresent(Double.self, forKey: .k1) ?? 1.5, b: try c.decodeIfPresent(Double.self, forKey: .b) ?? 0.75)
+        }
     }
 
     public var weights = Weights()
     public var categoryWeights: [String: Weights] = [:]
+    /// BM25's term-frequency saturation and length normalisation.
+    public var bm25 = BM25()
+    /// How many times each field's tokens count in the keyword index.
+    public var fieldBoosts = KeywordSearch.FieldBoosts()
     /// MMR's λ: 1 ranks by score alone, lower values trade score for variety.
     public var diversity = 0.85
     /// How many of the most relevant products a query's ranking considers.
@@ -27,15 +52,25 @@ public struct HybridConfig: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case weights, categoryWeights = "category-weights", diversity, candidates, coldStartInteractions = "cold-start-interactions"
+        case bm25, fieldBoosts = "field-boosts"
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         weights = try container.decodeIfPresent(Weights.self, forKey: .weights) ?? Weights()
-        categoryWeights = try container.decodeIfPresent([String: Weights].self, forKey: .categoryWeights) ?? [:]
+        // A category's weights override the top-level ones key by key.
+        struct Partial: Decodable { var relevance, popularity, freshness, affinity: Double? }
+        let partial = try container.decodeIfPresent([String: Partial].self, forKey: .categoryWeights) ?? [:]
+        let base = weights
+        categoryWeights = partial.mapValues {
+            Weights(relevance: $0.relevance ?? base.relevance, popularity: $0.popularity ?? base.popularity,
+                    freshness: $0.freshness ?? base.freshness, affinity: $0.affinity ?? base.affinity)
+        }
         diversity = try container.decodeIfPresent(Double.self, forKey: .diversity) ?? 0.85
         candidates = try container.decodeIfPresent(Int.self, forKey: .candidates) ?? 200
         coldStartInteractions = try container.decodeIfPresent(Int.self, forKey: .coldStartInteractions) ?? 5
+        bm25 = try container.decodeIfPresent(BM25.self, forKey: .bm25) ?? BM25()
+        fieldBoosts = try container.decodeIfPresent(KeywordSearch.FieldBoosts.self, forKey: .fieldBoosts) ?? .init()
     }
 
     /// Rejects weights and settings no ranking could mean.
@@ -47,6 +82,13 @@ public struct HybridConfig: Sendable, Equatable, Codable {
         }
         guard diversity >= 0, diversity <= 1 else { throw RecommenderError.badConfig(path: path, problem: "diversity must lie in [0, 1]") }
         guard candidates > 0 else { throw RecommenderError.badConfig(path: path, problem: "candidates must be positive") }
+        guard bm25.k1 >= 0, bm25.k1.isFinite, (0...1).contains(bm25.b) else {
+            throw RecommenderError.badConfig(path: path, problem: "bm25: k1 must be a finite number ≥ 0 and b lie in [0, 1]")
+        }
+        let boosts = [fieldBoosts.title, fieldBoosts.category, fieldBoosts.brand, fieldBoosts.description]
+        guard boosts.allSatisfy({ (0...10).contains($0) }), boosts.contains(where: { $0 > 0 }) else {
+            throw RecommenderError.badConfig(path: path, problem: "field-boosts: whole numbers from 0 to 10, at least one above 0")
+        }
         return self
     }
 }

@@ -1,6 +1,7 @@
-/// Keyword search over a catalog: BM25 over title (counted `titleBoost` times, a field boost
-/// in the simplest form BM25 allows) and description, plus category and brand; query terms
-/// pass through `QueryRewriter` (spelling correction, synonyms) first.
+/// Keyword search over a catalog: BM25 over title, category, brand and description, each
+/// field's tokens counted as many times as its boost says (a field boost in the simplest form
+/// BM25 allows: the title twice by default); query terms pass through `QueryRewriter`
+/// (spelling correction, synonyms) first.
 public struct KeywordSearch: Sendable {
     public struct Result: Sendable, Equatable {
         public var productID: String
@@ -15,10 +16,35 @@ public struct KeywordSearch: Sendable {
     /// for a loaded index).
     public private(set) var buildTimes: (tokenize: Duration, index: Duration) = (.zero, .zero)
 
+    /// How many times each field's tokens count.
+    public struct FieldBoosts: Sendable, Equatable, Codable {
+        public var title = 2
+        public var category = 1
+        public var brand = 1
+        public var description = 1
+
+        public init(title: Int = 2, category: Int = 1, brand: Int = 1, description: Int = 1) {
+            (self.title, self.category, self.brand, self.description) = (title, category, brand, description)
+        }
+
+        /// Fields left out keep their defaults.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(title: try c.decodeIfPresent(Int.self, forKey: .title) ?? 2,
+                      category: try c.decodeIfPresent(Int.self, forKey: .category) ?? 1,
+                      brand: try c.decodeIfPresent(Int.self, forKey: .brand) ?? 1,
+                      description: try c.decodeIfPresent(Int.self, forKey: .description) ?? 1)
+        }
+    }
+
     public init(
         catalog: Catalog, titleBoost: Int = 2, k1: Double = 1.5, b: Double = 0.75, synonymGroups: [[String]] = [],
         tokenizer: Tokenizer = Tokenizer()
     ) {
+        self.init(catalog: catalog, boosts: FieldBoosts(title: titleBoost), k1: k1, b: b, synonymGroups: synonymGroups, tokenizer: tokenizer)
+    }
+
+    public init(catalog: Catalog, boosts: FieldBoosts, k1: Double, b: Double, synonymGroups: [[String]], tokenizer: Tokenizer = Tokenizer()) {
         self.catalog = catalog
         self.tokenizer = tokenizer
         let clock = ContinuousClock()
@@ -27,13 +53,13 @@ public struct KeywordSearch: Sendable {
         var table = TermTable()
         var ids: [Int32] = []
         var ends: [Int] = []
-        var title: [Int32] = []
+        var field: [Int32] = []
         for product in catalog.products {
-            title.removeAll(keepingCapacity: true)
-            tokenizer.forEachToken(product.title) { title.append(Int32(table.id($0))) }
-            for _ in 0..<max(titleBoost, 1) { ids.append(contentsOf: title) }
-            for field in [product.category, product.brand, product.description] {
-                tokenizer.forEachToken(field) { ids.append(Int32(table.id($0))) }
+            for (text, boost) in [(product.title, boosts.title), (product.category, boosts.category), (product.brand, boosts.brand),
+                                  (product.description, boosts.description)] where boost > 0 {
+                field.removeAll(keepingCapacity: true)
+                tokenizer.forEachToken(text) { field.append(Int32(table.id($0))) }
+                for _ in 0..<boost { ids.append(contentsOf: field) }
             }
             ends.append(ids.count)
         }

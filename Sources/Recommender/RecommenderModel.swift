@@ -37,7 +37,7 @@ public struct RecommenderModel: Sendable {
         let now = now ?? newest ?? Date().timeIntervalSince1970
         self.catalog = catalog
         self.config = config
-        keyword = KeywordSearch(catalog: catalog, synonymGroups: synonymGroups)
+        keyword = KeywordSearch(catalog: catalog, boosts: config.fieldBoosts, k1: config.bm25.k1, b: config.bm25.b, synonymGroups: synonymGroups)
         content = ContentSimilarity(index: keyword.index, embeddings: embeddings)
         freshness = catalog.products.map { Freshness().score($0, now: now) }
         productWeights = catalog.products.map { config.categoryWeights[$0.category] ?? config.weights }

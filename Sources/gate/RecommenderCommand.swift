@@ -27,7 +27,7 @@ struct ModelInputs: ParsableArguments {
     @Option(help: ArgumentHelp("Synonym groups: one a line, comma-separated.", valueName: "file"))
     var synonyms: String?
 
-    @Option(help: ArgumentHelp("Blend settings (YAML): weights, category-weights, diversity, candidates, cold-start-interactions.", valueName: "file"))
+    @Option(help: ArgumentHelp("Blend settings (YAML): weights, category-weights, diversity, candidates, cold-start-interactions, bm25 (k1, b), field-boosts.", valueName: "file"))
     var config: String?
 
     @Option(help: ArgumentHelp("ALS latent factors.", valueName: "n")) var factors = 64
@@ -59,7 +59,7 @@ struct ModelInputs: ParsableArguments {
             synonymGroups: synonymGroups)
     }
 
-    static let configKeys: Set<String> = ["weights", "category-weights", "diversity", "candidates", "cold-start-interactions"]
+    static let configKeys: Set<String> = ["weights", "category-weights", "diversity", "candidates", "cold-start-interactions", "bm25", "field-boosts"]
 
     static func readConfig(_ path: String) throws -> HybridConfig {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw GateError.missingInput(path: path) }
@@ -69,6 +69,21 @@ struct ModelInputs: ParsableArguments {
             }
             for key in root.keys.sorted() where !configKeys.contains(key) {
                 throw RecommenderError.badConfig(path: path, problem: "unknown setting '\(key)' (settings: \(configKeys.sorted().joined(separator: ", ")))")
+            }
+            // Nested mappings: a misspelt weight must not silently keep its default.
+            var nested: [(String, Any?, Set<String>)] = [
+                ("weights", root["weights"], ["relevance", "popularity", "freshness", "affinity"]),
+                ("bm25", root["bm25"], ["k1", "b"]),
+                ("field-boosts", root["field-boosts"], ["title", "category", "brand", "description"]),
+            ]
+            for (category, weights) in (root["category-weights"] as? [String: Any]) ?? [:] {
+                nested.append(("category-weights.\(category)", weights, ["relevance", "popularity", "freshness", "affinity"]))
+            }
+            for (name, value, allowed) in nested {
+                guard let mapping = value as? [String: Any] else { continue }
+                for key in mapping.keys.sorted() where !allowed.contains(key) {
+                    throw RecommenderError.badConfig(path: path, problem: "\(name): unknown key '\(key)' (keys: \(allowed.sorted().joined(separator: ", ")))")
+                }
             }
             return try YAMLDecoder().decode(HybridConfig.self, from: text).validated(path: path)
         } catch let error as RecommenderError {

@@ -111,6 +111,34 @@ struct HybridTests {
         #expect(abs(content.similarity(0, 1) - expected) < 1e-6)
     }
 
+    @Test("the byte-level stemmer agrees with the string stemmer on every suffix rule")
+    func stemParity() {
+        let words = ["bus", "buses", "class", "classes", "ponies", "toys", "boxes", "shoes", "goes", "trees", "zzaies", "eies", "series",
+                     "species", "gas", "its", "address", "status", "cookies", "canvases", "Headphones", "ties", "dies", "aies"]
+        for word in words {
+            #expect(Tokenizer().tokens(word) == [Tokenizer.stem(word.lowercased())], "\(word)")
+        }
+        #expect(Tokenizer().tokens(String(repeating: "x", count: 80) + "s") == [String(repeating: "x", count: 80)])
+    }
+
+    @Test("field boosts and BM25's k1 and b come from the config")
+    func keywordSettings() throws {
+        let catalog = Catalog(products: [
+            Product(id: "a", title: "kettle", description: "steel body"), Product(id: "b", title: "steel kettle"),
+        ] + (try Self.catalog()).products)
+        var config = HybridConfig()
+        config.fieldBoosts.description = 0
+        let noDescription = RecommenderModel(catalog: catalog, config: config)
+        #expect(noDescription.keyword.search("body", limit: 5).isEmpty)
+        #expect(RecommenderModel(catalog: catalog).keyword.search("body", limit: 5).map(\.productID) == ["a"])
+        config = HybridConfig()
+        config.bm25 = .init(k1: 0.5, b: 0)
+        let tuned = RecommenderModel(catalog: catalog, config: config).keyword.search("steel", limit: 5)
+        let plain = RecommenderModel(catalog: catalog).keyword.search("steel", limit: 5)
+        try #require(tuned.count >= 2 && plain.count == tuned.count)
+        #expect(tuned[0].score != plain[0].score)
+    }
+
     @Test("embeddings replace TF-IDF for product similarity; a malformed line is named")
     func embeddings() throws {
         let catalog = Catalog(products: [Product(id: "a", title: "x"), Product(id: "b", title: "y")])
