@@ -32,7 +32,7 @@ struct TermTable {
             let id = Int(slots[slot])
             if id < 0 { break }
             let start = starts[id], length = starts[id + 1] - start
-            if length == bytes.count, arena.withUnsafeBufferPointer({ memcmp($0.baseAddress! + start, bytes.baseAddress!, length) == 0 }) {
+            if length == bytes.count, length == 0 || arena.withUnsafeBufferPointer({ memcmp($0.baseAddress! + start, bytes.baseAddress!, length) == 0 }) {
                 return id
             }
             slot = (slot + 1) & mask

@@ -121,6 +121,18 @@ struct HybridTests {
         #expect(Tokenizer().tokens(String(repeating: "x", count: 80) + "s") == [String(repeating: "x", count: 80)])
     }
 
+    @Test("term ids: first-appearance order, stable across the table's growth, the same for equal bytes")
+    func termTable() {
+        var table = TermTable(capacity: 4)
+        let words = (0..<10_000).map { "term\($0)" }
+        for (index, word) in words.enumerated() { #expect(table.id(word) == index) }
+        #expect(table.count == 10_000)
+        for (index, word) in words.enumerated().reversed() where index % 97 == 0 { #expect(table.id(word) == index) }
+        #expect(table.terms == words)
+        #expect(table.id("") == 10_000)
+        #expect(table.id("") == 10_000)
+    }
+
     @Test("field boosts and BM25's k1 and b come from the config")
     func keywordSettings() throws {
         let catalog = Catalog(products: [
@@ -169,6 +181,51 @@ struct HybridTests {
             #expect(b.relevance == max(b.keywordNormalized, b.semantic))
         }
         #expect(results[0].productID == "p001")
+    }
+
+    @Test("the bounded heap keeps exactly the best candidates of a full sort, ties by product id")
+    func boundedTop() throws {
+        let catalog = try Self.catalog()
+        var config = HybridConfig()
+        config.diversity = 1
+        let all = HybridRanker(model: RecommenderModel(catalog: catalog, config: config)).search("wireless bluetooth steel trail", limit: 100)
+        #expect(all.count >= 10)
+        for count in [1, 3, 7] {
+            config.candidates = count
+            let bounded = HybridRanker(model: RecommenderModel(catalog: catalog, config: config)).search("wireless bluetooth steel trail", limit: 100)
+            #expect(bounded.map(\.productID) == all.prefix(count).map(\.productID))
+        }
+    }
+
+    @Test("recommendations without a query: ALS for a warm user, popularity for a cold one, nothing already seen")
+    func recommend() throws {
+        let catalog = try Self.catalog()
+        let log = try InteractionLog.read(Fixtures.path("catalog/interactions.csv"), catalog: catalog)
+        let model = RecommenderModel(catalog: catalog, interactions: log, als: .init(factors: 8, iterations: 5))
+        let warm = try #require(model.users.keys.sorted().first { model.interactionCount(of: $0) >= 5 })
+        let results = HybridRanker(model: model).recommend(user: warm, limit: 5)
+        #expect(results.count == 5)
+        let seen = model.seenProducts(of: warm)
+        #expect(results.allSatisfy { result in !seen.contains(catalog.products.firstIndex { $0.id == result.productID }!) })
+        #expect(results.contains { $0.breakdown?.affinitySource == "als" })
+        let cold = HybridRanker(model: model).recommend(user: "someone-new", limit: 3)
+        #expect(cold.allSatisfy { $0.breakdown?.affinitySource == "popularity (cold user)" })
+        #expect(cold.first?.breakdown?.relevance == 0)
+    }
+
+    @Test("blend settings no ranking could mean are refused", arguments: ["weight", "category weight", "diversity", "candidates", "bm25", "boosts"])
+    func badConfig(_ name: String) {
+        var config = HybridConfig()
+        #expect(throws: Never.self) { try config.validated(path: "blend.yml") }
+        switch name {
+        case "weight": config.weights.popularity = -1
+        case "category weight": config.categoryWeights["x"] = .init(relevance: .nan)
+        case "diversity": config.diversity = 1.5
+        case "candidates": config.candidates = 0
+        case "bm25": config.bm25.b = 2
+        default: config.fieldBoosts = .init(title: 0, category: 0, brand: 0, description: 0)
+        }
+        #expect(throws: RecommenderError.self, "\(name)") { try config.validated(path: "blend.yml") }
     }
 
     @Test("per-category weights apply to that category's products only")
