@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Coverage", targets: ["Coverage"]),
         .library(name: "Relevance", targets: ["Relevance"]),
         .library(name: "Recommender", targets: ["Recommender"]),
+        .library(name: "FeatureFlags", targets: ["FeatureFlags"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,6 +59,16 @@ let package = Package(
             dependencies: ["GateKit", "Recommender"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "FeatureFlags",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Flags",
+            dependencies: ["GateKit", "FeatureFlags"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "gate",
             dependencies: [
@@ -65,6 +76,8 @@ let package = Package(
                 "Coverage",
                 "Relevance",
                 "Recommender",
+                "FeatureFlags",
+                "Flags",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -76,6 +89,8 @@ let package = Package(
         .testTarget(name: "CoverageTests", dependencies: ["Coverage", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RelevanceTests", dependencies: ["Relevance", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FeatureFlagsTests", dependencies: ["FeatureFlags", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FlagsTests", dependencies: ["Flags", "FeatureFlags", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GateCLITests", dependencies: ["gate", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
     ]
 )

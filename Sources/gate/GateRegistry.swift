@@ -25,12 +25,14 @@ enum GateRegistry {
     static let gates: [RegisteredGate] = [
         RegisteredGate(CoverageCommand.self),
         RegisteredGate(RelevanceCommand.self),
+        RegisteredGate(FlagsCommand.self),
     ]
 
     static let commands: [any ParsableCommand.Type] = [
         CheckCommand.self,
         CoverageCommand.self,
         RelevanceCommand.self,
+        FlagsCommand.self,
         RecommenderCommand.self,
     ]
 

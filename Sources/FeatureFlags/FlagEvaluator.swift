@@ -1,0 +1,107 @@
+import Crypto
+import Foundation
+
+/// Why an evaluation came out as it did.
+public enum EvaluationReason: String, Sendable, Codable, CaseIterable {
+    case userOverride = "USER_OVERRIDE"
+    case adminOverride = "ADMIN_OVERRIDE"
+    case rolloutIn = "ROLLOUT_IN"
+    case rolloutOut = "ROLLOUT_OUT"
+    case disabled = "DISABLED"
+    /// The flag is not defined: off.
+    case defaultValue = "DEFAULT"
+    /// The flag file could not be loaded: every flag off.
+    case error = "ERROR"
+}
+
+public struct Evaluation: Sendable, Equatable {
+    public var value: Bool
+    public var reason: EvaluationReason
+    /// The variant, for a flag that is on and has variants.
+    public var variant: String?
+    /// The user's bucket (0–99) for this flag, when the rollout was consulted.
+    public var bucket: Int?
+    /// What went wrong, with reason ERROR.
+    public var message: String?
+}
+
+/// Evaluates flags for users, in this order: an unexpired user override; the admin overrides
+/// (the kill switch wins over force-on); a disabled flag is off; otherwise on when the user's
+/// bucket is below the rollout percentage.
+///
+/// Bucket: the first 8 hex digits of sha256(userId + salt) — the first four digest bytes, big
+/// endian — as an integer, mod 100. Raising the percentage only adds users (a user in at p is
+/// in at every p′ > p), and each flag's salt spreads different flags over different users.
+/// Variant: the same integer divided by 100, mod 10,000, picks a point on the weights laid end
+/// to end (so variant and rollout bucket are independent).
+public struct FlagEvaluator: Sendable {
+    private let flags: [String: Flag]
+    private let overrides: [String: [UserOverride]]
+    private let loadError: String?
+
+    public init(file: FlagFile) {
+        self.init(flags: Dictionary(file.flags.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }),
+                  overrides: Dictionary(grouping: file.overrides, by: { $0.flag + "\u{0}" + $0.user }), loadError: nil)
+    }
+
+    private init(flags: [String: Flag], overrides: [String: [UserOverride]], loadError: String?) {
+        (self.flags, self.overrides, self.loadError) = (flags, overrides, loadError)
+    }
+
+    /// Loads `path`; a file that cannot be loaded leaves every flag off with reason ERROR
+    /// (and the error as the message) rather than failing the caller.
+    public init(loading path: String) {
+        do {
+            self.init(file: try FlagFile.load(path))
+        } catch {
+            self.init(flags: [:], overrides: [:], loadError: String(describing: error))
+        }
+    }
+
+    public func evaluate(_ name: String, user: String, at time: Double = Date().timeIntervalSince1970) -> Evaluation {
+        if let loadError { return Evaluation(value: false, reason: .error, message: loadError) }
+        guard let flag = flags[name] else { return Evaluation(value: false, reason: .defaultValue) }
+        if let entry = overrides[name + "\u{0}" + user]?.last(where: { $0.isActive(at: time) }) {
+            return Evaluation(value: entry.enabled, reason: .userOverride, variant: entry.enabled ? variant(flag, user: user) : nil)
+        }
+        if flag.adminOverrideDisabled { return Evaluation(value: false, reason: .adminOverride) }
+        if flag.adminOverrideEnabled { return Evaluation(value: true, reason: .adminOverride, variant: variant(flag, user: user)) }
+        guard flag.enabled else { return Evaluation(value: false, reason: .disabled) }
+        let hash = Self.hashPrefix(user: user, salt: flag.salt)
+        let bucket = Int(hash % 100)
+        guard bucket < flag.rolloutPercentage else { return Evaluation(value: false, reason: .rolloutOut, bucket: bucket) }
+        return Evaluation(value: true, reason: .rolloutIn, variant: Self.variant(flag.variants, hash: hash), bucket: bucket)
+    }
+
+    private func variant(_ flag: Flag, user: String) -> String? {
+        flag.variants.isEmpty ? nil : Self.variant(flag.variants, hash: Self.hashPrefix(user: user, salt: flag.salt))
+    }
+
+    static func variant(_ variants: [Flag.Variant], hash: UInt32) -> String? {
+        guard !variants.isEmpty else { return nil }
+        let total = variants.reduce(0) { $0 + $1.weight }
+        let point = Double((hash / 100) % 10_000)
+        var cumulative = 0.0
+        for variant in variants {
+            cumulative += variant.weight
+            if point < cumulative / total * 10_000 { return variant.name }
+        }
+        return variants.last { $0.weight > 0 }?.name
+    }
+
+    /// The first four bytes of sha256(user + salt), big endian.
+    public static func hashPrefix(user: String, salt: String) -> UInt32 {
+        var hasher = SHA256()
+        var user = user, salt = salt
+        user.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        salt.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return hasher.finalize().withUnsafeBytes { bytes in
+            UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3])
+        }
+    }
+
+    /// The user's bucket (0–99) for a salt.
+    public static func bucket(user: String, salt: String) -> Int {
+        Int(hashPrefix(user: user, salt: salt) % 100)
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import FeatureFlags
+import Flags
+import Foundation
+import GateKit
+
+/// `gate flags`: the flag-policy gate (`lint`, what `gate check` runs), plus `eval` for support
+/// and `simulate` for the rollout hash itself.
+struct FlagsCommand: GateCommand {
+    static let gateID = FlagsLint.id
+    static let configuration = CommandConfiguration(
+        commandName: "flags",
+        abstract: "Feature flags: lint a flag file against the rollout rules, evaluate a flag for a user, simulate rollouts.",
+        subcommands: [FlagsLintCommand.self, FlagsEvalCommand.self, FlagsSimulateCommand.self],
+        defaultSubcommand: FlagsLintCommand.self)
+
+    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try FlagsLint(policy: FlagsPolicy(policy: policy), context: context).evaluate()
+    }
+}
+
+/// A time given on the command line: ISO 8601 date or date-time.
+private func parseTime(_ text: String?) throws -> Double {
+    guard let text else { return Date().timeIntervalSince1970 }
+    guard let time = FlagFile.date(text) else {
+        throw ValidationError("--at '\(text)' is not a date (2026-11-22 or 2026-11-22T10:00:00Z).")
+    }
+    return time
+}
+
+struct FlagsLintCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lint",
+        abstract: "Check a flag file: new flags start off, rollouts climb one ladder step at a time, overrides have reasons and expire, no stale or undefined flags.",
+        discussion: "Policy: gates/flags.yml with the keys \(FlagsPolicy.keys.joined(separator: ", ")).")
+
+    @Argument(help: ArgumentHelp("The flag file (YAML or JSON); default: file: in the policy.", valueName: "file"))
+    var file: String?
+
+    @Option(help: ArgumentHelp("The previous version of the flag file.", valueName: "file"))
+    var previous: String?
+
+    @Option(name: .customLong("previous-ref"), help: ArgumentHelp("Compare with the flag file at this git ref.", valueName: "ref"))
+    var previousRef: String?
+
+    @Option(help: ArgumentHelp("Judge expiry and staleness as of this time instead of now.", valueName: "time"))
+    var at: String?
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if previous != nil && previousRef != nil { throw ValidationError("Pass --previous or --previous-ref, not both.") }
+        _ = try parseTime(at)
+    }
+
+    func run() throws {
+        let now = try parseTime(at)
+        let result = GateRunner.run(gate: FlagsLint.id) {
+            var policy = try common.loadPolicy(gate: FlagsLint.id).map(FlagsPolicy.init(policy:)) ?? FlagsPolicy()
+            if let file { policy.file = file }
+            if let previous { (policy.previous, policy.previousRef) = (previous, nil) }
+            if let previousRef { (policy.previousRef, policy.previous) = (previousRef, nil) }
+            return try FlagsLint(policy: policy, context: .current, now: now).evaluate()
+        }
+        try common.output.finish(Report(results: [result], isCheck: false))
+    }
+}
+
+struct FlagsEvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate one flag for one user: the value, the reason, the bucket and the variant.",
+        discussion: "Reasons: USER_OVERRIDE, ADMIN_OVERRIDE, ROLLOUT_IN, ROLLOUT_OUT, DISABLED, DEFAULT (no such flag), ERROR (the file cannot be loaded; every flag is off).")
+
+    @Argument(help: ArgumentHelp("The flag file.", valueName: "file")) var file: String
+    @Option(help: ArgumentHelp("The flag.", valueName: "name")) var flag: String
+    @Option(help: ArgumentHelp("The user id.", valueName: "id")) var user: String
+    @Option(help: ArgumentHelp("Evaluate as of this time (overrides expire).", valueName: "time")) var at: String?
+    @Option(help: ArgumentHelp("text or json.", valueName: "format")) var format = "text"
+
+    func validate() throws {
+        guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json.") }
+        _ = try parseTime(at)
+    }
+
+    func run() throws {
+        let evaluation = FlagEvaluator(loading: file).evaluate(flag, user: user, at: try parseTime(at))
+        if format == "json" {
+            var fields: [(String, JSONValue)] = [("flag", .string(flag)), ("user", .string(user)), ("value", .bool(evaluation.value)),
+                                                 ("reason", .string(evaluation.reason.rawValue))]
+            if let bucket = evaluation.bucket { fields.append(("bucket", .integer(bucket))) }
+            if let variant = evaluation.variant { fields.append(("variant", .string(variant))) }
+            if let message = evaluation.message { fields.append(("message", .string(message))) }
+            FileSink.standardOutput(JSONValue.orderedObject(fields).rendered())
+        } else {
+            var line = "\(flag) for \(user): \(evaluation.value ? "on" : "off") (\(evaluation.reason.rawValue)"
+            if let bucket = evaluation.bucket { line += ", bucket \(bucket)" }
+            line += ")"
+            if let variant = evaluation.variant { line += ", variant \(variant)" }
+            FileSink.standardOutput(line + "\n")
+            if let message = evaluation.message { FileSink.standardError("error: \(message)\n") }
+        }
+        // A file that cannot be loaded still answers (off), but the command says it failed.
+        if evaluation.reason == .error { throw ExitCode(2) }
+    }
+}
+
+struct FlagsSimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Evaluate N synthetic users: each flag's observed share against its percentage (binomial test), and stickiness across the ladder.")
+
+    @Argument(help: ArgumentHelp("The flag file.", valueName: "file")) var file: String
+    @Option(help: ArgumentHelp("How many synthetic users.", valueName: "n")) var users = 10_000
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard users > 0, users <= 10_000_000 else { throw ValidationError("--users must be between 1 and 10000000.") }
+    }
+
+    func run() throws {
+        let result = GateRunner.run(gate: FlagsSimulation.id) {
+            let flags = try FlagsLint.load(file, root: FileManager.default.currentDirectoryPath)
+            let digest = try InputFile.stream(file, expected: "a flag file") { _ in }
+            return FlagsSimulation(file: flags, users: users).evaluate(input: digest)
+        }
+        try output.finish(Report(results: [result], isCheck: false))
+    }
+}
