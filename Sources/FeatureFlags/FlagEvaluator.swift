@@ -23,6 +23,10 @@ public struct Evaluation: Sendable, Equatable {
     public var bucket: Int?
     /// What went wrong, with reason ERROR.
     public var message: String?
+
+    public init(value: Bool, reason: EvaluationReason, variant: String? = nil, bucket: Int? = nil, message: String? = nil) {
+        (self.value, self.reason, self.variant, self.bucket, self.message) = (value, reason, variant, bucket, message)
+    }
 }
 
 /// Evaluates flags for users, in this order: an unexpired user override; the admin overrides
