@@ -65,6 +65,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Experiments",
+            dependencies: ["GateKit"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Flags",
             dependencies: ["GateKit", "FeatureFlags"],
             swiftSettings: swiftSettings
@@ -78,6 +83,7 @@ let package = Package(
                 "Recommender",
                 "FeatureFlags",
                 "Flags",
+                "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -91,6 +97,7 @@ let package = Package(
         .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FeatureFlagsTests", dependencies: ["FeatureFlags", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FlagsTests", dependencies: ["Flags", "FeatureFlags", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GateCLITests", dependencies: ["gate", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
     ]
 )

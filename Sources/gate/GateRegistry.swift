@@ -26,6 +26,7 @@ enum GateRegistry {
         RegisteredGate(CoverageCommand.self),
         RegisteredGate(RelevanceCommand.self),
         RegisteredGate(FlagsCommand.self),
+        RegisteredGate(ExperimentCommand.self),
     ]
 
     static let commands: [any ParsableCommand.Type] = [
@@ -33,6 +34,7 @@ enum GateRegistry {
         CoverageCommand.self,
         RelevanceCommand.self,
         FlagsCommand.self,
+        ExperimentCommand.self,
         RecommenderCommand.self,
     ]
 

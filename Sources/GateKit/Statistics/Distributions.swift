@@ -153,13 +153,57 @@ public enum Distributions {
         return (low + high) / 2
     }
 
-    /// Two-sided exact binomial test p-value (doubling the smaller tail, capped at 1): the
-    /// chance of a count at least as far out as `successes` of `trials` at rate `rate`.
+    /// P(X = k) for X ~ Binomial(n, p).
+    public static func binomialPMF(_ k: Int, _ n: Int, _ p: Double) -> Double {
+        guard k >= 0, k <= n else { return 0 }
+        if p <= 0 { return k == 0 ? 1 : 0 }
+        if p >= 1 { return k == n ? 1 : 0 }
+        let (kd, nd) = (Double(k), Double(n))
+        return exp(lgamma(nd + 1) - lgamma(kd + 1) - lgamma(nd - kd + 1) + kd * log(p) + (nd - kd) * log1p(-p))
+    }
+
+    /// P(X ≤ k).
+    public static func binomialCDF(_ k: Int, _ n: Int, _ p: Double) -> Double {
+        if k < 0 { return 0 }
+        if k >= n { return 1 }
+        return regularizedBeta(1 - p, Double(n - k), Double(k + 1))
+    }
+
+    /// P(X > k).
+    public static func binomialSurvival(_ k: Int, _ n: Int, _ p: Double) -> Double {
+        if k < 0 { return 1 }
+        if k >= n { return 0 }
+        return regularizedBeta(p, Double(k + 1), Double(n - k))
+    }
+
+    /// The two-sided exact binomial test, as SciPy's `binomtest` computes it: the probability
+    /// of every count no more likely than the one observed (relative tolerance 1e-7).
     public static func binomialTwoSided(successes k: Int, trials n: Int, rate p: Double) -> Double {
         if p <= 0 { return k == 0 ? 1 : 0 }
         if p >= 1 { return k == n ? 1 : 0 }
-        let lower = k == n ? 1 : regularizedBeta(1 - p, Double(n - k), Double(k + 1))   // P(X ≤ k)
-        let upper = k == 0 ? 1 : regularizedBeta(p, Double(k), Double(n - k + 1))       // P(X ≥ k)
-        return min(1, 2 * min(lower, upper))
+        let d = binomialPMF(k, n, p) * (1 + 1e-7)
+        let mean = p * Double(n)
+        if Double(k) == mean { return 1 }
+        /// The last index in [low, high] where `f` is still ≤ target (f monotone there).
+        func search(_ f: (Int) -> Double, _ target: Double, _ low: Int, _ high: Int) -> Int {
+            var (lo, hi) = (low, high)
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2
+                let value = f(mid)
+                if value < target { lo = mid + 1 } else if value > target { hi = mid - 1 } else { return mid }
+            }
+            return f(lo) <= target ? lo : lo - 1
+        }
+        let value: Double
+        if Double(k) < mean {
+            let index = search({ -binomialPMF($0, n, p) }, -d, Int(mean.rounded(.up)), n)
+            let y = n - index + (d == binomialPMF(index, n, p) ? 1 : 0)
+            value = binomialCDF(k, n, p) + binomialSurvival(n - y, n, p)
+        } else {
+            let index = search({ binomialPMF($0, n, p) }, d, 0, Int(mean.rounded(.down)))
+            let y = index + 1
+            value = binomialCDF(y - 1, n, p) + binomialSurvival(k - 1, n, p)
+        }
+        return min(1, value)
     }
 }
