@@ -40,15 +40,16 @@ public struct Evaluation: Sendable, Equatable {
 /// to end (so variant and rollout bucket are independent).
 public struct FlagEvaluator: Sendable {
     private let flags: [String: Flag]
-    private let overrides: [String: [UserOverride]]
+    /// Flag → user → that user's overrides of the flag.
+    private let overrides: [String: [String: [UserOverride]]]
     private let loadError: String?
 
     public init(file: FlagFile) {
         self.init(flags: Dictionary(file.flags.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }),
-                  overrides: Dictionary(grouping: file.overrides, by: { $0.flag + "\u{0}" + $0.user }), loadError: nil)
+                  overrides: Dictionary(grouping: file.overrides, by: \.flag).mapValues { Dictionary(grouping: $0, by: \.user) }, loadError: nil)
     }
 
-    private init(flags: [String: Flag], overrides: [String: [UserOverride]], loadError: String?) {
+    private init(flags: [String: Flag], overrides: [String: [String: [UserOverride]]], loadError: String?) {
         (self.flags, self.overrides, self.loadError) = (flags, overrides, loadError)
     }
 
@@ -65,7 +66,7 @@ public struct FlagEvaluator: Sendable {
     public func evaluate(_ name: String, user: String, at time: Double = Date().timeIntervalSince1970) -> Evaluation {
         if let loadError { return Evaluation(value: false, reason: .error, message: loadError) }
         guard let flag = flags[name] else { return Evaluation(value: false, reason: .defaultValue) }
-        if let entry = overrides[name + "\u{0}" + user]?.last(where: { $0.isActive(at: time) }) {
+        if let entry = overrides[name]?[user]?.last(where: { $0.isActive(at: time) }) {
             return Evaluation(value: entry.enabled, reason: .userOverride, variant: entry.enabled ? variant(flag, user: user) : nil)
         }
         if flag.adminOverrideDisabled { return Evaluation(value: false, reason: .adminOverride) }

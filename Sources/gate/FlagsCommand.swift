@@ -11,7 +11,7 @@ struct FlagsCommand: GateCommand {
     static let configuration = CommandConfiguration(
         commandName: "flags",
         abstract: "Feature flags: lint a flag file against the rollout rules, evaluate a flag for a user, simulate rollouts.",
-        subcommands: [FlagsLintCommand.self, FlagsEvalCommand.self, FlagsSimulateCommand.self],
+        subcommands: [FlagsLintCommand.self, FlagsEvalCommand.self, FlagsSimulateCommand.self, FlagsBenchCommand.self],
         defaultSubcommand: FlagsLintCommand.self)
 
     static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
@@ -125,5 +125,38 @@ struct FlagsSimulateCommand: ParsableCommand {
             return FlagsSimulation(file: flags, users: users).evaluate(input: digest)
         }
         try output.finish(Report(results: [result], isCheck: false))
+    }
+}
+
+struct FlagsBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Evaluate every flag of a file for N synthetic users on one thread and print evaluations per second.")
+
+    @Argument(help: ArgumentHelp("The flag file.", valueName: "file")) var file: String
+    @Option(help: ArgumentHelp("How many synthetic users.", valueName: "n")) var users = 100_000
+
+    func validate() throws {
+        guard users > 0 else { throw ValidationError("--users must be positive.") }
+    }
+
+    func run() throws {
+        try exitingTwoOnError {
+            let flags = try FlagsLint.load(file, root: FileManager.default.currentDirectoryPath)
+            let evaluator = FlagEvaluator(file: flags)
+            let names = flags.flags.map(\.name)
+            let ids = (0..<users).map { "user-\($0)" }
+            let clock = ContinuousClock()
+            var on = 0
+            let elapsed = clock.measure {
+                for id in ids {
+                    for name in names where evaluator.evaluate(name, user: id, at: 0).value { on += 1 }
+                }
+            }
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let count = ids.count * names.count
+            FileSink.standardOutput(String(format: "%d evaluations (%d flags × %d users) in %.3f s: %.0f per second; %d on\n",
+                                           count, names.count, ids.count, seconds, Double(count) / seconds, on))
+        }
     }
 }
