@@ -40,6 +40,22 @@ struct FlagsExperimentCommandTests {
         #expect(bad.stdout.contains("bad.yml:3: flag f: rollout_percentage must be a whole number from 0 to 100, not '101'"))
     }
 
+    @Test("bench counts evaluations; a bad --at or --users is a usage error")
+    func benchAndUsage() throws {
+        let bench = try GateBinary.run(["flags", "bench", Fixtures.path("flags/flags.yml"), "--users", "200"])
+        #expect(bench.status == 0)
+        #expect(bench.stdout.hasPrefix("800 evaluations (4 flags × 200 users) in "))
+        let at = try GateBinary.run(["flags", "eval", Fixtures.path("flags/flags.yml"), "--flag", "x", "--user", "u", "--at", "yesterday"])
+        #expect(at.status == 2)
+        #expect(at.stderr.contains("--at 'yesterday' is not a date"))
+        let users = try GateBinary.run(["flags", "simulate", Fixtures.path("flags/flags.yml"), "--users", "0"])
+        #expect(users.status == 2)
+        let both = try GateBinary.run(["flags", "lint", "--previous", "a.yml", "--previous-ref", "main"])
+        #expect(both.status == 2)
+        let missing = try GateBinary.run(["flags", "bench", "no-such-file.yml"])
+        #expect(missing.status == 2)
+    }
+
     @Test("simulate passes on the repository's flags; experiment ships the fixture and stops on a mismatch")
     func simulateAndExperiment() throws {
         let simulate = try GateBinary.run(["flags", "simulate", Fixtures.path("flags/flags.yml"), "--users", "3000", "--format", "json"])
