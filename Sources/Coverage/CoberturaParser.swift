@@ -1,3 +1,4 @@
+import Dispatch
 import GateKit
 
 /// Cobertura XML (coverage-04.dtd) as coverage.py, gcovr, Cobertura and others write it.
@@ -22,28 +23,74 @@ final class CoberturaParser: XMLCoverageParser {
     /// Every line record in document order; `classes` says which file each run belongs to.
     /// One flat array instead of one per class keeps allocation out of the hot loop.
     private var lines: [LineRecord] = []
-    private var classes: [(name: String, line: Int, start: Int)] = []
+    fileprivate private(set) var classes: [(name: String, line: Int, start: Int)] = []
     private var hasBranchData = false
 
     /// - Parameter sizeHint: the file's size, when known: room for its line records is reserved
     ///   up front (a `<line>` element takes at least ~25 bytes), so the array never regrows —
     ///   reserved pages that stay unused cost no memory.
-    init(path: String, resolver: SourcePathResolver, fastPath: Bool, sizeHint: Int = 0) {
+    init(path: String, resolver: SourcePathResolver, fastPath: Bool, sizeHint: Int = 0, fragment: Bool = false) {
         self.path = path
         self.resolver = resolver
         lines.reserveCapacity(min(sizeHint / 25, 1 << 26))
-        xml = XMLStreamParser(path: path, handler: self, fastPath: fastPath)
+        xml = XMLStreamParser(path: path, handler: self, fastPath: fastPath, fragment: fragment)
+        sawRoot = fragment
     }
+
+    /// True between classes, outside `<method>` and `<source>`: where a second half may start.
+    var isBetweenClasses: Bool { !inClass && methodDepth == 0 && sourceText == nil }
+
+    /// Appends what a second half (a fragment parsed on another thread) read; its line
+    /// numbers count from `lineOffset`.
+    func append(_ second: CoberturaParser, lineOffset: Int) throws {
+        guard second.sources.isEmpty else { throw XMLFastPathDeclined(reason: "the second half has <source> elements") }
+        let base = lines.count
+        lines.append(contentsOf: second.lines)
+        classes.append(contentsOf: second.classes.map { ($0.name, $0.line + lineOffset, $0.start + base) })
+        hasBranchData = hasBranchData || second.hasBranchData
+    }
+
 
     func finish() throws -> CoverageReport {
         try xml.finish()
+        return try report()
+    }
+
+    /// The model from what was read (after `finish`, or after joining two halves).
+    func report() throws -> CoverageReport {
         guard sawRoot else { throw CoverageError.truncated(path: path, problem: "no <coverage> element was found") }
         // No dictionaries over 100k files: resolve each class (reusing the previous answer for
         // the runs of same-named classes Java reports have), sort by path, merge neighbours.
+        // Large reports build their files on two threads, each with its own resolver (the
+        // resolver caches what it has looked up, so it is not shared).
+        var files: [FileCoverage]
+        if classes.count >= 20_000 {
+            let middle = classes.count / 2
+            let other = OtherHalf(parser: self, resolver: resolver.copy())
+            DispatchQueue.global().async(group: other.group) {
+                other.files = try? other.parser.files(classes: middle..<other.parser.classes.count, resolver: other.resolver)
+            }
+            files = try self.files(classes: 0..<middle, resolver: resolver)
+            other.group.wait()
+            guard let rest = other.files else {
+                // Let the error (if any) surface with its message, sequentially.
+                files += try self.files(classes: middle..<classes.count, resolver: resolver)
+                return try finishReport(files)
+            }
+            files += rest
+        } else {
+            files = try self.files(classes: 0..<classes.count, resolver: resolver)
+        }
+        return try finishReport(files)
+    }
+
+    /// One `FileCoverage` per class in `range`, its path resolved.
+    fileprivate func files(classes range: Range<Int>, resolver: SourcePathResolver) throws -> [FileCoverage] {
         var files: [FileCoverage] = []
-        files.reserveCapacity(classes.count)
+        files.reserveCapacity(range.count)
         var previous: (name: String, path: String)?
-        for (index, entry) in classes.enumerated() {
+        for index in range {
+            let entry = classes[index]
             let end = index + 1 < classes.count ? classes[index + 1].start : lines.count
             let path: String
             if let previous, previous.name == entry.name {
@@ -54,6 +101,11 @@ final class CoberturaParser: XMLCoverageParser {
             }
             files.append(FileCoverage(path: path, lines: Array(lines[entry.start..<end])))
         }
+        return files
+    }
+
+    private func finishReport(_ built: [FileCoverage]) throws -> CoverageReport {
+        var files = built
         lines = []
         files.sort { $0.path < $1.path }
         var merged: [FileCoverage] = []
@@ -66,7 +118,8 @@ final class CoberturaParser: XMLCoverageParser {
             files: merged,
             hasBranchData: hasBranchData || declaresBranches,
             hasFunctionData: false,
-            declared: declared)
+            declared: declared,
+            sortedByPath: true)
     }
 
     func startElement(_ name: XMLName, attributes: XMLAttributes, line: Int) throws {
@@ -196,5 +249,18 @@ extension String {
         while scalars.first?.isWhitespace == true { scalars.removeFirst() }
         while scalars.last?.isWhitespace == true { scalars.removeLast() }
         return String(scalars)
+    }
+}
+
+/// The second thread's share of a large report's files.
+private final class OtherHalf: @unchecked Sendable {
+    let group = DispatchGroup()
+    /// Read by both threads, written by neither until the group is done.
+    let parser: CoberturaParser
+    let resolver: SourcePathResolver
+    var files: [FileCoverage]?
+
+    init(parser: CoberturaParser, resolver: SourcePathResolver) {
+        (self.parser, self.resolver) = (parser, resolver)
     }
 }

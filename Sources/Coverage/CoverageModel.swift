@@ -191,11 +191,12 @@ public struct CoverageReport: Sendable, Equatable {
         files: [FileCoverage],
         hasBranchData: Bool,
         hasFunctionData: Bool,
-        declared: DeclaredTotals? = nil
+        declared: DeclaredTotals? = nil,
+        sortedByPath: Bool = false
     ) {
         self.formats = formats
         var files = files
-        if !zip(files, files.dropFirst()).allSatisfy({ $0.path < $1.path }) { files.sort { $0.path < $1.path } }
+        if !sortedByPath && !files.indices.dropFirst().allSatisfy({ files[$0 - 1].path < files[$0].path }) { files.sort { $0.path < $1.path } }
         self.files = files
         self.hasBranchData = hasBranchData
         self.hasFunctionData = hasFunctionData

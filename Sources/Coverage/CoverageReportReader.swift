@@ -1,3 +1,4 @@
+import Dispatch
 import GateKit
 
 /// A push parser for one report format: fed the file chunk by chunk, then asked for the model.
@@ -43,15 +44,83 @@ public enum CoverageReportReader {
     ///   - root: absolute repository root that source paths are made relative to.
     ///   - pathMap: `--path-map` rules applied to recorded paths before they are resolved.
     public static func read(_ path: String, root: String, pathMap: [PathMapping] = []) throws -> (report: CoverageReport, input: InputDigest) {
+        try read(path, root: root, pathMap: pathMap, inHalves: true)
+    }
+
+    /// `inHalves: false` keeps a large Cobertura report to one thread (tests compare the two).
+    static func read(_ path: String, root: String, pathMap: [PathMapping], inHalves: Bool) throws -> (report: CoverageReport, input: InputDigest) {
         let resolver = SourcePathResolver(root: root, report: path, pathMap: pathMap)
         // XML goes through the fast scanner first when the file can be read a second time;
         // whatever the scanner declines, libxml2 parses from the start.
         if let size = InputFile.regularFileSize(path) {
+            if inHalves, size >= parallelThreshold, let parallel = try? readInHalves(path, resolver: resolver) {
+                return parallel
+            }
             do {
                 return try read(path, resolver: resolver, fastXML: true, sizeHint: size)
             } catch is XMLFastPathDeclined {}
         }
         return try read(path, resolver: resolver, fastXML: false)
+    }
+
+    /// Cobertura reports from this size up are parsed in two halves on two threads.
+    static let parallelThreshold = 8 << 20
+
+    /// A large Cobertura report, mapped, split just before a `<class` element near the middle,
+    /// and the halves scanned at once: the second as a fragment whose end tags of elements the
+    /// first half opened are recorded, then checked against the first half's open elements at
+    /// the split. The file is hashed on a third task meanwhile. Nil (the caller then reads the
+    /// file in one pass, which also writes any error message) when the file is not plain
+    /// Cobertura, no split point is found, or anything at all goes wrong in either half.
+    static func readInHalves(_ path: String, resolver: SourcePathResolver) throws -> (report: CoverageReport, input: InputDigest)? {
+        try InputFile.withMappedFile(path) { bytes -> (report: CoverageReport, input: InputDigest)? in
+            guard bytes.first == UInt8(ascii: "<"), rootElement(UnsafeRawBufferPointer(rebasing: bytes.prefix(4096))) == "coverage",
+                  let split = splitPoint(bytes) else { return nil }
+            let first = CoberturaParser(path: path, resolver: resolver, fastPath: true, sizeHint: split)
+            let second = CoberturaParser(path: path, resolver: resolver, fastPath: true, sizeHint: bytes.count - split, fragment: true)
+            let box = SendableBox(bytes: bytes, second: second)
+            let group = DispatchGroup()
+            DispatchQueue.global().async(group: group) {
+                do {
+                    try box.second.consume(UnsafeRawBufferPointer(rebasing: box.bytes[split...]))
+                } catch {
+                    box.failed = true
+                }
+            }
+            DispatchQueue.global().async(group: group) {
+                box.digest = InputFile.digest(of: box.bytes, path: path)
+            }
+            var firstFailed = false
+            do {
+                try first.consume(UnsafeRawBufferPointer(rebasing: bytes[..<split]))
+            } catch {
+                firstFailed = true
+            }
+            group.wait()
+            guard !firstFailed, !box.failed, let digest = box.digest, first.isBetweenClasses else { return nil }
+            do {
+                let (open, line) = try first.xml.stopBeforeSplit()
+                try second.xml.finishFragment(closing: open)
+                try first.append(second, lineOffset: line - 1)
+                return (try first.report(), digest)
+            } catch {
+                return nil
+            }
+        } ?? nil
+    }
+
+    /// Just before the first line starting (after indentation) with `<class ` past the middle.
+    static func splitPoint(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        let needle = Array("<class ".utf8)
+        var index = bytes.count / 2
+        while index < bytes.count - needle.count {
+            guard bytes[index] == 0x0A else { index += 1; continue }
+            var start = index + 1
+            while start < bytes.count, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            if start + needle.count <= bytes.count, needle.indices.allSatisfy({ bytes[start + $0] == needle[$0] }) { return start }
+            index = start
+        }
+        return nil
     }
 
     private static func read(_ path: String, resolver: SourcePathResolver, fastXML: Bool, sizeHint: Int = 0) throws -> (report: CoverageReport, input: InputDigest) {
@@ -111,3 +180,16 @@ public enum CoverageReportReader {
         throw CoverageError.unrecognizedFormat(path: path, start: String(firstLine.prefix(40)))
     }
 }
+
+/// What the second-half task shares with the caller, which waits for it before reading.
+private final class SendableBox: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
+    let second: CoberturaParser
+    var failed = false
+    var digest: InputDigest?
+
+    init(bytes: UnsafeRawBufferPointer, second: CoberturaParser) {
+        (self.bytes, self.second) = (bytes, second)
+    }
+}
+

@@ -30,6 +30,11 @@ final class SourcePathResolver {
         self.pathMap = pathMap
     }
 
+    /// A resolver with the same settings and empty caches, for another thread.
+    func copy() -> SourcePathResolver {
+        SourcePathResolver(root: root, report: report, pathMap: pathMap)
+    }
+
     /// The name after the first `--path-map` rule whose prefix it starts with.
     private func mapped(_ name: String) -> String {
         for rule in pathMap {

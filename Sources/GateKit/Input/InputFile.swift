@@ -77,11 +77,33 @@ public enum InputFile {
         }
         hashing.queue.sync {}
         guard total > 0 || allowEmpty else { throw GateError.emptyInput(path: path, expected: expected) }
-        let hex = hashing.hasher.finalize().map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
-        }
-        return InputDigest(path: path, sha256: hex.joined())
+        return InputDigest(path: path, sha256: hex(hashing.hasher.finalize()))
+    }
+
+    /// The digest of bytes already in memory (a mapped file).
+    public static func digest(of bytes: UnsafeRawBufferPointer, path: String) -> InputDigest {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: bytes)
+        return InputDigest(path: path, sha256: hex(hasher.finalize()))
+    }
+
+    /// Maps a regular file read-only and calls `body` with its bytes; nil when it cannot be
+    /// mapped (empty, not a regular file, mmap refused) — the caller then streams it.
+    public static func withMappedFile<T>(_ path: String, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T? {
+        guard let size = regularFileSize(path), size > 0 else { return nil }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else { return nil }
+        defer { munmap(base, size) }
+        return try body(UnsafeRawBufferPointer(start: base, count: size))
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in digest { text += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

@@ -15,6 +15,10 @@ public struct XMLFastPathDeclined: Error, CustomStringConvertible {
 
     public let reason: String
     public var description: String { "fast XML scanner declined: \(reason)" }
+
+    public init(reason: String) {
+        self.reason = reason
+    }
 }
 
 /// A strict scanner for the plain XML that coverage tools write: elements, attributes, text,
@@ -62,8 +66,21 @@ final class XMLFastScanner {
     private var scratch: UnsafeMutablePointer<UInt8>
     private var scratchCapacity = 4096
 
-    init(handler: any XMLEventHandler) {
+    /// A fragment starts inside the root element (the second half of a document split for a
+    /// parallel parse): end tags of elements opened before it are recorded, not errors.
+    let fragment: Bool
+    /// In a fragment: the end tags that closed elements opened before the fragment, in order.
+    private(set) var unmatchedCloses: [String] = []
+    /// In a fragment: the most unmatched closes seen when an element started at the fragment's
+    /// top level (−1: none) — an element after the document's root closed shows up here.
+    private(set) var topLevelStartAfterCloses = -1
+
+    init(handler: any XMLEventHandler, fragment: Bool = false) {
         self.handler = handler
+        self.fragment = fragment
+        if fragment {
+            (phase, started, atDocumentStart) = (.root, true, false)
+        }
         slots = .allocate(capacity: Self.maximumAttributes * 5)
         needsDecoding = .allocate(capacity: Self.maximumAttributes)
         scratch = .allocate(capacity: scratchCapacity)
@@ -124,6 +141,32 @@ final class XMLFastScanner {
         let tail = position + consumed
         carry.append(contentsOf: UnsafeBufferPointer(start: base + tail, count: count - tail))
         try checkCarry()
+    }
+
+    /// Ends a fragment (the second half): what is carried must scan to the end, and the
+    /// fragment's own elements must all be closed.
+    func finishFragment() throws {
+        if !carry.isEmpty {
+            let consumed = try carry.withUnsafeBufferPointer { try scan($0.baseAddress!, $0.count, final: true) }
+            guard consumed == carry.count else { throw XMLFastPathDeclined(reason: "the document ends inside a construct") }
+            carry.removeAll()
+        }
+        guard openEnds.isEmpty else { throw XMLFastPathDeclined(reason: "elements left open at the end") }
+    }
+
+    /// Where a first half stops: the names of the open elements, outermost first, and the line
+    /// reached. Only whitespace may be pending (the split falls just before a tag).
+    func stopBeforeSplit() throws -> (open: [String], line: Int) {
+        guard carry.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }), phase == .root else {
+            throw XMLFastPathDeclined(reason: "the split does not fall between elements")
+        }
+        var names: [String] = []
+        var start = 0
+        for end in openEnds {
+            names.append(String(decoding: openNames[start..<end], as: UTF8.self))
+            start = end
+        }
+        return (names, line + carry.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 })
     }
 
     func finish() throws {
@@ -200,7 +243,7 @@ final class XMLFastScanner {
             }
         }
         if j == n && !final { return nil }
-        if phase != .root {
+        if phase != .root || (fragment && openEnds.isEmpty) {
             for k in start..<j where byteClass[Int(p[k])] & Self.space == 0 {
                 throw XMLFastPathDeclined(reason: "text outside the root element")
             }
@@ -283,11 +326,12 @@ final class XMLFastScanner {
         line += newlines
         if decodedBytes > 0 { decodeAttributes(attributes, totalBytes: decodedBytes) }
         phase = .root
+        if fragment && openEnds.isEmpty { topLevelStartAfterCloses = max(topLevelStartAfterCloses, unmatchedCloses.count) }
         let name = XMLName(bytes: p + nameStart, count: nameEnd - nameStart)
         try handler.startElement(name, attributes: XMLAttributes(base: slots, count: attributes, namesHaveEnds: true), line: line)
         if selfClosing {
             try handler.endElement(name)
-            if openEnds.isEmpty { phase = .epilog }
+            if openEnds.isEmpty && !fragment { phase = .epilog }
         } else {
             openNames.append(contentsOf: UnsafeBufferPointer(start: p + nameStart, count: nameEnd - nameStart))
             openEnds.append(openNames.count)
@@ -304,7 +348,14 @@ final class XMLFastScanner {
         while j < n, byteClass[Int(p[j])] & Self.space != 0 { if p[j] == 0x0A { newlines += 1 }; j += 1 }
         guard j < n else { return nil }
         guard p[j] == UInt8(ascii: ">") else { throw XMLFastPathDeclined(reason: "junk in an end tag") }
-        guard let top = openEnds.last else { throw XMLFastPathDeclined(reason: "end tag with no open element") }
+        guard let top = openEnds.last else {
+            guard fragment else { throw XMLFastPathDeclined(reason: "end tag with no open element") }
+            line += newlines
+            let name = XMLName(bytes: p + nameStart, count: nameEnd - nameStart)
+            unmatchedCloses.append(name.string)
+            try handler.endElement(name)
+            return j + 1
+        }
         let topStart = openEnds.count > 1 ? openEnds[openEnds.count - 2] : 0
         let length = nameEnd - nameStart
         guard top - topStart == length,
@@ -315,7 +366,7 @@ final class XMLFastScanner {
         try handler.endElement(XMLName(bytes: p + nameStart, count: length))
         openNames.removeLast(length)
         openEnds.removeLast()
-        if openEnds.isEmpty { phase = .epilog }
+        if openEnds.isEmpty && !fragment { phase = .epilog }
         return j + 1
     }
 
@@ -339,7 +390,7 @@ final class XMLFastScanner {
         }
         if start + 9 > n { return nil }
         if matches(p, start, n, "<![CDATA[") {
-            guard phase == .root else { throw XMLFastPathDeclined(reason: "CDATA outside the root element") }
+            guard phase == .root, !(fragment && openEnds.isEmpty) else { throw XMLFastPathDeclined(reason: "CDATA outside the root element") }
             var j = start + 9
             var newlines = 0
             var carriageReturn = false

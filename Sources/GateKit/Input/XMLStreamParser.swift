@@ -121,11 +121,11 @@ public final class XMLStreamParser {
     /// - Parameter fastPath: read with `XMLFastScanner`, which throws `XMLFastPathDeclined` for
     ///   anything it leaves to libxml2; the caller then parses again from the start with this
     ///   off. Only for inputs that can be read twice (regular files).
-    public init(path: String, handler: any XMLEventHandler, fastPath: Bool = false) {
+    public init(path: String, handler: any XMLEventHandler, fastPath: Bool = false, fragment: Bool = false) {
         _ = libxml2Initialized
         self.path = path
         self.handler = handler
-        scanner = fastPath ? XMLFastScanner(handler: handler) : nil
+        scanner = fastPath || fragment ? XMLFastScanner(handler: handler, fragment: fragment) : nil
         sax.initialized = XML_SAX2_MAGIC
         sax.startElementNs = { userData, localName, _, _, _, _, attributeCount, _, attributes in
             guard let parser = XMLStreamParser.from(userData), parser.failure == nil, let localName else { return }
@@ -206,6 +206,23 @@ public final class XMLStreamParser {
             xmlParseChunk(context, bytes.baseAddress, Int32(bytes.count), 0)
         }
         try check()
+    }
+
+    /// For a parallel parse of one document (fast path only): the first half's open elements
+    /// and line where it stops; throws `XMLFastPathDeclined` when the halves cannot be joined.
+    public func stopBeforeSplit() throws -> (open: [String], line: Int) {
+        guard let scanner, !scanner.fragment else { throw XMLFastPathDeclined(reason: "not a fast first half") }
+        return try scanner.stopBeforeSplit()
+    }
+
+    /// For the second half: its end tags of elements the first half opened, and checks that
+    /// the fragment itself is complete and nothing followed the document's end.
+    public func finishFragment(closing open: [String]) throws {
+        guard let scanner, scanner.fragment else { throw XMLFastPathDeclined(reason: "not a fragment") }
+        try scanner.finishFragment()
+        guard scanner.unmatchedCloses == open.reversed(), scanner.topLevelStartAfterCloses < open.count else {
+            throw XMLFastPathDeclined(reason: "the halves do not join")
+        }
     }
 
     /// Ends the document; a document cut short (truncated download, killed writer) fails here.
