@@ -65,6 +65,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SBOM",
+            dependencies: ["GateKit"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Experiments",
             dependencies: ["GateKit"],
             swiftSettings: swiftSettings
@@ -84,6 +89,7 @@ let package = Package(
                 "FeatureFlags",
                 "Flags",
                 "Experiments",
+                "SBOM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -98,6 +104,7 @@ let package = Package(
         .testTarget(name: "FeatureFlagsTests", dependencies: ["FeatureFlags", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FlagsTests", dependencies: ["Flags", "FeatureFlags", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SBOMTests", dependencies: ["SBOM", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GateCLITests", dependencies: ["gate", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
     ]
 )

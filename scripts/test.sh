@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-debian.sh
+# The SBOM tests validate gate's CycloneDX and SPDX output with the reference validators.
+GATE_SBOM_VALIDATOR=$(bash scripts/setup-sbom-validators.sh)
+export GATE_SBOM_VALIDATOR
 bash scripts/self-coverage.sh
 .build/debug/gate check --color never
 # The test runner's closing line again, last, where CI reads it.

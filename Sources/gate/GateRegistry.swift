@@ -35,6 +35,7 @@ enum GateRegistry {
         RelevanceCommand.self,
         FlagsCommand.self,
         ExperimentCommand.self,
+        SBOMCommand.self,
         RecommenderCommand.self,
     ]
 

@@ -1,0 +1,347 @@
+import Foundation
+import GateKit
+
+/// Lockfile readers, each to an `Inventory`; the format is chosen by the file's name.
+public enum Lockfiles {
+    public static let names = ["Package.resolved", "package-lock.json", "requirements.txt", "Cargo.lock", "go.mod", "poetry.lock", "uv.lock"]
+
+    /// Reads `path` (by its file name), returning the inventory and the input digest.
+    public static func read(_ path: String) throws -> (Inventory, InputDigest) {
+        var bytes: [UInt8] = []
+        let digest = try InputFile.stream(path, expected: "a lockfile") { bytes.append(contentsOf: $0) }
+        let name = (path as NSString).lastPathComponent
+        let text = String(decoding: bytes, as: UTF8.self)
+        let inventory: Inventory
+        switch name {
+        case "Package.resolved": inventory = try swiftPM(bytes, path: path)
+        case "package-lock.json", "npm-shrinkwrap.json": inventory = try npm(bytes, path: path)
+        case "Cargo.lock": inventory = try cargo(text, path: path)
+        case "poetry.lock", "uv.lock": inventory = try pythonLock(text, path: path)
+        case "go.mod": inventory = try goModule(text, path: path)
+        default:
+            if name.hasSuffix(".txt") { inventory = try requirements(text, path: path) } else {
+                throw LockfileError(path: path, problem: "not a lockfile gate reads (\(names.joined(separator: ", ")))")
+            }
+        }
+        return (inventory, digest)
+    }
+
+    // MARK: SwiftPM
+
+    /// Package.resolved v1 (`object.pins[].package/repositoryURL`), v2 and v3
+    /// (`pins[].identity/location`).
+    public static func swiftPM(_ bytes: [UInt8], path: String) throws -> Inventory {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw LockfileError(path: path, problem: "not JSON (Package.resolved is a JSON object)")
+        }
+        guard let version = root["version"] as? Int else { throw LockfileError(path: path, position: "version", problem: "no format version") }
+        let pins: [[String: Any]]
+        switch version {
+        case 1:
+            guard let object = root["object"] as? [String: Any], let list = object["pins"] as? [[String: Any]] else {
+                throw LockfileError(path: path, position: "object.pins", problem: "a version 1 file keeps its pins in object.pins")
+            }
+            pins = list
+        case 2, 3:
+            guard let list = root["pins"] as? [[String: Any]] else { throw LockfileError(path: path, position: "pins", problem: "no pins list") }
+            pins = list
+        default:
+            throw LockfileError(path: path, position: "version", problem: "Package.resolved version \(version) is not one gate reads (1, 2, 3)")
+        }
+        var components: [Component] = []
+        var seen: [String: Int] = [:]
+        for (index, pin) in pins.enumerated() {
+            let position = (version == 1 ? "object.pins" : "pins") + "[\(index)]"
+            let identity = (pin[version == 1 ? "package" : "identity"] as? String)
+            let location = (pin[version == 1 ? "repositoryURL" : "location"] as? String)
+            guard let identity, let location, let state = pin["state"] as? [String: Any] else {
+                throw LockfileError(path: path, position: position, problem: "a pin needs \(version == 1 ? "package, repositoryURL" : "identity, location") and state")
+            }
+            if let first = seen[identity.lowercased()] {
+                throw LockfileError(path: path, position: position, problem: "'\(identity)' is pinned twice (also at [\(first)])")
+            }
+            seen[identity.lowercased()] = index
+            guard let pinned = (state["version"] as? String) ?? (state["revision"] as? String) else {
+                throw LockfileError(path: path, position: position + ".state", problem: "neither a version nor a revision")
+            }
+            let (namespace, name) = swiftCoordinates(location, identity: identity)
+            components.append(Component(ecosystem: .swift, namespace: namespace, name: name, version: pinned, source: location))
+        }
+        return Inventory(source: path, components: components)
+    }
+
+    /// `https://github.com/apple/swift-crypto.git` → (github.com/apple, swift-crypto).
+    static func swiftCoordinates(_ location: String, identity: String) -> (String?, String) {
+        var text = location
+        for prefix in ["https://", "http://", "ssh://", "git@"] where text.hasPrefix(prefix) { text.removeFirst(prefix.count) }
+        text = text.replacingOccurrences(of: ":", with: "/")
+        if text.hasSuffix(".git") { text.removeLast(4) }
+        while text.hasSuffix("/") { text.removeLast() }
+        var parts = text.split(separator: "/").map(String.init)
+        guard parts.count >= 2 else { return (nil, identity) }
+        let name = parts.removeLast()
+        return (parts.joined(separator: "/").lowercased(), name)
+    }
+
+    // MARK: npm
+
+    /// package-lock.json lockfileVersion 2 and 3 (`packages`, keyed by node_modules path).
+    public static func npm(_ bytes: [UInt8], path: String) throws -> Inventory {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw LockfileError(path: path, problem: "not JSON")
+        }
+        guard let version = root["lockfileVersion"] as? Int else { throw LockfileError(path: path, position: "lockfileVersion", problem: "missing") }
+        guard version == 2 || version == 3 else {
+            throw LockfileError(path: path, position: "lockfileVersion", problem: "lockfileVersion \(version) is not one gate reads (2, 3: npm 7 and later)")
+        }
+        guard let packages = root["packages"] as? [String: [String: Any]] else {
+            throw LockfileError(path: path, position: "packages", problem: "no packages object")
+        }
+        func component(_ key: String, _ entry: [String: Any]) throws -> Component? {
+            guard !key.isEmpty, entry["link"] as? Bool != true else { return nil }
+            guard let range = key.range(of: "node_modules/", options: .backwards) else { return nil }
+            let full = String(key[range.upperBound...])
+            guard let version = entry["version"] as? String else {
+                throw LockfileError(path: path, position: "packages[\"\(key)\"]", problem: "no version")
+            }
+            let (namespace, name) = full.hasPrefix("@") && full.contains("/")
+                ? (String(full[..<full.firstIndex(of: "/")!]), String(full[full.index(after: full.firstIndex(of: "/")!)...])) : (nil, full)
+            var hashes: [String: String] = [:]
+            if let integrity = entry["integrity"] as? String {
+                for item in integrity.split(separator: " ") {
+                    let parts = item.split(separator: "-", maxSplits: 1)
+                    guard parts.count == 2, let data = Data(base64Encoded: String(parts[1])) else { continue }
+                    let hex = data.map { String(format: "%02x", $0) }.joined()
+                    switch parts[0] {
+                    case "sha512": hashes["SHA-512"] = hex
+                    case "sha256": hashes["SHA-256"] = hex
+                    case "sha1": hashes["SHA-1"] = hex
+                    default: break
+                    }
+                }
+            }
+            return Component(ecosystem: .npm, namespace: namespace, name: name, version: version, hashes: hashes,
+                             license: entry["license"] as? String, source: entry["resolved"] as? String)
+        }
+        var byKey: [String: Component] = [:]
+        for (key, entry) in packages { if let made = try component(key, entry) { byKey[key] = made } }
+        // Node's resolution: a dependency is the nearest node_modules/<name> up the tree.
+        func resolve(_ name: String, from key: String) -> Component? {
+            var base = key
+            while true {
+                let candidate = (base.isEmpty ? "" : base + "/") + "node_modules/" + name
+                if let found = byKey[candidate] { return found }
+                guard let range = base.range(of: "/node_modules/", options: .backwards) else {
+                    return base.isEmpty ? nil : byKey["node_modules/" + name]
+                }
+                base = String(base[..<range.lowerBound])
+            }
+        }
+        var components: [Component] = []
+        for (key, var item) in byKey {
+            let declared = (packages[key]?["dependencies"] as? [String: Any])?.keys.sorted() ?? []
+            item.dependencies = declared.compactMap { resolve($0, from: key)?.purl }.sorted()
+            components.append(item)
+        }
+        var rootComponent: Component?
+        if let entry = packages[""], let name = (entry["name"] as? String) ?? (root["name"] as? String) {
+            var made = Component(ecosystem: .npm, name: name, version: (entry["version"] as? String) ?? "0.0.0", license: entry["license"] as? String)
+            let direct = ((entry["dependencies"] as? [String: Any])?.keys.sorted() ?? []) + ((entry["devDependencies"] as? [String: Any])?.keys.sorted() ?? [])
+            made.dependencies = direct.compactMap { resolve($0, from: "")?.purl }.sorted()
+            rootComponent = made
+        }
+        return Inventory(source: path, root: rootComponent, components: components)
+    }
+
+    // MARK: Python
+
+    /// A pinned requirements file: `name==version` (extras and markers allowed), `--hash`
+    /// options, `\` continuations; options lines and comments skipped; anything not pinned is
+    /// an error naming the line.
+    public static func requirements(_ text: String, path: String) throws -> Inventory {
+        var components: [Component] = []
+        var seen: [String: Int] = [:]
+        var logical = ""
+        var startLine = 0
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, raw) in lines.enumerated() {
+            var line = String(raw.hasSuffix("\r") ? raw.dropLast() : raw)
+            if logical.isEmpty { startLine = index + 1 }
+            if line.hasSuffix("\\") {
+                line.removeLast()
+                logical += line + " "
+                continue
+            }
+            logical += line
+            defer { logical = "" }
+            var entry = logical
+            if let hash = entry.range(of: " #") ?? (entry.hasPrefix("#") ? entry.startIndex..<entry.startIndex : nil) { entry = String(entry[..<hash.lowerBound]) }
+            entry = entry.trimmingCharacters(in: .whitespaces)
+            if entry.isEmpty || entry.hasPrefix("-") { continue }
+            var hashes: [String: String] = [:]
+            var words = entry.split(separator: " ").map(String.init)
+            let requirement = words.removeFirst()
+            for word in words where word.hasPrefix("--hash=sha256:") { hashes["SHA-256"] = String(word.dropFirst("--hash=sha256:".count)) }
+            let spec = requirement.split(separator: ";", maxSplits: 1).first.map(String.init) ?? requirement
+            guard let equals = spec.range(of: "==") else {
+                throw LockfileError(path: path, position: "\(startLine)", problem: "'\(spec)' is not pinned (name==version)")
+            }
+            var name = String(spec[..<equals.lowerBound])
+            if let bracket = name.firstIndex(of: "[") { name = String(name[..<bracket]) }
+            let version = String(spec[equals.upperBound...]).trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty, !version.isEmpty, !version.contains("*") else {
+                throw LockfileError(path: path, position: "\(startLine)", problem: "'\(spec)' is not an exact pin")
+            }
+            let normalized = pypiName(name)
+            if let first = seen[normalized] {
+                throw LockfileError(path: path, position: "\(startLine)", problem: "'\(normalized)' is pinned twice (also at line \(first))")
+            }
+            seen[normalized] = startLine
+            components.append(Component(ecosystem: .pypi, name: normalized, version: version, hashes: hashes))
+        }
+        return Inventory(source: path, components: components)
+    }
+
+    /// PEP 503 normalisation, as purl's pypi type asks: lowercase, runs of -_. to one '-'.
+    static func pypiName(_ name: String) -> String {
+        var result = ""
+        for character in name.lowercased() {
+            if "-_.".contains(character) {
+                if result.last != "-" { result.append("-") }
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    /// poetry.lock and uv.lock: `[[package]]` tables with name, version and, where given,
+    /// sha256 file hashes and dependencies.
+    public static func pythonLock(_ text: String, path: String) throws -> Inventory {
+        let document = try TOML.parse(text, path: path)
+        let packages = document["package"]?.tables ?? []
+        let names = Set(packages.compactMap { $0["name"]?.string.map(pypiName) })
+        var components: [Component] = []
+        var rootComponent: Component?
+        for (index, package) in packages.enumerated() {
+            guard let name = package["name"]?.string, let version = package["version"]?.string else {
+                throw LockfileError(path: path, position: "package[\(index)]", problem: "a package needs name and version")
+            }
+            var item = Component(ecosystem: .pypi, name: pypiName(name), version: version)
+            // uv: sdist = { hash = "sha256:…" }; poetry: files = [{ hash = "sha256:…" }].
+            let hash = package["sdist"]?.table?["hash"]?.string ?? package["files"]?.tables.first?["hash"]?.string
+            if let hash, hash.hasPrefix("sha256:") { item.hashes["SHA-256"] = String(hash.dropFirst(7)) }
+            var dependencies: [String] = []
+            if let list = package["dependencies"]?.tables { dependencies = list.compactMap { $0["name"]?.string } }
+            if let table = package["dependencies"]?.table { dependencies = Array(table.keys) }
+            item.dependencies = dependencies.map(pypiName).filter(names.contains).sorted()
+            // uv marks the project itself with source = { editable = "." } or { virtual = "." }.
+            if let source = package["source"]?.table, source["editable"] != nil || source["virtual"] != nil {
+                rootComponent = item
+                continue
+            }
+            components.append(item)
+        }
+        let versions = Dictionary(components.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        func withPurls(_ item: Component) -> Component {
+            var copy = item
+            copy.dependencies = item.dependencies.compactMap { versions[$0]?.purl }.sorted()
+            return copy
+        }
+        return Inventory(source: path, root: rootComponent.map(withPurls), components: components.map(withPurls))
+    }
+
+    // MARK: Rust
+
+    /// Cargo.lock: `[[package]]` with name, version, source, checksum, dependencies
+    /// (`"name"`, `"name version"` or `"name version (source)"`). Packages without a source
+    /// are the workspace's own.
+    public static func cargo(_ text: String, path: String) throws -> Inventory {
+        let document = try TOML.parse(text, path: path)
+        guard let packages = document["package"]?.tables, !packages.isEmpty else {
+            throw LockfileError(path: path, problem: "no [[package]] entries")
+        }
+        var all: [(Component, [String], Bool)] = []
+        for (index, package) in packages.enumerated() {
+            guard let name = package["name"]?.string, let version = package["version"]?.string else {
+                throw LockfileError(path: path, position: "package[\(index)]", problem: "a package needs name and version")
+            }
+            var item = Component(ecosystem: .cargo, name: name, version: version, source: package["source"]?.string)
+            if let checksum = package["checksum"]?.string { item.hashes["SHA-256"] = checksum }
+            all.append((item, package["dependencies"]?.strings ?? [], package["source"] == nil))
+        }
+        var byName: [String: [Component]] = [:]
+        for (item, _, _) in all { byName[item.name, default: []].append(item) }
+        func resolve(_ reference: String) -> String? {
+            let parts = reference.split(separator: " ").map(String.init)
+            guard let candidates = byName[parts[0]] else { return nil }
+            if parts.count >= 2 { return candidates.first { $0.version == parts[1] }?.purl }
+            return candidates.first?.purl
+        }
+        var components: [Component] = []
+        var roots: [Component] = []
+        for (item, references, local) in all {
+            var copy = item
+            copy.dependencies = references.compactMap(resolve).sorted()
+            if local { roots.append(copy) } else { components.append(copy) }
+        }
+        // One workspace member is the root; others are components like any crate.
+        let root = roots.first
+        return Inventory(source: path, root: root, components: components + roots.dropFirst())
+    }
+
+    // MARK: Go
+
+    /// go.mod's `require` directives (with go.sum beside it, its `h1:` lines confirm each
+    /// module is summed); `replace` and `exclude` are not applied.
+    public static func goModule(_ text: String, path: String) throws -> Inventory {
+        var module: String?
+        var requires: [(String, String, Int)] = []
+        var inRequire = false
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = String(raw)
+            if let comment = line.range(of: "//") { line = String(line[..<comment.lowerBound]) }
+            line = line.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            if inRequire {
+                if line == ")" { inRequire = false; continue }
+                guard words.count == 2 else { throw LockfileError(path: path, position: "\(index + 1)", problem: "expected 'module version'") }
+                requires.append((words[0], words[1], index + 1))
+            } else if words.first == "module", words.count == 2 {
+                module = words[1]
+            } else if words.first == "require" {
+                if words.count == 2 && words[1] == "(" { inRequire = true } else if words.count == 3 {
+                    requires.append((words[1], words[2], index + 1))
+                } else {
+                    throw LockfileError(path: path, position: "\(index + 1)", problem: "expected 'require module version'")
+                }
+            }
+        }
+        guard let module else { throw LockfileError(path: path, problem: "no module directive") }
+        let sumPath = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("go.sum")
+        let sums = (try? String(contentsOfFile: sumPath, encoding: .utf8)) ?? ""
+        var summed = Set<String>()
+        for line in sums.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if words.count == 3, words[2].hasPrefix("h1:"), !words[1].hasSuffix("/go.mod") { summed.insert("\(words[0])@\(words[1])") }
+        }
+        var components: [Component] = []
+        for (name, version, line) in requires {
+            if !sums.isEmpty && !summed.contains("\(name)@\(version)") {
+                throw LockfileError(path: path, position: "\(line)", problem: "\(name) \(version) has no h1: line in go.sum")
+            }
+            components.append(goComponent(name, version))
+        }
+        var root = goComponent(module, "")
+        root.dependencies = components.map(\.purl).sorted()
+        return Inventory(source: path, root: root, components: components)
+    }
+
+    static func goComponent(_ path: String, _ version: String) -> Component {
+        let parts = path.split(separator: "/").map(String.init)
+        let name = parts.last ?? path
+        let namespace = parts.dropLast().joined(separator: "/")
+        return Component(ecosystem: .golang, namespace: namespace.isEmpty ? nil : namespace.lowercased(), name: name.lowercased(), version: version)
+    }
+}

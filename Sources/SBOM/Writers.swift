@@ -1,0 +1,142 @@
+import Crypto
+import Foundation
+import GateKit
+
+/// CycloneDX 1.6 and SPDX 2.3 JSON documents from inventories. Deterministic: components
+/// sorted by purl, keys in a fixed order, the serial number and document namespace derived
+/// from the content; the time is `SOURCE_DATE_EPOCH` when set (SPDX requires one; CycloneDX
+/// leaves it out otherwise).
+public enum SBOMWriter {
+    public static let toolName = "gate"
+
+    /// Every component once (by purl), the roots first-come.
+    static func merged(_ inventories: [Inventory]) -> (root: Component?, components: [Component]) {
+        var byPurl: [String: Component] = [:]
+        for inventory in inventories {
+            for component in inventory.components where byPurl[component.purl] == nil { byPurl[component.purl] = component }
+        }
+        let root = inventories.compactMap(\.root).first
+        if let root { byPurl[root.purl] = nil }
+        return (root, byPurl.values.sorted { $0.purl < $1.purl })
+    }
+
+    /// A name-based UUID (version 5 layout) from SHA-256 of `text`.
+    static func uuid(_ text: String) -> String {
+        var bytes = Array(SHA256.hash(data: Data(text.utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let characters = Array(hex)
+        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(separator: "-")
+    }
+
+    static func fingerprint(_ root: Component?, _ components: [Component]) -> String {
+        ([root].compactMap { $0 } + components).map { "\($0.purl) \($0.hashes.sorted { $0.key < $1.key }) \($0.license ?? "") \($0.dependencies)" }
+            .joined(separator: "\n")
+    }
+
+    static func timestamp(_ environment: [String: String]) -> String? {
+        guard let epoch = environment["SOURCE_DATE_EPOCH"].flatMap(Int.init) else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(epoch)))
+    }
+
+    public static func cycloneDX(_ inventories: [Inventory], environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let (root, components) = merged(inventories)
+        func component(_ item: Component, type: String = "library") -> JSONValue {
+            var fields: [(String, JSONValue)] = [("type", .string(type)), ("bom-ref", .string(item.purl))]
+            if let namespace = item.namespace { fields.append(("group", .string(namespace))) }
+            fields += [("name", .string(item.name)), ("version", .string(item.version))]
+            if !item.hashes.isEmpty {
+                fields.append(("hashes", .array(item.hashes.sorted { $0.key < $1.key }.map {
+                    .orderedObject([("alg", .string($0.key)), ("content", .string($0.value))])
+                })))
+            }
+            if let license = item.license {
+                let entry: JSONValue = SPDXExpression.isSingleIdentifier(license)
+                    ? .orderedObject([("license", .orderedObject([("id", .string(license))]))])
+                    : .orderedObject([("expression", .string(license))])
+                fields.append(("licenses", .array([entry])))
+            }
+            fields.append(("purl", .string(item.purl)))
+            return .orderedObject(fields)
+        }
+        var metadata: [(String, JSONValue)] = []
+        if let time = timestamp(environment) { metadata.append(("timestamp", .string(time))) }
+        metadata.append(("tools", .orderedObject([("components", .array([.orderedObject([("type", .string("application")), ("name", .string(toolName))])]))])))
+        if let root { metadata.append(("component", component(root, type: "application"))) }
+        var dependencies: [JSONValue] = []
+        for item in ([root].compactMap { $0 } + components) {
+            dependencies.append(.orderedObject([("ref", .string(item.purl)), ("dependsOn", .array(item.dependencies.map(JSONValue.string)))]))
+        }
+        let document: JSONValue = .orderedObject([
+            ("bomFormat", .string("CycloneDX")),
+            ("specVersion", .string("1.6")),
+            ("serialNumber", .string("urn:uuid:" + uuid(fingerprint(root, components)))),
+            ("version", .integer(1)),
+            ("metadata", .orderedObject(metadata)),
+            ("components", .array(components.map { component($0) })),
+            ("dependencies", .array(dependencies)),
+        ])
+        return document.rendered()
+    }
+
+    public static func spdx(_ inventories: [Inventory], name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let (root, components) = merged(inventories)
+        let all = [root].compactMap { $0 } + components
+        var ids: [String: String] = [:]
+        for (index, item) in all.enumerated() {
+            let safe = String(item.name.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "-" })
+            ids[item.purl] = "SPDXRef-Package-\(index)-\(safe)"
+        }
+        func package(_ item: Component) -> JSONValue {
+            var fields: [(String, JSONValue)] = [
+                ("SPDXID", .string(ids[item.purl]!)),
+                ("name", .string(item.namespace.map { "\($0)/\(item.name)" } ?? item.name)),
+                ("versionInfo", .string(item.version)),
+                ("downloadLocation", .string(item.source.flatMap { $0.hasPrefix("http") || $0.hasPrefix("git") ? $0 : nil } ?? "NOASSERTION")),
+                ("filesAnalyzed", .bool(false)),
+            ]
+            let algorithms = ["SHA-256": "SHA256", "SHA-512": "SHA512", "SHA-1": "SHA1"]
+            let checksums = item.hashes.sorted { $0.key < $1.key }.compactMap { entry -> JSONValue? in
+                algorithms[entry.key].map { .orderedObject([("algorithm", .string($0)), ("checksumValue", .string(entry.value))]) }
+            }
+            if !checksums.isEmpty { fields.append(("checksums", .array(checksums))) }
+            fields.append(("licenseConcluded", .string("NOASSERTION")))
+            fields.append(("licenseDeclared", .string(item.license.flatMap { SPDXExpression.isValid($0) ? $0 : nil } ?? "NOASSERTION")))
+            fields.append(("copyrightText", .string("NOASSERTION")))
+            fields.append(("externalRefs", .array([.orderedObject([
+                ("referenceCategory", .string("PACKAGE-MANAGER")), ("referenceType", .string("purl")), ("referenceLocator", .string(item.purl)),
+            ])])))
+            return .orderedObject(fields)
+        }
+        var relationships: [JSONValue] = []
+        for described in (root.map { [$0] } ?? components) {
+            relationships.append(.orderedObject([("spdxElementId", .string("SPDXRef-DOCUMENT")), ("relationshipType", .string("DESCRIBES")),
+                                                 ("relatedSpdxElement", .string(ids[described.purl]!))]))
+        }
+        for item in all {
+            for dependency in item.dependencies {
+                guard let target = ids[dependency] else { continue }
+                relationships.append(.orderedObject([("spdxElementId", .string(ids[item.purl]!)), ("relationshipType", .string("DEPENDS_ON")),
+                                                     ("relatedSpdxElement", .string(target))]))
+            }
+        }
+        let fingerprint = fingerprint(root, components)
+        let document: JSONValue = .orderedObject([
+            ("spdxVersion", .string("SPDX-2.3")),
+            ("dataLicense", .string("CC0-1.0")),
+            ("SPDXID", .string("SPDXRef-DOCUMENT")),
+            ("name", .string(name)),
+            ("documentNamespace", .string("https://spdx.org/spdxdocs/\(name.map { $0.isLetter || $0.isNumber ? $0 : "-" })-\(uuid(fingerprint))")),
+            ("creationInfo", .orderedObject([
+                ("created", .string(timestamp(environment) ?? ISO8601DateFormatter().string(from: Date()))),
+                ("creators", .array([.string("Tool: \(toolName)")])),
+            ])),
+            ("packages", .array(all.map(package))),
+            ("relationships", .array(relationships)),
+        ])
+        return document.rendered()
+    }
+}

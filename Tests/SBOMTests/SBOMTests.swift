@@ -1,0 +1,179 @@
+import Foundation
+import GateTestSupport
+@testable import SBOM
+import Testing
+
+@Suite("lockfile readers")
+struct LockfileTests {
+    static func purls(_ relative: String) throws -> [String] {
+        try Lockfiles.read(Fixtures.path("sbom/" + relative)).0.components.map(\.purl)
+    }
+
+    @Test("Package.resolved v1, v2 and v3: every pin, with its host and owner as the purl namespace")
+    func swiftPM() throws {
+        #expect(try Self.purls("swiftpm-v1/Package.resolved") == [
+            "pkg:swift/github.com/apple/swift-argument-parser@1.2.2",
+            "pkg:swift/github.com/apple/swift-nio@6213ba7a06febe8fef60563a4a7d26a4085783cf",  // a branch pin: its revision
+            "pkg:swift/github.com/jpsim/Yams@5.0.6",
+        ])
+        #expect(try Self.purls("swiftpm-v2/Package.resolved") == [
+            "pkg:swift/github.com/apple/swift-argument-parser@1.3.1", "pkg:swift/github.com/apple/swift-log@1.5.4",
+        ])
+        #expect(try Self.purls("swiftpm-v3/Package.resolved") == [
+            "pkg:swift/github.com/apple/swift-argument-parser@1.6.1", "pkg:swift/github.com/apple/swift-crypto@3.12.3",
+            "pkg:swift/github.com/jpsim/Yams@6.2.2",
+        ])
+    }
+
+    @Test("package-lock.json v3: nested and scoped packages, integrity as SHA-512, links skipped, the graph by node resolution")
+    func npm() throws {
+        let inventory = try Lockfiles.read(Fixtures.path("sbom/npm/package-lock.json")).0
+        #expect(inventory.components.map(\.purl) == [
+            "pkg:npm/%40babel/runtime@7.23.9", "pkg:npm/js-tokens@3.0.2", "pkg:npm/js-tokens@4.0.0", "pkg:npm/lodash@4.17.21",
+            "pkg:npm/loose-envify@1.4.0", "pkg:npm/react@18.2.0", "pkg:npm/regenerator-runtime@0.14.1", "pkg:npm/typescript@5.3.3",
+        ])
+        #expect(inventory.root?.dependencies == ["pkg:npm/%40babel/runtime@7.23.9", "pkg:npm/lodash@4.17.21", "pkg:npm/react@18.2.0", "pkg:npm/typescript@5.3.3"])
+        let react = try #require(inventory.components.first { $0.name == "react" })
+        #expect(react.dependencies == ["pkg:npm/loose-envify@1.4.0"])
+        #expect(react.license == "MIT")
+        // base64 "/3IjMdb2…" of the integrity, as hex
+        #expect(react.hashes["SHA-512"]?.hasPrefix("ff722331d6f6") == true)
+        #expect(react.hashes["SHA-512"]?.count == 128)
+    }
+
+    @Test("pinned requirements, poetry.lock and uv.lock: PEP 503 names, sha256 hashes, the graph where the lock has it")
+    func python() throws {
+        let requirements = try Lockfiles.read(Fixtures.path("sbom/requirements/requirements.txt")).0
+        #expect(requirements.components.map(\.purl) == [
+            "pkg:pypi/certifi@2024.2.2", "pkg:pypi/charset-normalizer@3.3.2", "pkg:pypi/requests@2.31.0", "pkg:pypi/typing-extensions@4.9.0",
+        ])
+        #expect(requirements.components[2].hashes == ["SHA-256": "58cd2187c01e70e6e26505bca751777aa9f2ee0b7f4300988b709f44e013003f"])
+        let poetry = try Lockfiles.read(Fixtures.path("sbom/poetry/poetry.lock")).0
+        #expect(poetry.components.map(\.purl) == ["pkg:pypi/certifi@2024.2.2", "pkg:pypi/requests@2.31.0", "pkg:pypi/urllib3@2.2.0"])
+        #expect(poetry.components[1].dependencies == ["pkg:pypi/certifi@2024.2.2", "pkg:pypi/urllib3@2.2.0"])
+        let uv = try Lockfiles.read(Fixtures.path("sbom/uv/uv.lock")).0
+        #expect(uv.root?.purl == "pkg:pypi/shop@0.3.0")
+        #expect(uv.components.map(\.purl) == ["pkg:pypi/idna@3.6", "pkg:pypi/sniffio@1.3.0"])
+        #expect(uv.root?.dependencies == ["pkg:pypi/idna@3.6", "pkg:pypi/sniffio@1.3.0"])
+    }
+
+    @Test("Cargo.lock: checksums, two versions of one crate told apart, the workspace crate as root")
+    func cargo() throws {
+        let inventory = try Lockfiles.read(Fixtures.path("sbom/cargo/Cargo.lock")).0
+        #expect(inventory.root?.purl == "pkg:cargo/shop-core@0.1.0")
+        #expect(inventory.root?.dependencies == ["pkg:cargo/rand@0.8.5", "pkg:cargo/rand_core@0.5.1"])
+        #expect(inventory.components.map(\.purl) == [
+            "pkg:cargo/cfg-if@1.0.0", "pkg:cargo/getrandom@0.2.12", "pkg:cargo/libc@0.2.153", "pkg:cargo/rand@0.8.5",
+            "pkg:cargo/rand_core@0.5.1", "pkg:cargo/rand_core@0.6.4",
+        ])
+        #expect(inventory.components[3].dependencies == ["pkg:cargo/libc@0.2.153", "pkg:cargo/rand_core@0.6.4"])
+    }
+
+    @Test("go.mod with go.sum: every required module, lowercased purls; a module go.sum lacks is an error")
+    func go() throws {
+        #expect(try Self.purls("go/go.mod") == [
+            "pkg:golang/github.com/burntsushi/toml@v1.3.2", "pkg:golang/github.com/gorilla/mux@v1.8.1",
+            "pkg:golang/github.com/prometheus/client_golang@v1.19.0", "pkg:golang/golang.org/x/sync@v0.6.0",
+        ])
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Fixtures.write(try Fixtures.text("sbom/go/go.mod") + "require example.com/missing v0.1.0\n", to: directory + "/go.mod")
+        try Fixtures.write(try Fixtures.text("sbom/go/go.sum"), to: directory + "/go.sum")
+        #expect(throws: LockfileError(path: directory + "/go.mod", position: "12", problem: "example.com/missing v0.1.0 has no h1: line in go.sum")) {
+            try Lockfiles.read(directory + "/go.mod")
+        }
+    }
+
+    @Test("bad lockfiles: the file, the position and the problem", arguments: [
+        ("bad/unknown-version/Package.resolved", "Package.resolved:version: Package.resolved version 4 is not one gate reads (1, 2, 3)"),
+        ("bad/duplicate-pins/Package.resolved", "Package.resolved:pins[1]: 'Yams' is pinned twice (also at [0])"),
+        ("bad/truncated/Package.resolved", "Package.resolved: not JSON"),
+        ("bad/unpinned/requirements.txt", "requirements.txt:1: 'requests>=2.0' is not pinned (name==version)"),
+        ("bad/npm-v1/package-lock.json", "package-lock.json:lockfileVersion: lockfileVersion 1 is not one gate reads"),
+    ])
+    func bad(_ relative: String, _ expected: String) {
+        do {
+            _ = try Lockfiles.read(Fixtures.path("sbom/" + relative))
+            Issue.record("accepted \(relative)")
+        } catch {
+            #expect(String(describing: error).contains(expected), "\(error)")
+        }
+    }
+
+    @Test("TOML: strings with escapes, multi-line arrays, inline tables, errors with the line")
+    func toml() throws {
+        let table = try TOML.parse("""
+            # comment
+            a = "x\\"y\\u00e9"
+            b = 'lit\\eral'
+            [[t]]
+            n = [ "1",
+              "2", ]   # trailing comma
+            i = { k = "v", deep.key = 3 }
+            [t.sub]
+            q = true
+            """, path: "t.toml")
+        #expect(table["a"]?.string == "x\"yé")
+        #expect(table["b"]?.string == "lit\\eral")
+        #expect(table["t"]?.tables.first?["n"]?.strings == ["1", "2"])
+        #expect(table["t"]?.tables.first?["i"]?.table?["deep"]?.table?["key"] == .scalar("3"))
+        #expect(table["t"]?.tables.first?["sub"]?.table?["q"] == .scalar("true"))
+        #expect(throws: LockfileError(path: "t.toml", position: "2", problem: "a string is not closed")) { try TOML.parse("a = 1\nb = \"open\n", path: "t.toml") }
+        #expect(throws: LockfileError(path: "t.toml", position: "2", problem: "'a' is defined twice")) { try TOML.parse("a = 1\na = 2\n", path: "t.toml") }
+    }
+}
+
+@Suite("SBOM documents")
+struct SBOMDocumentTests {
+    static let fixtures = ["swiftpm-v1/Package.resolved", "swiftpm-v3/Package.resolved", "npm/package-lock.json", "requirements/requirements.txt",
+                           "poetry/poetry.lock", "uv/uv.lock", "cargo/Cargo.lock", "go/go.mod"]
+
+    @Test("deterministic: the same lockfile and SOURCE_DATE_EPOCH give the same bytes; the serial number follows the content")
+    func deterministic() throws {
+        let inventory = try Lockfiles.read(Fixtures.path("sbom/npm/package-lock.json")).0
+        let environment = ["SOURCE_DATE_EPOCH": "1790000000"]
+        #expect(SBOMWriter.cycloneDX([inventory], environment: environment) == SBOMWriter.cycloneDX([inventory], environment: environment))
+        #expect(SBOMWriter.spdx([inventory], name: "x", environment: environment) == SBOMWriter.spdx([inventory], name: "x", environment: environment))
+        #expect(SBOMWriter.cycloneDX([inventory], environment: environment).contains("\"timestamp\": \"2026-09-21T"))
+        var changed = inventory
+        changed.components[0].version = "7.24.0"
+        #expect(SBOMWriter.uuid(SBOMWriter.fingerprint(changed.root, changed.components))
+            != SBOMWriter.uuid(SBOMWriter.fingerprint(inventory.root, inventory.components)))
+    }
+
+    /// The reference validators, which `scripts/test.sh` installs (scripts/setup-sbom-validators.sh)
+    /// and names in GATE_SBOM_VALIDATOR; a plain `swift test` skips this one.
+    @Test("CycloneDX validates against the 1.6 schema and SPDX as 2.3, by cyclonedx-python-lib and spdx-tools",
+          .enabled(if: ProcessInfo.processInfo.environment["GATE_SBOM_VALIDATOR"] != nil))
+    func validators() throws {
+        let python = ProcessInfo.processInfo.environment["GATE_SBOM_VALIDATOR"]!
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var files: [String] = []
+        for (index, fixture) in Self.fixtures.enumerated() {
+            let inventory = try Lockfiles.read(Fixtures.path("sbom/" + fixture)).0
+            for (format, text) in [("cdx", SBOMWriter.cycloneDX([inventory])), ("spdx", SBOMWriter.spdx([inventory], name: "fixture-\(index)"))] {
+                let path = "\(directory)/\(index).\(format).json"
+                try Fixtures.write(text, to: path)
+                files.append(path)
+            }
+        }
+        let output = try Shell.run([python, Fixtures.repositoryRoot + "/scripts/validate_sbom.py"] + files, in: directory)
+        #expect(output.split(separator: "\n").filter { $0.hasSuffix(": valid") }.count == files.count, "\(output)")
+    }
+}
+
+@Suite("SPDX license expressions")
+struct SPDXExpressionTests {
+    @Test("precedence, WITH, parentheses and the ways to satisfy an expression")
+    func parse() throws {
+        let expression = try SPDXExpression.parse("MIT OR (Apache-2.0 AND BSD-3-Clause) OR GPL-2.0-only WITH Classpath-exception-2.0")
+        #expect(expression.choices == [["MIT"], ["Apache-2.0", "BSD-3-Clause"], ["GPL-2.0-only WITH Classpath-exception-2.0"]])
+        #expect(try SPDXExpression.parse("a and b or c").choices == [["a", "b"], ["c"]])
+        #expect(try SPDXExpression.parse("(MIT OR ISC) AND Zlib").choices == [["MIT", "Zlib"], ["ISC", "Zlib"]])
+        #expect(SPDXExpression.isSingleIdentifier("0BSD"))
+        for bad in ["", "MIT OR", "(MIT", "MIT AND AND ISC", "MIT WITH", "(MIT OR ISC) WITH X", "MIT/ISC"] {
+            #expect(!SPDXExpression.isValid(bad), "\(bad)")
+        }
+    }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the reference SBOM validators the test suite runs on gate's output
+# (cyclonedx-python-lib's CycloneDX 1.6 schema validator, spdx-tools' SPDX 2.3 validator) into
+# .build/sbom-validators, from PyPI, and prints the interpreter's path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=.build/sbom-validators
+if ! "$venv/bin/python" -c "import cyclonedx.validation.json, spdx_tools" 2>/dev/null; then
+  rm -rf "$venv"
+  python3 -m venv "$venv" >&2
+  "$venv/bin/pip" install -q --disable-pip-version-check \
+    "cyclonedx-python-lib[json-validation]==11.12.0" "spdx-tools==0.8.5" >&2
+fi
+echo "$PWD/$venv/bin/python"
