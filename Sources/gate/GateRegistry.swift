@@ -27,6 +27,7 @@ enum GateRegistry {
         RegisteredGate(RelevanceCommand.self),
         RegisteredGate(FlagsCommand.self),
         RegisteredGate(ExperimentCommand.self),
+        RegisteredGate(SBOMCommand.self),
     ]
 
     static let commands: [any ParsableCommand.Type] = [

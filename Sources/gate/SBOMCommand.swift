@@ -3,12 +3,50 @@ import Foundation
 import GateKit
 import SBOM
 
-/// `gate sbom`: software bills of materials from lockfiles.
-struct SBOMCommand: ParsableCommand {
+/// `gate sbom`: software bills of materials from lockfiles, and the license gate on them.
+struct SBOMCommand: GateCommand {
+    static let gateID = SBOMGate.id
     static let configuration = CommandConfiguration(
         commandName: "sbom",
-        abstract: "Software bills of materials from lockfiles (CycloneDX 1.6, SPDX 2.3).",
-        subcommands: [SBOMGenerateCommand.self])
+        abstract: "Software bills of materials from lockfiles (CycloneDX 1.6, SPDX 2.3) and the license policy gate.",
+        subcommands: [SBOMCheckCommand.self, SBOMGenerateCommand.self],
+        defaultSubcommand: SBOMCheckCommand.self)
+
+    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try SBOMGate(policy: SBOMPolicy(policy: policy), root: context.root).evaluate()
+    }
+}
+
+struct SBOMCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check every dependency's license against allow and deny lists (gates/sbom.yml); optionally write the SBOM.",
+        discussion: "Policy keys: \(SBOMPolicy.keys.joined(separator: ", ")).")
+
+    @Argument(help: ArgumentHelp("Lockfiles (default: lockfiles: in the policy, else Package.resolved).", valueName: "lockfile"))
+    var lockfiles: [String] = []
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Allowed SPDX license identifiers.", valueName: "id")) var allow: [String] = []
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Denied SPDX license identifiers.", valueName: "id")) var deny: [String] = []
+    @Option(help: ArgumentHelp("A license neither allowed nor denied, or none found: warn or fail.", valueName: "warn|fail")) var unknown: String?
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if let unknown, unknown != "warn", unknown != "fail" { throw ValidationError("--unknown must be warn or fail.") }
+    }
+
+    func run() throws {
+        let result = GateRunner.run(gate: SBOMGate.id) {
+            var policy = try common.loadPolicy(gate: SBOMGate.id).map(SBOMPolicy.init(policy:)) ?? SBOMPolicy()
+            if !lockfiles.isEmpty { policy.lockfiles = lockfiles }
+            if !allow.isEmpty { policy.allow = allow }
+            if !deny.isEmpty { policy.deny = deny }
+            if let unknown { policy.failOnUnknown = unknown == "fail" }
+            return try SBOMGate(policy: policy, root: GateContext.current.root).evaluate()
+        }
+        try common.output.finish(Report(results: [result], isCheck: false))
+    }
 }
 
 struct SBOMGenerateCommand: ParsableCommand {

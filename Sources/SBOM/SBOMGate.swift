@@ -1,0 +1,149 @@
+import Foundation
+import GateKit
+
+private typealias Measurement = GateKit.Measurement
+
+/// The SBOM gate's policy: `gates/sbom.yml`.
+///
+/// ```yaml
+/// lockfiles: [Package.resolved]          # what to inventory
+/// allow: [MIT, Apache-2.0, BSD-3-Clause] # licenses that may ship
+/// deny: [GPL-3.0-only, AGPL-3.0-only]    # licenses that must not
+/// unknown: warn                          # a license neither allowed nor denied, or none found: warn or fail
+/// output: .build/sbom/gate.cdx.json      # also write the SBOM here
+/// format: cyclonedx                      # or spdx
+/// ```
+public struct SBOMPolicy: Sendable, Equatable {
+    public static let keys = ["lockfiles", "allow", "deny", "unknown", "output", "format"]
+    public var lockfiles: [String] = []
+    public var allow: [String] = []
+    public var deny: [String] = []
+    public var failOnUnknown = false
+    public var output: String?
+    public var format = "cyclonedx"
+
+    public init() {}
+
+    public init(policy: Policy) throws {
+        try policy.requireKnownKeys(Self.keys)
+        lockfiles = try policy.strings("lockfiles") ?? []
+        allow = try policy.strings("allow") ?? []
+        deny = try policy.strings("deny") ?? []
+        if let unknown = try policy.strings("unknown")?.first {
+            guard unknown == "warn" || unknown == "fail" else {
+                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("unknown")?.line, key: "unknown", expected: "warn or fail")
+            }
+            failOnUnknown = unknown == "fail"
+        }
+        output = try policy.strings("output")?.first
+        if let format = try policy.strings("format")?.first {
+            guard format == "cyclonedx" || format == "spdx" else {
+                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("format")?.line, key: "format", expected: "cyclonedx or spdx")
+            }
+            self.format = format
+        }
+        for (key, list) in [("allow", allow), ("deny", deny)] {
+            for id in list where !SPDXExpression.isSingleIdentifier(id) {
+                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry(key)?.line, key: key, expected: "SPDX license identifiers ('\(id)' is not one)")
+            }
+        }
+    }
+}
+
+/// `gate sbom check`: every dependency's license against the policy. A license comes from the
+/// lockfile where it records one (npm), else from the dependency's license file on disk
+/// (`LicenseDetector`). An expression is acceptable when one of its choices is wholly allowed
+/// (`MIT OR GPL-3.0-only` passes an MIT allow list); denied when every choice has a denied
+/// license; otherwise unknown.
+public struct SBOMGate: Sendable {
+    public static let id = "sbom"
+    public let policy: SBOMPolicy
+    public let root: String
+    public let environment: [String: String]
+
+    public init(policy: SBOMPolicy, root: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        (self.policy, self.root, self.environment) = (policy, root, environment)
+    }
+
+    public enum Standing: String, Sendable { case allowed, denied, unknown }
+
+    /// How a license expression stands against allow and deny lists.
+    public static func standing(of license: String?, allow: [String], deny: [String]) -> Standing {
+        guard let license, let expression = try? SPDXExpression.parse(license) else { return .unknown }
+        func base(_ term: String) -> String { term.components(separatedBy: " WITH ").first ?? term }
+        let choices = expression.choices
+        if choices.contains(where: { $0.allSatisfy { allow.contains($0) || allow.contains(base($0)) || (allow.isEmpty && !deny.contains(base($0))) } }) {
+            return allow.isEmpty && deny.isEmpty ? .unknown : .allowed
+        }
+        if choices.allSatisfy({ $0.contains { deny.contains(base($0)) || deny.contains($0) } }) { return .denied }
+        return .unknown
+    }
+
+    public func evaluate() throws -> GateResult {
+        let paths = policy.lockfiles.isEmpty ? ["Package.resolved"] : policy.lockfiles
+        var inventories: [Inventory] = []
+        var inputs: [InputDigest] = []
+        for path in paths {
+            do {
+                let (inventory, digest) = try Lockfiles.read(path.hasPrefix("/") ? path : root + "/" + path)
+                inventories.append(Inventory(source: path, root: inventory.root, components: inventory.components))
+                inputs.append(InputDigest(path: path, sha256: digest.sha256))
+            } catch let error as LockfileError {
+                throw GateError.usage(String(describing: error).replacingOccurrences(of: root + "/", with: ""))
+            }
+        }
+        // Licenses from disk where the lockfile has none.
+        for index in inventories.indices {
+            for item in inventories[index].components.indices where inventories[index].components[item].license == nil {
+                inventories[index].components[item].license = LicenseDetector.detect(inventories[index].components[item], root: root)
+            }
+        }
+        var findings: [Finding] = []
+        var rows: [[String]] = []
+        var counts: [Standing: Int] = [:]
+        for inventory in inventories {
+            for component in inventory.components {
+                let standing = Self.standing(of: component.license, allow: policy.allow, deny: policy.deny)
+                counts[standing, default: 0] += 1
+                rows.append([component.purl, component.license ?? "(not found)", standing.rawValue])
+                let location = Location(file: inventory.source)
+                switch standing {
+                case .allowed: break
+                case .denied:
+                    findings.append(Finding(severity: .error, rule: "sbom/denied-license",
+                                            message: "\(component.purl) is licensed \(component.license!), which the policy denies", location: location))
+                case .unknown:
+                    let what = component.license.map { SPDXExpression.isValid($0) ? "\($0), which the policy neither allows nor denies" : "'\($0)', not an SPDX expression" }
+                        ?? "no license the lockfile records or a license file on disk shows"
+                    findings.append(Finding(severity: policy.failOnUnknown ? .error : .warning, rule: "sbom/unknown-license",
+                                            message: "\(component.purl): \(what)", location: location))
+                }
+            }
+        }
+        if let output = policy.output {
+            let text = policy.format == "spdx" ? SBOMWriter.spdx(inventories, name: (root as NSString).lastPathComponent, environment: environment)
+                : SBOMWriter.cycloneDX(inventories, environment: environment)
+            let path = output.hasPrefix("/") ? output : root + "/" + output
+            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
+                throw GateError.cannotWrite(path: output, reason: "cannot create the file")
+            }
+        }
+        let total = inventories.reduce(0) { $0 + $1.components.count }
+        let denied = counts[.denied] ?? 0, unknown = counts[.unknown] ?? 0
+        let measurements = [
+            Measurement(name: "components", value: Double(total)),
+            Measurement(name: "denied_licenses", value: Double(denied), threshold: 0, comparison: .atMost, verdict: denied > 0 ? .fail : .pass),
+            Measurement(name: "unknown_licenses", value: Double(unknown), threshold: policy.failOnUnknown ? 0 : nil,
+                        comparison: policy.failOnUnknown ? .atMost : nil, verdict: unknown > 0 ? (policy.failOnUnknown ? .fail : .warn) : .pass),
+        ]
+        let summary = "\(total) components: \(counts[.allowed] ?? 0) allowed, \(denied) denied, \(unknown) unknown"
+            + (policy.output.map { "; SBOM written to \($0)" } ?? "")
+        return GateResult(
+            gate: Self.id, verdict: GateResult.verdict(measurements: measurements, findings: findings), summary: summary,
+            measurements: measurements, findings: findings, inputs: inputs,
+            rules: [RuleDescriptor(id: "sbom/denied-license", summary: "A dependency's license is denied.", help: "Replace the dependency or get the license cleared."),
+                    RuleDescriptor(id: "sbom/unknown-license", summary: "A dependency's license is unknown to the policy.", help: "Add it to allow or deny in gates/sbom.yml.")],
+            tables: [ResultTable(title: "Licenses", header: ["component", "license", "standing"], rows: rows)])
+    }
+}
