@@ -9,7 +9,7 @@ struct SBOMCommand: GateCommand {
     static let configuration = CommandConfiguration(
         commandName: "sbom",
         abstract: "Software bills of materials from lockfiles (CycloneDX 1.6, SPDX 2.3) and the license policy gate.",
-        subcommands: [SBOMCheckCommand.self, SBOMGenerateCommand.self],
+        subcommands: [SBOMCheckCommand.self, SBOMGenerateCommand.self, SBOMDiffCommand.self],
         defaultSubcommand: SBOMCheckCommand.self)
 
     static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
@@ -83,5 +83,25 @@ struct SBOMGenerateCommand: ParsableCommand {
                 FileSink.standardOutput(text)
             }
         }
+    }
+}
+
+struct SBOMDiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "What changed in the dependencies between two lockfiles or CycloneDX SBOMs; fails on a newly denied license (gates/sbom.yml).")
+
+    @Argument(help: ArgumentHelp("The base: a lockfile or a CycloneDX JSON SBOM.", valueName: "base")) var base: String
+    @Argument(help: ArgumentHelp("The head, of the same kind.", valueName: "head")) var head: String
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let result = GateRunner.run(gate: SBOMDiff.id) {
+            let policy = try common.loadPolicy(gate: SBOMGate.id).map(SBOMPolicy.init(policy:)) ?? SBOMPolicy()
+            let (before, baseDigest) = try SBOMDiff.components(base)
+            let (after, headDigest) = try SBOMDiff.components(head)
+            return SBOMDiff(base: before, head: after).judge(policy: policy, inputs: [baseDigest, headDigest], headPath: head)
+        }
+        try common.output.finish(Report(results: [result], isCheck: false))
     }
 }
