@@ -8,12 +8,16 @@ public enum Ecosystem: String, Sendable, CaseIterable {
 
 /// One dependency as a lockfile pins it.
 public struct Component: Sendable, Equatable, Hashable {
-    public var ecosystem: Ecosystem
+    public var ecosystem: Ecosystem { didSet { purl = makePurl() } }
     /// The purl namespace (a Swift package's host and owner, an npm scope, a Go module's path
     /// before its last element), if any.
-    public var namespace: String?
-    public var name: String
-    public var version: String
+    public var namespace: String? { didSet { purl = makePurl() } }
+    public var name: String { didSet { purl = makePurl() } }
+    public var version: String { didSet { purl = makePurl() } }
+    /// The package URL (github.com/package-url/purl-spec): `pkg:type/namespace/name@version`,
+    /// each segment percent-encoded. Kept up to date as the parts change (sorting and graphs
+    /// use it constantly).
+    public private(set) var purl = ""
     /// `SHA-256` (hex) or `SHA-512` (hex) as the lockfile gives them.
     public var hashes: [String: String]
     /// An SPDX license expression, when known.
@@ -27,11 +31,10 @@ public struct Component: Sendable, Equatable, Hashable {
                 license: String? = nil, source: String? = nil, dependencies: [String] = []) {
         (self.ecosystem, self.namespace, self.name, self.version) = (ecosystem, namespace, name, version)
         (self.hashes, self.license, self.source, self.dependencies) = (hashes, license, source, dependencies)
+        purl = makePurl()
     }
 
-    /// The package URL (github.com/package-url/purl-spec): `pkg:type/namespace/name@version`,
-    /// each segment percent-encoded.
-    public var purl: String {
+    private func makePurl() -> String {
         var text = "pkg:\(ecosystem.rawValue)/"
         if let namespace, !namespace.isEmpty {
             text += namespace.split(separator: "/").map { Self.encode(String($0)) }.joined(separator: "/") + "/"
@@ -39,11 +42,32 @@ public struct Component: Sendable, Equatable, Hashable {
         return text + Self.encode(name) + (version.isEmpty ? "" : "@" + Self.encode(version))
     }
 
+    /// Percent-encodes every byte but ASCII letters, digits and `. - _ ~ + :` (the purl
+    /// spec leaves colons as they are).
     static func encode(_ segment: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: ".-_~+")
-        return segment.addingPercentEncoding(withAllowedCharacters: allowed) ?? segment
+        var out: [UInt8] = []
+        out.reserveCapacity(segment.utf8.count)
+        let hex = Array("0123456789ABCDEF".utf8)
+        for byte in segment.utf8 {
+            switch byte {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"),
+                 UInt8(ascii: "+"), UInt8(ascii: ":"):
+                out.append(byte)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
+}
+
+/// Lowercase hex of bytes (a table, not a `String(format:)` per byte: hashes of thousands of
+/// packages go through here).
+func hexString<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    for byte in bytes { out += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// What one lockfile pins: the components, sorted by purl, and the root when the file names it.
@@ -55,7 +79,7 @@ public struct Inventory: Sendable, Equatable {
     public init(source: String, root: Component? = nil, components: [Component]) {
         self.source = source
         self.root = root
-        self.components = components.sorted { $0.purl < $1.purl }
+        self.components = components.map { ($0.purl, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 }
 

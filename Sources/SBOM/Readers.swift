@@ -99,8 +99,7 @@ public enum Lockfiles {
         }
         func component(_ key: String, _ entry: [String: Any]) throws -> Component? {
             guard !key.isEmpty, entry["link"] as? Bool != true else { return nil }
-            guard let range = key.range(of: "node_modules/", options: .backwards) else { return nil }
-            let full = String(key[range.upperBound...])
+            guard let full = packageName(key) else { return nil }
             guard let version = entry["version"] as? String else {
                 throw LockfileError(path: path, position: "packages[\"\(key)\"]", problem: "no version")
             }
@@ -111,7 +110,7 @@ public enum Lockfiles {
                 for item in integrity.split(separator: " ") {
                     let parts = item.split(separator: "-", maxSplits: 1)
                     guard parts.count == 2, let data = Data(base64Encoded: String(parts[1])) else { continue }
-                    let hex = data.map { String(format: "%02x", $0) }.joined()
+                    let hex = hexString(data)
                     switch parts[0] {
                     case "sha512": hashes["SHA-512"] = hex
                     case "sha256": hashes["SHA-256"] = hex
@@ -127,14 +126,12 @@ public enum Lockfiles {
         for (key, entry) in packages { if let made = try component(key, entry) { byKey[key] = made } }
         // Node's resolution: a dependency is the nearest node_modules/<name> up the tree.
         func resolve(_ name: String, from key: String) -> Component? {
-            var base = key
+            var base = Substring(key)
             while true {
                 let candidate = (base.isEmpty ? "" : base + "/") + "node_modules/" + name
                 if let found = byKey[candidate] { return found }
-                guard let range = base.range(of: "/node_modules/", options: .backwards) else {
-                    return base.isEmpty ? nil : byKey["node_modules/" + name]
-                }
-                base = String(base[..<range.lowerBound])
+                guard !base.isEmpty else { return nil }
+                base = parentPackage(base)
             }
         }
         var components: [Component] = []
@@ -151,6 +148,33 @@ public enum Lockfiles {
             rootComponent = made
         }
         return Inventory(source: path, root: rootComponent, components: components)
+    }
+
+    /// The package name at the end of a lockfile key: `node_modules/a/node_modules/@s/b` → `@s/b`.
+    static func packageName(_ key: String) -> String? {
+        let marker = Array("node_modules/".utf8)
+        let bytes = Array(key.utf8)
+        guard bytes.count > marker.count else { return nil }
+        var index = bytes.count - marker.count
+        while index >= 0 {
+            if (index == 0 || bytes[index - 1] == UInt8(ascii: "/")) && Array(bytes[index..<(index + marker.count)]) == marker {
+                return String(decoding: bytes[(index + marker.count)...], as: UTF8.self)
+            }
+            index -= 1
+        }
+        return nil
+    }
+
+    /// The key of the package whose node_modules holds this one (`a/node_modules/b` → `a`),
+    /// or "" at the top.
+    static func parentPackage(_ key: Substring) -> Substring {
+        let marker = "/node_modules/"
+        var index = key.endIndex
+        while index > key.startIndex {
+            index = key.index(before: index)
+            if key[index...].hasPrefix(marker) { return key[..<index] }
+        }
+        return ""
     }
 
     // MARK: Python

@@ -17,7 +17,7 @@ public enum SBOMWriter {
         }
         let root = inventories.compactMap(\.root).first
         if let root { byPurl[root.purl] = nil }
-        return (root, byPurl.values.sorted { $0.purl < $1.purl })
+        return (root, byPurl.sorted { $0.key < $1.key }.map(\.value))
     }
 
     /// A name-based UUID (version 5 layout) from SHA-256 of `text`.
@@ -25,14 +25,16 @@ public enum SBOMWriter {
         var bytes = Array(SHA256.hash(data: Data(text.utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x50
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let hex = hexString(bytes)
         let characters = Array(hex)
         return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(separator: "-")
     }
 
     static func fingerprint(_ root: Component?, _ components: [Component]) -> String {
-        ([root].compactMap { $0 } + components).map { "\($0.purl) \($0.hashes.sorted { $0.key < $1.key }) \($0.license ?? "") \($0.dependencies)" }
-            .joined(separator: "\n")
+        ([root].compactMap { $0 } + components).map { item in
+            ([item.purl] + item.hashes.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value } + [item.license ?? ""] + item.dependencies)
+                .joined(separator: " ")
+        }.joined(separator: "\n")
     }
 
     static func timestamp(_ environment: [String: String]) -> String? {
