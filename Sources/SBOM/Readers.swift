@@ -5,7 +5,8 @@ import GateKit
 public enum Lockfiles {
     public static let names = ["Package.resolved", "package-lock.json", "requirements.txt", "Cargo.lock", "go.mod", "poetry.lock", "uv.lock"]
 
-    /// Reads `path` (by its file name), returning the inventory and the input digest.
+    /// Reads `path` (by its file name; `NAME.Package.resolved` counts as a Package.resolved),
+    /// returning the inventory and the input digest.
     public static func read(_ path: String) throws -> (Inventory, InputDigest) {
         var bytes: [UInt8] = []
         let digest = try InputFile.stream(path, expected: "a lockfile") { bytes.append(contentsOf: $0) }
@@ -13,7 +14,7 @@ public enum Lockfiles {
         let text = String(decoding: bytes, as: UTF8.self)
         let inventory: Inventory
         switch name {
-        case "Package.resolved": inventory = try swiftPM(bytes, path: path)
+        case _ where name == "Package.resolved" || name.hasSuffix(".Package.resolved"): inventory = try swiftPM(bytes, path: path)
         case "package-lock.json", "npm-shrinkwrap.json": inventory = try npm(bytes, path: path)
         case "Cargo.lock": inventory = try cargo(text, path: path)
         case "poetry.lock", "uv.lock": inventory = try pythonLock(text, path: path)
