@@ -12,9 +12,13 @@ public enum Lockfiles {
         let digest = try InputFile.stream(path, expected: "a lockfile") { bytes.append(contentsOf: $0) }
         let name = (path as NSString).lastPathComponent
         let text = String(decoding: bytes, as: UTF8.self)
-        let inventory: Inventory
+        var inventory: Inventory
         switch name {
-        case _ where name == "Package.resolved" || name.hasSuffix(".Package.resolved"): inventory = try swiftPM(bytes, path: path)
+        case _ where name == "Package.resolved" || name.hasSuffix(".Package.resolved"):
+            inventory = try swiftPM(bytes, path: path)
+            if name == "Package.resolved", let root = swiftRoot(beside: path, pins: inventory.components) {
+                inventory = Inventory(source: inventory.source, root: root, components: inventory.components)
+            }
         case "package-lock.json", "npm-shrinkwrap.json": inventory = try npm(bytes, path: path)
         case "Cargo.lock": inventory = try cargo(text, path: path)
         case "poetry.lock", "uv.lock": inventory = try pythonLock(text, path: path)
@@ -69,6 +73,33 @@ public enum Lockfiles {
             components.append(Component(ecosystem: .swift, namespace: namespace, name: name, version: pinned, source: location))
         }
         return Inventory(source: path, components: components)
+    }
+
+    /// The root package, from `swift package dump-package` run beside a Package.resolved
+    /// whose Package.swift is there: its name, and its direct dependencies among the pins.
+    /// Nil when SwiftPM is not installed or the manifest cannot be loaded.
+    static func swiftRoot(beside path: String, pins: [Component]) -> Component? {
+        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        // A scratch directory of its own: the package's .build may be locked by a running build.
+        let scratch = NSTemporaryDirectory() + "gate-dump-package-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        guard FileManager.default.fileExists(atPath: directory + "/Package.swift"),
+              let output = try? Subprocess.run("swift", ["package", "--scratch-path", scratch, "dump-package"], in: directory), output.status == 0,
+              let manifest = try? JSONSerialization.jsonObject(with: Data(output.stdout)) as? [String: Any],
+              let name = manifest["name"] as? String else { return nil }
+        var direct: [String] = []
+        for dependency in manifest["dependencies"] as? [[String: Any]] ?? [] {
+            for kind in ["sourceControl", "registry", "fileSystem"] {
+                for entry in dependency[kind] as? [[String: Any]] ?? [] {
+                    if let identity = entry["identity"] as? String { direct.append(identity.lowercased()) }
+                }
+            }
+        }
+        var root = Component(ecosystem: .swift, name: name, version: "")
+        root.dependencies = pins.filter { pin in
+            direct.contains(pin.name.lowercased()) || direct.contains((pin.source.map { swiftCoordinates($0, identity: pin.name).1 } ?? pin.name).lowercased())
+        }.map(\.purl).sorted()
+        return root
     }
 
     /// `https://github.com/apple/swift-crypto.git` → (github.com/apple, swift-crypto).

@@ -49,7 +49,8 @@ public enum SBOMWriter {
         func component(_ item: Component, type: String = "library") -> JSONValue {
             var fields: [(String, JSONValue)] = [("type", .string(type)), ("bom-ref", .string(item.purl))]
             if let namespace = item.namespace { fields.append(("group", .string(namespace))) }
-            fields += [("name", .string(item.name)), ("version", .string(item.version))]
+            fields.append(("name", .string(item.name)))
+            if !item.version.isEmpty { fields.append(("version", .string(item.version))) }
             if !item.hashes.isEmpty {
                 fields.append(("hashes", .array(item.hashes.sorted { $0.key < $1.key }.map {
                     .orderedObject([("alg", .string($0.key)), ("content", .string($0.value))])
@@ -96,7 +97,9 @@ public enum SBOMWriter {
             var fields: [(String, JSONValue)] = [
                 ("SPDXID", .string(ids[item.purl]!)),
                 ("name", .string(item.namespace.map { "\($0)/\(item.name)" } ?? item.name)),
-                ("versionInfo", .string(item.version)),
+            ]
+            if !item.version.isEmpty { fields.append(("versionInfo", .string(item.version))) }
+            fields += [
                 ("downloadLocation", .string(item.source.flatMap { $0.hasPrefix("http") || $0.hasPrefix("git") ? $0 : nil } ?? "NOASSERTION")),
                 ("filesAnalyzed", .bool(false)),
             ]

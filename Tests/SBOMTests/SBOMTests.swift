@@ -100,6 +100,21 @@ struct LockfileTests {
         }
     }
 
+    @Test("a 50 MB lockfile (one 50 MB field) reads to the right components, without a hang or a crash")
+    func huge() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let padding = String(repeating: "x", count: 50 << 20)
+        let text = try Fixtures.text("sbom/npm/package-lock.json")
+            .replacingOccurrences(of: "\"license\": \"MIT\",\n      \"dependencies\": {\n        \"loose-envify\"",
+                                  with: "\"license\": \"MIT\",\n      \"funding\": \"\(padding)\",\n      \"dependencies\": {\n        \"loose-envify\"")
+        #expect(text.utf8.count > 50 << 20)
+        try Fixtures.write(text, to: directory + "/package-lock.json")
+        let inventory = try Lockfiles.read(directory + "/package-lock.json").0
+        #expect(inventory.components.count == 8)
+        #expect(inventory.components.first { $0.name == "react" }?.dependencies == ["pkg:npm/loose-envify@1.4.0"])
+    }
+
     @Test("TOML: strings with escapes, multi-line arrays, inline tables, errors with the line")
     func toml() throws {
         let table = try TOML.parse("""
@@ -150,8 +165,10 @@ struct SBOMDocumentTests {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var files: [String] = []
-        for (index, fixture) in Self.fixtures.enumerated() {
-            let inventory = try Lockfiles.read(Fixtures.path("sbom/" + fixture)).0
+        // The fixtures, and this repository's own Package.resolved (with its root from dump-package).
+        let lockfiles = Self.fixtures.map { Fixtures.path("sbom/" + $0) } + [Fixtures.repositoryRoot + "/Package.resolved"]
+        for (index, lockfile) in lockfiles.enumerated() {
+            let inventory = try Lockfiles.read(lockfile).0
             for (format, text) in [("cdx", SBOMWriter.cycloneDX([inventory])), ("spdx", SBOMWriter.spdx([inventory], name: "fixture-\(index)"))] {
                 let path = "\(directory)/\(index).\(format).json"
                 try Fixtures.write(text, to: path)
