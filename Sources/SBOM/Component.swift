@@ -54,7 +54,9 @@ public struct Component: Sendable, Equatable, Hashable {
                  UInt8(ascii: "+"), UInt8(ascii: ":"):
                 out.append(byte)
             default:
-                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                out.append(UInt8(ascii: "%"))
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
             }
         }
         return String(decoding: out, as: UTF8.self)
@@ -64,9 +66,13 @@ public struct Component: Sendable, Equatable, Hashable {
 /// Lowercase hex of bytes (a table, not a `String(format:)` per byte: hashes of thousands of
 /// packages go through here).
 func hexString<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-    let digits = Array("0123456789abcdef".utf8)
+    let digits: StaticString = "0123456789abcdef"
     var out: [UInt8] = []
-    for byte in bytes { out += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
+    out.reserveCapacity(bytes.underestimatedCount * 2)
+    for byte in bytes {
+        out.append(digits.utf8Start[Int(byte >> 4)])
+        out.append(digits.utf8Start[Int(byte & 0xF)])
+    }
     return String(decoding: out, as: UTF8.self)
 }
 

@@ -118,27 +118,71 @@ public enum Lockfiles {
     // MARK: npm
 
     /// package-lock.json lockfileVersion 2 and 3 (`packages`, keyed by node_modules path).
+    /// The parts of package-lock.json gate reads, decoded with their types (faster than
+    /// `JSONSerialization` and dynamic casts over thousands of entries).
+    struct NPMLock: Decodable {
+        struct Entry: Decodable {
+            var name: String?
+            var version: String?
+            var resolved: String?
+            var integrity: String?
+            var license: String?
+            var link: Bool?
+            var dependencies: [String: String]?
+            var devDependencies: [String: String]?
+            var optionalDependencies: [String: String]?
+
+            enum CodingKeys: String, CodingKey {
+                case name, version, resolved, integrity, license, link, dependencies, devDependencies, optionalDependencies
+            }
+
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                name = try? c.decodeIfPresent(String.self, forKey: .name)
+                version = try c.decodeIfPresent(String.self, forKey: .version)
+                resolved = try? c.decodeIfPresent(String.self, forKey: .resolved)
+                integrity = try? c.decodeIfPresent(String.self, forKey: .integrity)
+                license = try? c.decodeIfPresent(String.self, forKey: .license)   // old objects ({type, url}) are not SPDX: left out
+                link = try? c.decodeIfPresent(Bool.self, forKey: .link)
+                dependencies = try c.decodeIfPresent([String: String].self, forKey: .dependencies)
+                devDependencies = try c.decodeIfPresent([String: String].self, forKey: .devDependencies)
+                optionalDependencies = try c.decodeIfPresent([String: String].self, forKey: .optionalDependencies)
+            }
+        }
+
+        var name: String?
+        var lockfileVersion: Int?
+        var packages: [String: Entry]?
+    }
+
+    /// package-lock.json lockfileVersion 2 and 3 (`packages`, keyed by node_modules path).
     public static func npm(_ bytes: [UInt8], path: String) throws -> Inventory {
-        guard let root = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+        let lock: NPMLock
+        do {
+            lock = try JSONDecoder().decode(NPMLock.self, from: Data(bytes))
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+            let position = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            throw LockfileError(path: path, position: String(position.drop { $0 == "." }), problem: "not the type a package-lock.json has there")
+        } catch {
             throw LockfileError(path: path, problem: "not JSON")
         }
-        guard let version = root["lockfileVersion"] as? Int else { throw LockfileError(path: path, position: "lockfileVersion", problem: "missing") }
+        guard let version = lock.lockfileVersion else { throw LockfileError(path: path, position: "lockfileVersion", problem: "missing") }
         guard version == 2 || version == 3 else {
             throw LockfileError(path: path, position: "lockfileVersion", problem: "lockfileVersion \(version) is not one gate reads (2, 3: npm 7 and later)")
         }
-        guard let packages = root["packages"] as? [String: [String: Any]] else {
+        guard let packages = lock.packages else {
             throw LockfileError(path: path, position: "packages", problem: "no packages object")
         }
-        func component(_ key: String, _ entry: [String: Any]) throws -> Component? {
-            guard !key.isEmpty, entry["link"] as? Bool != true else { return nil }
+        func component(_ key: String, _ entry: NPMLock.Entry) throws -> Component? {
+            guard !key.isEmpty, entry.link != true else { return nil }
             guard let full = packageName(key) else { return nil }
-            guard let version = entry["version"] as? String else {
+            guard let version = entry.version else {
                 throw LockfileError(path: path, position: "packages[\"\(key)\"]", problem: "no version")
             }
             let (namespace, name) = full.hasPrefix("@") && full.contains("/")
                 ? (String(full[..<full.firstIndex(of: "/")!]), String(full[full.index(after: full.firstIndex(of: "/")!)...])) : (nil, full)
             var hashes: [String: String] = [:]
-            if let integrity = entry["integrity"] as? String {
+            if let integrity = entry.integrity {
                 for item in integrity.split(separator: " ") {
                     let parts = item.split(separator: "-", maxSplits: 1)
                     guard parts.count == 2, let data = Data(base64Encoded: String(parts[1])) else { continue }
@@ -152,9 +196,10 @@ public enum Lockfiles {
                 }
             }
             return Component(ecosystem: .npm, namespace: namespace, name: name, version: version, hashes: hashes,
-                             license: entry["license"] as? String, source: entry["resolved"] as? String)
+                             license: entry.license, source: entry.resolved)
         }
         var byKey: [String: Component] = [:]
+        byKey.reserveCapacity(packages.count)
         for (key, entry) in packages { if let made = try component(key, entry) { byKey[key] = made } }
         // Node's resolution: a dependency is the nearest node_modules/<name> up the tree.
         func resolve(_ name: String, from key: String) -> Component? {
@@ -167,15 +212,16 @@ public enum Lockfiles {
             }
         }
         var components: [Component] = []
+        components.reserveCapacity(byKey.count)
         for (key, var item) in byKey {
-            let declared = (packages[key]?["dependencies"] as? [String: Any])?.keys.sorted() ?? []
+            let declared = packages[key]?.dependencies?.keys.sorted() ?? []
             item.dependencies = declared.compactMap { resolve($0, from: key)?.purl }.sorted()
             components.append(item)
         }
         var rootComponent: Component?
-        if let entry = packages[""], let name = (entry["name"] as? String) ?? (root["name"] as? String) {
-            var made = Component(ecosystem: .npm, name: name, version: (entry["version"] as? String) ?? "0.0.0", license: entry["license"] as? String)
-            let direct = ((entry["dependencies"] as? [String: Any])?.keys.sorted() ?? []) + ((entry["devDependencies"] as? [String: Any])?.keys.sorted() ?? [])
+        if let entry = packages[""], let name = entry.name ?? lock.name {
+            var made = Component(ecosystem: .npm, name: name, version: entry.version ?? "0.0.0", license: entry.license)
+            let direct = (entry.dependencies?.keys.sorted() ?? []) + (entry.devDependencies?.keys.sorted() ?? [])
             made.dependencies = direct.compactMap { resolve($0, from: "")?.purl }.sorted()
             rootComponent = made
         }

@@ -90,7 +90,13 @@ public enum SBOMWriter {
         let all = [root].compactMap { $0 } + components
         var ids: [String: String] = [:]
         for (index, item) in all.enumerated() {
-            let safe = String(item.name.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "-" })
+            // SPDX ids allow letters, digits, '.' and '-'.
+            let safe = String(decoding: item.name.utf8.map { byte -> UInt8 in
+                switch byte {
+                case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "."), UInt8(ascii: "-"): byte
+                default: UInt8(ascii: "-")
+                }
+            }, as: UTF8.self)
             ids[item.purl] = "SPDXRef-Package-\(index)-\(safe)"
         }
         func package(_ item: Component) -> JSONValue {
