@@ -230,29 +230,35 @@ public enum Lockfiles {
 
     /// The package name at the end of a lockfile key: `node_modules/a/node_modules/@s/b` → `@s/b`.
     static func packageName(_ key: String) -> String? {
-        let marker = Array("node_modules/".utf8)
-        let bytes = Array(key.utf8)
-        guard bytes.count > marker.count else { return nil }
-        var index = bytes.count - marker.count
-        while index >= 0 {
-            if (index == 0 || bytes[index - 1] == UInt8(ascii: "/")) && Array(bytes[index..<(index + marker.count)]) == marker {
-                return String(decoding: bytes[(index + marker.count)...], as: UTF8.self)
-            }
-            index -= 1
-        }
-        return nil
+        let utf8 = Array(key.utf8)
+        guard let start = lastMarker(utf8, "node_modules/") else { return nil }
+        guard start == 0 || utf8[start - 1] == UInt8(ascii: "/") else { return nil }
+        return String(decoding: utf8[(start + 13)...], as: UTF8.self)
     }
 
     /// The key of the package whose node_modules holds this one (`a/node_modules/b` → `a`),
     /// or "" at the top.
     static func parentPackage(_ key: Substring) -> Substring {
-        let marker = "/node_modules/"
-        var index = key.endIndex
-        while index > key.startIndex {
-            index = key.index(before: index)
-            if key[index...].hasPrefix(marker) { return key[..<index] }
+        let utf8 = Array(key.utf8)
+        guard let start = lastMarker(utf8, "/node_modules/") else { return "" }
+        return Substring(String(decoding: utf8[..<start], as: UTF8.self))
+    }
+
+    /// Where the last occurrence of `marker` starts in `bytes`, compared in place.
+    static func lastMarker(_ bytes: [UInt8], _ marker: StaticString) -> Int? {
+        let count = marker.utf8CodeUnitCount
+        guard bytes.count >= count else { return nil }
+        var index = bytes.count - count
+        while index >= 0 {
+            var match = true
+            for k in 0..<count where bytes[index + k] != marker.utf8Start[k] {
+                match = false
+                break
+            }
+            if match { return index }
+            index -= 1
         }
-        return ""
+        return nil
     }
 
     // MARK: Python

@@ -35,6 +35,11 @@ struct LockfileTests {
         #expect(inventory.root?.dependencies == ["pkg:npm/%40babel/runtime@7.23.9", "pkg:npm/lodash@4.17.21", "pkg:npm/react@18.2.0", "pkg:npm/typescript@5.3.3"])
         let react = try #require(inventory.components.first { $0.name == "react" })
         #expect(react.dependencies == ["pkg:npm/loose-envify@1.4.0"])
+        // js-tokens 3.0.2 sits under typescript; loose-envify, at the top, gets the top-level 4.0.0.
+        #expect(inventory.components.first { $0.name == "loose-envify" }?.dependencies == ["pkg:npm/js-tokens@4.0.0"])
+        #expect(Lockfiles.packageName("node_modules/typescript/node_modules/@s/x") == "@s/x")
+        #expect(Lockfiles.parentPackage("node_modules/a/node_modules/b") == "node_modules/a")
+        #expect(Lockfiles.parentPackage("node_modules/a") == "")
         #expect(react.license == "MIT")
         // base64 "/3IjMdb2…" of the integrity, as hex
         #expect(react.hashes["SHA-512"]?.hasPrefix("ff722331d6f6") == true)
