@@ -8,6 +8,7 @@ import GateKit
 /// leaves it out otherwise).
 public enum SBOMWriter {
     public static let toolName = "gate"
+    static let spdxAlgorithms = ["SHA-256": "SHA256", "SHA-512": "SHA512", "SHA-1": "SHA1"]
 
     /// Every component once (by purl), the roots first-come.
     static func merged(_ inventories: [Inventory]) -> (root: Component?, components: [Component]) {
@@ -46,6 +47,7 @@ public enum SBOMWriter {
 
     public static func cycloneDX(_ inventories: [Inventory], environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         let (root, components) = merged(inventories)
+        var single: [String: Bool] = [:]   // a few distinct licenses among thousands of components
         func component(_ item: Component, type: String = "library") -> JSONValue {
             var fields: [(String, JSONValue)] = [("type", .string(type)), ("bom-ref", .string(item.purl))]
             if let namespace = item.namespace { fields.append(("group", .string(namespace))) }
@@ -57,7 +59,8 @@ public enum SBOMWriter {
                 })))
             }
             if let license = item.license {
-                let entry: JSONValue = SPDXExpression.isSingleIdentifier(license)
+                if single[license] == nil { single[license] = SPDXExpression.isSingleIdentifier(license) }
+                let entry: JSONValue = single[license]!
                     ? .orderedObject([("license", .orderedObject([("id", .string(license))]))])
                     : .orderedObject([("expression", .string(license))])
                 fields.append(("licenses", .array([entry])))
@@ -88,6 +91,12 @@ public enum SBOMWriter {
     public static func spdx(_ inventories: [Inventory], name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         let (root, components) = merged(inventories)
         let all = [root].compactMap { $0 } + components
+        var valid: [String: Bool] = [:]
+        func declared(_ license: String?) -> String {
+            guard let license else { return "NOASSERTION" }
+            if valid[license] == nil { valid[license] = SPDXExpression.isValid(license) }
+            return valid[license]! ? license : "NOASSERTION"
+        }
         var ids: [String: String] = [:]
         for (index, item) in all.enumerated() {
             // SPDX ids allow letters, digits, '.' and '-'.
@@ -109,13 +118,12 @@ public enum SBOMWriter {
                 ("downloadLocation", .string(item.source.flatMap { $0.hasPrefix("http") || $0.hasPrefix("git") ? $0 : nil } ?? "NOASSERTION")),
                 ("filesAnalyzed", .bool(false)),
             ]
-            let algorithms = ["SHA-256": "SHA256", "SHA-512": "SHA512", "SHA-1": "SHA1"]
             let checksums = item.hashes.sorted { $0.key < $1.key }.compactMap { entry -> JSONValue? in
-                algorithms[entry.key].map { .orderedObject([("algorithm", .string($0)), ("checksumValue", .string(entry.value))]) }
+                spdxAlgorithms[entry.key].map { .orderedObject([("algorithm", .string($0)), ("checksumValue", .string(entry.value))]) }
             }
             if !checksums.isEmpty { fields.append(("checksums", .array(checksums))) }
             fields.append(("licenseConcluded", .string("NOASSERTION")))
-            fields.append(("licenseDeclared", .string(item.license.flatMap { SPDXExpression.isValid($0) ? $0 : nil } ?? "NOASSERTION")))
+            fields.append(("licenseDeclared", .string(declared(item.license))))
             fields.append(("copyrightText", .string("NOASSERTION")))
             fields.append(("externalRefs", .array([.orderedObject([
                 ("referenceCategory", .string("PACKAGE-MANAGER")), ("referenceType", .string("purl")), ("referenceLocator", .string(item.purl)),
