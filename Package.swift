@@ -65,6 +65,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Integrity",
+            dependencies: ["GateKit", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SBOM",
             dependencies: ["GateKit"],
             swiftSettings: swiftSettings
@@ -90,6 +95,7 @@ let package = Package(
                 "Flags",
                 "Experiments",
                 "SBOM",
+                "Integrity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -105,6 +111,7 @@ let package = Package(
         .testTarget(name: "FlagsTests", dependencies: ["Flags", "FeatureFlags", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrityTests", dependencies: ["Integrity", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GateCLITests", dependencies: ["gate", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
     ]
 )

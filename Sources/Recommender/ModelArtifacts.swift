@@ -197,7 +197,8 @@ public enum ModelArtifacts {
             files[name] = data
         }
         let present = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        for name in present.sorted() where name != manifestName && files[name] == nil {
+        // The manifest's own sidecar and signature (gate checksum create writes them) are not listed.
+        for name in present.sorted() where ![manifestName, manifestName + ".json", manifestName + ".sig"].contains(name) && files[name] == nil {
             throw corrupted("\(name) is not listed in \(manifestName)")
         }
         guard files["model.json"] != nil else { throw corrupted("model.json is not listed in \(manifestName)") }

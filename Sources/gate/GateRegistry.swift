@@ -28,6 +28,7 @@ enum GateRegistry {
         RegisteredGate(FlagsCommand.self),
         RegisteredGate(ExperimentCommand.self),
         RegisteredGate(SBOMCommand.self),
+        RegisteredGate(ChecksumCommand.self),
     ]
 
     static let commands: [any ParsableCommand.Type] = [
@@ -37,6 +38,7 @@ enum GateRegistry {
         FlagsCommand.self,
         ExperimentCommand.self,
         SBOMCommand.self,
+        ChecksumCommand.self,
         RecommenderCommand.self,
     ]
 
