@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.build/sbom-validators
+# Debian's python3 needs python3-venv for `python3 -m venv`.
+if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >&2
+fi
 if ! "$venv/bin/python" -c "import cyclonedx.validation.json, spdx_tools" 2>/dev/null; then
   rm -rf "$venv"
   python3 -m venv "$venv" >&2
