@@ -40,23 +40,12 @@ final class CoberturaParser: XMLCoverageParser {
     /// True between classes, outside `<method>` and `<source>`: where a second half may start.
     var isBetweenClasses: Bool { !inClass && methodDepth == 0 && sourceText == nil }
 
-    /// Appends what a second half (a fragment parsed on another thread) read; its line
-    /// numbers count from `lineOffset`.
-    func append(_ second: CoberturaParser, lineOffset: Int) throws {
-        guard second.sources.isEmpty else { throw XMLFastPathDeclined(reason: "the second half has <source> elements") }
-        let base = lines.count
-        lines.append(contentsOf: second.lines)
-        classes.append(contentsOf: second.classes.map { ($0.name, $0.line + lineOffset, $0.start + base) })
-        hasBranchData = hasBranchData || second.hasBranchData
-    }
-
-
     func finish() throws -> CoverageReport {
         try xml.finish()
         return try report()
     }
 
-    /// The model from what was read (after `finish`, or after joining two halves).
+    /// The model from what was read in one pass (after `finish`).
     func report() throws -> CoverageReport {
         guard sawRoot else { throw CoverageError.truncated(path: path, problem: "no <coverage> element was found") }
         // No dictionaries over 100k files: resolve each class (reusing the previous answer for
@@ -84,8 +73,23 @@ final class CoberturaParser: XMLCoverageParser {
         return try finishReport(files)
     }
 
+    /// Every class's file, for a half parsed on its own thread; `sources` from the first half.
+    func allFiles(resolver: SourcePathResolver, sources: [String]) throws -> [FileCoverage] {
+        try files(classes: 0..<classes.count, resolver: resolver, sources: sources)
+    }
+
+    /// The `<source>` roots read so far.
+    var sourceRoots: [String] { sources }
+
+    /// The report from files both halves built: `second`'s branch data joins this one's.
+    func report(built files: [FileCoverage], second: CoberturaParser) throws -> CoverageReport {
+        hasBranchData = hasBranchData || second.hasBranchData
+        return try finishReport(files)
+    }
+
     /// One `FileCoverage` per class in `range`, its path resolved.
-    fileprivate func files(classes range: Range<Int>, resolver: SourcePathResolver) throws -> [FileCoverage] {
+    fileprivate func files(classes range: Range<Int>, resolver: SourcePathResolver, sources: [String]? = nil) throws -> [FileCoverage] {
+        let sources = sources ?? self.sources
         var files: [FileCoverage] = []
         files.reserveCapacity(range.count)
         var previous: (name: String, path: String)?

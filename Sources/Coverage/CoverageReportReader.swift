@@ -78,11 +78,17 @@ public enum CoverageReportReader {
                   let split = splitPoint(bytes) else { return nil }
             let first = CoberturaParser(path: path, resolver: resolver, fastPath: true, sizeHint: split)
             let second = CoberturaParser(path: path, resolver: resolver, fastPath: true, sizeHint: bytes.count - split, fragment: true)
-            let box = SendableBox(bytes: bytes, second: second)
+            let box = SendableBox(bytes: bytes, second: second, first: first, resolver: resolver.copy())
             let group = DispatchGroup()
+            // Each half also builds its own files on its own thread; the second needs the
+            // first half's <source> roots, ready once the first half is parsed.
             DispatchQueue.global().async(group: group) {
                 do {
                     try box.second.consume(UnsafeRawBufferPointer(rebasing: box.bytes[split...]))
+                    box.firstParsed.wait()
+                    if !box.firstFailed {
+                        box.secondFiles = try box.second.allFiles(resolver: box.resolver, sources: box.first.sourceRoots)
+                    }
                 } catch {
                     box.failed = true
                 }
@@ -90,19 +96,22 @@ public enum CoverageReportReader {
             DispatchQueue.global().async(group: group) {
                 box.digest = InputFile.digest(of: box.bytes, path: path)
             }
-            var firstFailed = false
+            var firstFiles: [FileCoverage]?
             do {
                 try first.consume(UnsafeRawBufferPointer(rebasing: bytes[..<split]))
+                box.firstParsed.signal()
+                firstFiles = try first.allFiles(resolver: resolver, sources: first.sourceRoots)
             } catch {
-                firstFailed = true
+                box.firstFailed = true
+                box.firstParsed.signal()
             }
             group.wait()
-            guard !firstFailed, !box.failed, let digest = box.digest, first.isBetweenClasses else { return nil }
+            guard let firstFiles, let secondFiles = box.secondFiles, !box.failed, let digest = box.digest, first.isBetweenClasses else { return nil }
             do {
-                let (open, line) = try first.xml.stopBeforeSplit()
+                let (open, _) = try first.xml.stopBeforeSplit()
                 try second.xml.finishFragment(closing: open)
-                try first.append(second, lineOffset: line - 1)
-                return (try first.report(), digest)
+                guard second.sourceRoots.isEmpty else { return nil }
+                return (try first.report(built: firstFiles + secondFiles, second: second), digest)
             } catch {
                 return nil
             }
@@ -185,11 +194,17 @@ public enum CoverageReportReader {
 private final class SendableBox: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
     let second: CoberturaParser
+    /// Read by the second task only after `firstParsed` is signalled.
+    let first: CoberturaParser
+    let resolver: SourcePathResolver
+    let firstParsed = DispatchSemaphore(value: 0)
+    var firstFailed = false
     var failed = false
+    var secondFiles: [FileCoverage]?
     var digest: InputDigest?
 
-    init(bytes: UnsafeRawBufferPointer, second: CoberturaParser) {
-        (self.bytes, self.second) = (bytes, second)
+    init(bytes: UnsafeRawBufferPointer, second: CoberturaParser, first: CoberturaParser, resolver: SourcePathResolver) {
+        (self.bytes, self.second, self.first, self.resolver) = (bytes, second, first, resolver)
     }
 }
 
