@@ -5,7 +5,7 @@ import GateKit
 public enum Lockfiles {
     public static let names = ["Package.resolved", "package-lock.json", "requirements.txt", "Cargo.lock", "go.mod", "poetry.lock", "uv.lock"]
 
-    /// Reads `path` (by its file name; `NAME.Package.resolved` counts as a Package.resolved),
+    /// Reads `path` (by its file name; `NAME.resolved` counts as a Package.resolved),
     /// returning the inventory and the input digest.
     public static func read(_ path: String) throws -> (Inventory, InputDigest) {
         var bytes: [UInt8] = []
@@ -14,7 +14,7 @@ public enum Lockfiles {
         let text = String(decoding: bytes, as: UTF8.self)
         var inventory: Inventory
         switch name {
-        case _ where name == "Package.resolved" || name.hasSuffix(".Package.resolved"):
+        case _ where name == "Package.resolved" || name.hasSuffix(".resolved"):
             inventory = try swiftPM(bytes, path: path)
             if name == "Package.resolved", let root = swiftRoot(beside: path, pins: inventory.components) {
                 inventory = Inventory(source: inventory.source, root: root, components: inventory.components)

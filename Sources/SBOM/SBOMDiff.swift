@@ -53,7 +53,7 @@ public struct SBOMDiff: Sendable {
     /// Components from a lockfile (by name) or a CycloneDX JSON document.
     public static func components(_ path: String) throws -> ([Component], InputDigest) {
         let name = (path as NSString).lastPathComponent
-        if Lockfiles.names.contains(name) || name.hasSuffix(".txt") || name.hasSuffix(".Package.resolved") {
+        if Lockfiles.names.contains(name) || name.hasSuffix(".txt") || name.hasSuffix(".resolved") {
             do {
                 let (inventory, digest) = try Lockfiles.read(path)
                 return (inventory.components, digest)

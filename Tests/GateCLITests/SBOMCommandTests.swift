@@ -51,7 +51,7 @@ struct SBOMCommandTests {
 
     @Test("diff: changes listed; a newly denied license fails")
     func diff() throws {
-        let base = Fixtures.path("sbom/swiftpm/v2.Package.resolved"), head = Fixtures.path("sbom/swiftpm/v3.Package.resolved")
+        let base = Fixtures.path("sbom/swiftpm/v2.resolved"), head = Fixtures.path("sbom/swiftpm/v3.resolved")
         let ok = try GateBinary.run(["sbom", "diff", base, head, "--policy", "/dev/null"])
         #expect(ok.status == 0)
         #expect(ok.stdout.contains("2 added, 1 removed, 1 changed"))

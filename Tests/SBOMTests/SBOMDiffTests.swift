@@ -8,8 +8,8 @@ import Testing
 struct SBOMDiffTests {
     @Test("added, removed and changed between two Package.resolved files")
     func lockfiles() throws {
-        let (base, _) = try SBOMDiff.components(Fixtures.path("sbom/swiftpm/v2.Package.resolved"))
-        let (head, _) = try SBOMDiff.components(Fixtures.path("sbom/swiftpm/v3.Package.resolved"))
+        let (base, _) = try SBOMDiff.components(Fixtures.path("sbom/swiftpm/v2.resolved"))
+        let (head, _) = try SBOMDiff.components(Fixtures.path("sbom/swiftpm/v3.resolved"))
         let changes = SBOMDiff(base: base, head: head).changes
         #expect(changes.map { "\($0.before?.version ?? "-") → \($0.after?.version ?? "-") \($0.key)" } == [
             "1.3.1 → 1.6.1 swift:github.com/apple/swift-argument-parser",

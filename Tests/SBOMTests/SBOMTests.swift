@@ -11,15 +11,15 @@ struct LockfileTests {
 
     @Test("Package.resolved v1, v2 and v3: every pin, with its host and owner as the purl namespace")
     func swiftPM() throws {
-        #expect(try Self.purls("swiftpm/v1.Package.resolved") == [
+        #expect(try Self.purls("swiftpm/v1.resolved") == [
             "pkg:swift/github.com/apple/swift-argument-parser@1.2.2",
             "pkg:swift/github.com/apple/swift-nio@6213ba7a06febe8fef60563a4a7d26a4085783cf",  // a branch pin: its revision
             "pkg:swift/github.com/jpsim/Yams@5.0.6",
         ])
-        #expect(try Self.purls("swiftpm/v2.Package.resolved") == [
+        #expect(try Self.purls("swiftpm/v2.resolved") == [
             "pkg:swift/github.com/apple/swift-argument-parser@1.3.1", "pkg:swift/github.com/apple/swift-log@1.5.4",
         ])
-        #expect(try Self.purls("swiftpm/v3.Package.resolved") == [
+        #expect(try Self.purls("swiftpm/v3.resolved") == [
             "pkg:swift/github.com/apple/swift-argument-parser@1.6.1", "pkg:swift/github.com/apple/swift-crypto@3.12.3",
             "pkg:swift/github.com/jpsim/Yams@6.2.2",
         ])
@@ -90,9 +90,9 @@ struct LockfileTests {
     }
 
     @Test("bad lockfiles: the file, the position and the problem", arguments: [
-        ("bad/unknown-version.Package.resolved", "Package.resolved:version: Package.resolved version 4 is not one gate reads (1, 2, 3)"),
-        ("bad/duplicate-pins.Package.resolved", "Package.resolved:pins[1]: 'Yams' is pinned twice (also at [0])"),
-        ("bad/truncated.Package.resolved", "Package.resolved: not JSON"),
+        ("bad/unknown-version.resolved", "unknown-version.resolved:version: Package.resolved version 4 is not one gate reads (1, 2, 3)"),
+        ("bad/duplicate-pins.resolved", "duplicate-pins.resolved:pins[1]: 'Yams' is pinned twice (also at [0])"),
+        ("bad/truncated.resolved", "truncated.resolved: not JSON"),
         ("bad/unpinned/requirements.txt", "requirements.txt:1: 'requests>=2.0' is not pinned (name==version)"),
         ("bad/npm-v1/package-lock.json", "package-lock.json:lockfileVersion: lockfileVersion 1 is not one gate reads"),
     ])
@@ -145,7 +145,7 @@ struct LockfileTests {
 
 @Suite("SBOM documents")
 struct SBOMDocumentTests {
-    static let fixtures = ["swiftpm/v1.Package.resolved", "swiftpm/v3.Package.resolved", "npm/package-lock.json", "requirements/requirements.txt",
+    static let fixtures = ["swiftpm/v1.resolved", "swiftpm/v3.resolved", "npm/package-lock.json", "requirements/requirements.txt",
                            "poetry/poetry.lock", "uv/uv.lock", "cargo/Cargo.lock", "go/go.mod"]
 
     @Test("deterministic: the same lockfile and SOURCE_DATE_EPOCH give the same bytes; the serial number follows the content")
