@@ -53,7 +53,7 @@ public enum CoverageReportReader {
         // XML goes through the fast scanner first when the file can be read a second time;
         // whatever the scanner declines, libxml2 parses from the start.
         if let size = InputFile.regularFileSize(path) {
-            if inHalves, size >= parallelThreshold, let parallel = try? readInHalves(path, resolver: resolver) {
+            if inHalves, size >= parallelThreshold, let parallel = readInHalves(path, resolver: resolver) {
                 return parallel
             }
             do {
@@ -72,8 +72,8 @@ public enum CoverageReportReader {
     /// the split. The file is hashed on a third task meanwhile. Nil (the caller then reads the
     /// file in one pass, which also writes any error message) when the file is not plain
     /// Cobertura, no split point is found, or anything at all goes wrong in either half.
-    static func readInHalves(_ path: String, resolver: SourcePathResolver) throws -> (report: CoverageReport, input: InputDigest)? {
-        try InputFile.withMappedFile(path) { bytes -> (report: CoverageReport, input: InputDigest)? in
+    static func readInHalves(_ path: String, resolver: SourcePathResolver) -> (report: CoverageReport, input: InputDigest)? {
+        InputFile.withMappedFile(path) { bytes -> (report: CoverageReport, input: InputDigest)? in
             guard bytes.first == UInt8(ascii: "<"), rootElement(UnsafeRawBufferPointer(rebasing: bytes.prefix(4096))) == "coverage",
                   let split = splitPoint(bytes) else { return nil }
             let first = CoberturaParser(path: path, resolver: resolver, fastPath: true, sizeHint: split)

@@ -1,4 +1,3 @@
-import Crypto
 import Dispatch
 import Foundation
 import GateKit
@@ -111,30 +110,11 @@ public struct ChecksumManifest: Sendable, Equatable {
         return results.entries.compactMap { $0 }
     }
 
+    /// The file's SHA-256 (hex) and size, through `InputFile`'s streaming read.
     public static func hashFile(_ path: String) throws -> (String, Int) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw GateError.unreadable(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var hasher = SHA256()
-        let size = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
-        defer { buffer.deallocate() }
-        var total = 0
-        while true {
-            let count = read(fd, buffer.baseAddress, size)
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw GateError.unreadable(path: path, reason: String(cString: strerror(errno))) }
-            if count == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            total += count
-        }
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        for byte in hasher.finalize() {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0xF)])
-        }
-        return (String(decoding: hex, as: UTF8.self), total)
+        var size = 0
+        let digest = try InputFile.stream(path, expected: "a file", allowEmpty: true, chunkSize: 1 << 20) { size += $0.count }
+        return (digest.sha256, size)
     }
 }
 

@@ -63,19 +63,6 @@ public struct Component: Sendable, Equatable, Hashable {
     }
 }
 
-/// Lowercase hex of bytes (a table, not a `String(format:)` per byte: hashes of thousands of
-/// packages go through here).
-func hexString<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-    let digits: StaticString = "0123456789abcdef"
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.underestimatedCount * 2)
-    for byte in bytes {
-        out.append(digits.utf8Start[Int(byte >> 4)])
-        out.append(digits.utf8Start[Int(byte & 0xF)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
 /// What one lockfile pins: the components, sorted by purl, and the root when the file names it.
 public struct Inventory: Sendable, Equatable {
     public var source: String

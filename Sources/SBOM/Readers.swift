@@ -186,7 +186,7 @@ public enum Lockfiles {
                 for item in integrity.split(separator: " ") {
                     let parts = item.split(separator: "-", maxSplits: 1)
                     guard parts.count == 2, let data = Data(base64Encoded: String(parts[1])) else { continue }
-                    let hex = hexString(data)
+                    let hex = InputFile.hex(data)
                     switch parts[0] {
                     case "sha512": hashes["SHA-512"] = hex
                     case "sha256": hashes["SHA-256"] = hex

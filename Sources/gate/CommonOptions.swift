@@ -76,3 +76,15 @@ extension GateContext {
         return GateContext(root: root, environment: .current)
     }
 }
+
+/// Runs `body`, printing any error and exiting 2, as gates do with inputs they cannot use.
+func exitingTwoOnError(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        FileSink.standardError("error: \(error)\n")
+        throw ExitCode(2)
+    }
+}

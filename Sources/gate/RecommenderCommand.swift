@@ -247,15 +247,3 @@ struct RecommenderSearchCommand: ParsableCommand {
         return result
     }
 }
-
-/// Runs `body`, printing any error and exiting 2, as gates do with inputs they cannot use.
-func exitingTwoOnError(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch {
-        FileSink.standardError("error: \(error)\n")
-        throw ExitCode(2)
-    }
-}
