@@ -18,10 +18,13 @@ public struct CoverageBaseline: Sendable, Equatable {
     /// large project has a hundred thousand files.
     static func details(_ report: CoverageReport, fileTotals: [CoverageTotals], totals: CoverageTotals) -> JSONValue {
         func pair(_ count: CoverageCount) -> JSONValue { .array([.integer(count.covered), .integer(count.total)]) }
-        let files = zip(report.files, fileTotals).map { file, figures -> (key: String, value: JSONValue) in
-            var entry = [figures.lines.covered, figures.lines.total]
-            if figures.branches.total > 0 { entry += [figures.branches.covered, figures.branches.total] }
-            return (file.path, .integers(entry))
+        // By index: zipping the files would copy each record.
+        let files = report.files.indices.map { index -> (key: String, value: JSONValue) in
+            let figures = fileTotals[index]
+            let entry = figures.branches.total > 0
+                ? [figures.lines.covered, figures.lines.total, figures.branches.covered, figures.branches.total]
+                : [figures.lines.covered, figures.lines.total]
+            return (report.files[index].path, .integers(entry))
         }
         var totalsEntry: [String: JSONValue] = ["lines": pair(totals.lines)]
         if report.hasBranchData { totalsEntry["branches"] = pair(totals.branches) }

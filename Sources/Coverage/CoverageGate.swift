@@ -86,7 +86,10 @@ public struct CoverageGate: Sendable {
             baseline = loaded.baseline
             inputs.append(loaded.input)
         }
-        return judge(report, totals: totals, changes: changes, baseline: baseline, inputs: inputs)
+        let result = judge(report, totals: totals, changes: changes, baseline: baseline, inputs: inputs)
+        releaseInBackground(&reports)
+        releaseInBackground(&report.files)
+        return result
     }
 
     /// `git diff --unified=0 BASE...HEAD` in the root: the change since the merge base, as a

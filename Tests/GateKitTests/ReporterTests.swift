@@ -44,6 +44,14 @@ import Testing
         #expect(text == JSONReporter().render(Report(results: [Self.failing], isCheck: false)))
     }
 
+    @Test("integers are written as Swift prints them, extremes included")
+    func integers() {
+        let values = [0, 7, -7, 10, 99, 100, -100, 1_234_567_890, Int.max, Int.min, Int.min + 1]
+        let expected = "[" + values.map(String.init).joined(separator: ", ") + "]\n"
+        #expect(JSONValue.integers(values).rendered() == expected)
+        #expect(JSONValue.array(values.map(JSONValue.integer)).rendered() == expected)
+    }
+
     @Test("gate check's JSON is an array of result documents")
     func jsonArray() throws {
         let text = JSONReporter().render(Report(results: [Self.failing, .error(gate: "sbom", message: "x")], isCheck: true))

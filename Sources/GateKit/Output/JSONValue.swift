@@ -75,7 +75,7 @@ public indirect enum JSONValue: Sendable, Equatable {
             out.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
                 if index > 0 { out.append(contentsOf: ", ".utf8) }
-                out.append(contentsOf: String(value).utf8)
+                Self.writeInteger(value, to: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .string(let text):
@@ -83,7 +83,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .number(let value):
             out.append(contentsOf: (value.isFinite ? Measurement.format(value) : "null").utf8)
         case .integer(let value):
-            out.append(contentsOf: String(value).utf8)
+            Self.writeInteger(value, to: &out)
         case .bool(let value):
             out.append(contentsOf: (value ? "true" : "false").utf8)
         case .null:
@@ -100,6 +100,22 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     private static func pad(_ out: inout [UInt8], _ count: Int) {
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+    }
+
+    /// Decimal digits straight into the buffer: the large count tables are mostly integers.
+    private static func writeInteger(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var index = buffer.count
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            out.append(contentsOf: buffer[index...])
+        }
     }
 
     private static func writeString(_ text: String, to out: inout [UInt8]) {
