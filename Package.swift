@@ -80,6 +80,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Drift",
+            dependencies: ["GateKit"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Flags",
             dependencies: ["GateKit", "FeatureFlags"],
             swiftSettings: swiftSettings
@@ -96,6 +101,7 @@ let package = Package(
                 "Experiments",
                 "SBOM",
                 "Integrity",
+                "Drift",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -112,6 +118,7 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrityTests", dependencies: ["Integrity", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DriftTests", dependencies: ["Drift", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GateCLITests", dependencies: ["gate", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -29,6 +29,7 @@ enum GateRegistry {
         RegisteredGate(ExperimentCommand.self),
         RegisteredGate(SBOMCommand.self),
         RegisteredGate(ChecksumCommand.self),
+        RegisteredGate(DriftCommand.self),
     ]
 
     static let commands: [any ParsableCommand.Type] = [
@@ -39,6 +40,7 @@ enum GateRegistry {
         ExperimentCommand.self,
         SBOMCommand.self,
         ChecksumCommand.self,
+        DriftCommand.self,
         RecommenderCommand.self,
     ]
 

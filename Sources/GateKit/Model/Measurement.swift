@@ -2,12 +2,15 @@
 public enum Comparison: String, Sendable, Codable {
     case atLeast = ">="
     case atMost = "<="
+    /// Strictly below: for bounds that are breached on reaching them (a drift share).
+    case below = "<"
 
     /// Whether `value` satisfies `threshold` under this comparison.
     public func holds(_ value: Double, _ threshold: Double) -> Bool {
         switch self {
         case .atLeast: value >= threshold
         case .atMost: value <= threshold
+        case .below: value < threshold
         }
     }
 
@@ -16,6 +19,7 @@ public enum Comparison: String, Sendable, Codable {
         switch self {
         case .atLeast: "<"
         case .atMost: ">"
+        case .below: ">="
         }
     }
 }

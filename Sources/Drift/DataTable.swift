@@ -1,0 +1,518 @@
+import Foundation
+import GateKit
+
+/// What one column of one data file holds after reading: its numbers (for numerical
+/// columns), its values by text (for categorical columns, and the non-numbers of numerical
+/// ones), and what is missing. Rows are not kept: the tests need only these.
+public struct ColumnSample: Sendable {
+    /// Values that read as finite numbers, in file order until `sortNumbers()`.
+    public var numbers: [Double] = []
+    /// Values by text: every value of a column read as categorical, else the values that
+    /// are not numbers.
+    public var categories: [String: Int] = [:]
+    /// Empty fields, JSON null, absent JSON keys, pandas' NA spellings and ±inf.
+    public var missing = 0
+    /// Whether every number was written as an integer (no point, no exponent), as pandas
+    /// then reads the column as int64, which changes how NumPy bins it.
+    public var integersOnly = true
+    /// The first line holding a value that is not a number, and that value.
+    public var firstText: (line: Int, value: String)?
+    /// For a timestamp column: the newest time read (seconds since 1970) and how many
+    /// values were not timestamps.
+    public var newest: Double?
+    public var unreadableTimes = 0
+
+    public init() {}
+
+    /// Values present (numbers and texts).
+    public var present: Int { numbers.count + textCount }
+    public var textCount: Int { categories.values.reduce(0, +) }
+
+    mutating func merge(_ other: ColumnSample) {
+        numbers.append(contentsOf: other.numbers)
+        categories.merge(other.categories, uniquingKeysWith: +)
+        missing += other.missing
+        integersOnly = integersOnly && other.integersOnly
+        if let text = other.firstText, firstText == nil || text.line < firstText!.line { firstText = text }
+        if let time = other.newest { newest = max(newest ?? time, time) }
+        unreadableTimes += other.unreadableTimes
+    }
+}
+
+/// A data file read column by column: CSV with a header row (RFC 4180 quoting, embedded
+/// commas and newlines) or JSON Lines of flat objects; which is told from the first byte.
+public struct DataTable: Sendable {
+    public enum Format: String, Sendable { case csv, jsonl }
+
+    public var path: String
+    public var format: Format
+    public var columns: [String]
+    public var samples: [ColumnSample]
+    public var rows: Int
+    public var input: InputDigest
+
+    public func sample(_ column: String) -> ColumnSample? {
+        columns.firstIndex(of: column).map { samples[$0] }
+    }
+
+    /// Reads `path`; `modes` says which columns are read as text (categorical, even when the
+    /// values look like numbers) or as timestamps; the others are read as numbers where they are.
+    public static func read(_ path: String, modes: [String: ColumnMode] = [:]) throws -> DataTable {
+        let mapped = try InputFile.withMappedFile(path) { bytes in
+            try parse(bytes, path: path, modes: modes, input: InputFile.digest(of: bytes, path: path))
+        }
+        if let mapped { return mapped }
+        var bytes: [UInt8] = []
+        let digest = try InputFile.stream(path, expected: "a CSV file with a header row, or JSON Lines") { bytes.append(contentsOf: $0) }
+        return try bytes.withUnsafeBytes { try parse($0, path: path, modes: modes, input: digest) }
+    }
+
+    static func parse(_ bytes: UnsafeRawBufferPointer, path: String, modes: [String: ColumnMode], input: InputDigest) throws -> DataTable {
+        var start = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+        var first = start
+        while first < bytes.count, bytes[first] == 0x20 || bytes[first] == 0x09 || bytes[first] == 0x0A || bytes[first] == 0x0D { first += 1 }
+        guard first < bytes.count else { throw DriftError.empty(path: path) }
+        let body = UnsafeRawBufferPointer(rebasing: bytes[start...])
+        if bytes[first] == UInt8(ascii: "{") {
+            return try JSONLinesReader(path: path, modes: modes).read(body, input: input)
+        }
+        return try CSVReader(path: path, modes: modes).read(body, input: input)
+    }
+}
+
+/// How a column's values are read.
+public enum ColumnMode: Sendable {
+    /// Numbers where they are numbers, text otherwise.
+    case auto
+    /// Text, always.
+    case categorical
+    /// Times: ISO 8601 dates and date-times, or seconds since 1970.
+    case timestamp
+}
+
+/// Turns one field's bytes into a column value: missing, a number, or text.
+struct FieldClassifier {
+    /// pandas' default NA spellings (`read_csv`'s `na_values`), plus the infinities, which
+    /// the drift tests drop as Evidently does.
+    static let missingSpellings: Set<[UInt8]> = Set([
+        "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+        "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+        "inf", "-inf", "+inf", "Inf", "-Inf", "+Inf", "INF", "-INF", "+INF", "Infinity", "-Infinity", "+Infinity",
+    ].map { Array($0.utf8) })
+
+    static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+
+    /// Adds the field to `sample`.
+    @inline(__always)
+    static func add(_ field: UnsafeRawBufferPointer, mode: ColumnMode, line: Int, to sample: inout ColumnSample) {
+        var lower = 0, upper = field.count
+        while lower < upper, field[lower] == 0x20 || field[lower] == 0x09 { lower += 1 }
+        while upper > lower, field[upper - 1] == 0x20 || field[upper - 1] == 0x09 { upper -= 1 }
+        let trimmed = UnsafeRawBufferPointer(rebasing: field[lower..<upper])
+        if trimmed.count <= 9, isMissing(trimmed) {
+            sample.missing += 1
+            return
+        }
+        if mode == .timestamp {
+            if let time = Timestamp.seconds(trimmed) {
+                sample.newest = max(sample.newest ?? time, time)
+            } else {
+                sample.unreadableTimes += 1
+                if sample.firstText == nil { sample.firstText = (line, String(decoding: trimmed, as: UTF8.self)) }
+            }
+            return
+        }
+        if mode == .auto, let (value, integer) = number(trimmed) {
+            if value.isFinite {
+                sample.numbers.append(value)
+                if !integer { sample.integersOnly = false }
+            } else {
+                sample.missing += 1
+            }
+            return
+        }
+        let text = String(decoding: trimmed, as: UTF8.self)
+        sample.categories[text, default: 0] += 1
+        if sample.firstText == nil { sample.firstText = (line, text) }
+    }
+
+    static func isMissing(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if bytes.isEmpty { return true }
+        let first = bytes[0]
+        // Every spelling starts with one of these.
+        guard first == 0x23 || first == 0x2D || first == 0x2B || first == 0x31 || first == 0x3C || first == 0x49
+            || first == 0x4E || first == 0x6E || first == 0x69 else { return false }
+        return missingSpellings.contains(Array(bytes))
+    }
+
+    /// A decimal number as pandas reads one: optional sign, digits with at most one point,
+    /// optional exponent. Up to 15 significant digits and a power of ten within 10^±22 are
+    /// converted exactly by one multiplication or division (Clinger's fast path); anything
+    /// else goes to strtod, which rounds correctly too.
+    static func number(_ bytes: UnsafeRawBufferPointer) -> (Double, integer: Bool)? {
+        let n = bytes.count
+        guard n > 0 else { return nil }
+        var i = 0
+        var negative = false
+        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
+            negative = bytes[0] == UInt8(ascii: "-")
+            i = 1
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0, significant = 0, fractionDigits = 0
+        var sawPoint = false
+        var integer = true
+        while i < n {
+            let b = bytes[i]
+            if b >= 0x30 && b <= 0x39 {
+                digits += 1
+                if significant > 0 || b != 0x30 {
+                    significant += 1
+                    if significant <= 19 { mantissa = mantissa &* 10 &+ UInt64(b - 0x30) }
+                }
+                if sawPoint { fractionDigits += 1 }
+            } else if b == UInt8(ascii: "."), !sawPoint {
+                sawPoint = true
+                integer = false
+            } else {
+                break
+            }
+            i += 1
+        }
+        guard digits > 0 else { return nil }
+        var exponent = 0
+        if i < n, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            integer = false
+            i += 1
+            var exponentNegative = false
+            if i < n, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+                exponentNegative = bytes[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            var exponentDigits = 0
+            while i < n, bytes[i] >= 0x30 && bytes[i] <= 0x39 {
+                if exponent < 100_000 { exponent = exponent * 10 + Int(bytes[i] - 0x30) }
+                exponentDigits += 1
+                i += 1
+            }
+            guard exponentDigits > 0 else { return nil }
+            if exponentNegative { exponent = -exponent }
+        }
+        guard i == n else { return nil }
+        let power = exponent - fractionDigits
+        if significant <= 15, abs(power) <= 22 {
+            var value = Double(mantissa)
+            value = power < 0 ? value / powersOfTen[-power] : value * powersOfTen[power]
+            return (negative ? -value : value, integer)
+        }
+        var text = Array(bytes)
+        text.append(0)
+        let value = text.withUnsafeBufferPointer { strtod(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), nil) }
+        return (value, integer)
+    }
+}
+
+/// RFC 4180 CSV: the first record is the header; every record must have its field count.
+struct CSVReader {
+    var path: String
+    var modes: [String: ColumnMode]
+
+    func read(_ bytes: UnsafeRawBufferPointer, input: InputDigest) throws -> DataTable {
+        var header: [String]?
+        var flags: [ColumnMode] = []
+        var samples: [ColumnSample] = []
+        var rows = 0
+        var fields: [Range<Int>] = []
+        var unquoted: [UInt8] = []
+        var line = 1
+        var i = 0
+        let n = bytes.count
+        // Quoted fields that hold "" are unescaped into `unquoted`; others are read in place.
+        var escapedFields: [Int: [UInt8]] = [:]
+        while i < n {
+            let recordLine = line
+            fields.removeAll(keepingCapacity: true)
+            escapedFields.removeAll(keepingCapacity: true)
+            var atRecordEnd = false
+            // A record: fields separated by commas, ended by LF, CRLF or the end of the file.
+            while !atRecordEnd {
+                if i < n, bytes[i] == UInt8(ascii: "\"") {
+                    let open = line
+                    i += 1
+                    let start = i
+                    var hasEscapes = false
+                    while true {
+                        guard i < n else { throw DriftError.unterminatedQuote(path: path, line: open) }
+                        let b = bytes[i]
+                        if b == UInt8(ascii: "\"") {
+                            if i + 1 < n, bytes[i + 1] == UInt8(ascii: "\"") { hasEscapes = true; i += 2; continue }
+                            break
+                        }
+                        if b == 0x0A { line += 1 }
+                        i += 1
+                    }
+                    let end = i
+                    i += 1
+                    if hasEscapes {
+                        unquoted.removeAll(keepingCapacity: true)
+                        var k = start
+                        while k < end {
+                            unquoted.append(bytes[k])
+                            k += bytes[k] == UInt8(ascii: "\"") ? 2 : 1
+                        }
+                        escapedFields[fields.count] = unquoted
+                    }
+                    fields.append(start..<end)
+                    guard i >= n || bytes[i] == UInt8(ascii: ",") || bytes[i] == 0x0A || bytes[i] == 0x0D else {
+                        throw DriftError.malformed(path: path, line: line, problem: "text after a closing quote (a quote inside a quoted field is written \"\")")
+                    }
+                } else {
+                    let start = i
+                    while i < n, bytes[i] != UInt8(ascii: ","), bytes[i] != 0x0A {
+                        if bytes[i] == UInt8(ascii: "\"") {
+                            throw DriftError.malformed(path: path, line: line, problem: "a quote inside an unquoted field (quote the whole field and write the quote as \"\")")
+                        }
+                        i += 1
+                    }
+                    var end = i
+                    if end > start, bytes[end - 1] == 0x0D, i >= n || bytes[i] == 0x0A { end -= 1 }
+                    fields.append(start..<end)
+                }
+                if i < n, bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if i < n, bytes[i] == 0x0D { i += 1 }
+                if i < n, bytes[i] == 0x0A { i += 1; line += 1 }
+                atRecordEnd = true
+            }
+            if fields.count == 1, fields[0].isEmpty, escapedFields.isEmpty { continue }  // blank line
+            guard let names = header else {
+                let names = fields.enumerated().map { index, range in
+                    escapedFields[index].map { String(decoding: $0, as: UTF8.self) }
+                        ?? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                }
+                try DataTableChecks.header(names, path: path)
+                header = names
+                flags = names.map { modes[$0] ?? .auto }
+                samples = Array(repeating: ColumnSample(), count: names.count)
+                continue
+            }
+            guard fields.count == names.count else {
+                throw DriftError.raggedRow(path: path, line: recordLine, fields: fields.count, expected: names.count)
+            }
+            for index in 0..<fields.count {
+                if let escaped = escapedFields[index] {
+                    escaped.withUnsafeBytes { FieldClassifier.add($0, mode: flags[index], line: recordLine, to: &samples[index]) }
+                } else {
+                    FieldClassifier.add(UnsafeRawBufferPointer(rebasing: bytes[fields[index]]), mode: flags[index], line: recordLine, to: &samples[index])
+                }
+            }
+            rows += 1
+        }
+        guard let names = header else { throw DriftError.empty(path: path) }
+        return DataTable(path: path, format: .csv, columns: names, samples: samples, rows: rows, input: input)
+    }
+}
+
+enum DataTableChecks {
+    static func header(_ names: [String], path: String) throws {
+        var seen = Set<String>()
+        for (index, name) in names.enumerated() {
+            guard !name.isEmpty else { throw DriftError.malformed(path: path, line: 1, problem: "column \(index + 1) of the header has no name") }
+            guard seen.insert(name).inserted else { throw DriftError.malformed(path: path, line: 1, problem: "the header names '\(name)' twice") }
+        }
+    }
+}
+
+/// JSON Lines: one flat JSON object per line; columns are the union of keys in order of
+/// first appearance, a key absent from a line is a missing value there.
+struct JSONLinesReader {
+    var path: String
+    var modes: [String: ColumnMode]
+
+    func read(_ bytes: UnsafeRawBufferPointer, input: InputDigest) throws -> DataTable {
+        var columns: [String] = []
+        var index: [String: Int] = [:]
+        var samples: [ColumnSample] = []
+        var rows = 0
+        var line = 0
+        var start = 0
+        let n = bytes.count
+        var seenInRow: [Bool] = []
+        while start < n {
+            line += 1
+            var end = start
+            while end < n, bytes[end] != 0x0A { end += 1 }
+            let record = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            start = end + 1
+            var parser = FlatJSONObject(bytes: record, path: path, line: line)
+            guard !parser.isBlank else { continue }
+            for position in seenInRow.indices { seenInRow[position] = false }
+            try parser.members { key, value in
+                let column: Int
+                if let known = index[key] {
+                    column = known
+                } else {
+                    column = columns.count
+                    index[key] = column
+                    columns.append(key)
+                    var sample = ColumnSample()
+                    sample.missing = rows  // absent from every earlier row
+                    samples.append(sample)
+                    seenInRow.append(false)
+                }
+                guard !seenInRow[column] else { throw DriftError.malformed(path: path, line: line, problem: "the key '\(key)' appears twice") }
+                seenInRow[column] = true
+                switch value {
+                case .null:
+                    samples[column].missing += 1
+                case .number(let raw):
+                    FieldClassifier.add(raw, mode: modes[key] ?? .auto, line: line, to: &samples[column])
+                case .text(let text):
+                    let mode = modes[key] ?? .auto
+                    if mode == .timestamp {
+                        Array(text.utf8).withUnsafeBytes { FieldClassifier.add($0, mode: .timestamp, line: line, to: &samples[column]) }
+                    } else if text.isEmpty {
+                        samples[column].missing += 1
+                    } else {
+                        // A JSON string stays text even when it spells a number, as pandas keeps it.
+                        samples[column].categories[text, default: 0] += 1
+                        if samples[column].firstText == nil { samples[column].firstText = (line, text) }
+                    }
+                }
+            }
+            for column in seenInRow.indices where !seenInRow[column] { samples[column].missing += 1 }
+            rows += 1
+        }
+        guard rows > 0 else { throw DriftError.empty(path: path) }
+        return DataTable(path: path, format: .jsonl, columns: columns, samples: samples, rows: rows, input: input)
+    }
+}
+
+/// One line of JSON Lines: an object whose values are strings, numbers, booleans or null.
+struct FlatJSONObject {
+    enum Value {
+        case null
+        case number(UnsafeRawBufferPointer)
+        case text(String)
+    }
+
+    let bytes: UnsafeRawBufferPointer
+    let path: String
+    let line: Int
+    var i = 0
+
+    init(bytes: UnsafeRawBufferPointer, path: String, line: Int) {
+        (self.bytes, self.path, self.line) = (bytes, path, line)
+    }
+
+    var isBlank: Bool { bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }
+
+    private func fail(_ problem: String) -> DriftError { .malformed(path: path, line: line, problem: problem) }
+
+    private mutating func skipSpace() {
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0D { i += 1 }
+    }
+
+    mutating func members(_ body: (String, Value) throws -> Void) throws {
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { throw fail("a line of JSON Lines must be one JSON object") }
+        i += 1
+        skipSpace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+            i += 1
+        } else {
+            while true {
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key in quotes") }
+                let key = try string()
+                skipSpace()
+                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':' after the key '\(key)'") }
+                i += 1
+                skipSpace()
+                guard i < bytes.count else { throw fail("the line ends before the value of '\(key)'") }
+                let value: Value
+                switch bytes[i] {
+                case UInt8(ascii: "\""): value = .text(try string())
+                case UInt8(ascii: "n"): try literal("null"); value = .null
+                case UInt8(ascii: "t"): try literal("true"); value = .text("true")
+                case UInt8(ascii: "f"): try literal("false"); value = .text("false")
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    throw fail("the value of '\(key)' is an object or array; drift compares flat records (one scalar per key)")
+                default:
+                    let start = i
+                    while i < bytes.count, bytes[i] != UInt8(ascii: ","), bytes[i] != UInt8(ascii: "}"),
+                          bytes[i] != 0x20, bytes[i] != 0x09, bytes[i] != 0x0D { i += 1 }
+                    let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<i])
+                    guard FieldClassifier.number(raw) != nil else {
+                        throw fail("the value of '\(key)' is not valid JSON: \(String(decoding: raw.prefix(40), as: UTF8.self))")
+                    }
+                    value = .number(raw)
+                }
+                try body(key, value)
+                skipSpace()
+                guard i < bytes.count else { throw fail("the object is not closed with '}'") }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                guard bytes[i] == UInt8(ascii: "}") else { throw fail("expected ',' or '}' after the value of '\(key)'") }
+                i += 1
+                break
+            }
+        }
+        skipSpace()
+        guard i == bytes.count else { throw fail("text after the object's closing '}'") }
+    }
+
+    private mutating func literal(_ word: String) throws {
+        let expected = Array(word.utf8)
+        guard i + expected.count <= bytes.count, Array(bytes[i..<(i + expected.count)]) == expected else {
+            throw fail("invalid JSON value (expected \(word))")
+        }
+        i += expected.count
+    }
+
+    private mutating func string() throws -> String {
+        i += 1
+        var out: [UInt8] = []
+        while true {
+            guard i < bytes.count else { throw fail("a string is not closed") }
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") { i += 1; break }
+            if b < 0x20 { throw fail("a control character inside a string") }
+            if b == UInt8(ascii: "\\") {
+                guard i + 1 < bytes.count else { throw fail("a string is not closed") }
+                let e = bytes[i + 1]
+                i += 2
+                switch e {
+                case UInt8(ascii: "\""): out.append(0x22)
+                case UInt8(ascii: "\\"): out.append(0x5C)
+                case UInt8(ascii: "/"): out.append(0x2F)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard i + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) else {
+                        throw fail("a bad \\u escape in a string")
+                    }
+                    i += 4
+                    var scalar = code
+                    if (0xD800..<0xDC00).contains(code), i + 6 <= bytes.count, bytes[i] == 0x5C, bytes[i + 1] == UInt8(ascii: "u"),
+                       let low = UInt32(String(decoding: bytes[(i + 2)..<(i + 6)], as: UTF8.self), radix: 16), (0xDC00..<0xE000).contains(low) {
+                        scalar = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        i += 6
+                    }
+                    out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8))
+                default:
+                    throw fail("a bad escape in a string")
+                }
+                continue
+            }
+            out.append(b)
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,346 @@
+import Dispatch
+import Foundation
+import GateKit
+
+private typealias Measurement = GateKit.Measurement
+
+/// The drift gate's policy: `gates/drift.yml`.
+///
+/// ```yaml
+/// reference: data/train.csv          # what the model was trained on
+/// current: data/serving.csv          # what the service sees now
+/// drift-share: 0.5                   # dataset drift (fail) when this share of columns drifted
+/// max-missing: 0.05                  # optional: largest share of missing values per column
+/// new-categories: warn               # warn | fail | ignore
+/// report: .build/drift/report.html   # optional: HTML with a histogram per column
+/// freshness: {column: event_time, max-age: 36h}
+/// ignore: [request_id]
+/// columns:
+///   price: {type: numerical, test: wasserstein, threshold: 0.1, critical: true}
+///   country: {type: categorical}
+/// ```
+public struct DriftPolicy: Sendable {
+    public static let keys = ["reference", "current", "drift-share", "max-missing", "new-categories", "report", "freshness", "ignore", "columns"]
+    public static let columnKeys = ["type", "test", "threshold", "critical", "max-missing"]
+
+    public struct ColumnRule: Sendable, Equatable {
+        public var kind: ColumnKind?
+        public var test: DriftTest?
+        public var threshold: Double?
+        public var critical = false
+        public var maxMissing: Double?
+        public init() {}
+    }
+
+    public enum NewCategories: String, Sendable { case warn, fail, ignore }
+
+    public var reference: String?
+    public var current: String?
+    public var driftShare = 0.5
+    public var maxMissing: Double?
+    public var newCategories = NewCategories.warn
+    public var report: String?
+    public var freshnessColumn: String?
+    public var maxAge: Double?
+    public var ignore: Set<String> = []
+    public var columns: [String: ColumnRule] = [:]
+    /// Where the policy came from, for errors about its columns.
+    public var origin = "the command line"
+
+    public init() {}
+
+    public init(policy: Policy) throws {
+        try policy.requireKnownKeys(Self.keys)
+        origin = policy.path
+        reference = try policy.strings("reference")?.first
+        current = try policy.strings("current")?.first
+        driftShare = try policy.number("drift-share", in: 0...1) ?? driftShare
+        maxMissing = try policy.number("max-missing", in: 0...1)
+        report = try policy.strings("report")?.first
+        ignore = Set(try policy.strings("ignore") ?? [])
+        if let text = try policy.strings("new-categories")?.first {
+            guard let value = NewCategories(rawValue: text) else {
+                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("new-categories")?.line, key: "new-categories", expected: "warn, fail or ignore")
+            }
+            newCategories = value
+        }
+        if let entries = try policy.mapping("freshness") {
+            let sub = Policy(path: policy.path, entries: entries)
+            try sub.requireKnownKeys(["column", "max-age"])
+            freshnessColumn = try sub.strings("column")?.first
+            guard let ageText = try sub.strings("max-age")?.first, let age = Timestamp.duration(ageText), freshnessColumn != nil else {
+                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("freshness")?.line, key: "freshness",
+                                                   expected: "{column: NAME, max-age: DURATION} with a duration such as 36h, 90m or 7d")
+            }
+            maxAge = age
+        }
+        for entry in try policy.mapping("columns") ?? [] {
+            guard case .map(let fields, _) = entry.value else {
+                throw GateError.invalidPolicyValue(path: policy.path, line: entry.line, key: "columns.\(entry.key)", expected: "a mapping such as {type: numerical, threshold: 0.1}")
+            }
+            let sub = Policy(path: policy.path, entries: fields)
+            try sub.requireKnownKeys(Self.columnKeys)
+            var rule = ColumnRule()
+            if let text = try sub.strings("type")?.first {
+                guard let kind = ColumnKind(rawValue: text) else {
+                    throw GateError.invalidPolicyValue(path: policy.path, line: sub.entry("type")?.line, key: "columns.\(entry.key).type", expected: "numerical or categorical")
+                }
+                rule.kind = kind
+            }
+            if let text = try sub.strings("test")?.first {
+                guard let test = DriftTest(rawValue: text) else {
+                    throw GateError.invalidPolicyValue(path: policy.path, line: sub.entry("test")?.line, key: "columns.\(entry.key).test",
+                                                       expected: DriftTest.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                rule.test = test
+            }
+            rule.threshold = try sub.number("threshold", in: 0...1_000_000)
+            rule.maxMissing = try sub.number("max-missing", in: 0...1)
+            if let text = try sub.strings("critical")?.first {
+                guard let flag = Bool(text) else {
+                    throw GateError.invalidPolicyValue(path: policy.path, line: sub.entry("critical")?.line, key: "columns.\(entry.key).critical", expected: "true or false")
+                }
+                rule.critical = flag
+            }
+            columns[entry.key] = rule
+        }
+    }
+}
+
+/// `gate drift`: per column, the test Evidently's data-drift preset would choose, PSI beside
+/// it, dataset drift when enough columns drifted; and the data-quality checks that catch a
+/// broken pipeline before drift statistics would: schema (columns, types), missing values,
+/// new categories, freshness.
+public struct DriftGate: Sendable {
+    public static let id = "drift"
+    public static let rules = [
+        RuleDescriptor(id: "drift/dataset", summary: "The share of drifted columns reached the policy's drift-share.",
+                       help: "Retrain on recent data, or find the upstream change that moved these features."),
+        RuleDescriptor(id: "drift/column", summary: "A column's distribution moved past its test's threshold.",
+                       help: "Compare the histograms in the HTML report; mark the column critical to fail on it alone."),
+        RuleDescriptor(id: "drift/missing-column", summary: "A reference column is absent from the current data.",
+                       help: "A renamed or dropped feature breaks the model's input; restore it or retrain."),
+        RuleDescriptor(id: "drift/new-column", summary: "The current data has a column the reference does not.", help: "It is not compared."),
+        RuleDescriptor(id: "drift/non-numeric", summary: "A numerical column holds values that are not numbers.",
+                       help: "A type change upstream (a unit suffix, a placeholder such as '-'): fix the producer or declare the column categorical."),
+        RuleDescriptor(id: "drift/missing-values", summary: "A column's share of missing values passed max-missing.", help: "Find where the values are lost."),
+        RuleDescriptor(id: "drift/no-values", summary: "A column has no values at all in one of the samples.", help: "Nothing to compare: never a pass."),
+        RuleDescriptor(id: "drift/new-categories", summary: "The current data has categories the reference never had.",
+                       help: "A new value the model never saw; set new-categories: fail to block on it."),
+        RuleDescriptor(id: "drift/stale", summary: "The newest timestamp is older than max-age.", help: "The pipeline stopped delivering fresh data."),
+    ]
+
+    public var policy: DriftPolicy
+    public var context: GateContext
+    /// The time freshness is measured against: SOURCE_DATE_EPOCH when set, else now.
+    public var now: Double
+
+    public init(policy: DriftPolicy, context: GateContext, now: Double? = nil) {
+        self.policy = policy
+        self.context = context
+        self.now = now ?? ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Double.init) ?? Date().timeIntervalSince1970
+    }
+
+    func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : context.root + "/" + path }
+
+    public func evaluate() throws -> GateResult {
+        guard let referencePath = policy.reference, let currentPath = policy.current else {
+            throw GateError.usage("drift: pass both samples (--reference FILE --current FILE, or reference: and current: in gates/drift.yml).")
+        }
+        var modes: [String: ColumnMode] = [:]
+        for (name, rule) in policy.columns where rule.kind == .categorical { modes[name] = .categorical }
+        if let column = policy.freshnessColumn { modes[column] = .timestamp }
+        let readModes = modes
+        // The two files are read at once, each on its own thread.
+        let tables = ReadPair()
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let path = index == 0 ? referencePath : currentPath
+            do {
+                var table = try DataTable.read(absolute(path), modes: readModes)
+                table.path = path
+                table.input.path = path
+                tables.set(index, .success(table))
+            } catch {
+                tables.set(index, .failure(error))
+            }
+        }
+        let reference = try tables.results[0]!.get(), current = try tables.results[1]!.get()
+        return try judge(reference: reference, current: current)
+    }
+
+    /// The verdict on two tables already read; pure apart from writing the HTML report.
+    public func judge(reference: DataTable, current: DataTable) throws -> GateResult {
+        var findings: [Finding] = []
+        var measurements: [Measurement] = []
+        for name in policy.columns.keys.sorted() where !reference.columns.contains(name) && !current.columns.contains(name) {
+            throw DriftError.unknownColumn(name: name, policy: policy.origin)
+        }
+        let timeColumn = policy.freshnessColumn
+        let compared = reference.columns.filter { $0 != timeColumn && !policy.ignore.contains($0) }
+        let shared = compared.filter { current.columns.contains($0) }
+        guard !shared.isEmpty || timeColumn != nil else { throw DriftError.noCommonColumns(reference: reference.path, current: current.path) }
+        for name in compared where !current.columns.contains(name) {
+            findings.append(Finding(severity: .error, rule: "drift/missing-column",
+                                    message: "column '\(name)' is in the reference but not in \(current.path)", location: Location(file: current.path)))
+        }
+        for name in current.columns where !reference.columns.contains(name) && name != timeColumn && !policy.ignore.contains(name) {
+            findings.append(Finding(severity: .warning, rule: "drift/new-column",
+                                    message: "column '\(name)' is in \(current.path) but not in the reference; it is not compared", location: Location(file: current.path)))
+        }
+
+        // Sort every numerical sample (the slow part on millions of rows), columns in parallel.
+        let kinds = shared.map { name -> ColumnKind in
+            if let kind = policy.columns[name]?.kind { return kind }
+            let sample = reference.sample(name)!
+            return sample.categories.isEmpty && !sample.numbers.isEmpty ? .numerical : .categorical
+        }
+        let sorted = SortedSamples(count: shared.count)
+        DispatchQueue.concurrentPerform(iterations: shared.count * 2) { task in
+            let column = task / 2
+            var sample = (task % 2 == 0 ? reference : current).sample(shared[column])!
+            if kinds[column] == .numerical { RadixSort.sort(&sample.numbers) }
+            sorted.set(column, first: task % 2 == 0, sample)
+        }
+
+        var drifts: [ColumnDrift] = []
+        for (index, name) in shared.enumerated() {
+            let rule = policy.columns[name] ?? DriftPolicy.ColumnRule()
+            let (ref, cur) = (sorted.reference[index]!, sorted.current[index]!)
+            let kind = kinds[index]
+            if kind == .numerical {
+                for (sample, table) in [(ref, reference), (cur, current)] where !sample.categories.isEmpty {
+                    let count = sample.textCount
+                    let example = sample.firstText!
+                    findings.append(Finding(severity: .error, rule: "drift/non-numeric",
+                                            message: "column '\(name)': \(count) value\(count == 1 ? " is" : "s are") not numbers (first: '\(example.value.prefix(40))' on line \(example.line)); they are left out of the test",
+                                            location: Location(file: table.path, line: example.line)))
+                }
+            }
+            for (sample, table) in [(ref, reference), (cur, current)] {
+                let total = sample.present + sample.missing
+                let share = total == 0 ? 0 : Double(sample.missing) / Double(total)
+                if table.path == current.path, let limit = rule.maxMissing ?? policy.maxMissing {
+                    measurements.append(Measurement(name: "missing[\(name)]", value: (share * 10_000).rounded() / 100, unit: "%",
+                                                    threshold: limit * 100, comparison: .atMost, verdict: share <= limit ? .pass : .fail))
+                    if share > limit {
+                        findings.append(Finding(severity: .error, rule: "drift/missing-values",
+                                                message: "column '\(name)': \(sample.missing) of \(total) values missing (\(Measurement.format(share * 100))% > \(Measurement.format(limit * 100))%)",
+                                                location: Location(file: table.path)))
+                    }
+                }
+            }
+            let usable = kind == .numerical ? (ref.numbers.count, cur.numbers.count) : (ref.present, cur.present)
+            guard usable.0 > 0, usable.1 > 0 else {
+                let empty = usable.0 == 0 ? reference.path : current.path
+                findings.append(Finding(severity: .error, rule: "drift/no-values",
+                                        message: "column '\(name)' has no \(kind == .numerical ? "numeric " : "")values in \(empty): nothing to compare",
+                                        location: Location(file: empty)))
+                continue
+            }
+            let drift = ColumnComparison.compare(name, kind: kind, reference: ref, current: cur, test: rule.test, threshold: rule.threshold)
+            drifts.append(drift)
+            let comparison = drift.test.isPValue ? "\(Measurement.format(drift.score)) < \(Measurement.format(drift.threshold))"
+                : "\(Measurement.format(drift.score)) >= \(Measurement.format(drift.threshold))"
+            if drift.drifted {
+                findings.append(Finding(severity: rule.critical ? .error : .warning, rule: "drift/column",
+                                        message: "column '\(name)' drifted: \(drift.test.title) \(comparison) (PSI \(Measurement.format(drift.psi)))",
+                                        location: Location(file: current.path)))
+            }
+            if !drift.newCategories.isEmpty, policy.newCategories != .ignore {
+                let total = drift.newCategories.reduce(0) { $0 + $1.count }
+                let examples = drift.newCategories.prefix(5).map { "'\($0.value)' (\($0.count))" }.joined(separator: ", ")
+                findings.append(Finding(severity: policy.newCategories == .fail ? .error : .warning, rule: "drift/new-categories",
+                                        message: "column '\(name)': \(drift.newCategories.count) value\(drift.newCategories.count == 1 ? "" : "s") the reference never had, in \(total) rows: \(examples)",
+                                        location: Location(file: current.path)))
+            }
+        }
+
+        let drifted = drifts.filter(\.drifted).count
+        let share = drifts.isEmpty ? 0 : Double(drifted) / Double(drifts.count)
+        if !drifts.isEmpty {
+            measurements.insert(Measurement(name: "drifted_columns_share", value: (share * 10_000).rounded() / 10_000,
+                                            threshold: policy.driftShare, comparison: .below, verdict: share < policy.driftShare ? .pass : .fail), at: 0)
+            if share >= policy.driftShare {
+                findings.append(Finding(severity: .error, rule: "drift/dataset",
+                                        message: "dataset drift: \(drifted) of \(drifts.count) columns drifted (share \(Measurement.format(share)) >= \(Measurement.format(policy.driftShare)))"))
+            }
+        }
+        for drift in drifts {
+            measurements.append(Measurement(name: "\(drift.test.rawValue)[\(drift.column)]", value: drift.score,
+                                            threshold: drift.threshold, comparison: drift.test.isPValue ? .atLeast : .below,
+                                            verdict: drift.drifted ? (policy.columns[drift.column]?.critical == true ? .fail : .warn) : .pass))
+            measurements.append(Measurement(name: "psi[\(drift.column)]", value: drift.psi))
+        }
+        if let column = timeColumn, let maxAge = policy.maxAge {
+            guard let sample = current.sample(column) else { throw DriftError.unknownColumn(name: column, policy: policy.origin) }
+            if sample.unreadableTimes > 0, let example = sample.firstText {
+                findings.append(Finding(severity: .error, rule: "drift/stale",
+                                        message: "column '\(column)': \(sample.unreadableTimes) values are not timestamps (first: '\(example.value.prefix(40))' on line \(example.line))",
+                                        location: Location(file: current.path, line: example.line)))
+            }
+            guard let newest = sample.newest else {
+                throw DriftError.malformed(path: current.path, line: 1, problem: "the freshness column '\(column)' holds no timestamp")
+            }
+            let age = now - newest
+            measurements.append(Measurement(name: "age_hours[\(column)]", value: (age / 36).rounded() / 100, unit: "h",
+                                            threshold: maxAge / 3600, comparison: .atMost, verdict: age <= maxAge ? .pass : .fail))
+            if age > maxAge {
+                findings.append(Finding(severity: .error, rule: "drift/stale",
+                                        message: "the newest '\(column)' in \(current.path) is \(Measurement.format(age / 3600)) h old, more than \(Measurement.format(maxAge / 3600)) h",
+                                        location: Location(file: current.path)))
+            }
+        }
+
+        let verdict = GateResult.verdict(measurements: measurements, findings: findings)
+        var summary = drifts.isEmpty ? "no column compared" : "\(drifted) of \(drifts.count) columns drifted"
+        if share >= policy.driftShare, !drifts.isEmpty { summary = "dataset drift: " + summary }
+        let problems = findings.filter { $0.severity == .error && $0.rule != "drift/column" && $0.rule != "drift/dataset" }.count
+        if problems > 0 { summary += ", \(problems) data-quality error\(problems == 1 ? "" : "s")" }
+        summary += " (\(reference.rows) reference rows, \(current.rows) current rows)"
+        let result = GateResult(
+            gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings,
+            inputs: [reference.input, current.input], rules: Self.rules,
+            tables: [Self.table(drifts)])
+        if let report = policy.report {
+            try DriftHTMLReport.write(result: result, drifts: drifts, reference: reference.path, current: current.path, to: absolute(report))
+        }
+        return result
+    }
+
+    static func table(_ drifts: [ColumnDrift]) -> ResultTable {
+        ResultTable(
+            title: "Columns",
+            header: ["column", "type", "test", "score", "threshold", "drift", "PSI", "reference n", "current n"],
+            rows: drifts.map {
+                [$0.column, $0.kind.rawValue, $0.test.rawValue, Measurement.format($0.score), Measurement.format($0.threshold),
+                 $0.drifted ? "yes" : "no", Measurement.format($0.psi), String($0.referenceCount), String($0.currentCount)]
+            })
+    }
+}
+
+/// Results of the two reading threads.
+private final class ReadPair: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var results: [Result<DataTable, any Error>?] = [nil, nil]
+    func set(_ index: Int, _ result: Result<DataTable, any Error>) {
+        lock.lock()
+        results[index] = result
+        lock.unlock()
+    }
+}
+
+/// Samples sorted on the worker threads.
+private final class SortedSamples: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var reference: [ColumnSample?]
+    private(set) var current: [ColumnSample?]
+    init(count: Int) {
+        reference = Array(repeating: nil, count: count)
+        current = Array(repeating: nil, count: count)
+    }
+    func set(_ index: Int, first: Bool, _ sample: ColumnSample) {
+        lock.lock()
+        if first { reference[index] = sample } else { current[index] = sample }
+        lock.unlock()
+    }
+}

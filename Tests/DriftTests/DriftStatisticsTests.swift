@@ -1,0 +1,159 @@
+@testable import Drift
+import Testing
+
+/// Each figure against the SciPy/NumPy call written beside it (SciPy 1.17.1, NumPy 2.4.6),
+/// on samples both sides generate the same way:
+///
+///     def sample(n, a, b, c, shift=0.0):
+///         return [((i * a) % 997) / 97.0 + ((i * b) % 13) * c + shift for i in range(n)]
+@Suite struct DriftStatisticsTests {
+    static func sample(_ n: Int, _ a: Int, _ b: Int, _ c: Double, shift: Double = 0) -> [Double] {
+        (0..<n).map { i in Double((i * a) % 997) / 97.0 + Double((i * b) % 13) * c + shift }
+    }
+
+    static let samples: [String: ([Double], [Double])] = [
+        "equal": (sample(40, 31, 7, 0.5), sample(40, 37, 5, 0.55)),
+        "unequal": (sample(60, 31, 7, 0.5), sample(45, 41, 3, 0.6)),
+        "ties": ((0..<30).map { Double($0 % 5) }, (0..<25).map { Double($0 % 7) }),
+        "shifted": (sample(200, 31, 7, 0.5), sample(150, 37, 5, 0.5, shift: 1.5)),
+        "big_exact": (sample(3000, 31, 7, 0.5), sample(2500, 37, 11, 0.52)),
+        "asymp": (sample(300, 31, 7, 0.5), sample(12000, 37, 11, 0.5, shift: 0.3)),
+        "asymp_large": (sample(900, 31, 7, 0.5), sample(15000, 29, 3, 0.51)),
+        "asymp_tiny": (sample(100, 31, 7, 0.5), sample(20000, 29, 3, 0.51, shift: 0.8)),
+    ]
+
+    /// r = stats.ks_2samp(a, b); (r.statistic, r.pvalue, stats.wasserstein_distance(a, b), np.std(a)).
+    /// SciPy's method="auto" is exact when max(n₁, n₂) ≤ 10000 (the first five), else
+    /// asymptotic: kstwo.sf(D, round(n₁n₂/(n₁+n₂))) (the last three).
+    @Test("KS statistic and p-value, Wasserstein distance and std equal SciPy's", arguments: [
+        ("equal", 0.05, 0.9999999999897727, 0.26023195876288646, 3.5998433055965853, KolmogorovSmirnov.Method.exact),
+        ("unequal", 0.12222222222222222, 0.7990882072519797, 0.6056701030927832, 3.349913555063105, .exact),
+        ("ties", 0.24, 0.3528075961690826, 0.76, 1.4142135623730951, .exact),
+        ("shifted", 0.15166666666666667, 0.03531909952633032, 1.3281786941580755, 3.607426911126543, .exact),
+        ("big_exact", 0.013933333333333334, 0.9503503921356933, 0.12432413745704476, 3.505466904555848, .exact),
+        ("asymp", 0.05075000000000002, 0.4234068288429319, 0.4202731958762889, 3.5399849960021728, .asymptotic),
+        ("asymp_large", 0.009400000000000075, 0.9999987805857016, 0.06239345017182131, 3.495926800384557, .asymptotic),
+        ("asymp_tiny", 0.11535000000000001, 0.12908011131272656, 1.014807793814433, 3.6436964847111453, .asymptotic),
+    ])
+    func twoSample(name: String, statistic: Double, pValue: Double, wasserstein: Double, std: Double, method: KolmogorovSmirnov.Method) {
+        let (a, b) = Self.samples[name]!
+        let result = KolmogorovSmirnov.test(sorted: a.sorted(), b.sorted())
+        #expect(result.method == method)
+        #expect(abs(result.statistic - statistic) < 1e-12)
+        #expect(abs(result.pValue - pValue) < 1e-9, "p \(result.pValue) vs SciPy \(pValue)")
+        #expect(abs(DriftStatistics.wasserstein(sorted: a.sorted(), b.sorted()) - wasserstein) < 1e-9)
+        #expect(abs(DriftStatistics.standardDeviation(a) - std) < 1e-12)
+    }
+
+    /// stats.kstwo.sf(x, n), one case per branch SciPy's kolmogn takes: Ruben–Gambino ends,
+    /// 2·smirnov (x ≥ 0.5 or large n x²), Durbin matrix, Pomeranz (n ≤ 140), Pelz–Good.
+    @Test("the one-sample KS survival function equals scipy.stats.kstwo.sf", arguments: [
+        (5, 0.3, 0.664), (5, 0.9, 1.9999999999999978e-05), (20, 0.05, 0.9999999767980384), (20, 0.15, 0.7044671549442872),
+        (20, 0.3, 0.04306706665851623), (20, 0.6, 2.0483011649719853e-07), (100, 0.05, 0.9532159710635725), (100, 0.1, 0.2526927570063874),
+        (100, 0.3, 1.7719869892662917e-08), (140, 0.02, 0.9999999774822331), (141, 0.05, 0.854845693009663), (141, 0.2, 2.0276784223976912e-05),
+        (300, 0.03, 0.9424664972633843), (300, 0.06, 0.221275575895042), (300, 0.1, 0.004595673656972621), (1000, 0.01, 0.9999496745370611),
+        (1000, 0.03, 0.3226902143914636), (1000, 0.05, 0.013012074781090332), (5000, 0.01, 0.6954557253913853),
+        (200_000, 0.002, 0.39995085369038097), (10, 0.96, 2.0971520000000185e-14), (50, 0.015, 1.0),
+    ])
+    func kolmogorov(n: Int, x: Double, expected: Double) {
+        let value = KolmogorovSmirnov.kolmogorovSurvival(n: n, x)
+        #expect(abs(value - expected) < 1e-9, "kstwo.sf(\(x), \(n)) = \(expected), got \(value)")
+    }
+
+    @Test("Jensen-Shannon distance equals scipy.spatial.distance.jensenshannon(p, q, 2)")
+    func jensenShannon() {
+        // distance.jensenshannon([0.1, 0.4, 0.5, 0.0], [0.2, 0.2, 0.3, 0.3], 2)
+        #expect(abs(DriftStatistics.jensenShannon([0.1, 0.4, 0.5, 0], [0.2, 0.2, 0.3, 0.3]) - 0.45276182867540155) < 1e-12)
+        // distance.jensenshannon([3, 9, 1], [2, 2, 8], 2): counts are normalised first
+        #expect(abs(DriftStatistics.jensenShannon([3, 9, 1], [2, 2, 8]) - 0.5672453063510483) < 1e-12)
+        #expect(DriftStatistics.jensenShannon([1, 2, 3], [1, 2, 3]) == 0)
+    }
+
+    @Test("chi-square statistic and p-value equal scipy.stats.chisquare(f_obs, f_exp)")
+    func chiSquare() {
+        // ref = [40, 35, 25]; obs = [30, 45, 25]; stats.chisquare(obs, [r * sum(obs) / sum(ref) for r in ref])
+        let small = DriftStatistics.chiSquare(observed: [30, 45, 25], expected: [40, 35, 25])
+        #expect(abs(small.statistic - 5.357142857142858) < 1e-12)
+        #expect(abs(small.pValue - 0.06866117151308498) < 1e-9)
+        // obs = [130, 45, 25, 300]; ref = [400, 35, 250, 315], scaled the same way
+        let scale = 500.0 / 1000.0
+        let large = DriftStatistics.chiSquare(observed: [130, 45, 25, 300], expected: [400, 35, 250, 315].map { $0 * scale })
+        #expect(abs(large.statistic - 276.6428571428571) < 1e-9)
+        #expect(abs(large.pValue - 1.1277895967640113e-59) < 1e-9)
+        // A category only the current data has: expected 0, statistic infinite, p 0.
+        #expect(DriftStatistics.chiSquare(observed: [5, 5, 1], expected: [6, 5, 0]).pValue == 0)
+    }
+
+    @Test("the two-proportion z-test equals Evidently's formula with scipy.stats.norm.cdf")
+    func zTest() {
+        // p1, p2 = 40/100, 55/120; P = (p1*100 + p2*120) / 220
+        // 2 * (1 - norm.cdf(abs((p1 - p2) / np.sqrt(P * (1 - P) * (1/100 + 1/120)))))
+        #expect(abs(DriftStatistics.proportionsZTest(referenceSuccesses: 40, referenceCount: 100, currentSuccesses: 55, currentCount: 120) - 0.3844288193282097) < 1e-12)
+    }
+
+    @Test("PSI with Evidently's zero filling equals the NumPy computation")
+    func psi() {
+        // fill(a): np.place(a, a == 0, min(a[a != 0]) / 10**6 if min(a[a != 0]) <= 0.0001 else 0.0001)
+        // r, c = fill([0.1, 0.4, 0.5, 0.0]), fill([0.2, 0.2, 0.3, 0.3]); sum((r - c) * np.log(r / c))
+        let value = DriftStatistics.psi(DriftStatistics.fillingZeros([0.1, 0.4, 0.5, 0]), DriftStatistics.fillingZeros([0.2, 0.2, 0.3, 0.3]))
+        #expect(abs(value - 2.7112189124594908) < 1e-12)
+        #expect(DriftStatistics.fillingZeros([0.00005, 0, 0.99995]) == [0.00005, 0.00005 / 1e6, 0.99995])
+    }
+
+    @Test("Sturges bin edges and histogram counts equal NumPy's")
+    func histogram() {
+        let a = Self.sample(3000, 31, 7, 0.5), b = Self.sample(2500, 37, 11, 0.52, shift: 0.2)
+        // edges = np.histogram_bin_edges(np.concatenate([a, b]), bins="sturges")
+        let edges = DriftStatistics.sturgesEdges(sorted: a.sorted(), b.sorted(), integers: false)
+        #expect(edges.count == 15)
+        #expect(edges[0] == 0.0 && edges[1] == 1.191222385861561 && edges[13] == 15.485891016200291 && edges[14] == 16.677113402061853)
+        // np.histogram(a, edges)[0], np.histogram(b, edges)[0]
+        #expect(DriftStatistics.histogram(sorted: a.sorted(), edges: edges) == [46, 109, 177, 239, 302, 343, 348, 347, 335, 281, 213, 150, 84, 26])
+        #expect(DriftStatistics.histogram(sorted: b.sorted(), edges: edges) == [27, 77, 134, 181, 234, 280, 292, 291, 286, 242, 193, 135, 88, 40])
+        // Integer data (int64 in NumPy): width at least 1.
+        // np.histogram_bin_edges(np.concatenate([[i % 97 for i in range(5000)], [(i*7) % 89 for i in range(3000)]]), bins="sturges")
+        let ia = (0..<5000).map { Double($0 % 97) }.sorted(), ib = (0..<3000).map { Double(($0 * 7) % 89) }.sorted()
+        let integerEdges = DriftStatistics.sturgesEdges(sorted: ia, ib, integers: true)
+        #expect(integerEdges.count == 15 && integerEdges[1] == 6.857142857142857)
+    }
+
+    @Test("a numerical column as Evidently judges it: normed Wasserstein, JS and PSI on Sturges bins")
+    func numericalColumn() {
+        let a = Self.sample(3000, 31, 7, 0.5), b = Self.sample(2500, 37, 11, 0.52, shift: 0.2)
+        var reference = ColumnSample(), current = ColumnSample()
+        reference.numbers = a.sorted()
+        current.numbers = b.sorted()
+        reference.integersOnly = false
+        let drift = ColumnComparison.compare("x", kind: .numerical, reference: reference, current: current, test: nil, threshold: nil)
+        #expect(drift.test == .wasserstein)  // more than 1000 reference values, more than 5 distinct
+        // stats.wasserstein_distance(a, b) / max(np.std(a), 0.001)
+        #expect(abs(drift.score - 0.0924016544443161) < 1e-9)
+        #expect(!drift.drifted)
+        // ra, cb = np.histogram(a, edges)[0] / len(a), np.histogram(b, edges)[0] / len(b); PSI as above
+        #expect(abs(drift.psi - 0.011428888383210331) < 1e-9)
+        let js = ColumnComparison.compare("x", kind: .numerical, reference: reference, current: current, test: .jensenshannon, threshold: nil)
+        // distance.jensenshannon(ra, cb, 2)
+        #expect(abs(js.score - 0.045234355167512265) < 1e-9)
+    }
+
+    @Test("Evidently's default test by kind, reference size and distinct values", arguments: [
+        (ColumnKind.numerical, 1000, 6, DriftTest.ks), (.numerical, 1000, 5, .chisquare), (.numerical, 1000, 2, .z),
+        (.numerical, 1001, 6, .wasserstein), (.numerical, 1001, 5, .jensenshannon),
+        (.categorical, 1000, 3, .chisquare), (.categorical, 1000, 2, .z), (.categorical, 1001, 40, .jensenshannon),
+    ])
+    func defaultTest(kind: ColumnKind, size: Int, distinct: Int, expected: DriftTest) {
+        #expect(DriftTest.choose(kind: kind, referenceSize: size, distinct: distinct) == expected)
+    }
+
+    @Test("radix sort orders negative, zero, tiny and huge values as a comparison sort does")
+    func radixSort() {
+        var values = (0..<50_000).map { i -> Double in
+            let x = Double((i * 7919) % 10007) - 5000
+            return i % 3 == 0 ? x * 1e-300 : (i % 5 == 0 ? x * 1e300 : x / 7)
+        }
+        values += [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        var sorted = values
+        RadixSort.sort(&sorted)
+        #expect(sorted == values.sorted())
+    }
+}
