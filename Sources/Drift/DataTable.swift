@@ -311,7 +311,7 @@ struct CSVReader {
             }
             rows += 1
         }
-        guard let names = header else { throw DriftError.empty(path: path) }
+        guard let names = header, rows > 0 else { throw DriftError.empty(path: path) }
         return DataTable(path: path, format: .csv, columns: names, samples: samples, rows: rows, input: input)
     }
 }
@@ -386,7 +386,7 @@ struct JSONLinesReader {
             for column in seenInRow.indices where !seenInRow[column] { samples[column].missing += 1 }
             rows += 1
         }
-        guard rows > 0 else { throw DriftError.empty(path: path) }
+        guard rows > 0, !columns.isEmpty else { throw DriftError.empty(path: path) }
         return DataTable(path: path, format: .jsonl, columns: columns, samples: samples, rows: rows, input: input)
     }
 }

@@ -19,7 +19,7 @@ public enum DriftError: Error, Equatable, CustomStringConvertible {
         case .empty(let path):
             "\(path): no data rows. The drift gate needs a CSV file with a header and rows, or JSON Lines; an empty sample cannot show drift and is never a pass."
         case .raggedRow(let path, let line, let fields, let expected):
-            "\(path):\(line): a row with \(fields) fields, the header has \(expected). Quote fields that contain commas or line breaks."
+            "\(path):\(line): a row with \(fields) field\(fields == 1 ? "" : "s"), the header has \(expected). Quote fields that contain commas or line breaks."
         case .unterminatedQuote(let path, let line):
             "\(path):\(line): a quoted field opened here is never closed (the file ends inside it)."
         case .malformed(let path, let line, let problem):

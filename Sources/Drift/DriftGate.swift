@@ -239,11 +239,11 @@ public struct DriftGate: Sendable {
             }
             let drift = ColumnComparison.compare(name, kind: kind, reference: ref, current: cur, test: rule.test, threshold: rule.threshold)
             drifts.append(drift)
-            let comparison = drift.test.isPValue ? "\(Measurement.format(drift.score)) < \(Measurement.format(drift.threshold))"
-                : "\(Measurement.format(drift.score)) >= \(Measurement.format(drift.threshold))"
+            let comparison = drift.test.isPValue ? "\(Measurement.format(Self.shown(drift.score))) < \(Measurement.format(drift.threshold))"
+                : "\(Measurement.format(Self.shown(drift.score))) >= \(Measurement.format(drift.threshold))"
             if drift.drifted {
                 findings.append(Finding(severity: rule.critical ? .error : .warning, rule: "drift/column",
-                                        message: "column '\(name)' drifted: \(drift.test.title) \(comparison) (PSI \(Measurement.format(drift.psi)))",
+                                        message: "column '\(name)' drifted: \(drift.test.title) \(comparison) (PSI \(Measurement.format(Self.shown(drift.psi))))",
                                         location: Location(file: current.path)))
             }
             if !drift.newCategories.isEmpty, policy.newCategories != .ignore {
@@ -266,10 +266,10 @@ public struct DriftGate: Sendable {
             }
         }
         for drift in drifts {
-            measurements.append(Measurement(name: "\(drift.test.rawValue)[\(drift.column)]", value: drift.score,
+            measurements.append(Measurement(name: "\(drift.test.rawValue)[\(drift.column)]", value: Self.shown(drift.score),
                                             threshold: drift.threshold, comparison: drift.test.isPValue ? .atLeast : .below,
                                             verdict: drift.drifted ? (policy.columns[drift.column]?.critical == true ? .fail : .warn) : .pass))
-            measurements.append(Measurement(name: "psi[\(drift.column)]", value: drift.psi))
+            measurements.append(Measurement(name: "psi[\(drift.column)]", value: Self.shown(drift.psi)))
         }
         if let column = timeColumn, let maxAge = policy.maxAge {
             guard let sample = current.sample(column) else { throw DriftError.unknownColumn(name: column, policy: policy.origin) }
@@ -307,13 +307,20 @@ public struct DriftGate: Sendable {
         return result
     }
 
+    /// Four significant digits, for display: verdicts are decided on the exact figures.
+    static func shown(_ value: Double) -> Double {
+        guard value.isFinite, value != 0 else { return value }
+        let scale = pow(10, 3 - floor(log10(abs(value))))
+        return (value * scale).rounded() / scale
+    }
+
     static func table(_ drifts: [ColumnDrift]) -> ResultTable {
         ResultTable(
             title: "Columns",
             header: ["column", "type", "test", "score", "threshold", "drift", "PSI", "reference n", "current n"],
             rows: drifts.map {
-                [$0.column, $0.kind.rawValue, $0.test.rawValue, Measurement.format($0.score), Measurement.format($0.threshold),
-                 $0.drifted ? "yes" : "no", Measurement.format($0.psi), String($0.referenceCount), String($0.currentCount)]
+                [$0.column, $0.kind.rawValue, $0.test.rawValue, Measurement.format(shown($0.score)), Measurement.format($0.threshold),
+                 $0.drifted ? "yes" : "no", Measurement.format(shown($0.psi)), String($0.referenceCount), String($0.currentCount)]
             })
     }
 }

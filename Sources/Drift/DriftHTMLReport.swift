@@ -42,7 +42,7 @@ enum DriftHTMLReport {
         }
         svg += "</svg>\n"
         let verdict = drift.drifted ? "<span class=\"verdict warn\">drift</span>" : "<span class=\"verdict pass\">no drift</span>"
-        var out = "<h3>\(XMLText.escape(drift.column)) — \(drift.kind.rawValue), \(XMLText.escape(drift.test.title)) \(Measurement.format(drift.score)) \(verdict)</h3>\n" + svg
+        var out = "<h3>\(XMLText.escape(drift.column)) — \(drift.kind.rawValue), \(XMLText.escape(drift.test.title)) \(Measurement.format(DriftGate.shown(drift.score))) \(verdict)</h3>\n" + svg
         if drift.bins.count > indices.count { out += "<p>\(drift.bins.count - indices.count) more bins not drawn.</p>\n" }
         return out
     }
