@@ -21,6 +21,8 @@ public struct ColumnSample: Sendable {
     /// values were not timestamps.
     public var newest: Double?
     public var unreadableTimes = 0
+    /// Texts counted while reading, moved into `categories` when the file is done.
+    var texts = TextCounter()
 
     public init() {}
 
@@ -28,14 +30,11 @@ public struct ColumnSample: Sendable {
     public var present: Int { numbers.count + textCount }
     public var textCount: Int { categories.values.reduce(0, +) }
 
-    mutating func merge(_ other: ColumnSample) {
-        numbers.append(contentsOf: other.numbers)
-        categories.merge(other.categories, uniquingKeysWith: +)
-        missing += other.missing
-        integersOnly = integersOnly && other.integersOnly
-        if let text = other.firstText, firstText == nil || text.line < firstText!.line { firstText = text }
-        if let time = other.newest { newest = max(newest ?? time, time) }
-        unreadableTimes += other.unreadableTimes
+    /// Moves the texts counted while reading into `categories`.
+    mutating func finishReading() {
+        guard !texts.isEmpty else { return }
+        categories.merge(texts.dictionary, uniquingKeysWith: +)
+        texts = TextCounter()
     }
 }
 
@@ -132,19 +131,23 @@ struct FieldClassifier {
             }
             return
         }
-        let text = String(decoding: trimmed, as: UTF8.self)
-        sample.categories[text, default: 0] += 1
-        if sample.firstText == nil { sample.firstText = (line, text) }
+        sample.texts.add(trimmed)
+        if sample.firstText == nil { sample.firstText = (line, String(decoding: trimmed, as: UTF8.self)) }
     }
 
     static func isMissing(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if bytes.isEmpty { return true }
+        // A number is never a missing spelling but for its own digits: skip the lookup for
+        // anything starting with a digit other than '1', or with '1' not followed by '.#'.
         let first = bytes[0]
-        // Every spelling starts with one of these.
-        guard first == 0x23 || first == 0x2D || first == 0x2B || first == 0x31 || first == 0x3C || first == 0x49
-            || first == 0x4E || first == 0x6E || first == 0x69 else { return false }
-        return missingSpellings.contains(Array(bytes))
+        if first >= 0x30 && first <= 0x39 && (first != 0x31 || bytes.count < 3 || bytes[2] != 0x23) { return false }
+        for spelling in missingSpellingList where spelling.count == bytes.count && spelling[0] == first {
+            if spelling.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return true }
+        }
+        return false
     }
+
+    static let missingSpellingList = Array(missingSpellings)
 
     /// A decimal number as pandas reads one: optional sign, digits with at most one point,
     /// optional exponent. Up to 15 significant digits and a power of ten within 10^±22 are
@@ -312,6 +315,7 @@ struct CSVReader {
             rows += 1
         }
         guard let names = header, rows > 0 else { throw DriftError.empty(path: path) }
+        for index in samples.indices { samples[index].finishReading() }
         return DataTable(path: path, format: .csv, columns: names, samples: samples, rows: rows, input: input)
     }
 }
@@ -378,7 +382,7 @@ struct JSONLinesReader {
                         samples[column].missing += 1
                     } else {
                         // A JSON string stays text even when it spells a number, as pandas keeps it.
-                        samples[column].categories[text, default: 0] += 1
+                        Array(text.utf8).withUnsafeBytes { _ = samples[column].texts.add($0) }
                         if samples[column].firstText == nil { samples[column].firstText = (line, text) }
                     }
                 }
@@ -387,6 +391,7 @@ struct JSONLinesReader {
             rows += 1
         }
         guard rows > 0, !columns.isEmpty else { throw DriftError.empty(path: path) }
+        for index in samples.indices { samples[index].finishReading() }
         return DataTable(path: path, format: .jsonl, columns: columns, samples: samples, rows: rows, input: input)
     }
 }
