@@ -21,8 +21,10 @@ struct OutputOptions: ParsableArguments {
     @Option(help: "Colour for text output: auto is on for a terminal unless NO_COLOR is set.")
     var color: ColorChoice = .auto
 
-    /// Publishes the report and exits with its verdict's status.
-    func finish(_ report: Report) throws {
+    /// Publishes the report and exits with its verdict's status. The process ends here, by
+    /// `exit` rather than by unwinding: freeing a large result and the models behind it (a
+    /// 160,000-file coverage report) took 25 ms that nobody waits for.
+    func finish(_ report: Report) throws -> Never {
         let publisher = ResultPublisher(format: format, outputPath: output, color: color, environment: .current)
         try publisher.publish(report)
         if format != .text || output != nil {
@@ -30,8 +32,11 @@ struct OutputOptions: ParsableArguments {
                 FileSink.standardError("error: \(result.gate): \(result.summary)\n")
             }
         }
-        let code = report.verdict.exitCode
-        if code != 0 { throw ExitCode(code) }
+        #if canImport(Glibc)
+        Glibc.exit(report.verdict.exitCode)
+        #else
+        Darwin.exit(report.verdict.exitCode)
+        #endif
     }
 }
 

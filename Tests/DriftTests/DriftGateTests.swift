@@ -202,6 +202,23 @@ import Testing
         expectError(containing: message) { _ = try Self.gate(Self.policy(current: directory + "/current.csv")) }
     }
 
+    @Test("binary garbage and a 4 MB unterminated line end in an error, not a crash or a pass")
+    func hostile() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let garbage = (0..<200_000).map { _ -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        FileManager.default.createFile(atPath: directory + "/garbage.csv", contents: Data(garbage))
+        expectError(containing: "garbage.csv") { _ = try Self.gate(Self.policy(current: directory + "/garbage.csv")) }
+        try Fixtures.write("price\n\"" + String(repeating: "9", count: 4 << 20) + "\n", to: directory + "/long.csv")
+        expectError(containing: "long.csv:2: a quoted field opened here is never closed") {
+            _ = try Self.gate(Self.policy(current: directory + "/long.csv"))
+        }
+    }
+
     @Test("the command: exit 0 on the healthy day, 1 on drift, 2 on a ragged file; JSON per the result schema")
     func command() throws {
         let root = Fixtures.repositoryRoot
