@@ -28,53 +28,53 @@ public indirect enum JSONValue: Sendable, Equatable {
     private func write(to out: inout [UInt8], indent: Int) {
         switch self {
         case .object(let members):
-            guard !members.isEmpty else { out.append(contentsOf: "{}".utf8); return }
-            out.append(contentsOf: "{\n".utf8)
+            guard !members.isEmpty else { Self.append("{}", to: &out); return }
+            Self.append("{\n", to: &out)
             let keys = members.keys.sorted()
             for (index, key) in keys.enumerated() {
                 Self.pad(&out, indent + 2)
                 Self.writeString(key, to: &out)
-                out.append(contentsOf: ": ".utf8)
+                Self.append(": ", to: &out)
                 members[key]!.write(to: &out, indent: indent + 2)
-                out.append(contentsOf: index == keys.count - 1 ? "\n".utf8 : ",\n".utf8)
+                Self.append(index == keys.count - 1 ? "\n" : ",\n", to: &out)
             }
             Self.pad(&out, indent)
             out.append(UInt8(ascii: "}"))
         case .orderedObject(let members):
-            guard !members.isEmpty else { out.append(contentsOf: "{}".utf8); return }
-            out.append(contentsOf: "{\n".utf8)
+            guard !members.isEmpty else { Self.append("{}", to: &out); return }
+            Self.append("{\n", to: &out)
             for (index, member) in members.enumerated() {
                 Self.pad(&out, indent + 2)
                 Self.writeString(member.key, to: &out)
-                out.append(contentsOf: ": ".utf8)
+                Self.append(": ", to: &out)
                 member.value.write(to: &out, indent: indent + 2)
-                out.append(contentsOf: index == members.count - 1 ? "\n".utf8 : ",\n".utf8)
+                Self.append(index == members.count - 1 ? "\n" : ",\n", to: &out)
             }
             Self.pad(&out, indent)
             out.append(UInt8(ascii: "}"))
         case .array(let items):
-            guard !items.isEmpty else { out.append(contentsOf: "[]".utf8); return }
+            guard !items.isEmpty else { Self.append("[]", to: &out); return }
             if items.allSatisfy(\.isScalar) {
                 out.append(UInt8(ascii: "["))
                 for (index, item) in items.enumerated() {
-                    if index > 0 { out.append(contentsOf: ", ".utf8) }
+                    if index > 0 { Self.append(", ", to: &out) }
                     item.write(to: &out, indent: indent)
                 }
                 out.append(UInt8(ascii: "]"))
                 return
             }
-            out.append(contentsOf: "[\n".utf8)
+            Self.append("[\n", to: &out)
             for (index, item) in items.enumerated() {
                 Self.pad(&out, indent + 2)
                 item.write(to: &out, indent: indent + 2)
-                out.append(contentsOf: index == items.count - 1 ? "\n".utf8 : ",\n".utf8)
+                Self.append(index == items.count - 1 ? "\n" : ",\n", to: &out)
             }
             Self.pad(&out, indent)
             out.append(UInt8(ascii: "]"))
         case .integers(let values):
             out.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
-                if index > 0 { out.append(contentsOf: ", ".utf8) }
+                if index > 0 { Self.append(", ", to: &out) }
                 Self.writeInteger(value, to: &out)
             }
             out.append(UInt8(ascii: "]"))
@@ -85,9 +85,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .integer(let value):
             Self.writeInteger(value, to: &out)
         case .bool(let value):
-            out.append(contentsOf: (value ? "true" : "false").utf8)
+            Self.append(value ? "true" : "false", to: &out)
         case .null:
-            out.append(contentsOf: "null".utf8)
+            Self.append("null", to: &out)
         }
     }
 
@@ -99,7 +99,19 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     private static func pad(_ out: inout [UInt8], _ count: Int) {
-        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: count))
+        let spaces: StaticString = "                                "
+        var left = count
+        while left > 0 {
+            let chunk = min(left, spaces.utf8CodeUnitCount)
+            out.append(contentsOf: UnsafeBufferPointer(start: spaces.utf8Start, count: chunk))
+            left -= chunk
+        }
+    }
+
+    /// Punctuation and keywords, copied from static memory.
+    @inline(__always)
+    private static func append(_ text: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// Decimal digits straight into the buffer: the large count tables are mostly integers.
@@ -133,14 +145,14 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
-            case 0x0A: out.append(contentsOf: "\\n".utf8)
-            case 0x0D: out.append(contentsOf: "\\r".utf8)
-            case 0x09: out.append(contentsOf: "\\t".utf8)
+            case UInt8(ascii: "\""): Self.append("\\\"", to: &out)
+            case UInt8(ascii: "\\"): Self.append("\\\\", to: &out)
+            case 0x0A: Self.append("\\n", to: &out)
+            case 0x0D: Self.append("\\r", to: &out)
+            case 0x09: Self.append("\\t", to: &out)
             case 0..<0x20:
                 let digits = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: "\\u00".utf8)
+                Self.append("\\u00", to: &out)
                 out.append(digits[Int(byte >> 4)])
                 out.append(digits[Int(byte & 0xF)])
             default:
