@@ -17,13 +17,15 @@ final class CoberturaParser: XMLCoverageParser {
     private var declared = DeclaredTotals()
     private var declaresBranches = false
     private var sources: [String] = []
-    private var sourceText: [UInt8]?
-    private var methodDepth = 0
-    private var inClass = false
+    @exclusivity(unchecked) private var sourceText: [UInt8]?
+    // Touched for every element; a parser runs on one thread and is never re-entered, so the
+    // runtime's exclusivity checks are switched off for its hot state (as in XMLFastScanner).
+    @exclusivity(unchecked) private var methodDepth = 0
+    @exclusivity(unchecked) private var inClass = false
     /// Every line record in document order; `classes` says which file each run belongs to.
     /// One flat array instead of one per class keeps allocation out of the hot loop.
-    private var lines: [LineRecord] = []
-    fileprivate private(set) var classes: [(name: String, line: Int, start: Int)] = []
+    @exclusivity(unchecked) private var lines: [LineRecord] = []
+    @exclusivity(unchecked) fileprivate private(set) var classes: [(name: String, line: Int, start: Int)] = []
     private var hasBranchData = false
 
     /// - Parameter sizeHint: the file's size, when known: room for its line records is reserved

@@ -21,24 +21,24 @@ public enum RepositoryPath {
     /// True when `path` has no empty, `.` or `..` segment and no trailing slash: most paths in
     /// reports, checked in one pass over the bytes instead of splitting.
     static func isNormal(_ path: String) -> Bool {
-        var utf8 = path.utf8.makeIterator()
-        var segmentLength = 0, dots = 0, first = true, previous: UInt8 = 0
-        while let byte = utf8.next() {
-            if byte == UInt8(ascii: "/") {
-                if !first || segmentLength > 0 {
-                    if segmentLength == 0 || dots == segmentLength && dots <= 2 { return false }
+        var copy = path
+        return copy.withUTF8 { bytes -> Bool in
+            guard !bytes.isEmpty else { return false }
+            var segmentLength = 0, dots = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "/") {
+                    if index > 0 && (segmentLength == 0 || dots == segmentLength && dots <= 2) { return false }
+                    segmentLength = 0
+                    dots = 0
+                } else {
+                    segmentLength += 1
+                    if byte == UInt8(ascii: ".") { dots += 1 }
                 }
-                segmentLength = 0
-                dots = 0
-            } else {
-                segmentLength += 1
-                if byte == UInt8(ascii: ".") { dots += 1 }
             }
-            first = false
-            previous = byte
+            if bytes[bytes.count - 1] == UInt8(ascii: "/") { return bytes.count == 1 }
+            return !(dots == segmentLength && dots <= 2)
         }
-        if previous == UInt8(ascii: "/") { return path == "/" }
-        return !path.isEmpty && !(dots == segmentLength && dots <= 2)
     }
 
     /// `base/path`, normalised; `path` when it is already absolute.
