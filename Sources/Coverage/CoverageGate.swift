@@ -53,10 +53,10 @@ public struct CoverageGate: Sendable {
         }
         try policy.validate()
         var reports: [CoverageReport] = []
-        var inputs: [InputDigest] = []
+        var inputs: [PendingDigest] = []
         let root = policy.sourceRoot.map { RepositoryPath.join(context.root, $0) } ?? context.root
         for path in policy.reports {
-            let (report, digest) = try CoverageReportReader.read(path, root: root, pathMap: policy.pathMap)
+            let (report, digest) = try CoverageReportReader.readDeferringDigest(path, root: root, pathMap: policy.pathMap, inHalves: true)
             reports.append(report)
             inputs.append(digest)
         }
@@ -75,7 +75,7 @@ public struct CoverageGate: Sendable {
         var changes: ChangedLines?
         if let diff = policy.diff {
             var bytes: [UInt8] = []
-            inputs.append(try InputFile.stream(diff, expected: "a unified diff", allowEmpty: true) { bytes.append(contentsOf: $0) })
+            inputs.append(PendingDigest(try InputFile.stream(diff, expected: "a unified diff", allowEmpty: true) { bytes.append(contentsOf: $0) }))
             changes = try UnifiedDiff.parse(bytes, source: diff)
         } else if let base = policy.diffBase {
             changes = try gitChanges(since: base)
@@ -84,9 +84,10 @@ public struct CoverageGate: Sendable {
         if let path = policy.baseline {
             let loaded = try CoverageBaseline.load(path)
             baseline = loaded.baseline
-            inputs.append(loaded.input)
+            inputs.append(PendingDigest(loaded.input))
         }
-        let result = judge(report, totals: totals, changes: changes, baseline: baseline, inputs: inputs)
+        var result = judge(report, totals: totals, changes: changes, baseline: baseline)
+        result.inputs = inputs.map(\.value)
         releaseInBackground(&reports)
         releaseInBackground(&report.files)
         return result

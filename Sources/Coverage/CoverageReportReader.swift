@@ -44,11 +44,14 @@ public enum CoverageReportReader {
     ///   - root: absolute repository root that source paths are made relative to.
     ///   - pathMap: `--path-map` rules applied to recorded paths before they are resolved.
     public static func read(_ path: String, root: String, pathMap: [PathMapping] = []) throws -> (report: CoverageReport, input: InputDigest) {
-        try read(path, root: root, pathMap: pathMap, inHalves: true)
+        let (report, digest) = try readDeferringDigest(path, root: root, pathMap: pathMap, inHalves: true)
+        return (report, digest.value)
     }
 
-    /// `inHalves: false` keeps a large Cobertura report to one thread (tests compare the two).
-    static func read(_ path: String, root: String, pathMap: [PathMapping], inHalves: Bool) throws -> (report: CoverageReport, input: InputDigest) {
+    /// `read`, with the digest of a large report still computing on a spare core when it
+    /// returns (the gate judges meanwhile). `inHalves: false` keeps a large Cobertura report to
+    /// one thread (tests compare the two).
+    static func readDeferringDigest(_ path: String, root: String, pathMap: [PathMapping], inHalves: Bool) throws -> (report: CoverageReport, input: PendingDigest) {
         let resolver = SourcePathResolver(root: root, report: path, pathMap: pathMap)
         // XML goes through the fast scanner first when the file can be read a second time;
         // whatever the scanner declines, libxml2 parses from the start.
@@ -57,10 +60,17 @@ public enum CoverageReportReader {
                 return parallel
             }
             do {
-                return try read(path, resolver: resolver, fastXML: true, sizeHint: size)
+                let (report, digest) = try read(path, resolver: resolver, fastXML: true, sizeHint: size)
+                return (report, PendingDigest(digest))
             } catch is XMLFastPathDeclined {}
         }
-        return try read(path, resolver: resolver, fastXML: false)
+        let (report, digest) = try read(path, resolver: resolver, fastXML: false)
+        return (report, PendingDigest(digest))
+    }
+
+    static func read(_ path: String, root: String, pathMap: [PathMapping], inHalves: Bool) throws -> (report: CoverageReport, input: InputDigest) {
+        let (report, digest) = try readDeferringDigest(path, root: root, pathMap: pathMap, inHalves: inHalves)
+        return (report, digest.value)
     }
 
     /// Cobertura reports from this size up are parsed in two halves on two threads.
@@ -69,53 +79,52 @@ public enum CoverageReportReader {
     /// A large Cobertura report, mapped, split just before a `<class` element near the middle,
     /// and the halves scanned at once: the second as a fragment whose end tags of elements the
     /// first half opened are recorded, then checked against the first half's open elements at
-    /// the split. The file is hashed on a third task meanwhile. Nil (the caller then reads the
+    /// the split. The file is hashed once both halves are read, on the core the second half
+    /// frees, while the caller builds the report and judges it. Nil (the caller then reads the
     /// file in one pass, which also writes any error message) when the file is not plain
     /// Cobertura, no split point is found, or anything at all goes wrong in either half.
-    static func readInHalves(_ path: String, resolver: SourcePathResolver) -> (report: CoverageReport, input: InputDigest)? {
-        InputFile.withMappedFile(path) { bytes -> (report: CoverageReport, input: InputDigest)? in
-            guard bytes.first == UInt8(ascii: "<"), rootElement(UnsafeRawBufferPointer(rebasing: bytes.prefix(4096))) == "coverage",
-                  let split = splitPoint(bytes) else { return nil }
-            let first = CoberturaParser(path: path, resolver: resolver, fastPath: true, sizeHint: split)
-            let second = CoberturaParser(path: path, resolver: resolver, fastPath: true, sizeHint: bytes.count - split, fragment: true)
-            let box = SendableBox(bytes: bytes, second: second, first: first, resolver: resolver.copy())
-            let group = DispatchGroup()
-            // Each half also builds its own files on its own thread; the second needs the
-            // first half's <source> roots, ready once the first half is parsed.
-            DispatchQueue.global().async(group: group) {
-                do {
-                    try box.second.consume(UnsafeRawBufferPointer(rebasing: box.bytes[split...]))
-                    box.firstParsed.wait()
-                    if !box.firstFailed {
-                        box.secondFiles = try box.second.allFiles(resolver: box.resolver, sources: box.first.sourceRoots)
-                    }
-                } catch {
-                    box.failed = true
+    static func readInHalves(_ path: String, resolver: SourcePathResolver) -> (report: CoverageReport, input: PendingDigest)? {
+        guard let file = MappedFile(path) else { return nil }
+        let bytes = file.bytes
+        guard bytes.first == UInt8(ascii: "<"), rootElement(UnsafeRawBufferPointer(rebasing: bytes.prefix(4096))) == "coverage",
+              let split = splitPoint(bytes) else { return nil }
+        let first = CoberturaParser(path: path, resolver: resolver, fastPath: true, sizeHint: split)
+        let second = CoberturaParser(path: path, resolver: resolver, fastPath: true, sizeHint: bytes.count - split, fragment: true)
+        let box = SendableBox(bytes: bytes, second: second, first: first, resolver: resolver.copy())
+        let group = DispatchGroup()
+        // Each half also builds its own files on its own thread; the second needs the
+        // first half's <source> roots, ready once the first half is parsed.
+        DispatchQueue.global().async(group: group) {
+            do {
+                try box.second.consume(UnsafeRawBufferPointer(rebasing: box.bytes[split...]))
+                box.firstParsed.wait()
+                if !box.firstFailed {
+                    box.secondFiles = try box.second.allFiles(resolver: box.resolver, sources: box.first.sourceRoots)
                 }
-            }
-            DispatchQueue.global().async(group: group) {
-                box.digest = InputFile.digest(of: box.bytes, path: path)
-            }
-            var firstFiles: [FileCoverage]?
-            do {
-                try first.consume(UnsafeRawBufferPointer(rebasing: bytes[..<split]))
-                box.firstParsed.signal()
-                firstFiles = try first.allFiles(resolver: resolver, sources: first.sourceRoots)
             } catch {
-                box.firstFailed = true
-                box.firstParsed.signal()
+                box.failed = true
             }
-            group.wait()
-            guard let firstFiles, let secondFiles = box.secondFiles, !box.failed, let digest = box.digest, first.isBetweenClasses else { return nil }
-            do {
-                let (open, _) = try first.xml.stopBeforeSplit()
-                try second.xml.finishFragment(closing: open)
-                guard second.sourceRoots.isEmpty else { return nil }
-                return (try first.report(built: firstFiles + secondFiles, second: second), digest)
-            } catch {
-                return nil
-            }
-        } ?? nil
+        }
+        var firstFiles: [FileCoverage]?
+        do {
+            try first.consume(UnsafeRawBufferPointer(rebasing: bytes[..<split]))
+            box.firstParsed.signal()
+            firstFiles = try first.allFiles(resolver: resolver, sources: first.sourceRoots)
+        } catch {
+            box.firstFailed = true
+            box.firstParsed.signal()
+        }
+        group.wait()
+        guard let firstFiles, let secondFiles = box.secondFiles, !box.failed, first.isBetweenClasses else { return nil }
+        do {
+            let (open, _) = try first.xml.stopBeforeSplit()
+            try second.xml.finishFragment(closing: open)
+            guard second.sourceRoots.isEmpty else { return nil }
+            let digest = PendingDigest(hashing: file, path: path)
+            return (try first.report(built: firstFiles + secondFiles, second: second), digest)
+        } catch {
+            return nil
+        }
     }
 
     /// Just before the first line starting (after indentation) with `<class ` past the middle.
@@ -201,7 +210,6 @@ private final class SendableBox: @unchecked Sendable {
     var firstFailed = false
     var failed = false
     var secondFiles: [FileCoverage]?
-    var digest: InputDigest?
 
     init(bytes: UnsafeRawBufferPointer, second: CoberturaParser, first: CoberturaParser, resolver: SourcePathResolver) {
         (self.bytes, self.second, self.first, self.resolver) = (bytes, second, first, resolver)

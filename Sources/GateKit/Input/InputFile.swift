@@ -113,6 +113,47 @@ public enum InputFile {
     }
 }
 
+/// A regular file mapped read-only for as long as anything holds this object, so a hash of it
+/// can finish on another thread after its reader has returned.
+public final class MappedFile: @unchecked Sendable {
+    public let bytes: UnsafeRawBufferPointer
+
+    /// Nil when the file cannot be mapped (empty, not a regular file, mmap refused).
+    public init?(_ path: String) {
+        guard let size = InputFile.regularFileSize(path), size > 0 else { return nil }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else { return nil }
+        bytes = UnsafeRawBufferPointer(start: base, count: size)
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count) }
+}
+
+/// An input's digest that may still be computing: a large file is hashed on a spare core
+/// while the gate judges what it read, and the result waits for it only when it is built.
+public final class PendingDigest: @unchecked Sendable {
+    private let done = DispatchGroup()
+    private var digest: InputDigest?
+
+    public init(_ digest: InputDigest) { self.digest = digest }
+
+    /// Starts hashing `file` (kept mapped until the hash is done).
+    public init(hashing file: MappedFile, path: String) {
+        done.enter()
+        DispatchQueue.global().async {
+            self.digest = InputFile.digest(of: file.bytes, path: path)
+            self.done.leave()
+        }
+    }
+
+    public var value: InputDigest {
+        done.wait()
+        return digest!
+    }
+}
+
 /// The running SHA-256 and the serial queue that feeds it.
 private final class ChunkHasher: @unchecked Sendable {
     let queue = DispatchQueue(label: "gate.input.sha256")
