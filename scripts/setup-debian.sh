@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages gate builds against (headers for the libxml2 and libcurl
-# system-library targets). Needs root, or sudo. A Swift 6 toolchain must be on PATH.
+# system-library targets), and any packages named as arguments (the test suite adds
+# valgrind). Needs root, or sudo. A Swift 6 toolchain must be on PATH.
 set -euo pipefail
-packages=(pkg-config libxml2-dev libcurl4-openssl-dev)
+packages=(pkg-config libxml2-dev libcurl4-openssl-dev "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

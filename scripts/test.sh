@@ -3,7 +3,8 @@
 # gate's own gates on the coverage it just measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup-debian.sh
+# valgrind: the benchmark gate's instruction-count tests run Callgrind.
+bash scripts/setup-debian.sh valgrind
 # The SBOM tests validate gate's CycloneDX and SPDX output with the reference validators.
 GATE_SBOM_VALIDATOR=$(bash scripts/setup-sbom-validators.sh)
 export GATE_SBOM_VALIDATOR

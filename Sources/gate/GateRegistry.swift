@@ -30,6 +30,7 @@ enum GateRegistry {
         RegisteredGate(SBOMCommand.self),
         RegisteredGate(ChecksumCommand.self),
         RegisteredGate(DriftCommand.self),
+        RegisteredGate(BenchCommand.self),
     ]
 
     static let commands: [any ParsableCommand.Type] = [
@@ -41,6 +42,7 @@ enum GateRegistry {
         SBOMCommand.self,
         ChecksumCommand.self,
         DriftCommand.self,
+        BenchCommand.self,
         RecommenderCommand.self,
     ]
 
