@@ -15,12 +15,13 @@ private typealias Measurement = GateKit.Measurement
 /// bigger-is-better: false              # for custom value-only formats
 /// suites: [recommender.search]         # without `current`: run these built-in suites now
 /// rounds: 3
+/// report: .build/bench/report.html     # optional: the samples of each benchmark drawn
 /// slo:
 ///   "recommender.search p95": 200ms
 ///   "flags.evaluate p99": 10ms
 /// ```
 public struct BenchPolicy: Sendable {
-    public static let keys = ["baseline", "current", "instruction-margin", "wall-margin", "p-value", "min-samples", "bigger-is-better", "suites", "rounds", "slo"]
+    public static let keys = ["baseline", "current", "instruction-margin", "wall-margin", "p-value", "min-samples", "bigger-is-better", "suites", "rounds", "slo", "report"]
 
     public var baseline: String?
     public var current: String?
@@ -31,6 +32,8 @@ public struct BenchPolicy: Sendable {
     public var biggerIsBetter = false
     public var suites: [String] = []
     public var rounds = 3
+    /// An HTML page with each benchmark's baseline and current samples drawn.
+    public var report: String?
     /// Series name → the largest allowed value, in the series' unit (seconds for times).
     public var slos: [(name: String, limit: Double, text: String)] = []
 
@@ -50,6 +53,7 @@ public struct BenchPolicy: Sendable {
             }
             biggerIsBetter = flag
         }
+        report = try policy.strings("report")?.first
         suites = try policy.strings("suites") ?? []
         for suite in suites where !BenchSuites.names.contains(suite) {
             throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("suites")?.line, key: "suites",
@@ -145,7 +149,15 @@ public struct BenchGate: Sendable {
         guard baseline != nil || !policy.slos.isEmpty else {
             throw GateError.usage("bench: nothing to judge — give a baseline to compare with, or SLOs (slo: in gates/bench.yml).")
         }
-        return judge(baseline: baseline, current: current, inputs: inputs)
+        let result = judge(baseline: baseline, current: current, inputs: inputs)
+        try writeReport(result, baseline: baseline, current: current)
+        return result
+    }
+
+    /// Writes the HTML report when the policy asks for one.
+    public func writeReport(_ result: GateResult, baseline: BenchResults?, current: BenchResults) throws {
+        guard let report = policy.report else { return }
+        try BenchHTMLReport.write(result: result, baseline: baseline, current: current, to: absolute(report))
     }
 
     public func judge(baseline: BenchResults?, current: BenchResults, inputs: [InputDigest] = []) -> GateResult {

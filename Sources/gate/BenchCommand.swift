@@ -28,6 +28,7 @@ struct BenchCompareCommand: ParsableCommand {
     @Option(name: .customLong("instruction-margin"), help: ArgumentHelp("Allowed growth of instruction counts, % (default 1).", valueName: "pct")) var instructionMargin: Double?
     @Option(name: .customLong("wall-margin"), help: ArgumentHelp("Allowed growth of the interleaved min-of-n wall time, % (default 5).", valueName: "pct")) var wallMargin: Double?
     @Flag(name: .customLong("bigger-is-better"), help: "Custom value-only results measure throughput.") var biggerIsBetter = false
+    @Option(help: ArgumentHelp("Write an HTML page drawing each benchmark's samples.", valueName: "file")) var report: String?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -38,6 +39,7 @@ struct BenchCompareCommand: ParsableCommand {
             if let instructionMargin { policy.instructionMargin = instructionMargin }
             if let wallMargin { policy.wallMargin = wallMargin }
             if biggerIsBetter { policy.biggerIsBetter = true }
+            if let report { policy.report = report }
             return try BenchGate(policy: policy, context: .current).evaluate()
         }
         try common.output.finish(Report(results: [result], isCheck: false))
@@ -118,6 +120,7 @@ struct BenchABCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Discarded warm-up pairs.", valueName: "n")) var warmup = 2
     @Option(help: ArgumentHelp("The benchmark's name.", valueName: "name")) var name = "command"
     @Option(name: .customLong("wall-margin"), help: ArgumentHelp("Allowed growth of the min-of-n wall time, % (default 5).", valueName: "pct")) var wallMargin: Double?
+    @Option(help: ArgumentHelp("Write an HTML page drawing both sides' runs.", valueName: "file")) var report: String?
     @Option(name: .customLong("save"), help: ArgumentHelp("Also write both samples (gate-bench JSON) with this prefix: PREFIX.baseline.json, PREFIX.current.json.", valueName: "prefix")) var save: String?
     @OptionGroup var common: CommonOptions
 
@@ -130,6 +133,7 @@ struct BenchABCommand: ParsableCommand {
             var policy = try common.loadPolicy(gate: BenchGate.id).map(BenchPolicy.init(policy:)) ?? BenchPolicy()
             policy.slos = []
             if let wallMargin { policy.wallMargin = wallMargin }
+            if let report { policy.report = report }
             let (a, b) = try BenchRunner.interleaved(baseline: baselineCommand, current: currentCommand, pairs: runs, warmups: warmup)
             let session = "ab-\(getpid())-\(Int(Date().timeIntervalSince1970))"
             let baseline = BenchResults(source: "gate", series: [BenchSeries(name: name, kind: .wallTime, unit: "s", samples: a.map(\.wall))], interleavedWith: session)
@@ -138,7 +142,10 @@ struct BenchABCommand: ParsableCommand {
                 try write(baseline, to: save + ".baseline.json")
                 try write(current, to: save + ".current.json")
             }
-            return BenchGate(policy: policy, context: .current).judge(baseline: baseline, current: current)
+            let gate = BenchGate(policy: policy, context: .current)
+            let result = gate.judge(baseline: baseline, current: current)
+            try gate.writeReport(result, baseline: baseline, current: current)
+            return result
         }
         try common.output.finish(Report(results: [result], isCheck: false))
     }

@@ -161,6 +161,21 @@ import Testing
         expectError(containing: "apt-get install valgrind") { _ = try BenchRunner.valgrind(searchPath: "/nonexistent") }
     }
 
+    @Test("the HTML report draws each benchmark's baseline and current samples")
+    func html() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var policy = BenchPolicy()
+        policy.baseline = Fixtures.path("bench/hyperfine.json")
+        policy.current = Fixtures.path("bench/hyperfine.json")
+        policy.report = directory + "/out/bench.html"
+        _ = try Self.gate(policy).evaluate()
+        let page = try String(contentsOfFile: directory + "/out/bench.html", encoding: .utf8)
+        #expect(page.components(separatedBy: "aria-label=\"samples of ").count - 1 == 2)
+        #expect(page.components(separatedBy: "<circle").count - 1 == 48)
+        #expect(!page.contains("<script"))
+    }
+
     @Test("gate-bench JSON round-trips through the importer")
     func roundTrip() throws {
         let results = BenchResults(source: "gate", series: [BenchSeries(name: "a b", kind: .wallTime, unit: "s", samples: [0.125, 1e-7, 3])],
