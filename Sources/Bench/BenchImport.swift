@@ -57,8 +57,12 @@ public enum BenchImport {
                 throw bad("benchmarks[\(index)] needs name, kind and samples")
             }
             let values = try samples.map { try number($0) ?? { throw bad("benchmarks[\(index)].samples holds a value that is not a finite number") }() }
-            return BenchSeries(name: name, kind: kind, unit: entry["unit"] as? String ?? "s", samples: values,
-                               smallerIsBetter: entry["smallerIsBetter"] as? Bool ?? true)
+            var series = BenchSeries(name: name, kind: kind, unit: entry["unit"] as? String ?? "s", samples: values,
+                                     smallerIsBetter: entry["smallerIsBetter"] as? Bool ?? true)
+            series.user = (entry["user"] as? [Any])?.compactMap(number) ?? []
+            series.system = (entry["system"] as? [Any])?.compactMap(number) ?? []
+            series.peakKiB = (entry["peakKiB"] as? [Any])?.compactMap(number) ?? []
+            return series
         }
         return BenchResults(source: "gate", series: series, interleavedWith: object["interleavedWith"] as? String, valgrind: object["valgrind"] as? String)
     }
@@ -171,10 +175,14 @@ extension BenchResults {
         var members: [String: JSONValue] = [
             "schema": .string(Self.schema),
             "benchmarks": .array(series.map { s in
-                .object([
+                var members: [String: JSONValue] = [
                     "name": .string(s.name), "kind": .string(s.kind.rawValue), "unit": .string(s.unit),
                     "smallerIsBetter": .bool(s.smallerIsBetter), "samples": .array(s.samples.map(JSONValue.number)),
-                ])
+                ]
+                if !s.user.isEmpty { members["user"] = .array(s.user.map(JSONValue.number)) }
+                if !s.system.isEmpty { members["system"] = .array(s.system.map(JSONValue.number)) }
+                if !s.peakKiB.isEmpty { members["peakKiB"] = .array(s.peakKiB.map(JSONValue.number)) }
+                return .object(members)
             }),
         ]
         if let interleavedWith { members["interleavedWith"] = .string(interleavedWith) }

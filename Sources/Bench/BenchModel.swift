@@ -16,6 +16,11 @@ public struct BenchSeries: Sendable, Equatable {
     /// The samples; one value when the tool reported only a summary.
     public var samples: [Double]
     public var smallerIsBetter: Bool
+    /// For commands gate ran: user and system CPU seconds and peak resident KiB of each run
+    /// (kept in the results, not judged).
+    public var user: [Double] = []
+    public var system: [Double] = []
+    public var peakKiB: [Double] = []
 
     public init(name: String, kind: Kind, unit: String, samples: [Double], smallerIsBetter: Bool = true) {
         (self.name, self.kind, self.unit, self.samples, self.smallerIsBetter) = (name, kind, unit, samples, smallerIsBetter)

@@ -96,7 +96,9 @@ struct BenchRunCommand: ParsableCommand {
                     series.append(BenchSeries(name: label, kind: .instructions, unit: "instructions", samples: [count]))
                 } else {
                     let measured = try BenchRunner.run(command, runs: runs, warmups: warmup)
-                    series.append(BenchSeries(name: label, kind: .wallTime, unit: "s", samples: measured.map(\.wall)))
+                    var timed = BenchSeries(name: label, kind: .wallTime, unit: "s", samples: measured.map(\.wall))
+                    (timed.user, timed.system, timed.peakKiB) = (measured.map(\.user), measured.map(\.system), measured.map { Double($0.peakKiB) })
+                    series.append(timed)
                     let peak = measured.map(\.peakKiB).max() ?? 0
                     FileSink.standardError(String(format: "%@: user %.3f ms, sys %.3f ms (means), peak %d KiB\n", label,
                                                   measured.map(\.user).reduce(0, +) / Double(runs) * 1000,

@@ -178,8 +178,9 @@ import Testing
 
     @Test("gate-bench JSON round-trips through the importer")
     func roundTrip() throws {
-        let results = BenchResults(source: "gate", series: [BenchSeries(name: "a b", kind: .wallTime, unit: "s", samples: [0.125, 1e-7, 3])],
-                                   interleavedWith: "s", valgrind: "valgrind-3.19.0")
+        var series = BenchSeries(name: "a b", kind: .wallTime, unit: "s", samples: [0.125, 1e-7, 3])
+        (series.user, series.system, series.peakKiB) = ([0.1, 0, 2.5], [0.01, 0, 0.2], [1024, 2048, 4096])
+        let results = BenchResults(source: "gate", series: [series], interleavedWith: "s", valgrind: "valgrind-3.19.0")
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Fixtures.write(results.document.rendered(), to: directory + "/r.json")
