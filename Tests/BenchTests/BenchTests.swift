@@ -186,4 +186,65 @@ import Testing
         try Fixtures.write(results.document.rendered(), to: directory + "/r.json")
         #expect(try BenchImport.read(directory + "/r.json").results == results)
     }
+
+    @Test("the built-in suites time the vendored libraries and add percentiles; an unknown suite is named")
+    func suites() throws {
+        let root = Fixtures.repositoryRoot
+        let search = try BenchSuites.run("recommender.search", inputs: BenchSuites.Inputs(), root: root, rounds: 1)
+        #expect(search.map(\.name) == ["recommender.search", "recommender.search p50", "recommender.search p95", "recommender.search p99"])
+        #expect(search[0].samples.count == 30)  // the golden set's 30 queries
+        #expect(search[1].samples[0] <= search[2].samples[0] && search[2].samples[0] <= search[3].samples[0])
+        let flags = try BenchSuites.run("flags.evaluate", inputs: BenchSuites.Inputs(), root: root, rounds: 1)
+        #expect(flags[0].samples.count == 20 && flags[0].samples.allSatisfy { $0 > 0 && $0 < 0.01 })
+        let train = try BenchSuites.run("recommender.train", inputs: BenchSuites.Inputs(), root: root, rounds: 1)
+        #expect(train.count == 1 && train[0].samples.count == 1)
+        expectError(containing: "no suite 'search'") { _ = try BenchSuites.run("search", inputs: BenchSuites.Inputs(), root: root, rounds: 1) }
+        expectError(containing: "binary's path is unknown") { _ = try BenchSuites.run("relevance.eval", inputs: BenchSuites.Inputs(), root: root, rounds: 1) }
+    }
+
+    @Test("the policy: suites and objectives judged from gates/bench.yml's keys; a typo or an unknown suite is an error")
+    func policy() throws {
+        let policy = try BenchPolicy(policy: Policy.parse("suites: [flags.evaluate]\nrounds: 1\nslo:\n  \"flags.evaluate p99\": 10ms\n", path: "gates/bench.yml"))
+        let result = try Self.gate(policy).evaluate()
+        #expect(result.verdict == .pass, "\(result.summary)")
+        #expect(result.summary == "1 of 1 objectives met")
+        expectError(containing: "suites among") { _ = try BenchPolicy(policy: Policy.parse("suites: [nope]\n", path: "gates/bench.yml")) }
+        expectError(containing: "slo.x") { _ = try BenchPolicy(policy: Policy.parse("slo:\n  x: fast\n", path: "gates/bench.yml")) }
+        expectError(containing: "nothing to judge") {
+            var bare = BenchPolicy()
+            bare.current = Fixtures.path("bench/hyperfine.json")
+            _ = try Self.gate(bare).evaluate()
+        }
+    }
+
+    @Test("the commands: run writes results compare reads; ab judges interleaved runs; suite and --instructions work end to end")
+    func commands() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try GateBinary.run(["bench", "run", "--runs", "3", "--warmup", "0", "--name", "nothing", "true", "-o", directory + "/a.json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("nothing: 3 runs"))
+        let compare = try GateBinary.run(["bench", "compare", "--baseline", directory + "/a.json", "--current", directory + "/a.json",
+                                          "--policy", "/dev/null", "--format", "json"])
+        #expect(compare.status == 0)
+        #expect(compare.stdout.contains("\"gate\": \"bench\""))
+        let failing = try GateBinary.run(["bench", "run", "--runs", "2", "exit 7"])
+        #expect(failing.status == 2)
+        #expect(failing.stderr.contains("exit status 7") || failing.stdout.contains("exit status 7"))
+        let ab = try GateBinary.run(["bench", "ab", "--baseline-cmd", "true", "--current-cmd", "true", "--runs", "4", "--warmup", "0",
+                                     "--policy", "/dev/null", "--save", directory + "/ab"])
+        #expect(ab.status == 0)
+        #expect(ab.stdout.contains("inconclusive"))  // 4 runs per side: too few to decide
+        #expect(FileManager.default.fileExists(atPath: directory + "/ab.current.json"))
+        let suite = try GateBinary.run(["bench", "suite", "relevance.eval", "--rounds", "1", "-o", directory + "/s.json"], in: Fixtures.repositoryRoot)
+        #expect(suite.status == 0, "\(suite.stderr)")
+        #expect(try BenchImport.read(directory + "/s.json").results.series.first?.samples.count == 5)
+        if (try? BenchRunner.valgrind()) != nil {
+            let counted = try GateBinary.run(["bench", "run", "--instructions", "true", "-o", directory + "/i.json"])
+            #expect(counted.status == 0, "\(counted.stderr)")
+            #expect(try BenchImport.read(directory + "/i.json").results.series.first?.kind == .instructions)
+        }
+        let broken = try GateBinary.run(["bench", "compare", "--baseline", directory + "/a.json", "--current", directory + "/nope.json", "--policy", "/dev/null"])
+        #expect(broken.status == 2)
+    }
 }
