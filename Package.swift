@@ -80,6 +80,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Canary",
+            dependencies: ["GateKit", "CCurl"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Bench",
             dependencies: ["GateKit", "Recommender", "FeatureFlags"],
             swiftSettings: swiftSettings
@@ -108,6 +113,7 @@ let package = Package(
                 "Integrity",
                 "Drift",
                 "Bench",
+                "Canary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -124,6 +130,7 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrityTests", dependencies: ["Integrity", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CanaryTests", dependencies: ["Canary", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DriftTests", dependencies: ["Drift", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "GateCLITests", dependencies: ["gate", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),

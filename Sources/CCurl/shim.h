@@ -21,4 +21,7 @@ typedef size_t (*gate_curl_write_callback)(char *data, size_t size, size_t count
 static inline CURLcode gate_curl_setopt_write_function(CURL *handle, gate_curl_write_callback callback) {
     return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, callback);
 }
+static inline CURLcode gate_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
 #endif

@@ -31,6 +31,7 @@ enum GateRegistry {
         RegisteredGate(ChecksumCommand.self),
         RegisteredGate(DriftCommand.self),
         RegisteredGate(BenchCommand.self),
+        RegisteredGate(CanaryCommand.self),
     ]
 
     static let commands: [any ParsableCommand.Type] = [
@@ -43,6 +44,7 @@ enum GateRegistry {
         ChecksumCommand.self,
         DriftCommand.self,
         BenchCommand.self,
+        CanaryCommand.self,
         RecommenderCommand.self,
     ]
 

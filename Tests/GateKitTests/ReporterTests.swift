@@ -150,6 +150,19 @@ import Testing
 }
 
 @Suite struct HTMLReporterTests {
+    @Test("every format renders non-finite values without crashing; the HTML chart leaves them out")
+    func nonFinite() {
+        let result = GateResult(gate: "g", verdict: .pass, summary: "s", measurements: [
+            Measurement(name: "nan", value: .nan, unit: "%"), Measurement(name: "inf", value: .infinity, unit: "%"),
+            Measurement(name: "ok", value: 50, unit: "%"),
+        ], findings: [])
+        for format in ReportFormat.allCases {
+            #expect(!format.reporter(color: false).render(Report(results: [result], isCheck: false)).isEmpty)
+        }
+        let page = HTMLReporter().render(Report(results: [result], isCheck: false))
+        #expect(page.components(separatedBy: "<rect").count - 1 == 2)  // one bar: track and fill
+    }
+
     @Test("HTML is one self-contained page: escaped text, an SVG bar per percentage, no remote resource")
     func html() {
         var result = ReporterTests.failing

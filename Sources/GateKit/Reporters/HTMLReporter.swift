@@ -36,7 +36,7 @@ public struct HTMLReporter: Reporter {
     private func section(_ result: GateResult) -> String {
         var out = "<h2>\(Self.escape(result.gate)) <span class=\"verdict \(result.verdict.rawValue)\">\(result.verdict.rawValue)</span></h2>\n"
         out += "<p>\(Self.escape(result.summary))</p>\n"
-        let percentages = result.measurements.filter { $0.unit == "%" }
+        let percentages = result.measurements.filter { $0.unit == "%" && $0.value.isFinite }
         if !percentages.isEmpty { out += Self.barChart(percentages) }
         if !result.measurements.isEmpty {
             out += "<table><tr><th>Measurement</th><th>Value</th><th>Threshold</th><th>Verdict</th></tr>\n"

@@ -1,9 +1,17 @@
-/// Times in data files, for the freshness check: ISO 8601 dates (`2026-11-02`), date-times
-/// with `T` or a space, optional fractional seconds and a `Z` or `±HH:MM` offset (none means
-/// UTC), or a number of seconds since 1970.
+/// Times in inputs and policies (the drift gate's freshness column, the canary's analysis
+/// end): ISO 8601 dates (`2026-11-02`), date-times with `T` or a space, optional fractional
+/// seconds and a `Z` or `±HH:MM` offset (none means UTC), or a number of seconds since 1970.
 public enum Timestamp {
+    public static func seconds(_ text: String) -> Double? {
+        Array(text.utf8).withUnsafeBytes { seconds($0) }
+    }
+
     public static func seconds(_ bytes: UnsafeRawBufferPointer) -> Double? {
-        if let (value, _) = FieldClassifier.number(bytes) { return value.isFinite ? value : nil }
+        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".") || (first >= 0x30 && first <= 0x39),
+           !bytes.contains(UInt8(ascii: ":")), bytes.count < 5 || bytes[4] != UInt8(ascii: "-"),
+           let value = Double(String(decoding: bytes, as: UTF8.self)) {
+            return value.isFinite ? value : nil
+        }
         var i = 0
         func digits(_ count: Int) -> Int? {
             guard i + count <= bytes.count else { return nil }
@@ -72,7 +80,7 @@ public enum Timestamp {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    /// "36h", "90m", "7d", "45s" or plain seconds, for `max-age`.
+    /// "36h", "90m", "7d", "45s" or plain seconds: policy durations.
     public static func duration(_ text: String) -> Double? {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
         guard let last = text.last else { return nil }

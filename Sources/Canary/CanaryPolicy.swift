@@ -1,0 +1,168 @@
+import GateKit
+
+/// The canary gate's policy: `gates/canary.yml`.
+///
+/// ```yaml
+/// prometheus: http://127.0.0.1:9090
+/// window: 30m                 # analysed: [end − window, end]
+/// step: 15s
+/// end: now                    # or seconds since 1970 / an ISO 8601 time (replays, tests)
+/// groups:                     # the label values each query's placeholders take
+///   baseline: {deployment: search-baseline}
+///   canary: {deployment: search-canary}
+/// pass-score: 95              # promote at or above
+/// marginal-score: 75          # hold between marginal and pass, roll back below
+/// metrics:
+///   - name: error_rate
+///     query: 'sum(rate(http_requests_total{deployment="{{deployment}}",code=~"5.."}[1m])) / sum(rate(http_requests_total{deployment="{{deployment}}"}[1m]))'
+///     bad: increase             # increase | decrease | either
+///     allowed-relative: 0.1     # a change smaller than 10% of the baseline passes
+///     allowed-absolute: 0.001   # … or smaller than this
+///     critical: true
+///     weight: 2
+///     triggers:
+///       - {above: 0.05, for: 5m}               # sustained threshold on the canary
+///       - {above-baseline: 2, for: 10m}        # canary / baseline, sustained
+///       - {above: 0, consecutive: 3, within: 1m}
+/// ```
+public struct CanaryPolicy: Sendable {
+    public static let keys = ["prometheus", "offline", "window", "step", "end", "groups", "pass-score", "marginal-score", "confidence", "metrics", "timeout", "retries", "report"]
+    public static let metricKeys = ["name", "query", "bad", "allowed-relative", "allowed-absolute", "critical", "weight", "triggers"]
+    public static let triggerKeys = ["above", "below", "above-baseline", "for", "consecutive", "within"]
+
+    public enum Direction: String, Sendable { case increase, decrease, either }
+
+    public struct Trigger: Sendable, Equatable {
+        public var above: Double?
+        public var below: Double?
+        /// Canary over baseline, sample by sample.
+        public var aboveBaseline: Double?
+        /// Sustained this long (seconds).
+        public var duration: Double?
+        /// This many samples in a row, within `within` seconds.
+        public var consecutive: Int?
+        public var within: Double?
+        public var text: String
+    }
+
+    public struct Metric: Sendable {
+        public var name: String
+        public var query: String
+        public var bad = Direction.increase
+        public var allowedRelative = 0.0
+        public var allowedAbsolute = 0.0
+        public var critical = false
+        public var weight = 1.0
+        public var triggers: [Trigger] = []
+        public init(name: String, query: String) { (self.name, self.query) = (name, query) }
+    }
+
+    public var prometheus: String?
+    /// A directory of saved query_range answers (`<metric>.baseline.json`, `<metric>.canary.json`).
+    public var offline: String?
+    public var window = 1800.0
+    public var step = 15.0
+    public var end: Double?
+    public var groups: [String: [String: String]] = [:]
+    public var passScore = 95.0
+    public var marginalScore = 75.0
+    /// Kayenta's default: a difference counts when the Mann–Whitney test is significant at 98%.
+    public var confidence = 0.98
+    public var metrics: [Metric] = []
+    public var timeout = 10.0
+    public var retries = 3
+    public var report: String?
+
+    public init() {}
+
+    public init(policy: Policy) throws {
+        try policy.requireKnownKeys(Self.keys)
+        func invalid(_ key: String, _ line: Int?, _ expected: String) -> GateError {
+            .invalidPolicyValue(path: policy.path, line: line, key: key, expected: expected)
+        }
+        prometheus = try policy.strings("prometheus")?.first
+        offline = try policy.strings("offline")?.first
+        report = try policy.strings("report")?.first
+        if let text = try policy.strings("window")?.first {
+            guard let seconds = Self.duration(text) else { throw invalid("window", policy.entry("window")?.line, "a duration such as 30m") }
+            window = seconds
+        }
+        if let text = try policy.strings("step")?.first {
+            guard let seconds = Self.duration(text) else { throw invalid("step", policy.entry("step")?.line, "a duration such as 15s") }
+            step = seconds
+        }
+        if let text = try policy.strings("end")?.first, text != "now" {
+            guard let time = Self.time(text) else { throw invalid("end", policy.entry("end")?.line, "now, seconds since 1970, or an ISO 8601 time") }
+            end = time
+        }
+        passScore = try policy.number("pass-score", in: 0...100) ?? passScore
+        marginalScore = try policy.number("marginal-score", in: 0...100) ?? marginalScore
+        confidence = try policy.number("confidence", in: 0.5...0.9999) ?? confidence
+        timeout = try policy.number("timeout", in: 0.1...600) ?? timeout
+        retries = Int(try policy.number("retries", in: 0...10) ?? Double(retries))
+        for entry in try policy.mapping("groups") ?? [] {
+            guard case .map(let labels, _) = entry.value else { throw invalid("groups.\(entry.key)", entry.line, "a mapping of label values") }
+            var values: [String: String] = [:]
+            for label in labels {
+                guard case .scalar(let value, _) = label.value else { throw invalid("groups.\(entry.key).\(label.key)", label.line, "a string") }
+                values[label.key] = value
+            }
+            groups[entry.key] = values
+        }
+        guard let entry = policy.entry("metrics") else { return }
+        guard case .list(let items, _) = entry.value else { throw invalid("metrics", entry.line, "a list of metrics") }
+        for item in items {
+            guard case .map(let fields, let line) = item else { throw invalid("metrics", item.line, "a mapping per metric") }
+            let sub = Policy(path: policy.path, entries: fields)
+            try sub.requireKnownKeys(Self.metricKeys)
+            guard let name = try sub.strings("name")?.first, let query = try sub.strings("query")?.first else {
+                throw invalid("metrics", line, "name and query for every metric")
+            }
+            var metric = Metric(name: name, query: query)
+            if let text = try sub.strings("bad")?.first {
+                guard let direction = Direction(rawValue: text) else { throw invalid("metrics[\(name)].bad", sub.entry("bad")?.line, "increase, decrease or either") }
+                metric.bad = direction
+            }
+            metric.allowedRelative = try sub.number("allowed-relative", in: 0...1000) ?? 0
+            metric.allowedAbsolute = try sub.number("allowed-absolute", in: 0...1e18) ?? 0
+            metric.weight = try sub.number("weight", in: 0...1e6) ?? 1
+            if let text = try sub.strings("critical")?.first {
+                guard let flag = Bool(text) else { throw invalid("metrics[\(name)].critical", sub.entry("critical")?.line, "true or false") }
+                metric.critical = flag
+            }
+            if let triggers = sub.entry("triggers") {
+                guard case .list(let list, _) = triggers.value else { throw invalid("metrics[\(name)].triggers", triggers.line, "a list") }
+                for trigger in list {
+                    guard case .map(let keys, let tline) = trigger else { throw invalid("metrics[\(name)].triggers", trigger.line, "a mapping per trigger") }
+                    let t = Policy(path: policy.path, entries: keys)
+                    try t.requireKnownKeys(Self.triggerKeys)
+                    func seconds(_ key: String) throws -> Double? {
+                        guard let text = try t.strings(key)?.first else { return nil }
+                        guard let value = Self.duration(text) else { throw invalid("metrics[\(name)].triggers.\(key)", t.entry(key)?.line, "a duration such as 5m") }
+                        return value
+                    }
+                    let parsed = Trigger(
+                        above: try t.number("above"), below: try t.number("below"), aboveBaseline: try t.number("above-baseline", in: 0...1e9),
+                        duration: try seconds("for"), consecutive: try t.number("consecutive", in: 1...10_000).map { Int($0) }, within: try seconds("within"),
+                        text: keys.map { "\($0.key): \(Self.scalar($0.value))" }.joined(separator: ", "))
+                    guard (parsed.above != nil) != (parsed.below != nil) || parsed.aboveBaseline != nil,
+                          (parsed.duration != nil) != (parsed.consecutive != nil) else {
+                        throw invalid("metrics[\(name)].triggers", tline, "one of above, below or above-baseline, with either for: DURATION or consecutive: N")
+                    }
+                    metric.triggers.append(parsed)
+                }
+            }
+            metrics.append(metric)
+        }
+    }
+
+    private static func scalar(_ value: PolicyValue) -> String {
+        if case .scalar(let text, _) = value { return text }
+        return "…"
+    }
+
+    public static func duration(_ text: String) -> Double? { Timestamp.duration(text) }
+
+    /// Seconds since 1970, or an ISO 8601 time (UTC unless it has an offset).
+    public static func time(_ text: String) -> Double? { Timestamp.seconds(text) }
+}

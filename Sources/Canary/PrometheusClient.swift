@@ -1,0 +1,221 @@
+import CCurl
+import Foundation
+import GateKit
+
+/// A time series from Prometheus: its labels and (time, value) samples, NaN and ±Inf kept.
+public struct PrometheusSeries: Sendable, Equatable {
+    public var labels: [String: String]
+    public var samples: [Sample]
+
+    public struct Sample: Sendable, Equatable {
+        public var time: Double
+        public var value: Double
+        public init(time: Double, value: Double) { (self.time, self.value) = (time, value) }
+    }
+
+    public init(labels: [String: String], samples: [Sample]) { (self.labels, self.samples) = (labels, samples) }
+}
+
+/// How to reach Prometheus. Credentials come from environment variables and are never
+/// printed: errors and reports name the variable, not its value.
+public struct PrometheusEndpoint: Sendable {
+    public var url: String
+    /// Bearer token from this variable (default PROMETHEUS_TOKEN) when it is set.
+    public var tokenVariable = "PROMETHEUS_TOKEN"
+    /// Basic auth from these variables when both are set.
+    public var userVariable = "PROMETHEUS_USER"
+    public var passwordVariable = "PROMETHEUS_PASSWORD"
+    /// Seconds for one request, connection included.
+    public var timeout = 10.0
+    /// Attempts after the first on connection errors, timeouts, 429 and 5xx.
+    public var retries = 3
+    /// First wait between attempts, doubled each time.
+    public var backoff = 0.5
+
+    public init(url: String) { self.url = url }
+}
+
+public enum PrometheusError: Error, Equatable, CustomStringConvertible {
+    case unreachable(url: String, reason: String, attempts: Int)
+    case http(url: String, status: Int, detail: String)
+    case api(errorType: String, message: String, query: String)
+    case malformed(source: String, problem: String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let url, let reason, let attempts):
+            "Prometheus at \(url) did not answer after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason). Is it running, and is the URL right?"
+        case .http(let url, let status, let detail):
+            "Prometheus at \(url) answered HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")\(status == 401 || status == 403 ? " (check the credentials in PROMETHEUS_TOKEN, or PROMETHEUS_USER and PROMETHEUS_PASSWORD)" : "")."
+        case .api(let errorType, let message, let query):
+            "Prometheus refused the query (\(errorType): \(message)): \(query)"
+        case .malformed(let source, let problem):
+            "\(source): not a Prometheus API response (\(problem))."
+        }
+    }
+}
+
+/// The Prometheus HTTP API over libcurl: instant and range queries with a timeout, retries
+/// with exponential backoff on connection errors, timeouts, 429 and 5xx, then an error.
+public final class PrometheusClient: @unchecked Sendable {
+    public let endpoint: PrometheusEndpoint
+    /// Warnings Prometheus attached to answers, for the report.
+    public private(set) var warnings: [String] = []
+    private let environment: [String: String]
+    /// Waits between attempts (tests shorten them).
+    var sleep: (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
+
+    public init(endpoint: PrometheusEndpoint, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.endpoint = endpoint
+        self.environment = environment
+        _ = Self.globalInit
+    }
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    /// `query_range`: every series the query returns over [start, end] at `step` seconds.
+    public func queryRange(_ query: String, start: Double, end: Double, step: Double) throws -> [PrometheusSeries] {
+        let body = try get("/api/v1/query_range", ["query": query, "start": Self.number(start), "end": Self.number(end), "step": Self.number(step)], query: query)
+        return try Self.parse(body, source: "\(endpoint.url) query_range", query: query, warnings: &warnings)
+    }
+
+    /// `query` at one instant.
+    public func query(_ query: String, at time: Double) throws -> [PrometheusSeries] {
+        let body = try get("/api/v1/query", ["query": query, "time": Self.number(time)], query: query)
+        return try Self.parse(body, source: "\(endpoint.url) query", query: query, warnings: &warnings)
+    }
+
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+
+    private func get(_ path: String, _ parameters: [String: String], query: String) throws -> [UInt8] {
+        guard let handle = curl_easy_init() else { throw PrometheusError.unreachable(url: endpoint.url, reason: "libcurl could not start", attempts: 0) }
+        defer { curl_easy_cleanup(handle) }
+        let encoded = parameters.keys.sorted().map { key -> String in
+            let value = parameters[key]!
+            let escaped = curl_easy_escape(handle, value, Int32(value.utf8.count)).map { pointer -> String in
+                defer { curl_free(pointer) }
+                return String(cString: pointer)
+            } ?? ""
+            return key + "=" + escaped
+        }.joined(separator: "&")
+        let base = endpoint.url.hasSuffix("/") ? String(endpoint.url.dropLast()) : endpoint.url
+        let url = base + path + "?" + encoded
+        var headers: UnsafeMutablePointer<curl_slist>?
+        if let token = environment[endpoint.tokenVariable], !token.isEmpty {
+            headers = curl_slist_append(headers, "Authorization: Bearer " + token)
+        }
+        headers = curl_slist_append(headers, "Accept: application/json")
+        defer { curl_slist_free_all(headers) }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let response = ResponseBuffer()
+            gate_curl_setopt_string(handle, CURLOPT_URL, url)
+            gate_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(endpoint.timeout * 1000))
+            gate_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(min(endpoint.timeout, 5) * 1000))
+            gate_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+            gate_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+            gate_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headers))
+            if let user = environment[endpoint.userVariable], let password = environment[endpoint.passwordVariable] {
+                gate_curl_setopt_string(handle, CURLOPT_USERPWD, user + ":" + password)
+            }
+            gate_curl_setopt_write_function(handle) { data, size, count, context in
+                let buffer = Unmanaged<ResponseBuffer>.fromOpaque(context!).takeUnretainedValue()
+                let total = size * count
+                guard buffer.bytes.count + total <= ResponseBuffer.limit else { return 0 }
+                data.map { buffer.bytes.append(contentsOf: UnsafeRawBufferPointer(start: $0, count: total)) }
+                return total
+            }
+            let context = Unmanaged.passUnretained(response).toOpaque()
+            gate_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
+            let code = curl_easy_perform(handle)
+            var status = 0
+            _ = withUnsafeMutablePointer(to: &status) { gate_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, $0) }
+            let retryable: Bool
+            let failure: PrometheusError
+            if code != CURLE_OK {
+                let reason = code == CURLE_WRITE_ERROR ? "the answer was larger than \(ResponseBuffer.limit >> 20) MiB" : String(cString: curl_easy_strerror(code))
+                retryable = code != CURLE_WRITE_ERROR
+                failure = .unreachable(url: endpoint.url, reason: reason, attempts: attempt)
+            } else if status == 429 || status >= 500 {
+                retryable = true
+                failure = .http(url: endpoint.url, status: status, detail: Self.errorDetail(response.bytes))
+            } else if status >= 400 && status != 400 && status != 422 {
+                throw PrometheusError.http(url: endpoint.url, status: status, detail: Self.errorDetail(response.bytes))
+            } else {
+                // 200, and Prometheus's 400/422 with an error body the parser reports.
+                return response.bytes
+            }
+            guard retryable, attempt <= endpoint.retries else {
+                if case .unreachable(let url, let reason, _) = failure { throw PrometheusError.unreachable(url: url, reason: reason, attempts: attempt) }
+                throw failure
+            }
+            sleep(endpoint.backoff * pow(2, Double(attempt - 1)))
+        }
+    }
+
+    /// The `error` of an error body, else its first line, short and free of credentials.
+    static func errorDetail(_ body: [UInt8]) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let message = object["error"] as? String {
+            return String(message.prefix(200))
+        }
+        return String(String(decoding: body.prefix(200), as: UTF8.self).split(separator: "\n").first ?? "")
+    }
+
+    /// Parses an API answer: matrix, vector or scalar; values as strings, NaN and ±Inf
+    /// included; `status: error` with `errorType` and `error`; `warnings` kept.
+    public static func parse(_ body: [UInt8], source: String, query: String, warnings: inout [String]) throws -> [PrometheusSeries] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+            throw PrometheusError.malformed(source: source, problem: body.isEmpty ? "an empty body" : "not a JSON object: \(String(decoding: body.prefix(60), as: UTF8.self))")
+        }
+        if let more = object["warnings"] as? [String] { warnings += more }
+        guard let status = object["status"] as? String else { throw PrometheusError.malformed(source: source, problem: "no status") }
+        if status == "error" {
+            throw PrometheusError.api(errorType: object["errorType"] as? String ?? "unknown", message: object["error"] as? String ?? "", query: query)
+        }
+        guard status == "success", let data = object["data"] as? [String: Any], let type = data["resultType"] as? String else {
+            throw PrometheusError.malformed(source: source, problem: "status '\(status)' without data.resultType")
+        }
+        func sample(_ pair: Any?) throws -> PrometheusSeries.Sample {
+            guard let pair = pair as? [Any], pair.count == 2, let time = (pair[0] as? NSNumber)?.doubleValue, let text = pair[1] as? String,
+                  let value = Self.value(text) else {
+                throw PrometheusError.malformed(source: source, problem: "a sample that is not [time, \"value\"]")
+            }
+            return .init(time: time, value: value)
+        }
+        switch type {
+        case "matrix", "vector":
+            guard let result = data["result"] as? [[String: Any]] else { throw PrometheusError.malformed(source: source, problem: "data.result is not a list") }
+            return try result.map { entry in
+                let labels = entry["metric"] as? [String: String] ?? [:]
+                if type == "matrix" {
+                    guard let values = entry["values"] as? [Any] else { throw PrometheusError.malformed(source: source, problem: "a matrix series without values") }
+                    return PrometheusSeries(labels: labels, samples: try values.map(sample))
+                }
+                return PrometheusSeries(labels: labels, samples: [try sample(entry["value"])])
+            }
+        case "scalar":
+            return [PrometheusSeries(labels: [:], samples: [try sample(data["result"])])]
+        default:
+            throw PrometheusError.malformed(source: source, problem: "result type '\(type)' (expected matrix, vector or scalar)")
+        }
+    }
+
+    /// Prometheus writes sample values as strings: decimals, "NaN", "+Inf", "-Inf".
+    static func value(_ text: String) -> Double? {
+        switch text {
+        case "NaN": .nan
+        case "+Inf", "Inf": .infinity
+        case "-Inf": -.infinity
+        default: Double(text)
+        }
+    }
+}
+
+/// The body of one response, bounded.
+private final class ResponseBuffer {
+    static let limit = 256 << 20
+    var bytes: [UInt8] = []
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Canary
+import Foundation
+import GateKit
+
+/// `gate canary`: judge a canary against its baseline from Prometheus; warm a canary up.
+struct CanaryCommand: GateCommand {
+    static let gateID = CanaryGate.id
+    static let configuration = CommandConfiguration(
+        commandName: "canary",
+        abstract: "Canary analysis against Prometheus: promote, hold or rollback, with the evidence per metric; and a bounded warm-up.",
+        subcommands: [CanaryAnalyzeCommand.self, CanaryWarmupCommand.self],
+        defaultSubcommand: CanaryAnalyzeCommand.self)
+
+    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try CanaryGate(policy: CanaryPolicy(policy: policy), context: context).evaluate()
+    }
+}
+
+struct CanaryAnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Query every metric for baseline and canary, judge them, print the decision (promote exit 0, hold exit 0 with a warning, rollback exit 1; unreachable or malformed data exit 2).",
+        discussion: """
+            Policy: gates/canary.yml with the keys \(CanaryPolicy.keys.joined(separator: ", ")). Credentials come from \
+            PROMETHEUS_TOKEN (bearer), or PROMETHEUS_USER and PROMETHEUS_PASSWORD (basic); they are never printed, and \
+            under GitHub Actions the token is masked in the log.
+            """)
+
+    @Option(help: ArgumentHelp("Prometheus base URL.", valueName: "url")) var prometheus: String?
+    @Option(help: ArgumentHelp("Read saved query_range answers (<metric>.<group>.json) instead of querying.", valueName: "dir")) var offline: String?
+    @Option(help: ArgumentHelp("End of the analysed window: now, seconds since 1970 or an ISO 8601 time.", valueName: "time")) var end: String?
+    @Option(help: ArgumentHelp("Length of the window, e.g. 30m.", valueName: "duration")) var window: String?
+    @Option(help: ArgumentHelp("Write the HTML report (a chart per metric) here.", valueName: "file")) var report: String?
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["GITHUB_ACTIONS"] == "true", let token = environment["PROMETHEUS_TOKEN"], !token.isEmpty {
+            FileSink.standardOutput("::add-mask::\(token)\n")
+        }
+        let result = GateRunner.run(gate: CanaryGate.id) {
+            var policy = try common.loadPolicy(gate: CanaryGate.id).map(CanaryPolicy.init(policy:)) ?? CanaryPolicy()
+            if let prometheus { (policy.prometheus, policy.offline) = (prometheus, nil) }
+            if let offline { policy.offline = offline }
+            if let end {
+                guard let time = end == "now" ? Date().timeIntervalSince1970 : CanaryPolicy.time(end) else {
+                    throw ValidationError("--end must be now, seconds since 1970 or an ISO 8601 time.")
+                }
+                policy.end = time
+            }
+            if let window {
+                guard let seconds = CanaryPolicy.duration(window) else { throw ValidationError("--window must be a duration such as 30m.") }
+                policy.window = seconds
+            }
+            if let report { policy.report = report }
+            return try CanaryGate(policy: policy, context: .current).evaluate()
+        }
+        try common.output.finish(Report(results: [result], isCheck: false))
+    }
+}
+
+struct CanaryWarmupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "warmup",
+        abstract: "Send a bounded number of GET requests to warm a canary up; report latency percentiles and errors.")
+
+    @Argument(help: ArgumentHelp("The URL to request.", valueName: "url")) var url: String
+    @Option(help: ArgumentHelp("Requests in all (at most 100,000).", valueName: "n")) var requests = 200
+    @Option(help: ArgumentHelp("Requests in flight at once (at most 64).", valueName: "n")) var concurrency = 4
+    @Option(help: ArgumentHelp("Requests per second, at most (0: as fast as they complete).", valueName: "n")) var rate: Double = 50
+    @Option(help: ArgumentHelp("Seconds per request.", valueName: "s")) var timeout: Double = 5
+
+    func validate() throws {
+        guard (1...100_000).contains(requests) else { throw ValidationError("--requests must be from 1 to 100000.") }
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 64.") }
+        guard rate >= 0, timeout > 0 else { throw ValidationError("--rate must not be negative and --timeout must be positive.") }
+    }
+
+    func run() throws {
+        try exitingTwoOnError {
+            let summary = try Warmup.run(url: url, requests: requests, concurrency: concurrency, rate: rate, timeout: timeout)
+            FileSink.standardOutput(summary.text)
+            if summary.failures == requests { throw GateError.toolFailed(command: "warmup \(url)", message: "every request failed (\(summary.firstError ?? "no answer"))") }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import GateTestSupport
+
+/// A TCP port nothing listens on right now (bound, read, released).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// GET http://127.0.0.1:port/path over a plain socket: the whole answer, or nil.
+func httpGet(port: Int, path: String) -> String? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    let connected = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { return nil }
+    let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+    _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    var answer: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = read(fd, &buffer, buffer.count)
+        if count <= 0 { break }
+        answer += buffer.prefix(count)
+    }
+    return String(decoding: answer, as: UTF8.self)
+}
+
+/// A scripted HTTP server on 127.0.0.1 for fault tests: it answers the n-th request with the
+/// n-th response of its script (the last one repeats), after that response's delay.
+final class ScriptedHTTPServer: @unchecked Sendable {
+    struct Response {
+        var status: Int
+        var body: String
+        var delay: Double = 0
+    }
+
+    let port: Int
+    private let listener: Int32
+    private let script: [Response]
+    private let lock = NSLock()
+    private(set) var requests: [String] = []
+    private var stopped = false
+
+    init(_ script: [Response]) throws {
+        self.script = script
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        guard withUnsafeMutablePointer(to: &address, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }) == 0,
+              listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread { [self] in serve() }
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    private func serve() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 { return }
+            lock.lock()
+            let index = requests.count
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            let count = read(client, &buffer, buffer.count)
+            requests.append(String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self))
+            let response = script[min(index, script.count - 1)]
+            lock.unlock()
+            Thread.detachNewThread {
+                if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
+                let body = Array(response.body.utf8)
+                let head = "HTTP/1.1 \(response.status) X\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+                let bytes = Array(head.utf8) + body
+                _ = bytes.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+                close(client)
+            }
+        }
+    }
+
+    var requestCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return requests.count
+    }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+}
+
+/// A real Prometheus on 127.0.0.1 over a TSDB backfilled from OpenMetrics text with
+/// `promtool tsdb create-blocks-from openmetrics`; stopped (and its directory removed) by `stop`.
+final class PrometheusServer: @unchecked Sendable {
+    let url: String
+    private let process: Process
+    private let directory: String
+
+    init(openMetrics: String) throws {
+        directory = try Fixtures.temporaryDirectory()
+        try Fixtures.write(openMetrics, to: directory + "/data.om")
+        try Fixtures.write("global:\n  scrape_interval: 1h\n", to: directory + "/prometheus.yml")
+        _ = try Shell.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", directory + "/data.om", directory + "/tsdb"], in: directory)
+        let port = freePort()
+        url = "http://127.0.0.1:\(port)"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary("prometheus"))
+        process.arguments = [
+            "--config.file=\(directory)/prometheus.yml", "--storage.tsdb.path=\(directory)/tsdb",
+            "--storage.tsdb.retention.time=100y", "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Ready when /-/ready answers 200 (a few seconds at most).
+        for _ in 0..<300 {
+            if httpGet(port: port, path: "/-/ready")?.contains("Ready") == true { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        stop()
+        throw POSIXError(.ETIMEDOUT)
+    }
+
+    static func binary(_ name: String) -> String {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") + ["/usr/bin"] {
+            let path = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return "/usr/bin/" + name
+    }
+
+    static var available: Bool {
+        FileManager.default.isExecutableFile(atPath: binary("prometheus")) && FileManager.default.isExecutableFile(atPath: binary("promtool"))
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
