@@ -80,6 +80,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Dashboards",
+            dependencies: ["GateKit", "CCurl"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Canary",
             dependencies: ["GateKit", "CCurl"],
             swiftSettings: swiftSettings
@@ -114,6 +119,7 @@ let package = Package(
                 "Drift",
                 "Bench",
                 "Canary",
+                "Dashboards",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -130,6 +136,7 @@ let package = Package(
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrityTests", dependencies: ["Integrity", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DashboardsTests", dependencies: ["Dashboards", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CanaryTests", dependencies: ["Canary", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DriftTests", dependencies: ["Drift", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
