@@ -32,6 +32,7 @@ enum GateRegistry {
         RegisteredGate(DriftCommand.self),
         RegisteredGate(BenchCommand.self),
         RegisteredGate(CanaryCommand.self),
+        RegisteredGate(DashboardsCommand.self),
     ]
 
     static let commands: [any ParsableCommand.Type] = [
@@ -45,6 +46,7 @@ enum GateRegistry {
         DriftCommand.self,
         BenchCommand.self,
         CanaryCommand.self,
+        DashboardsCommand.self,
         RecommenderCommand.self,
     ]
 

@@ -17,6 +17,8 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
     case invalidPolicyValue(path: String, line: Int?, key: String, expected: String)
     /// XML that is not well-formed: truncated, mismatched tags, bad characters.
     case malformedXML(path: String, line: Int, message: String)
+    /// JSON that does not parse, with where.
+    case malformedJSON(path: String, line: Int, column: Int, message: String)
     /// XML whose DOCTYPE declares entities; refused so nothing is expanded or fetched.
     case xmlEntityDeclared(path: String, line: Int, name: String)
     /// An output file (report, step summary, step outputs) could not be written.
@@ -45,6 +47,8 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
             "\(path)\(line.map { ":\($0)" } ?? ""): '\(key)' must be \(expected)."
         case .malformedXML(let path, let line, let message):
             "\(path):\(line): malformed XML: \(message). Is the file complete? Regenerate it and check the step that wrote it."
+        case .malformedJSON(let path, let line, let column, let message):
+            "\(path):\(line):\(column): invalid JSON: \(message)."
         case .xmlEntityDeclared(let path, let line, let name):
             "\(path):\(line): the DOCTYPE declares the entity '\(name)'; gate refuses XML entity declarations "
                 + "(nothing was expanded or fetched). Coverage and test reports never need them: regenerate the file."

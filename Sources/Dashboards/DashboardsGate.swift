@@ -1,0 +1,175 @@
+import Foundation
+import GateKit
+
+private typealias Measurement = GateKit.Measurement
+
+/// The dashboard gate's policy: `gates/dashboards.yml`.
+///
+/// ```yaml
+/// dashboards: [fixtures/dashboards]        # files or directories of *.json
+/// catalog: fixtures/dashboards/metrics.prom  # names the service exports (list or exposition)
+/// datasources: [prometheus-main]          # uids/names concrete references may use
+/// rules:                                  # per rule: error, warning or off
+///   gridpos-overlap: warning
+/// exclude:                                # per dashboard (uid or file name), optional panel id
+///   - {rule: rate-interval, dashboard: node-exporter, panel: 12, reason: "fixed 1h window on purpose"}
+/// ```
+public struct DashboardsPolicy: Sendable {
+    public static let keys = ["dashboards", "catalog", "datasources", "rules", "exclude"]
+
+    public struct Exclusion: Sendable {
+        public var rule: String
+        public var dashboard: String
+        public var panel: Double?
+    }
+
+    public var dashboards: [String] = []
+    public var catalog: String?
+    public var datasources: Set<String> = []
+    public var severities: [String: Severity?] = [:]
+    public var exclusions: [Exclusion] = []
+
+    public init() {}
+
+    public init(policy: Policy) throws {
+        try policy.requireKnownKeys(Self.keys)
+        dashboards = try policy.strings("dashboards") ?? []
+        catalog = try policy.strings("catalog")?.first
+        datasources = Set(try policy.strings("datasources") ?? [])
+        for entry in try policy.mapping("rules") ?? [] {
+            guard DashboardRule(rawValue: entry.key) != nil else {
+                throw GateError.invalidPolicyValue(path: policy.path, line: entry.line, key: "rules.\(entry.key)",
+                                                   expected: "a rule id (\(DashboardRule.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard case .scalar(let text, _) = entry.value, ["error", "warning", "off"].contains(text) else {
+                throw GateError.invalidPolicyValue(path: policy.path, line: entry.line, key: "rules.\(entry.key)", expected: "error, warning or off")
+            }
+            severities[entry.key] = text == "off" ? .some(nil) : (text == "error" ? .error : .warning)
+        }
+        if let entry = policy.entry("exclude") {
+            guard case .list(let items, _) = entry.value else {
+                throw GateError.invalidPolicyValue(path: policy.path, line: entry.line, key: "exclude", expected: "a list of {rule, dashboard, panel, reason}")
+            }
+            for item in items {
+                guard case .map(let fields, let line) = item else {
+                    throw GateError.invalidPolicyValue(path: policy.path, line: item.line, key: "exclude", expected: "{rule, dashboard, panel, reason}")
+                }
+                let sub = Policy(path: policy.path, entries: fields)
+                try sub.requireKnownKeys(["rule", "dashboard", "panel", "reason"])
+                guard let rule = try sub.strings("rule")?.first, DashboardRule(rawValue: rule) != nil,
+                      let dashboard = try sub.strings("dashboard")?.first, try sub.strings("reason")?.first != nil else {
+                    throw GateError.invalidPolicyValue(path: policy.path, line: line, key: "exclude", expected: "a known rule, a dashboard and a reason")
+                }
+                exclusions.append(Exclusion(rule: rule, dashboard: dashboard, panel: try sub.number("panel")))
+            }
+        }
+    }
+}
+
+/// `gate dashboards`: Grafana dashboards validated offline — JSON, identity, layout,
+/// datasources, variables, and every PromQL query parsed and checked against a metrics
+/// catalog.
+public struct DashboardsGate: Sendable {
+    public static let id = "dashboards"
+
+    public var policy: DashboardsPolicy
+    public var context: GateContext
+
+    public init(policy: DashboardsPolicy, context: GateContext) { (self.policy, self.context) = (policy, context) }
+
+    func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : context.root + "/" + path }
+
+    /// The dashboard files: the JSON files named, and those under the directories named.
+    func files() throws -> [String] {
+        var files: [String] = []
+        for entry in policy.dashboards {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: absolute(entry), isDirectory: &isDirectory) else { throw GateError.missingInput(path: entry) }
+            if isDirectory.boolValue {
+                let names = (FileManager.default.enumerator(atPath: absolute(entry))?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".json") }.sorted()
+                files += names.map { (entry.hasSuffix("/") ? entry : entry + "/") + $0 }
+            } else {
+                files.append(entry)
+            }
+        }
+        return files
+    }
+
+    public func evaluate() throws -> GateResult {
+        guard !policy.dashboards.isEmpty else { throw GateError.usage("dashboards: name the dashboards (gate dashboards FILE|DIR…, or dashboards: in gates/dashboards.yml).") }
+        var catalog: MetricCatalog?
+        var inputs: [InputDigest] = []
+        if let path = policy.catalog {
+            var bytes: [UInt8] = []
+            var digest = try InputFile.stream(absolute(path), expected: "a metric catalog (names, or a Prometheus exposition)") { bytes.append(contentsOf: $0) }
+            digest.path = path
+            inputs.append(digest)
+            catalog = MetricCatalog.parse(String(decoding: bytes, as: UTF8.self), source: path)
+        }
+        let paths = try files()
+        guard !paths.isEmpty else { throw GateError.usage("dashboards: no .json file in \(policy.dashboards.joined(separator: ", ")).") }
+        var findings: [Finding] = []
+        var uids: [String: String] = [:]
+        var queries = 0
+        for path in paths {
+            var bytes: [UInt8] = []
+            var digest = try InputFile.stream(absolute(path), expected: "a Grafana dashboard (JSON)") { bytes.append(contentsOf: $0) }
+            digest.path = path
+            inputs.append(digest)
+            let tree: JSONTree
+            do {
+                tree = try bytes.withUnsafeBytes { try JSONTree.parse($0) }
+            } catch let error as JSONTree.ParseError {
+                throw GateError.malformedJSON(path: path, line: error.line, column: error.column, message: error.message)
+            }
+            let checker = DashboardChecker(path: path, dashboard: Dashboard(tree), catalog: catalog, datasources: policy.datasources)
+            var found = checker.check()
+            queries += checker.queryCount
+            if let uid = checker.dashboard.uid {
+                if let other = uids[uid] {
+                    found.append(Finding(severity: .error, rule: "dashboards/" + DashboardRule.uidDuplicate.rawValue,
+                                         message: "uid '\(uid)' is also the uid of \(other)", location: Location(file: path)))
+                } else {
+                    uids[uid] = path
+                }
+            }
+            findings += found.compactMap { adjust($0, dashboard: checker.dashboard, path: path) }
+        }
+        if let catalog {
+            for problem in catalog.namingProblems() {
+                if let finding = adjust(Finding(severity: .warning, rule: "dashboards/" + DashboardRule.metricNaming.rawValue,
+                                                message: "\(problem.name): \(problem.problem)", location: Location(file: catalog.source)),
+                                        dashboard: nil, path: catalog.source) {
+                    findings.append(finding)
+                }
+            }
+        }
+        let errors = findings.filter { $0.severity == .error }.count
+        let measurements = [
+            Measurement(name: "dashboards", value: Double(paths.count)),
+            Measurement(name: "queries", value: Double(queries)),
+            Measurement(name: "errors", value: Double(errors), threshold: 0, comparison: .atMost, verdict: errors == 0 ? .pass : .fail),
+        ]
+        let verdict = GateResult.verdict(measurements: measurements, findings: findings)
+        let summary = "\(paths.count) dashboard\(paths.count == 1 ? "" : "s"), \(queries) quer\(queries == 1 ? "y" : "ies"): \(errors) error\(errors == 1 ? "" : "s"), \(findings.count - errors) warning\(findings.count - errors == 1 ? "" : "s")"
+        return GateResult(gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings, inputs: inputs,
+                          rules: DashboardRule.allCases.map(\.descriptor))
+    }
+
+    /// Applies the policy's severities and exclusions.
+    func adjust(_ finding: Finding, dashboard: Dashboard?, path: String) -> Finding? {
+        let rule = String(finding.rule.dropFirst("dashboards/".count))
+        var finding = finding
+        if let setting = policy.severities[rule] {
+            guard let severity = setting else { return nil }
+            finding.severity = severity
+        }
+        let file = (path as NSString).lastPathComponent
+        for exclusion in policy.exclusions where exclusion.rule == rule {
+            let matchesDashboard = exclusion.dashboard == dashboard?.uid || exclusion.dashboard == file || exclusion.dashboard == path
+            let matchesPanel = exclusion.panel.map { panel in finding.message.hasPrefix("panel \(Measurement.format(panel))") } ?? true
+            if matchesDashboard && matchesPanel { return nil }
+        }
+        return finding
+    }
+}
