@@ -9,6 +9,8 @@ final class DashboardChecker {
     let catalog: MetricCatalog?
     let datasources: Set<String>
     private(set) var queryCount = 0
+    /// Every expression parsed, as substituted, with its error if any (for the promtool comparison).
+    private(set) var expressions: [(place: String, text: String, error: PromQLError?)] = []
     private var findings: [Finding] = []
     private let variableNames: Set<String>
     private let datasourceVariables: Set<String>
@@ -170,7 +172,9 @@ final class DashboardChecker {
         let node: PromQLNode
         do {
             node = try PromQLParser.parse(substitution.text)
+            expressions.append((place, substitution.text, nil))
         } catch let error as PromQLError {
+            expressions.append((place, substitution.text, error))
             let rule: DashboardRule = error.message.hasPrefix("unknown function") ? .promqlUnknownFunction : .promqlSyntax
             report(rule, "\(place): \(error.message) (at character \(substitution.originalOffset(error.offset) + 1) of: \(expression.prefix(200)))")
             return

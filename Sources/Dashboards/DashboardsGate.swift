@@ -156,6 +156,26 @@ public struct DashboardsGate: Sendable {
                           rules: DashboardRule.allCases.map(\.descriptor))
     }
 
+    /// Every PromQL expression of the dashboards as the gate parses it (variables substituted),
+    /// with the parser's verdict: what `gate dashboards promql` prints for comparing with promtool.
+    public func expressions() throws -> [(file: String, place: String, text: String, error: PromQLError?)] {
+        var all: [(file: String, place: String, text: String, error: PromQLError?)] = []
+        for path in try files() {
+            var bytes: [UInt8] = []
+            _ = try InputFile.stream(absolute(path), expected: "a Grafana dashboard (JSON)") { bytes.append(contentsOf: $0) }
+            let tree: JSONTree
+            do {
+                tree = try bytes.withUnsafeBytes { try JSONTree.parse($0) }
+            } catch let error as JSONTree.ParseError {
+                throw GateError.malformedJSON(path: path, line: error.line, column: error.column, message: error.message)
+            }
+            let checker = DashboardChecker(path: path, dashboard: Dashboard(tree), catalog: nil, datasources: [])
+            _ = checker.check()
+            all += checker.expressions.map { (path, $0.place, $0.text, $0.error) }
+        }
+        return all
+    }
+
     /// Applies the policy's severities and exclusions.
     func adjust(_ finding: Finding, dashboard: Dashboard?, path: String) -> Finding? {
         let rule = String(finding.rule.dropFirst("dashboards/".count))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dashboards
+import Foundation
 import GateKit
 
 /// `gate dashboards`: Grafana dashboards and their PromQL, validated offline.
@@ -8,23 +9,68 @@ struct DashboardsCommand: GateCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboards",
         abstract: "Grafana dashboards: JSON, uids, panel ids, layout, datasources, variables, and every PromQL query parsed and checked against a metric catalog.",
+        subcommands: [DashboardsCheckCommand.self, DashboardsPromQLCommand.self],
+        defaultSubcommand: DashboardsCheckCommand.self)
+
+    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try DashboardsGate(policy: DashboardsPolicy(policy: policy), context: context).evaluate()
+    }
+}
+
+struct DashboardsCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "The gate (exit 1 on an error-level finding).",
         discussion: "Policy: gates/dashboards.yml with the keys \(DashboardsPolicy.keys.joined(separator: ", ")). Rules: \(DashboardRule.allCases.map(\.rawValue).joined(separator: ", ")).")
 
     @Argument(help: ArgumentHelp("Dashboard files or directories (default: dashboards: in the policy).", valueName: "path")) var paths: [String] = []
     @Option(help: ArgumentHelp("Metric names the service exports: one per line, or a Prometheus exposition.", valueName: "file")) var catalog: String?
     @OptionGroup var common: CommonOptions
 
-    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
-        try DashboardsGate(policy: DashboardsPolicy(policy: policy), context: context).evaluate()
-    }
-
     func run() throws {
-        let result = GateRunner.run(gate: Self.gateID) {
-            var policy = try common.loadPolicy(gate: Self.gateID).map(DashboardsPolicy.init(policy:)) ?? DashboardsPolicy()
+        let result = GateRunner.run(gate: DashboardsGate.id) {
+            var policy = try common.loadPolicy(gate: DashboardsGate.id).map(DashboardsPolicy.init(policy:)) ?? DashboardsPolicy()
             if !paths.isEmpty { policy.dashboards = paths }
             if let catalog { policy.catalog = catalog }
             return try DashboardsGate(policy: policy, context: .current).evaluate()
         }
         try common.output.finish(Report(results: [result], isCheck: false))
+    }
+}
+
+/// Prints every PromQL expression of the dashboards (variables substituted) or of standard
+/// input (one JSON string per line) with the parser's verdict, one JSON object per line —
+/// what benchmarks/promql_promtool.py compares with promtool.
+struct DashboardsPromQLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "promql",
+        abstract: "Parse the dashboards' PromQL (or JSON-string lines on stdin with --stdin) and print each verdict as a JSON line.")
+
+    @Argument(help: ArgumentHelp("Dashboard files or directories.", valueName: "path")) var paths: [String] = []
+    @Flag(help: "Read expressions from standard input, one JSON string per line.") var stdin = false
+
+    func run() throws {
+        try exitingTwoOnError {
+            var rows: [(file: String, place: String, text: String, error: PromQLError?)] = []
+            if stdin {
+                while let line = readLine() {
+                    guard let data = line.data(using: .utf8), let text = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) as? String else { continue }
+                    var failure: PromQLError?
+                    do { _ = try PromQLParser.parse(text) } catch let error as PromQLError { failure = error }
+                    rows.append(("-", "stdin", text, failure))
+                }
+            } else {
+                var policy = DashboardsPolicy()
+                policy.dashboards = paths
+                rows = try DashboardsGate(policy: policy, context: .current).expressions()
+            }
+            var out = ""
+            for row in rows {
+                var members: [String: JSONValue] = ["file": .string(row.file), "where": .string(row.place), "expr": .string(row.text), "ok": .bool(row.error == nil)]
+                if let error = row.error { (members["offset"], members["message"]) = (.integer(error.offset), .string(error.message)) }
+                out += JSONValue.object(members).rendered().replacingOccurrences(of: "\n", with: " ") + "\n"
+            }
+            FileSink.standardOutput(out)
+        }
     }
 }

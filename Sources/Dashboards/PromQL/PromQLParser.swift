@@ -438,8 +438,9 @@ public struct PromQLParser {
                 }
                 try advance()
                 if label == "__name__" && op == "=" {
-                    guard metricName == nil else { throw PromQLError(labelStart, "metric name must not be set twice: \"\(metricName!)\" or \"\(value)\"") }
-                    metricName = value
+                    // Only a name before the braces clashes; two __name__ matchers are two matchers.
+                    if let name { throw PromQLError(labelStart, "metric name must not be set twice: \"\(name)\" or \"\(value)\"") }
+                    if metricName == nil { metricName = value }
                 }
                 matchers.append((label, op, value))
                 if isPunct(",") { try advance() } else if !isPunct("}") {
