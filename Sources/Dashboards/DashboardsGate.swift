@@ -111,21 +111,18 @@ public struct DashboardsGate: Sendable {
         var findings: [Finding] = []
         var uids: [String: String] = [:]
         var queries = 0
-        for path in paths {
-            var bytes: [UInt8] = []
-            var digest = try InputFile.stream(absolute(path), expected: "a Grafana dashboard (JSON)") { bytes.append(contentsOf: $0) }
-            digest.path = path
-            inputs.append(digest)
-            let tree: JSONTree
-            do {
-                tree = try bytes.withUnsafeBytes { try JSONTree.parse($0) }
-            } catch let error as JSONTree.ParseError {
-                throw GateError.malformedJSON(path: path, line: error.line, column: error.column, message: error.message)
-            }
-            let checker = DashboardChecker(path: path, dashboard: Dashboard(tree), catalog: catalog, datasources: policy.datasources)
-            var found = checker.check()
-            queries += checker.queryCount
-            if let uid = checker.dashboard.uid {
+        // Files are read and checked on all cores; uids are compared after, in file order.
+        let slots = CheckSlots(count: paths.count)
+        let sharedCatalog = catalog
+        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+            slots.set(index, Result { try self.check(paths[index], catalog: sharedCatalog) })
+        }
+        for (index, path) in paths.enumerated() {
+            let checked = try slots.results[index]!.get()
+            inputs.append(checked.digest)
+            var found = checked.findings
+            queries += checked.queries
+            if let uid = checked.uid {
                 if let other = uids[uid] {
                     found.append(Finding(severity: .error, rule: "dashboards/" + DashboardRule.uidDuplicate.rawValue,
                                          message: "uid '\(uid)' is also the uid of \(other)", location: Location(file: path)))
@@ -133,13 +130,13 @@ public struct DashboardsGate: Sendable {
                     uids[uid] = path
                 }
             }
-            findings += found.compactMap { adjust($0, dashboard: checker.dashboard, path: path) }
+            findings += found.compactMap { adjust($0, uid: checked.uid, path: path) }
         }
         if let catalog {
             for problem in catalog.namingProblems() {
                 if let finding = adjust(Finding(severity: .warning, rule: "dashboards/" + DashboardRule.metricNaming.rawValue,
                                                 message: "\(problem.name): \(problem.problem)", location: Location(file: catalog.source)),
-                                        dashboard: nil, path: catalog.source) {
+                                        uid: nil, path: catalog.source) {
                     findings.append(finding)
                 }
             }
@@ -154,6 +151,30 @@ public struct DashboardsGate: Sendable {
         let summary = "\(paths.count) dashboard\(paths.count == 1 ? "" : "s"), \(queries) quer\(queries == 1 ? "y" : "ies"): \(errors) error\(errors == 1 ? "" : "s"), \(findings.count - errors) warning\(findings.count - errors == 1 ? "" : "s")"
         return GateResult(gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings, inputs: inputs,
                           rules: DashboardRule.allCases.map(\.descriptor))
+    }
+
+    /// What one file's check leaves: the tree is freed on the worker thread that read it.
+    struct Checked: Sendable {
+        var digest: InputDigest
+        var uid: String?
+        var queries: Int
+        var findings: [Finding]
+    }
+
+    /// One file read, parsed and checked.
+    func check(_ path: String, catalog: MetricCatalog?) throws -> Checked {
+        var bytes: [UInt8] = []
+        var digest = try InputFile.stream(absolute(path), expected: "a Grafana dashboard (JSON)") { bytes.append(contentsOf: $0) }
+        digest.path = path
+        let tree: JSONTree
+        do {
+            tree = try bytes.withUnsafeBytes { try JSONTree.parse($0) }
+        } catch let error as JSONTree.ParseError {
+            throw GateError.malformedJSON(path: path, line: error.line, column: error.column, message: error.message)
+        }
+        let checker = DashboardChecker(path: path, dashboard: Dashboard(tree), catalog: catalog, datasources: policy.datasources)
+        let findings = checker.check()
+        return Checked(digest: digest, uid: checker.dashboard.uid, queries: checker.queryCount, findings: findings)
     }
 
     /// Every PromQL expression of the dashboards as the gate parses it (variables substituted),
@@ -177,19 +198,30 @@ public struct DashboardsGate: Sendable {
     }
 
     /// Applies the policy's severities and exclusions.
-    func adjust(_ finding: Finding, dashboard: Dashboard?, path: String) -> Finding? {
+    func adjust(_ finding: Finding, uid: String?, path: String) -> Finding? {
         let rule = String(finding.rule.dropFirst("dashboards/".count))
         var finding = finding
         if let setting = policy.severities[rule] {
             guard let severity = setting else { return nil }
             finding.severity = severity
         }
-        let file = (path as NSString).lastPathComponent
         for exclusion in policy.exclusions where exclusion.rule == rule {
-            let matchesDashboard = exclusion.dashboard == dashboard?.uid || exclusion.dashboard == file || exclusion.dashboard == path
+            let file = (path as NSString).lastPathComponent
+            let matchesDashboard = exclusion.dashboard == uid || exclusion.dashboard == file || exclusion.dashboard == path
             let matchesPanel = exclusion.panel.map { panel in finding.message.hasPrefix("panel \(Measurement.format(panel))") } ?? true
             if matchesDashboard && matchesPanel { return nil }
         }
         return finding
+    }
+}
+
+private final class CheckSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var results: [Result<DashboardsGate.Checked, any Error>?]
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ result: Result<DashboardsGate.Checked, any Error>) {
+        lock.lock()
+        results[index] = result
+        lock.unlock()
     }
 }

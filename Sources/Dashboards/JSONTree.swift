@@ -143,6 +143,14 @@ public indirect enum JSONTree: Sendable, Equatable {
         mutating func string() throws -> String {
             let start = i
             i += 1
+            // Most strings hold no escape: made from the bytes in one step.
+            var j = i
+            while j < bytes.count, bytes[j] != UInt8(ascii: "\""), bytes[j] != UInt8(ascii: "\\"), bytes[j] >= 0x20 { j += 1 }
+            if j < bytes.count, bytes[j] == UInt8(ascii: "\"") {
+                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<j]), as: UTF8.self)
+                i = j + 1
+                return text
+            }
             var out: [UInt8] = []
             while true {
                 guard i < bytes.count else { throw error("unterminated string", at: start) }

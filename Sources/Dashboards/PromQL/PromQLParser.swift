@@ -1,3 +1,5 @@
+import Foundation
+
 /// The value types PromQL expressions have.
 public enum PromQLType: String, Sendable {
     case scalar
@@ -432,7 +434,7 @@ public struct PromQLParser {
                     throw PromQLError(token.start, "unexpected \(describe(token)) in label matching, expected string")
                 }
                 if op == "=~" || op == "!~" {
-                    guard (try? Regex("^(?:" + value + ")$")) != nil else {
+                    guard RegexCache.shared.info(value).valid else {
                         throw PromQLError(token.start, "invalid regular expression in label matcher: \(value)")
                     }
                 }
@@ -453,8 +455,8 @@ public struct PromQLParser {
             switch m.op {
             case "=": m.value.isEmpty
             case "!=": !m.value.isEmpty
-            case "=~": (try? Regex("^(?:" + m.value + ")$")).map { "".wholeMatch(of: $0) != nil } ?? false
-            default: (try? Regex("^(?:" + m.value + ")$")).map { "".wholeMatch(of: $0) == nil } ?? false
+            case "=~": RegexCache.shared.info(m.value).matchesEmpty
+            default: !RegexCache.shared.info(m.value).matchesEmpty
             }
         }
         if name == nil, matchers.allSatisfy(matchesEmpty) {
@@ -478,5 +480,26 @@ extension PromQLNode {
         case .unary(_, let e), .paren(let e): e.selectors()
         case .modified(let e): e.selectors(inFunction: function)
         }
+    }
+}
+
+/// Whether a matcher's regular expression compiles and whether it matches the empty string,
+/// remembered per pattern: dashboards repeat the same few (`$job` → "job", ".+"), and building
+/// a Regex is by far the slowest step of parsing a selector.
+final class RegexCache: @unchecked Sendable {
+    static let shared = RegexCache()
+    private let lock = NSLock()
+    private var known: [String: (valid: Bool, matchesEmpty: Bool)] = [:]
+
+    func info(_ pattern: String) -> (valid: Bool, matchesEmpty: Bool) {
+        lock.lock()
+        if let hit = known[pattern] { lock.unlock(); return hit }
+        lock.unlock()
+        let regex = try? Regex("^(?:" + pattern + ")$")
+        let result = (regex != nil, regex.map { "".wholeMatch(of: $0) != nil } ?? false)
+        lock.lock()
+        known[pattern] = result
+        lock.unlock()
+        return result
     }
 }
