@@ -38,6 +38,7 @@ let package = Package(
             name: "GateKit",
             dependencies: [
                 "CLibXML2",
+                "CCurl",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -81,7 +82,7 @@ let package = Package(
         ),
         .target(
             name: "Dashboards",
-            dependencies: ["GateKit", "CCurl"],
+            dependencies: ["GateKit"],
             swiftSettings: swiftSettings
         ),
         .target(

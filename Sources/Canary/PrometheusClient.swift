@@ -1,4 +1,3 @@
-import CCurl
 import Foundation
 import GateKit
 
@@ -68,10 +67,7 @@ public final class PrometheusClient: @unchecked Sendable {
     public init(endpoint: PrometheusEndpoint, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.endpoint = endpoint
         self.environment = environment
-        _ = Self.globalInit
     }
-
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// `query_range`: every series the query returns over [start, end] at `step` seconds.
     public func queryRange(_ query: String, start: Double, end: Double, step: Double) throws -> [PrometheusSeries] {
@@ -90,68 +86,29 @@ public final class PrometheusClient: @unchecked Sendable {
     }
 
     private func get(_ path: String, _ parameters: [String: String], query: String) throws -> [UInt8] {
-        guard let handle = curl_easy_init() else { throw PrometheusError.unreachable(url: endpoint.url, reason: "libcurl could not start", attempts: 0) }
-        defer { curl_easy_cleanup(handle) }
-        let encoded = parameters.keys.sorted().map { key -> String in
-            let value = parameters[key]!
-            let escaped = curl_easy_escape(handle, value, Int32(value.utf8.count)).map { pointer -> String in
-                defer { curl_free(pointer) }
-                return String(cString: pointer)
-            } ?? ""
-            return key + "=" + escaped
-        }.joined(separator: "&")
         let base = endpoint.url.hasSuffix("/") ? String(endpoint.url.dropLast()) : endpoint.url
-        let url = base + path + "?" + encoded
-        var headers: UnsafeMutablePointer<curl_slist>?
-        if let token = environment[endpoint.tokenVariable], !token.isEmpty {
-            headers = curl_slist_append(headers, "Authorization: Bearer " + token)
-        }
-        headers = curl_slist_append(headers, "Accept: application/json")
-        defer { curl_slist_free_all(headers) }
+        var headers = ["Accept: application/json"]
+        if let token = environment[endpoint.tokenVariable], !token.isEmpty { headers.append("Authorization: Bearer " + token) }
+        var userPassword: String?
+        if let user = environment[endpoint.userVariable], let password = environment[endpoint.passwordVariable] { userPassword = user + ":" + password }
         var attempt = 0
         while true {
             attempt += 1
-            let response = ResponseBuffer()
-            gate_curl_setopt_string(handle, CURLOPT_URL, url)
-            gate_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(endpoint.timeout * 1000))
-            gate_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(min(endpoint.timeout, 5) * 1000))
-            gate_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-            gate_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
-            gate_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headers))
-            if let user = environment[endpoint.userVariable], let password = environment[endpoint.passwordVariable] {
-                gate_curl_setopt_string(handle, CURLOPT_USERPWD, user + ":" + password)
-            }
-            gate_curl_setopt_write_function(handle) { data, size, count, context in
-                let buffer = Unmanaged<ResponseBuffer>.fromOpaque(context!).takeUnretainedValue()
-                let total = size * count
-                guard buffer.bytes.count + total <= ResponseBuffer.limit else { return 0 }
-                data.map { buffer.bytes.append(contentsOf: UnsafeRawBufferPointer(start: $0, count: total)) }
-                return total
-            }
-            let context = Unmanaged.passUnretained(response).toOpaque()
-            gate_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
-            let code = curl_easy_perform(handle)
-            var status = 0
-            _ = withUnsafeMutablePointer(to: &status) { gate_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, $0) }
-            let retryable: Bool
             let failure: PrometheusError
-            if code != CURLE_OK {
-                let reason = code == CURLE_WRITE_ERROR ? "the answer was larger than \(ResponseBuffer.limit >> 20) MiB" : String(cString: curl_easy_strerror(code))
-                retryable = code != CURLE_WRITE_ERROR
+            switch HTTPGet.get(base + path, query: parameters, headers: headers, userPassword: userPassword, timeout: endpoint.timeout) {
+            case .failure(.tooLarge(let limit)):
+                throw PrometheusError.unreachable(url: endpoint.url, reason: "the answer was larger than \(limit >> 20) MiB", attempts: attempt)
+            case .failure(.transport(let reason)):
                 failure = .unreachable(url: endpoint.url, reason: reason, attempts: attempt)
-            } else if status == 429 || status >= 500 {
-                retryable = true
-                failure = .http(url: endpoint.url, status: status, detail: Self.errorDetail(response.bytes))
-            } else if status >= 400 && status != 400 && status != 422 {
-                throw PrometheusError.http(url: endpoint.url, status: status, detail: Self.errorDetail(response.bytes))
-            } else {
+            case .success(let response) where response.status == 429 || response.status >= 500:
+                failure = .http(url: endpoint.url, status: response.status, detail: Self.errorDetail(response.body))
+            case .success(let response) where response.status >= 400 && response.status != 400 && response.status != 422:
+                throw PrometheusError.http(url: endpoint.url, status: response.status, detail: Self.errorDetail(response.body))
+            case .success(let response):
                 // 200, and Prometheus's 400/422 with an error body the parser reports.
-                return response.bytes
+                return response.body
             }
-            guard retryable, attempt <= endpoint.retries else {
-                if case .unreachable(let url, let reason, _) = failure { throw PrometheusError.unreachable(url: url, reason: reason, attempts: attempt) }
-                throw failure
-            }
+            guard attempt <= endpoint.retries else { throw failure }
             sleep(endpoint.backoff * pow(2, Double(attempt - 1)))
         }
     }
@@ -212,10 +169,4 @@ public final class PrometheusClient: @unchecked Sendable {
         default: Double(text)
         }
     }
-}
-
-/// The body of one response, bounded.
-private final class ResponseBuffer {
-    static let limit = 256 << 20
-    var bytes: [UInt8] = []
 }

@@ -26,7 +26,7 @@ public enum Warmup {
     }
 
     public static func run(url: String, requests: Int, concurrency: Int, rate: Double, timeout: Double) throws -> Summary {
-        _ = PrometheusClient(endpoint: PrometheusEndpoint(url: url))  // libcurl initialised once
+        HTTPGet.prepare()
         let state = WarmupState()
         let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: concurrency) { _ in

@@ -8,6 +8,7 @@ private typealias Measurement = GateKit.Measurement
 /// ```yaml
 /// dashboards: [fixtures/dashboards]        # files or directories of *.json
 /// catalog: fixtures/dashboards/metrics.prom  # names the service exports (list or exposition)
+/// catalog-prometheus: http://127.0.0.1:9090   # or: the names a live Prometheus has
 /// datasources: [prometheus-main]          # uids/names concrete references may use
 /// rules:                                  # per rule: error, warning or off
 ///   gridpos-overlap: warning
@@ -15,7 +16,7 @@ private typealias Measurement = GateKit.Measurement
 ///   - {rule: rate-interval, dashboard: node-exporter, panel: 12, reason: "fixed 1h window on purpose"}
 /// ```
 public struct DashboardsPolicy: Sendable {
-    public static let keys = ["dashboards", "catalog", "datasources", "rules", "exclude"]
+    public static let keys = ["dashboards", "catalog", "catalog-prometheus", "datasources", "rules", "exclude"]
 
     public struct Exclusion: Sendable {
         public var rule: String
@@ -25,6 +26,8 @@ public struct DashboardsPolicy: Sendable {
 
     public var dashboards: [String] = []
     public var catalog: String?
+    /// A Prometheus whose metric names (`/api/v1/label/__name__/values`) make the catalog.
+    public var catalogPrometheus: String?
     public var datasources: Set<String> = []
     public var severities: [String: Severity?] = [:]
     public var exclusions: [Exclusion] = []
@@ -35,6 +38,7 @@ public struct DashboardsPolicy: Sendable {
         try policy.requireKnownKeys(Self.keys)
         dashboards = try policy.strings("dashboards") ?? []
         catalog = try policy.strings("catalog")?.first
+        catalogPrometheus = try policy.strings("catalog-prometheus")?.first
         datasources = Set(try policy.strings("datasources") ?? [])
         for entry in try policy.mapping("rules") ?? [] {
             guard DashboardRule(rawValue: entry.key) != nil else {
@@ -106,6 +110,15 @@ public struct DashboardsGate: Sendable {
             inputs.append(digest)
             catalog = MetricCatalog.parse(String(decoding: bytes, as: UTF8.self), source: path)
         }
+        if let url = policy.catalogPrometheus {
+            var live = try Self.liveCatalog(url, environment: ProcessInfo.processInfo.environment)
+            if let file = catalog {
+                live.names.formUnion(file.names)
+                live.types.merge(file.types) { a, _ in a }
+                live.source = file.source + " and " + live.source
+            }
+            catalog = live
+        }
         let paths = try files()
         guard !paths.isEmpty else { throw GateError.usage("dashboards: no .json file in \(policy.dashboards.joined(separator: ", ")).") }
         var findings: [Finding] = []
@@ -151,6 +164,30 @@ public struct DashboardsGate: Sendable {
         let summary = "\(paths.count) dashboard\(paths.count == 1 ? "" : "s"), \(queries) quer\(queries == 1 ? "y" : "ies"): \(errors) error\(errors == 1 ? "" : "s"), \(findings.count - errors) warning\(findings.count - errors == 1 ? "" : "s")"
         return GateResult(gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings, inputs: inputs,
                           rules: DashboardRule.allCases.map(\.descriptor))
+    }
+
+    /// The metric names a live Prometheus has, one request (`PROMETHEUS_TOKEN` as a bearer
+    /// token when set; never printed).
+    static func liveCatalog(_ url: String, environment: [String: String]) throws -> MetricCatalog {
+        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        var headers = ["Accept: application/json"]
+        if let token = environment["PROMETHEUS_TOKEN"], !token.isEmpty { headers.append("Authorization: Bearer " + token) }
+        let source = "\(base)/api/v1/label/__name__/values"
+        switch HTTPGet.get(source, headers: headers, timeout: 10) {
+        case .failure(.transport(let reason)):
+            throw GateError.toolFailed(command: "GET \(source)", message: "\(reason). Is Prometheus running there?")
+        case .failure(.tooLarge(let limit)):
+            throw GateError.toolFailed(command: "GET \(source)", message: "the answer is larger than \(limit >> 20) MiB")
+        case .success(let response):
+            guard response.status == 200,
+                  let tree = try? response.body.withUnsafeBytes({ try JSONTree.parse($0) }),
+                  tree["status"]?.string == "success", let names = tree["data"]?.array else {
+                throw GateError.toolFailed(command: "GET \(source)", message: "HTTP \(response.status), not a label-values answer")
+            }
+            var catalog = MetricCatalog(source: source)
+            catalog.names = Set(names.compactMap(\.string))
+            return catalog
+        }
     }
 
     /// What one file's check leaves: the tree is freed on the worker thread that read it.

@@ -25,6 +25,7 @@ struct DashboardsCheckCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("Dashboard files or directories (default: dashboards: in the policy).", valueName: "path")) var paths: [String] = []
     @Option(help: ArgumentHelp("Metric names the service exports: one per line, or a Prometheus exposition.", valueName: "file")) var catalog: String?
+    @Option(name: .customLong("catalog-prometheus"), help: ArgumentHelp("Take the metric names a live Prometheus has (PROMETHEUS_TOKEN as bearer token).", valueName: "url")) var catalogPrometheus: String?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -32,6 +33,7 @@ struct DashboardsCheckCommand: ParsableCommand {
             var policy = try common.loadPolicy(gate: DashboardsGate.id).map(DashboardsPolicy.init(policy:)) ?? DashboardsPolicy()
             if !paths.isEmpty { policy.dashboards = paths }
             if let catalog { policy.catalog = catalog }
+            if let catalogPrometheus { policy.catalogPrometheus = catalogPrometheus }
             return try DashboardsGate(policy: policy, context: .current).evaluate()
         }
         try common.output.finish(Report(results: [result], isCheck: false))

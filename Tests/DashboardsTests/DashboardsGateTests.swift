@@ -160,3 +160,22 @@ import Testing
         #expect(promql.stdout.split(separator: "\n").count == 8 && promql.stdout.contains("\"ok\": false"))
     }
 }
+
+@Suite struct LiveCatalogTests {
+    @Test("a live Prometheus's metric names make the catalog; an unreachable one is an error")
+    func live() throws {
+        let names = #"{"status":"success","data":["up","http_requests_total","http_request_duration_seconds_bucket","process_resident_memory_bytes","process_cpu_seconds_total"]}"#
+        let server = try ScriptedHTTPServer([.init(status: 200, body: names)])
+        defer { server.stop() }
+        let catalog = try DashboardsGate.liveCatalog(server.url, environment: ["PROMETHEUS_TOKEN": "t0ken"])
+        #expect(catalog.names.count == 5 && catalog.contains("http_requests_total"))
+        #expect(server.requests.first?.contains("GET /api/v1/label/__name__/values") == true)
+        #expect(server.requests.first?.contains("Authorization: Bearer t0ken") == true)
+        var policy = DashboardsPolicy()
+        policy.dashboards = [Fixtures.path("dashboards/service-health.json")]
+        policy.catalogPrometheus = server.url
+        let result = try DashboardsGate(policy: policy, context: GateContext(root: Fixtures.repositoryRoot)).evaluate()
+        #expect(result.findings.isEmpty, "\(result.findings.map(\.message))")
+        expectError(containing: "Is Prometheus running there?") { _ = try DashboardsGate.liveCatalog("http://127.0.0.1:\(freePort())", environment: [:]) }
+    }
+}

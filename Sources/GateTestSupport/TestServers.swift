@@ -1,8 +1,7 @@
 import Foundation
-import GateTestSupport
 
 /// A TCP port nothing listens on right now (bound, read, released).
-func freePort() -> Int {
+public func freePort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
@@ -16,7 +15,7 @@ func freePort() -> Int {
 }
 
 /// GET http://127.0.0.1:port/path over a plain socket: the whole answer, or nil.
-func httpGet(port: Int, path: String) -> String? {
+public func httpGet(port: Int, path: String) -> String? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
@@ -41,21 +40,22 @@ func httpGet(port: Int, path: String) -> String? {
 
 /// A scripted HTTP server on 127.0.0.1 for fault tests: it answers the n-th request with the
 /// n-th response of its script (the last one repeats), after that response's delay.
-final class ScriptedHTTPServer: @unchecked Sendable {
-    struct Response {
-        var status: Int
-        var body: String
-        var delay: Double = 0
+public final class ScriptedHTTPServer: @unchecked Sendable {
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: String
+        public var delay: Double = 0
+        public init(status: Int, body: String, delay: Double = 0) { (self.status, self.body, self.delay) = (status, body, delay) }
     }
 
-    let port: Int
+    public let port: Int
     private let listener: Int32
     private let script: [Response]
     private let lock = NSLock()
-    private(set) var requests: [String] = []
+    public private(set) var requests: [String] = []
     private var stopped = false
 
-    init(_ script: [Response]) throws {
+    public init(_ script: [Response]) throws {
         self.script = script
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
@@ -73,7 +73,7 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         Thread.detachNewThread { [self] in serve() }
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
     private func serve() {
         while true {
@@ -97,13 +97,13 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         }
     }
 
-    var requestCount: Int {
+    public var requestCount: Int {
         lock.lock()
         defer { lock.unlock() }
         return requests.count
     }
 
-    func stop() {
+    public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
@@ -111,12 +111,12 @@ final class ScriptedHTTPServer: @unchecked Sendable {
 
 /// A real Prometheus on 127.0.0.1 over a TSDB backfilled from OpenMetrics text with
 /// `promtool tsdb create-blocks-from openmetrics`; stopped (and its directory removed) by `stop`.
-final class PrometheusServer: @unchecked Sendable {
-    let url: String
+public final class PrometheusServer: @unchecked Sendable {
+    public let url: String
     private let process: Process
     private let directory: String
 
-    init(openMetrics: String) throws {
+    public init(openMetrics: String) throws {
         directory = try Fixtures.temporaryDirectory()
         try Fixtures.write(openMetrics, to: directory + "/data.om")
         try Fixtures.write("global:\n  scrape_interval: 1h\n", to: directory + "/prometheus.yml")
@@ -141,7 +141,7 @@ final class PrometheusServer: @unchecked Sendable {
         throw POSIXError(.ETIMEDOUT)
     }
 
-    static func binary(_ name: String) -> String {
+    public static func binary(_ name: String) -> String {
         for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") + ["/usr/bin"] {
             let path = "\(directory)/\(name)"
             if FileManager.default.isExecutableFile(atPath: path) { return path }
@@ -149,11 +149,11 @@ final class PrometheusServer: @unchecked Sendable {
         return "/usr/bin/" + name
     }
 
-    static var available: Bool {
+    public static var available: Bool {
         FileManager.default.isExecutableFile(atPath: binary("prometheus")) && FileManager.default.isExecutableFile(atPath: binary("promtool"))
     }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
