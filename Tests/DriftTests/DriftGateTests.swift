@@ -211,7 +211,7 @@ import Testing
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return UInt8(truncatingIfNeeded: state >> 56)
         }
-        FileManager.default.createFile(atPath: directory + "/garbage.csv", contents: Data(garbage))
+        _ = FileManager.default.createFile(atPath: directory + "/garbage.csv", contents: Data(garbage))
         expectError(containing: "garbage.csv") { _ = try Self.gate(Self.policy(current: directory + "/garbage.csv")) }
         try Fixtures.write("price\n\"" + String(repeating: "9", count: 4 << 20) + "\n", to: directory + "/long.csv")
         expectError(containing: "long.csv:2: a quoted field opened here is never closed") {

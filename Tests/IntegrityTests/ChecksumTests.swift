@@ -12,7 +12,7 @@ struct ChecksumTests {
         try FileManager.default.createDirectory(atPath: root + "/weights/layer 1", withIntermediateDirectories: true)
         try Fixtures.write("{\"name\": \"m\"}\n", to: root + "/config.json")
         try Fixtures.write("vocab\n", to: root + "/weights/layer 1/vocab.txt")
-        FileManager.default.createFile(atPath: root + "/weights/big.bin", contents: Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
+        _ = FileManager.default.createFile(atPath: root + "/weights/big.bin", contents: Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
         return root
     }
 
@@ -45,7 +45,7 @@ struct ChecksumTests {
         case "flip":
             var bytes = [UInt8](FileManager.default.contents(atPath: root + "/weights/big.bin")!)
             bytes[2_000_000] ^= 1
-            FileManager.default.createFile(atPath: root + "/weights/big.bin", contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: root + "/weights/big.bin", contents: Data(bytes))
         case "delete":
             try FileManager.default.removeItem(atPath: root + "/config.json")
         default:
