@@ -54,22 +54,28 @@ public enum BenchRunner {
     }
 
     /// `runs` measured runs after `warmups` discarded ones.
-    public static func run(_ command: String, runs: Int, warmups: Int, environment: [String: String] = [:]) throws -> [RunMeasurement] {
+    public static func run(_ command: String, runs: Int, warmups: Int, environment: [String: String] = [:],
+                           progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [RunMeasurement] {
         for _ in 0..<warmups { _ = try measure(command, environment: environment) }
-        return try (0..<runs).map { _ in try measure(command, environment: environment) }
+        return try (0..<runs).map { index in
+            defer { progress?(index + 1, runs) }
+            return try measure(command, environment: environment)
+        }
     }
 
     /// Baseline and current alternately (A B A B …) after a warm-up of each: whatever the
     /// machine does meanwhile weighs on both alike.
-    public static func interleaved(baseline: String, current: String, pairs: Int, warmups: Int) throws -> (baseline: [RunMeasurement], current: [RunMeasurement]) {
+    public static func interleaved(baseline: String, current: String, pairs: Int, warmups: Int,
+                                   progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> (baseline: [RunMeasurement], current: [RunMeasurement]) {
         for _ in 0..<warmups {
             _ = try measure(baseline)
             _ = try measure(current)
         }
         var a: [RunMeasurement] = [], b: [RunMeasurement] = []
-        for _ in 0..<pairs {
+        for pair in 0..<pairs {
             a.append(try measure(baseline))
             b.append(try measure(current))
+            progress?(pair + 1, pairs)
         }
         return (a, b)
     }

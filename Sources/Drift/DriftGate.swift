@@ -143,7 +143,9 @@ public struct DriftGate: Sendable {
 
     func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : context.root + "/" + path }
 
-    public func evaluate() throws -> GateResult {
+    /// `stage` hears what long work is under way ("reading …", "sorting …"), then nil.
+    public func evaluate(stage: (@Sendable (String?) -> Void)? = nil) throws -> GateResult {
+        defer { stage?(nil) }
         guard let referencePath = policy.reference, let currentPath = policy.current else {
             throw GateError.usage("drift: pass both samples (--reference FILE --current FILE, or reference: and current: in gates/drift.yml).")
         }
@@ -152,6 +154,7 @@ public struct DriftGate: Sendable {
         if let column = policy.freshnessColumn { modes[column] = .timestamp }
         let readModes = modes
         // The two files are read at once, each on its own thread.
+        stage?("reading \(referencePath) and \(currentPath)")
         let tables = ReadPair()
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             let path = index == 0 ? referencePath : currentPath
@@ -165,6 +168,7 @@ public struct DriftGate: Sendable {
             }
         }
         let reference = try tables.results[0]!.get(), current = try tables.results[1]!.get()
+        stage?("comparing \(reference.columns.count) columns of \(reference.rows) and \(current.rows) rows")
         return try judge(reference: reference, current: current)
     }
 

@@ -95,7 +95,7 @@ struct BenchRunCommand: ParsableCommand {
                     let count = try BenchRunner.instructions(command, valgrind: valgrind.path)
                     series.append(BenchSeries(name: label, kind: .instructions, unit: "instructions", samples: [count]))
                 } else {
-                    let measured = try BenchRunner.run(command, runs: runs, warmups: warmup)
+                    let measured = try BenchRunner.run(command, runs: runs, warmups: warmup, progress: progressLine("\(label):", "runs"))
                     var timed = BenchSeries(name: label, kind: .wallTime, unit: "s", samples: measured.map(\.wall))
                     (timed.user, timed.system, timed.peakKiB) = (measured.map(\.user), measured.map(\.system), measured.map { Double($0.peakKiB) })
                     series.append(timed)
@@ -136,7 +136,8 @@ struct BenchABCommand: ParsableCommand {
             policy.slos = []
             if let wallMargin { policy.wallMargin = wallMargin }
             if let report { policy.report = report }
-            let (a, b) = try BenchRunner.interleaved(baseline: baselineCommand, current: currentCommand, pairs: runs, warmups: warmup)
+            let (a, b) = try BenchRunner.interleaved(baseline: baselineCommand, current: currentCommand, pairs: runs, warmups: warmup,
+                                                        progress: progressLine("interleaved", "pairs"))
             let session = "ab-\(getpid())-\(Int(Date().timeIntervalSince1970))"
             let baseline = BenchResults(source: "gate", series: [BenchSeries(name: name, kind: .wallTime, unit: "s", samples: a.map(\.wall))], interleavedWith: session)
             let current = BenchResults(source: "gate", series: [BenchSeries(name: name, kind: .wallTime, unit: "s", samples: b.map(\.wall))], interleavedWith: session)

@@ -23,14 +23,6 @@ struct ChecksumCommand: GateCommand {
     }
 }
 
-/// "hashed 12/40 files" on standard error, when it is a terminal.
-private func progressLine() -> (@Sendable (Int, Int) -> Void)? {
-    guard isatty(2) == 1 else { return nil }
-    return { done, total in
-        FileSink.standardError("\rhashed \(done)/\(total) files" + (done == total ? "\n" : ""))
-    }
-}
-
 struct ChecksumVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -48,7 +40,7 @@ struct ChecksumVerifyCommand: ParsableCommand {
             if let manifest { (policy.manifest, policy.root) = (manifest, nil) }
             if let root { policy.root = root }
             if let verifyKey { policy.verifyKey = verifyKey }
-            return try ChecksumGate(policy: policy, context: .current).evaluate(progress: progressLine())
+            return try ChecksumGate(policy: policy, context: .current).evaluate(progress: progressLine("hashed", "files"))
         }
         try common.output.finish(Report(results: [result], isCheck: false))
     }
@@ -66,7 +58,7 @@ struct ChecksumCreateCommand: ParsableCommand {
     func run() throws {
         try exitingTwoOnError {
             let path = output ?? directory + "/MANIFEST.sha256"
-            let manifest = try ChecksumGate.create(root: directory, manifest: path, signKey: signKey, progress: progressLine())
+            let manifest = try ChecksumGate.create(root: directory, manifest: path, signKey: signKey, progress: progressLine("hashed", "files"))
             let bytes = manifest.entries.reduce(0) { $0 + ($1.size ?? 0) }
             FileSink.standardOutput("wrote \(path): \(manifest.entries.count) files, \(bytes) bytes" + (signKey != nil ? ", signed" : "") + "\n")
         }

@@ -40,6 +40,24 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
+/// "hashed 12/40 files" on standard error while long work runs — only when standard error is
+/// a terminal, so logs and CI output stay clean.
+func progressLine(_ verb: String, _ noun: String) -> (@Sendable (Int, Int) -> Void)? {
+    guard isatty(2) == 1 else { return nil }
+    return { done, total in
+        FileSink.standardError("\r\(verb) \(done)/\(total) \(noun)" + (done == total ? "\n" : ""))
+    }
+}
+
+/// "drift: sorting 5 columns…" on standard error, each stage overwriting the last, when it is
+/// a terminal.
+func stageLine(_ gate: String) -> (@Sendable (String?) -> Void)? {
+    guard isatty(2) == 1 else { return nil }
+    return { stage in
+        FileSink.standardError(stage.map { "\r\u{1B}[K\(gate): \($0)…" } ?? "\r\u{1B}[K")
+    }
+}
+
 /// Options every gate takes: how to report, and where its policy is.
 struct CommonOptions: ParsableArguments {
     @OptionGroup var output: OutputOptions

@@ -42,7 +42,7 @@ struct DriftCommand: GateCommand {
             if let newCategories { policy.newCategories = DriftPolicy.NewCategories(rawValue: newCategories)! }
             if let report { policy.report = report }
             policy.ignore.formUnion(ignore)
-            return try DriftGate(policy: policy, context: .current).evaluate()
+            return try DriftGate(policy: policy, context: .current).evaluate(stage: stageLine("drift"))
         }
         try common.output.finish(Report(results: [result], isCheck: false))
     }

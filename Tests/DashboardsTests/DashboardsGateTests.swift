@@ -109,6 +109,8 @@ import Testing
             _ = try Self.run(["deep.json": String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)])
         }
         expectError(containing: "the file is empty") { _ = try Self.run(["empty.json": ""]) }
+        let v2 = try Self.run(["v2.json": #"{"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard", "spec": {"elements": {}}}"#])
+        #expect(v2.findings.map(\.message) == ["a Grafana v2 dashboard (dashboard.grafana.app/v2beta1) is not supported yet: export it in the classic JSON model"])
         // 50 MB: one dashboard with a huge description and many panels.
         var panels: [String] = []
         for i in 0..<2000 {
