@@ -4,7 +4,12 @@
 # report is not there yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup-debian.sh
-[ -s .build/coverage/gate.json ] || bash scripts/self-coverage.sh
+if [ -s .build/coverage/gate.json ]; then
+  bash scripts/setup-debian.sh
+else
+  # The suite runs set up exactly as the test command sets it up.
+  . scripts/setup-suite.sh
+  bash scripts/self-coverage.sh
+fi
 swift build -c release --product gate
 .build/release/gate check "$@"
