@@ -190,7 +190,7 @@ public struct BenchGate: Sendable {
                 default:
                     verdict = .pass
                 }
-                measurements.append(Measurement(name: "change[\(series.name)]", value: Self.rounded(comparison.change), unit: "%", verdict: verdict))
+                measurements.append(Measurement(name: "change[\(series.name)]", value: Measurement.significant(comparison.change), unit: "%", verdict: verdict))
             }
             for series in baseline.series where current.series(named: series.name) == nil {
                 findings.append(Finding(severity: .warning, rule: "bench/removed", message: "removed: '\(series.name)' is in the baseline only"))
@@ -203,9 +203,9 @@ public struct BenchGate: Sendable {
             }
             let value = series.samples.count == 1 ? series.samples[0] : series.median
             let ok = value <= slo.limit
-            measurements.append(Measurement(name: "slo[\(slo.name)]", value: Self.rounded(value * (series.unit == "s" ? 1000 : 1)),
+            measurements.append(Measurement(name: "slo[\(slo.name)]", value: Measurement.significant(value * (series.unit == "s" ? 1000 : 1)),
                                             unit: series.unit == "s" ? "ms" : series.unit,
-                                            threshold: Self.rounded(slo.limit * (series.unit == "s" ? 1000 : 1)), comparison: .atMost, verdict: ok ? .pass : .fail))
+                                            threshold: Measurement.significant(slo.limit * (series.unit == "s" ? 1000 : 1)), comparison: .atMost, verdict: ok ? .pass : .fail))
             if !ok {
                 findings.append(Finding(severity: .error, rule: "bench/slo",
                                         message: "'\(slo.name)' is \(Self.describe(value, unit: series.unit)), over its objective \(slo.text)"))
@@ -255,7 +255,7 @@ public struct BenchGate: Sendable {
         result.change = minimumChange
         result.pValue = test.pValue
         result.interval = interval
-        result.why = "min \(Self.describe(base.minimum, unit: "s")) → \(Self.describe(current.minimum, unit: "s")) (\(Self.signed(minimumChange))%, margin \(Measurement.format(policy.wallMargin))%), Mann-Whitney p = \(Measurement.format(Self.rounded(test.pValue))) (bound \(Measurement.format(policy.pValue))), median change \(Self.signed(change(base.median, current.median)))% [95% CI \(Self.signed(interval.low))%, \(Self.signed(interval.high))%]"
+        result.why = "min \(Self.describe(base.minimum, unit: "s")) → \(Self.describe(current.minimum, unit: "s")) (\(Self.signed(minimumChange))%, margin \(Measurement.format(policy.wallMargin))%), Mann-Whitney p = \(Measurement.format(Measurement.significant(test.pValue))) (bound \(Measurement.format(policy.pValue))), median change \(Self.signed(change(base.median, current.median)))% [95% CI \(Self.signed(interval.low))%, \(Self.signed(interval.high))%]"
         if minimumChange > policy.wallMargin && test.pValue < policy.pValue {
             result.outcome = .regressed
         } else if minimumChange < -policy.wallMargin && MannWhitney.test(current.samples, base.samples, alternative: current.smallerIsBetter ? .less : .greater).pValue < policy.pValue {
@@ -277,16 +277,10 @@ public struct BenchGate: Sendable {
         for _ in 0..<2000 {
             let ra = (0..<a.count).map { _ in a[next(a.count)] }.sorted()
             let rb = (0..<b.count).map { _ in b[next(b.count)] }.sorted()
-            changes.append(sign * (BenchSeries.quantile(rb, 0.5) / BenchSeries.quantile(ra, 0.5) - 1) * 100)
+            changes.append(sign * (quantile(sorted: rb, 0.5) / quantile(sorted: ra, 0.5) - 1) * 100)
         }
         changes.sort()
-        return (BenchSeries.quantile(changes, 0.025), BenchSeries.quantile(changes, 0.975))
-    }
-
-    static func rounded(_ value: Double) -> Double {
-        guard value.isFinite, value != 0 else { return value }
-        let scale = pow(10, 3 - floor(log10(abs(value))))
-        return (value * scale).rounded() / scale
+        return (quantile(sorted: changes, 0.025), quantile(sorted: changes, 0.975))
     }
 
     static func signed(_ value: Double) -> String {
@@ -303,7 +297,7 @@ public struct BenchGate: Sendable {
         case "instructions":
             return "\(Int(value)) instructions"
         default:
-            return Measurement.format(rounded(value)) + (unit.isEmpty ? "" : " \(unit)")
+            return Measurement.format(Measurement.significant(value)) + (unit.isEmpty ? "" : " \(unit)")
         }
     }
 
@@ -313,7 +307,7 @@ public struct BenchGate: Sendable {
             rows: comparisons.map {
                 let unit = $0.kind == .instructions ? "instructions" : ($0.kind == .wallTime ? "s" : "")
                 return [$0.name, $0.kind.rawValue, describe($0.baseline, unit: unit), describe($0.current, unit: unit),
-                        signed($0.change) + "%", $0.pValue.map { Measurement.format(rounded($0)) } ?? "", $0.outcome.rawValue]
+                        signed($0.change) + "%", $0.pValue.map { Measurement.format(Measurement.significant($0)) } ?? "", $0.outcome.rawValue]
             })
     }
 }

@@ -6,17 +6,11 @@ import GateKit
 /// median marked — where the runs lie matters more here than any one summary of them.
 enum BenchHTMLReport {
     static func write(result: GateResult, baseline: BenchResults?, current: BenchResults, to path: String) throws {
-        var page = HTMLReporter().render(Report(results: [result], isCheck: false))
         var charts = "<h2>Distributions</h2>\n<p><span style=\"color:#8c959f\">●</span> baseline &nbsp; <span style=\"color:#0969da\">●</span> current; | minimum, ◆ median</p>\n"
         for series in current.series {
             charts += chart(name: series.name, baseline: baseline?.series(named: series.name), current: series)
         }
-        if let end = page.range(of: "</body></html>", options: .backwards) {
-            page.replaceSubrange(end, with: charts + "</body></html>")
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        try FileSink.write(page, to: path, append: false)
+        try HTMLReporter.write(result, appending: charts, to: path)
     }
 
     static func chart(name: String, baseline: BenchSeries?, current: BenchSeries) -> String {

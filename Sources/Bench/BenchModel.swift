@@ -1,3 +1,5 @@
+import GateKit
+
 /// What a benchmark measured, whichever tool produced it.
 public struct BenchSeries: Sendable, Equatable {
     public enum Kind: String, Sendable {
@@ -27,15 +29,7 @@ public struct BenchSeries: Sendable, Equatable {
     }
 
     public var minimum: Double { samples.min() ?? .nan }
-    public var median: Double { Self.quantile(samples.sorted(), 0.5) }
-
-    /// Linear interpolation between closest ranks (NumPy's default `percentile`).
-    public static func quantile(_ sorted: [Double], _ q: Double) -> Double {
-        guard !sorted.isEmpty else { return .nan }
-        let position = q * Double(sorted.count - 1)
-        let low = Int(position.rounded(.down)), high = Int(position.rounded(.up))
-        return sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
-    }
+    public var median: Double { quantile(sorted: samples.sorted(), 0.5) }
 }
 
 /// One file's or one run's benchmarks.

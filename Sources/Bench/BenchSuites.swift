@@ -82,7 +82,7 @@ public enum BenchSuites {
         let sorted = samples.sorted()
         return [BenchSeries(name: name, kind: .wallTime, unit: "s", samples: samples)]
             + [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)].map {
-                BenchSeries(name: "\(name) \($0.0)", kind: .value, unit: "s", samples: [BenchSeries.quantile(sorted, $0.1)])
+                BenchSeries(name: "\(name) \($0.0)", kind: .value, unit: "s", samples: [quantile(sorted: sorted, $0.1)])
             }
     }
 

@@ -83,18 +83,12 @@ public struct CanaryGate: Sendable {
         // Every query at once, a few in flight: 20 metrics × 2 groups.
         let sharedClient = client
         let tasks = policy.metrics.flatMap { metric in [("baseline", baselineLabels), ("canary", canaryLabels)].map { (metric, $0.0, $0.1) } }
-        let results = ResultSlots(count: tasks.count)
-        let queue = OperationQueue()
-        queue.maxConcurrentOperationCount = 8
-        for (index, task) in tasks.enumerated() {
-            queue.addOperation {
-                results.set(index, Result { try self.samples(task.0, group: task.1, labels: task.2, start: start, end: end, client: sharedClient) })
-            }
+        let results = parallelMap(tasks.count, width: 8) { index in
+            try self.samples(tasks[index].0, group: tasks[index].1, labels: tasks[index].2, start: start, end: end, client: sharedClient)
         }
-        queue.waitUntilAllOperationsAreFinished()
         var judgements: [MetricJudgement] = []
         for (index, metric) in policy.metrics.enumerated() {
-            let baseline = try results.slots[2 * index]!.get(), canary = try results.slots[2 * index + 1]!.get()
+            let baseline = try results[2 * index].get(), canary = try results[2 * index + 1].get()
             judgements.append(CanaryJudge.judge(metric, baseline: baseline, canary: canary, confidence: policy.confidence, step: policy.step))
         }
         let result = judge(judgements, warnings: client?.warnings ?? [])
@@ -158,16 +152,5 @@ public struct CanaryGate: Sendable {
             gate: Self.id, verdict: decision.verdict, summary: summary, measurements: measurements, findings: findings, rules: Self.rules,
             details: .object(["decision": .string(decision.rawValue), "score": .number(score)]),
             tables: [ResultTable(title: "Metrics", header: ["metric", "baseline median", "canary median", "change", "p", "verdict", "why"], rows: rows)])
-    }
-}
-
-private final class ResultSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var slots: [Result<[PrometheusSeries.Sample], any Error>?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ result: Result<[PrometheusSeries.Sample], any Error>) {
-        lock.lock()
-        slots[index] = result
-        lock.unlock()
     }
 }

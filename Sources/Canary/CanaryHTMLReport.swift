@@ -5,15 +5,9 @@ import GateKit
 /// and canary over the window as two lines on one chart (inline SVG, no script).
 enum CanaryHTMLReport {
     static func write(result: GateResult, judgements: [MetricJudgement], to path: String) throws {
-        var page = HTMLReporter().render(Report(results: [result], isCheck: false))
         var charts = "<h2>Metrics over the window</h2>\n<p><span style=\"color:#8c959f\">━</span> baseline &nbsp; <span style=\"color:#0969da\">━</span> canary</p>\n"
         for judgement in judgements { charts += chart(judgement) }
-        if let end = page.range(of: "</body></html>", options: .backwards) {
-            page.replaceSubrange(end, with: charts + "</body></html>")
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        try FileSink.write(page, to: path, append: false)
+        try HTMLReporter.write(result, appending: charts, to: path)
     }
 
     static func chart(_ judgement: MetricJudgement) -> String {

@@ -45,8 +45,8 @@ public enum CanaryJudge {
                              confidence: Double, step: Double) -> MetricJudgement {
         let b = baseline.filter { $0.value.isFinite }, c = canary.filter { $0.value.isFinite }
         var judgement = MetricJudgement(
-            name: metric.name, critical: metric.critical, weight: metric.weight, baselineMedian: median(b.map(\.value)),
-            canaryMedian: median(c.map(\.value)), change: nil, pValue: nil, outcome: .pass, triggered: [], why: "", baseline: baseline, canary: canary)
+            name: metric.name, critical: metric.critical, weight: metric.weight, baselineMedian: quantile(sorted: b.map(\.value).sorted(), 0.5),
+            canaryMedian: quantile(sorted: c.map(\.value).sorted(), 0.5), change: nil, pValue: nil, outcome: .pass, triggered: [], why: "", baseline: baseline, canary: canary)
         guard !c.isEmpty, !b.isEmpty else {
             judgement.outcome = .nodata
             judgement.why = c.isEmpty ? "no data from the canary" : "no data from the baseline"
@@ -122,17 +122,7 @@ public enum CanaryJudge {
         return (score >= marginalScore ? .hold : .rollback, score)
     }
 
-    static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return .nan }
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
-    static func format(_ value: Double) -> String {
-        guard value.isFinite, value != 0 else { return Measurement.format(value) }
-        let scale = pow(10, 3 - floor(log10(abs(value))))
-        return Measurement.format((value * scale).rounded() / scale)
-    }
+    static func format(_ value: Double) -> String { Measurement.format(Measurement.significant(value)) }
 
     static func describe(_ change: Double?, _ delta: Double) -> String {
         guard let change else { return "\(delta >= 0 ? "+" : "")\(format(delta))" }

@@ -125,13 +125,10 @@ public struct DashboardsGate: Sendable {
         var uids: [String: String] = [:]
         var queries = 0
         // Files are read and checked on all cores; uids are compared after, in file order.
-        let slots = CheckSlots(count: paths.count)
         let sharedCatalog = catalog
-        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            slots.set(index, Result { try self.check(paths[index], catalog: sharedCatalog) })
-        }
+        let checks = parallelMap(paths.count) { index in try self.check(paths[index], catalog: sharedCatalog) }
         for (index, path) in paths.enumerated() {
-            let checked = try slots.results[index]!.get()
+            let checked = try checks[index].get()
             inputs.append(checked.digest)
             var found = checked.findings
             queries += checked.queries
@@ -249,16 +246,5 @@ public struct DashboardsGate: Sendable {
             if matchesDashboard && matchesPanel { return nil }
         }
         return finding
-    }
-}
-
-private final class CheckSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var results: [Result<DashboardsGate.Checked, any Error>?]
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ result: Result<DashboardsGate.Checked, any Error>) {
-        lock.lock()
-        results[index] = result
-        lock.unlock()
     }
 }

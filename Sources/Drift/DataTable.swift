@@ -478,46 +478,10 @@ struct FlatJSONObject {
     }
 
     private mutating func string() throws -> String {
-        i += 1
-        var out: [UInt8] = []
-        while true {
-            guard i < bytes.count else { throw fail("a string is not closed") }
-            let b = bytes[i]
-            if b == UInt8(ascii: "\"") { i += 1; break }
-            if b < 0x20 { throw fail("a control character inside a string") }
-            if b == UInt8(ascii: "\\") {
-                guard i + 1 < bytes.count else { throw fail("a string is not closed") }
-                let e = bytes[i + 1]
-                i += 2
-                switch e {
-                case UInt8(ascii: "\""): out.append(0x22)
-                case UInt8(ascii: "\\"): out.append(0x5C)
-                case UInt8(ascii: "/"): out.append(0x2F)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "u"):
-                    guard i + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) else {
-                        throw fail("a bad \\u escape in a string")
-                    }
-                    i += 4
-                    var scalar = code
-                    if (0xD800..<0xDC00).contains(code), i + 6 <= bytes.count, bytes[i] == 0x5C, bytes[i + 1] == UInt8(ascii: "u"),
-                       let low = UInt32(String(decoding: bytes[(i + 2)..<(i + 6)], as: UTF8.self), radix: 16), (0xDC00..<0xE000).contains(low) {
-                        scalar = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                        i += 6
-                    }
-                    out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8))
-                default:
-                    throw fail("a bad escape in a string")
-                }
-                continue
-            }
-            out.append(b)
-            i += 1
+        do {
+            return try JSONTree.string(bytes, at: &i)
+        } catch let problem as JSONTree.StringProblem {
+            throw fail(problem == .unterminated ? "a string is not closed" : problem.message)
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -155,19 +155,14 @@ public struct DriftGate: Sendable {
         let readModes = modes
         // The two files are read at once, each on its own thread.
         stage?("reading \(referencePath) and \(currentPath)")
-        let tables = ReadPair()
-        DispatchQueue.concurrentPerform(iterations: 2) { index in
+        let tables = parallelMap(2, width: 2) { index -> DataTable in
             let path = index == 0 ? referencePath : currentPath
-            do {
-                var table = try DataTable.read(absolute(path), modes: readModes)
-                table.path = path
-                table.input.path = path
-                tables.set(index, .success(table))
-            } catch {
-                tables.set(index, .failure(error))
-            }
+            var table = try DataTable.read(absolute(path), modes: readModes)
+            table.path = path
+            table.input.path = path
+            return table
         }
-        let reference = try tables.results[0]!.get(), current = try tables.results[1]!.get()
+        let reference = try tables[0].get(), current = try tables[1].get()
         stage?("comparing \(reference.columns.count) columns of \(reference.rows) and \(current.rows) rows")
         return try judge(reference: reference, current: current)
     }
@@ -198,18 +193,16 @@ public struct DriftGate: Sendable {
             let sample = reference.sample(name)!
             return sample.categories.isEmpty && !sample.numbers.isEmpty ? .numerical : .categorical
         }
-        let sorted = SortedSamples(count: shared.count)
-        DispatchQueue.concurrentPerform(iterations: shared.count * 2) { task in
-            let column = task / 2
-            var sample = (task % 2 == 0 ? reference : current).sample(shared[column])!
-            if kinds[column] == .numerical { RadixSort.sort(&sample.numbers) }
-            sorted.set(column, first: task % 2 == 0, sample)
+        let sorted = parallelMap(shared.count * 2) { task -> ColumnSample in
+            var sample = (task % 2 == 0 ? reference : current).sample(shared[task / 2])!
+            if kinds[task / 2] == .numerical { RadixSort.sort(&sample.numbers) }
+            return sample
         }
 
         var drifts: [ColumnDrift] = []
         for (index, name) in shared.enumerated() {
             let rule = policy.columns[name] ?? DriftPolicy.ColumnRule()
-            let (ref, cur) = (sorted.reference[index]!, sorted.current[index]!)
+            let (ref, cur) = (try sorted[2 * index].get(), try sorted[2 * index + 1].get())
             let kind = kinds[index]
             if kind == .numerical {
                 for (sample, table) in [(ref, reference), (cur, current)] where !sample.categories.isEmpty {
@@ -243,11 +236,11 @@ public struct DriftGate: Sendable {
             }
             let drift = ColumnComparison.compare(name, kind: kind, reference: ref, current: cur, test: rule.test, threshold: rule.threshold)
             drifts.append(drift)
-            let comparison = drift.test.isPValue ? "\(Measurement.format(Self.shown(drift.score))) < \(Measurement.format(drift.threshold))"
-                : "\(Measurement.format(Self.shown(drift.score))) >= \(Measurement.format(drift.threshold))"
+            let comparison = drift.test.isPValue ? "\(Measurement.format(Measurement.significant(drift.score))) < \(Measurement.format(drift.threshold))"
+                : "\(Measurement.format(Measurement.significant(drift.score))) >= \(Measurement.format(drift.threshold))"
             if drift.drifted {
                 findings.append(Finding(severity: rule.critical ? .error : .warning, rule: "drift/column",
-                                        message: "column '\(name)' drifted: \(drift.test.title) \(comparison) (PSI \(Measurement.format(Self.shown(drift.psi))))",
+                                        message: "column '\(name)' drifted: \(drift.test.title) \(comparison) (PSI \(Measurement.format(Measurement.significant(drift.psi))))",
                                         location: Location(file: current.path)))
             }
             if !drift.newCategories.isEmpty, policy.newCategories != .ignore {
@@ -270,10 +263,10 @@ public struct DriftGate: Sendable {
             }
         }
         for drift in drifts {
-            measurements.append(Measurement(name: "\(drift.test.rawValue)[\(drift.column)]", value: Self.shown(drift.score),
+            measurements.append(Measurement(name: "\(drift.test.rawValue)[\(drift.column)]", value: Measurement.significant(drift.score),
                                             threshold: drift.threshold, comparison: drift.test.isPValue ? .atLeast : .below,
                                             verdict: drift.drifted ? (policy.columns[drift.column]?.critical == true ? .fail : .warn) : .pass))
-            measurements.append(Measurement(name: "psi[\(drift.column)]", value: Self.shown(drift.psi)))
+            measurements.append(Measurement(name: "psi[\(drift.column)]", value: Measurement.significant(drift.psi)))
         }
         if let column = timeColumn, let maxAge = policy.maxAge {
             guard let sample = current.sample(column) else { throw DriftError.unknownColumn(name: column, policy: policy.origin) }
@@ -311,47 +304,13 @@ public struct DriftGate: Sendable {
         return result
     }
 
-    /// Four significant digits, for display: verdicts are decided on the exact figures.
-    static func shown(_ value: Double) -> Double {
-        guard value.isFinite, value != 0 else { return value }
-        let scale = pow(10, 3 - floor(log10(abs(value))))
-        return (value * scale).rounded() / scale
-    }
-
     static func table(_ drifts: [ColumnDrift]) -> ResultTable {
         ResultTable(
             title: "Columns",
             header: ["column", "type", "test", "score", "threshold", "drift", "PSI", "reference n", "current n"],
             rows: drifts.map {
-                [$0.column, $0.kind.rawValue, $0.test.rawValue, Measurement.format(shown($0.score)), Measurement.format($0.threshold),
-                 $0.drifted ? "yes" : "no", Measurement.format(shown($0.psi)), String($0.referenceCount), String($0.currentCount)]
+                [$0.column, $0.kind.rawValue, $0.test.rawValue, Measurement.format(Measurement.significant($0.score)), Measurement.format($0.threshold),
+                 $0.drifted ? "yes" : "no", Measurement.format(Measurement.significant($0.psi)), String($0.referenceCount), String($0.currentCount)]
             })
-    }
-}
-
-/// Results of the two reading threads.
-private final class ReadPair: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var results: [Result<DataTable, any Error>?] = [nil, nil]
-    func set(_ index: Int, _ result: Result<DataTable, any Error>) {
-        lock.lock()
-        results[index] = result
-        lock.unlock()
-    }
-}
-
-/// Samples sorted on the worker threads.
-private final class SortedSamples: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var reference: [ColumnSample?]
-    private(set) var current: [ColumnSample?]
-    init(count: Int) {
-        reference = Array(repeating: nil, count: count)
-        current = Array(repeating: nil, count: count)
-    }
-    func set(_ index: Int, first: Bool, _ sample: ColumnSample) {
-        lock.lock()
-        if first { reference[index] = sample } else { current[index] = sample }
-        lock.unlock()
     }
 }

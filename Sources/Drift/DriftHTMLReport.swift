@@ -8,15 +8,9 @@ enum DriftHTMLReport {
     static let maxBins = 40
 
     static func write(result: GateResult, drifts: [ColumnDrift], reference: String, current: String, to path: String) throws {
-        var page = HTMLReporter().render(Report(results: [result], isCheck: false))
         var charts = "<h2>Histograms</h2>\n<p><span style=\"color:#8c959f\">■</span> \(XMLText.escape(reference)) (reference) &nbsp; <span style=\"color:#0969da\">■</span> \(XMLText.escape(current)) (current)</p>\n"
         for drift in drifts { charts += histogram(drift) }
-        if let end = page.range(of: "</body></html>", options: .backwards) {
-            page.replaceSubrange(end, with: charts + "</body></html>")
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        try FileSink.write(page, to: path, append: false)
+        try HTMLReporter.write(result, appending: charts, to: path)
     }
 
     static func histogram(_ drift: ColumnDrift) -> String {
@@ -42,7 +36,7 @@ enum DriftHTMLReport {
         }
         svg += "</svg>\n"
         let verdict = drift.drifted ? "<span class=\"verdict warn\">drift</span>" : "<span class=\"verdict pass\">no drift</span>"
-        var out = "<h3>\(XMLText.escape(drift.column)) — \(drift.kind.rawValue), \(XMLText.escape(drift.test.title)) \(Measurement.format(DriftGate.shown(drift.score))) \(verdict)</h3>\n" + svg
+        var out = "<h3>\(XMLText.escape(drift.column)) — \(drift.kind.rawValue), \(XMLText.escape(drift.test.title)) \(Measurement.format(Measurement.significant(drift.score))) \(verdict)</h3>\n" + svg
         if drift.bins.count > indices.count { out += "<p>\(drift.bins.count - indices.count) more bins not drawn.</p>\n" }
         return out
     }

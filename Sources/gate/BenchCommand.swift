@@ -61,7 +61,7 @@ private func write(_ results: BenchResults, to path: String?) throws {
 private func summary(_ series: BenchSeries) -> String {
     let sorted = series.samples.sorted()
     if series.kind == .instructions { return "\(series.name): \(Int(sorted[0])) instructions\n" }
-    func ms(_ q: Double) -> String { String(format: "%.3f ms", BenchSeries.quantile(sorted, q) * 1000) }
+    func ms(_ q: Double) -> String { String(format: "%.3f ms", quantile(sorted: sorted, q) * 1000) }
     if series.samples.count == 1 { return "\(series.name): \(ms(0.5))\n" }
     return "\(series.name): \(series.samples.count) runs, min \(ms(0)), median \(ms(0.5)), p95 \(ms(0.95)), max \(ms(1))\n"
 }

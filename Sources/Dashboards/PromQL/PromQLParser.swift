@@ -330,14 +330,8 @@ public struct PromQLParser {
         return labels
     }
 
-    private mutating func aggregate(_ op: String, start: Int) throws -> PromQLNode {
-        var grouped = false
-        if keyword("by") || keyword("without") {
-            try advance()
-            _ = try labelList()
-            grouped = true
-        }
-        try expect("(", "in aggregation")
+    /// Comma-separated expressions (a trailing comma allowed) up to and including ")".
+    private mutating func argumentList(_ context: String) throws -> [PromQLNode] {
         var arguments: [PromQLNode] = []
         if !isPunct(")") {
             arguments.append(try expression(0))
@@ -347,7 +341,19 @@ public struct PromQLParser {
                 arguments.append(try expression(0))
             }
         }
-        try expect(")", "in aggregation")
+        try expect(")", context)
+        return arguments
+    }
+
+    private mutating func aggregate(_ op: String, start: Int) throws -> PromQLNode {
+        var grouped = false
+        if keyword("by") || keyword("without") {
+            try advance()
+            _ = try labelList()
+            grouped = true
+        }
+        try expect("(", "in aggregation")
+        let arguments = try argumentList("in aggregation")
         if !grouped, keyword("by") || keyword("without") {
             try advance()
             _ = try labelList()
@@ -374,16 +380,7 @@ public struct PromQLParser {
 
     private mutating func call(_ name: String, _ function: PromQLFunctions.Signature, start: Int) throws -> PromQLNode {
         try advance()  // (
-        var arguments: [PromQLNode] = []
-        if !isPunct(")") {
-            arguments.append(try expression(0))
-            while isPunct(",") {
-                try advance()
-                if isPunct(")") { break }
-                arguments.append(try expression(0))
-            }
-        }
-        try expect(")", "in call to function \"\(name)\"")
+        let arguments = try argumentList("in call to function \"\(name)\"")
         let minimum = function.arguments.count - (function.variadic ? 1 : function.optional)
         if function.variadic {
             guard arguments.count >= minimum else {

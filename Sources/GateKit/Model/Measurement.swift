@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How a measured value is compared with its threshold.
 public enum Comparison: String, Sendable, Codable {
     case atLeast = ">="
@@ -76,6 +82,14 @@ public struct Measurement: Sendable, Equatable {
     }
 
     /// Shortest decimal form: integers without a fraction, others as Swift prints them.
+    /// `value` to four significant digits, for display of statistics whose scale varies
+    /// (p-values, distances, PSI); verdicts are decided on the exact figure.
+    public static func significant(_ value: Double) -> Double {
+        guard value.isFinite, value != 0 else { return value }
+        let scale = pow(10, 3 - floor(log10(abs(value))))
+        return (value * scale).rounded() / scale
+    }
+
     public static func format(_ value: Double) -> String {
         if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
             return String(Int64(value))

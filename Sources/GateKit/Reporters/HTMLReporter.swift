@@ -1,10 +1,17 @@
+import Foundation
+
 /// One self-contained HTML page: verdicts, a bar chart of the percentage measurements against
 /// their thresholds (inline SVG), the gates' tables and their findings. No script, no style
 /// sheet or font from the network: it can be attached to a run and opened anywhere.
 public struct HTMLReporter: Reporter {
     public static let findingLimit = 500
 
-    public init() {}
+    /// Extra HTML a gate adds after its result (charts of its own).
+    let sections: String
+
+    public init() { sections = "" }
+
+    init(sections: String) { self.sections = sections }
 
     public func render(_ report: Report) -> String {
         let title = report.isCheck ? "gate check: \(report.verdict.rawValue)" : (report.results.first.map { "gate \($0.gate): \($0.verdict.rawValue)" } ?? "gate")
@@ -30,7 +37,17 @@ public struct HTMLReporter: Reporter {
             out += "</table>\n"
         }
         for result in report.results { out += section(result) }
-        return out + "</body></html>\n"
+        return out + sections + "</body></html>\n"
+    }
+
+    /// A gate's own page: its result, then `sections` (its charts), written to `path` with the
+    /// directory created — the drift, bench and canary gates' `report:`.
+    public static func write(_ result: GateResult, appending sections: String, to path: String) throws {
+        let page = HTMLReporter(sections: sections).render(Report(results: [result], isCheck: false))
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try? FileManager.default.createDirectory(atPath: String(path[..<slash]), withIntermediateDirectories: true)
+        }
+        try FileSink.write(page, to: path, append: false)
     }
 
     private func section(_ result: GateResult) -> String {

@@ -142,48 +142,72 @@ public indirect enum JSONTree: Sendable, Equatable {
 
         mutating func string() throws -> String {
             let start = i
-            i += 1
-            // Most strings hold no escape: made from the bytes in one step.
-            var j = i
-            while j < bytes.count, bytes[j] != UInt8(ascii: "\""), bytes[j] != UInt8(ascii: "\\"), bytes[j] >= 0x20 { j += 1 }
-            if j < bytes.count, bytes[j] == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<j]), as: UTF8.self)
-                i = j + 1
-                return text
+            do {
+                return try JSONTree.string(bytes, at: &i)
+            } catch let problem as JSONTree.StringProblem {
+                throw error(problem.message, at: problem == .unterminated ? start : i)
             }
-            var out: [UInt8] = []
-            while true {
-                guard i < bytes.count else { throw error("unterminated string", at: start) }
-                let b = bytes[i]
-                if b == UInt8(ascii: "\"") { i += 1; break }
-                if b < 0x20 { throw error("a control character inside a string") }
-                if b != UInt8(ascii: "\\") { out.append(b); i += 1; continue }
-                guard i + 1 < bytes.count else { throw error("unterminated string", at: start) }
-                let e = bytes[i + 1]
-                i += 2
-                switch e {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "u"):
-                    guard i + 4 <= bytes.count, var code = UInt32(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + 4)]), as: UTF8.self), radix: 16) else {
-                        throw error("a bad \\u escape")
-                    }
-                    i += 4
-                    if (0xD800..<0xDC00).contains(code), i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u"),
-                       let low = UInt32(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(i + 2)..<(i + 6)]), as: UTF8.self), radix: 16), (0xDC00..<0xE000).contains(low) {
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                        i += 6
-                    }
-                    out.append(contentsOf: Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8))
-                default:
-                    throw error("a bad escape in a string")
-                }
-            }
-            return String(decoding: out, as: UTF8.self)
         }
+    }
+
+    /// What can be wrong inside a JSON string.
+    public enum StringProblem: Error, Equatable {
+        case unterminated, controlCharacter, badUnicodeEscape, badEscape
+
+        public var message: String {
+            switch self {
+            case .unterminated: "unterminated string"
+            case .controlCharacter: "a control character inside a string"
+            case .badUnicodeEscape: "a bad \\u escape in a string"
+            case .badEscape: "a bad escape in a string"
+            }
+        }
+    }
+
+    /// The JSON string starting at `index` (its opening quote), decoded; `index` ends after the
+    /// closing quote. Shared by the tree reader and the JSON Lines reader of the drift gate.
+    public static func string(_ bytes: UnsafeRawBufferPointer, at index: inout Int) throws -> String {
+        var i = index + 1
+        // Most strings hold no escape: made from the bytes in one step.
+        var j = i
+        while j < bytes.count, bytes[j] != UInt8(ascii: "\""), bytes[j] != UInt8(ascii: "\\"), bytes[j] >= 0x20 { j += 1 }
+        if j < bytes.count, bytes[j] == UInt8(ascii: "\"") {
+            index = j + 1
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<j]), as: UTF8.self)
+        }
+        var out: [UInt8] = []
+        defer { index = i }
+        while true {
+            guard i < bytes.count else { throw StringProblem.unterminated }
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") { i += 1; break }
+            if b < 0x20 { throw StringProblem.controlCharacter }
+            if b != UInt8(ascii: "\\") { out.append(b); i += 1; continue }
+            guard i + 1 < bytes.count else { throw StringProblem.unterminated }
+            let e = bytes[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                guard i + 4 <= bytes.count, var code = UInt32(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<(i + 4)]), as: UTF8.self), radix: 16) else {
+                    throw StringProblem.badUnicodeEscape
+                }
+                i += 4
+                if (0xD800..<0xDC00).contains(code), i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u"),
+                   let low = UInt32(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(i + 2)..<(i + 6)]), as: UTF8.self), radix: 16), (0xDC00..<0xE000).contains(low) {
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+                }
+                out.append(contentsOf: Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8))
+            default:
+                throw StringProblem.badEscape
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
