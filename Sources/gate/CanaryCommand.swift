@@ -37,7 +37,7 @@ struct CanaryAnalyzeCommand: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         if environment["GITHUB_ACTIONS"] == "true", let token = environment["PROMETHEUS_TOKEN"], !token.isEmpty {
-            FileSink.standardOutput("::add-mask::\(token)\n")
+            FileSink.standardError("::add-mask::\(token)\n")
         }
         let result = GateRunner.run(gate: CanaryGate.id) {
             var policy = try common.loadPolicy(gate: CanaryGate.id).map(CanaryPolicy.init(policy:)) ?? CanaryPolicy()

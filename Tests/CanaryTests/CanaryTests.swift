@@ -184,8 +184,8 @@ import Testing
         let output = try GateBinary.run(["canary", "analyze", "--prometheus", "http://127.0.0.1:\(freePort())", "--policy", "/dev/null"],
                                         environment: ["PROMETHEUS_TOKEN": secret, "GITHUB_ACTIONS": "true"])
         #expect(output.status == 2)
-        #expect(output.stdout.components(separatedBy: secret).count - 1 == 1 && output.stdout.contains("::add-mask::\(secret)"))
-        #expect(!output.stderr.contains(secret))
+        #expect(output.stderr.components(separatedBy: secret).count - 1 == 1 && output.stderr.contains("::add-mask::\(secret)"))
+        #expect(!output.stdout.contains(secret))
     }
 
     @Test("answers: matrix, vector and scalar; NaN and ±Inf; warnings kept; a bad sample is malformed")

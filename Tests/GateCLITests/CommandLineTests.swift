@@ -84,7 +84,7 @@ import Testing
         #expect((document["inputs"] as? [[String: Any]])?.count == 2)
     }
 
-    @Test("under GitHub Actions: annotations on stdout, a summary section and outputs appended")
+    @Test("under GitHub Actions: annotations in the log (stderr), a summary section and outputs appended")
     func githubActions() throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -93,7 +93,8 @@ import Testing
             ["coverage", "--report", Self.pythonReport, "--min-line", "90", "--paths", "**/inventory.py=80"],
             environment: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": outputs])
         #expect(output.status == 1)
-        let annotations = output.stdout.split(separator: "\n").filter { $0.hasPrefix("::") }
+        #expect(!output.stdout.contains("::"))
+        let annotations = output.stderr.split(separator: "\n").filter { $0.hasPrefix("::") }
         #expect(annotations.contains("::error title=coverage/min-line::line coverage 81.69%25 < 90%25 (58 of 71 lines covered)"))
         #expect(annotations.contains { $0.hasPrefix("::error file=fixtures/coverage/python-project/shop/inventory.py,title=coverage/path-minimum::line coverage 78.57%25 < 80%25") })
         let summaryText = try String(contentsOfFile: summary, encoding: .utf8)
@@ -104,6 +105,25 @@ import Testing
         #expect(lines.prefix(5) == ["verdict=fail", "exit-code=1", "findings=2", "coverage-verdict=fail", "coverage-line-coverage=81.69"])
         let heredoc = try #require(lines.first { $0.hasPrefix("summary<<ghadelimiter_") })
         #expect(lines.last == String(heredoc.dropFirst("summary<<".count)))
+    }
+
+    @Test("under GitHub Actions a redirected stdout or --output file gets the report only: no workflow commands, no colour unless FORCE_COLOR")
+    func reportStaysClean() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let arguments = ["coverage", "--report", Self.pythonReport, "--min-line", "90"]
+        let redirected = try GateBinary.run(arguments, environment: ["GITHUB_ACTIONS": "true"])
+        #expect(redirected.status == 1)
+        #expect(redirected.stdout.contains("line coverage 81.69% < 90%"))
+        #expect(!redirected.stdout.contains("::") && !redirected.stdout.contains("\u{1B}["))
+        #expect(redirected.stderr.contains("::error title=coverage/min-line::"))
+        let file = directory + "/report.txt"
+        let written = try GateBinary.run(arguments + ["--output", file], environment: ["GITHUB_ACTIONS": "true"])
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(written.status == 1 && text.contains("line coverage 81.69% < 90%"))
+        #expect(!text.contains("::") && !text.contains("\u{1B}[") && !written.stdout.contains("::"))
+        let forced = try GateBinary.run(arguments, environment: ["GITHUB_ACTIONS": "true", "FORCE_COLOR": "1"])
+        #expect(forced.stdout.contains("\u{1B}[") && !forced.stdout.contains("::"))
     }
 
     @Test("machine formats keep stdout parseable: annotations go to stderr")

@@ -32,7 +32,7 @@ struct FlagsExperimentCommandTests {
         let jump = try GateBinary.run(["flags", "lint", "after.yml", "--previous", "before.yml", "--policy", "/dev/null"], in: directory,
                                       environment: ["GITHUB_ACTIONS": "true"])
         #expect(jump.status == 1, "\(jump.stdout)\(jump.stderr)")
-        #expect(jump.stdout.contains("::error file=after.yml,line=2"))
+        #expect(jump.stderr.contains("::error file=after.yml,line=2"))
         #expect(jump.stdout.contains("f jumps from 5% to 50%; the next step up is 25%"))
         try Fixtures.write("flags:\n  f:\n    rollout_percentage: 101\n", to: directory + "/bad.yml")
         let bad = try GateBinary.run(["flags", "lint", "bad.yml", "--policy", "/dev/null"], in: directory)

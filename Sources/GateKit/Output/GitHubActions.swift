@@ -78,8 +78,9 @@ public enum GitHubActions {
         escapeData(text).replacingAll(":", with: "%3A").replacingAll(",", with: "%2C")
     }
 
-    /// `$GITHUB_OUTPUT` text: `verdict`, `exit-code`, `findings`, per gate `<gate>-verdict` and
-    /// `<gate>-<measurement>`, and the summary as a heredoc with a random delimiter.
+    /// `$GITHUB_OUTPUT` text: `verdict`, `exit-code`, `findings`, per gate `<gate>-verdict`,
+    /// `<gate>-<measurement>` and, for a gate that decides (the canary: promote, hold or
+    /// rollback), `<gate>-decision`, and the summary as a heredoc with a random delimiter.
     public static func outputs(for report: Report, delimiter: String = randomDelimiter()) -> String {
         var lines = [
             "verdict=\(report.verdict.rawValue)",
@@ -89,6 +90,9 @@ public enum GitHubActions {
         for result in report.results {
             let gate = outputName(result.gate)
             lines.append("\(gate)-verdict=\(result.verdict.rawValue)")
+            if case .object(let details)? = result.details, case .string(let decision)? = details["decision"] {
+                lines.append("\(gate)-decision=\(outputName(decision))")
+            }
             for measurement in result.measurements {
                 lines.append("\(gate)-\(outputName(measurement.name))=\(Measurement.format(measurement.value))")
             }

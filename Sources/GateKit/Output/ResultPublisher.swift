@@ -7,9 +7,10 @@ import Darwin
 /// Delivers a report: the chosen format to stdout or `--output`, and under GitHub Actions the
 /// annotations, the step-summary section and the step outputs.
 ///
-/// Annotations go to stdout, where the runner reads workflow commands, unless stdout carries a
-/// machine format (JSON, SARIF, JUnit, markdown); then they go to stderr, which the runner
-/// reads too, so the document on stdout stays parseable.
+/// Workflow commands (annotations) go to stderr, which the runner reads as it reads stdout:
+/// they belong in the job log, never in the report, whether that is a file given by
+/// `--output` or a redirected stdout (`gate … > report.txt`, a machine format piped on).
+/// Colour follows the terminal too; a workflow that wants it in the log sets FORCE_COLOR.
 public struct ResultPublisher: Sendable {
     /// GitHub refuses step summaries over 1 MiB; stay under it with room for other steps.
     public static let stepSummaryBudget = 900 * 1024
@@ -38,7 +39,7 @@ public struct ResultPublisher: Sendable {
     public func publish(_ report: Report) throws {
         let toTerminal = outputPath == nil && isatty(STDOUT_FILENO) != 0
         let colored = format == .text && outputPath == nil
-            && color.enabled(environment: environment, isTerminal: toTerminal || environment.isGitHubActions)
+            && color.enabled(environment: environment, isTerminal: toTerminal)
         let rendered = format.reporter(color: colored).render(report)
         if let outputPath {
             try FileSink.write(rendered, to: outputPath, append: false)
@@ -49,8 +50,7 @@ public struct ResultPublisher: Sendable {
 
         let annotations = GitHubActions.annotations(for: report.results)
         if !annotations.isEmpty {
-            let text = annotations.joined(separator: "\n") + "\n"
-            if outputPath == nil && format != .text { standardError(text) } else { standardOutput(text) }
+            standardError(annotations.joined(separator: "\n") + "\n")
         }
         if let summaryPath = environment.stepSummaryPath {
             try FileSink.write(Self.bounded(MarkdownReporter().render(report)), to: summaryPath, append: true)
