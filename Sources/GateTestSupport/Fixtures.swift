@@ -63,12 +63,23 @@ public enum GateBinary {
     public static func run(
         _ arguments: [String], in directory: String = Fixtures.workspace, environment: [String: String] = [:]
     ) throws -> ProcessOutput {
+        try ProcessRunner.run(path, arguments, in: directory, environment: environment)
+    }
+}
+
+/// Runs a program as a user would and keeps what it printed.
+public enum ProcessRunner {
+    /// Runs `executable arguments…` in `directory` with exactly `environment` plus PATH (and
+    /// the coverage profile path, so a `gate` it starts joins the run's coverage).
+    public static func run(
+        _ executable: String, _ arguments: [String], in directory: String, environment: [String: String] = [:]
+    ) throws -> ProcessOutput {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = environment
-        env["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        env["PATH"] = env["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         // Under `swift test --enable-code-coverage` the binary's own profile joins the run's.
         if let profile = ProcessInfo.processInfo.environment["LLVM_PROFILE_FILE"] { env["LLVM_PROFILE_FILE"] = profile }
         process.environment = env
@@ -95,6 +106,7 @@ public enum GateBinary {
 public enum Shell {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     @discardableResult

@@ -14,6 +14,25 @@ public func freePort() -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
+/// A TCP socket listening on 127.0.0.1 at a port the kernel chose, and that port.
+func listeningSocket() throws -> (Int32, Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var yes: Int32 = 1
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    guard withUnsafeMutablePointer(to: &address, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }) == 0,
+          listen(fd, 16) == 0 else {
+        close(fd)
+        throw POSIXError(.EADDRINUSE)
+    }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
 /// GET http://127.0.0.1:port/path over a plain socket: the whole answer, or nil.
 public func httpGet(port: Int, path: String) -> String? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -57,19 +76,7 @@ public final class ScriptedHTTPServer: @unchecked Sendable {
 
     public init(_ script: [Response]) throws {
         self.script = script
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        guard withUnsafeMutablePointer(to: &address, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }) == 0,
-              listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (listener, port) = try listeningSocket()
         Thread.detachNewThread { [self] in serve() }
     }
 
@@ -159,5 +166,78 @@ public final class PrometheusServer: @unchecked Sendable {
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// A file server on 127.0.0.1 for release tests: GET /<name> answers the file <name> of its
+/// directory (200), anything else 404. It reads the directory at each request, so a test can
+/// change a file between downloads; it keeps every request line.
+public final class FileHTTPServer: @unchecked Sendable {
+    public let port: Int
+    private let listener: Int32
+    private let directory: String
+    private let lock = NSLock()
+    private var paths: [String] = []
+
+    public init(directory: String) throws {
+        self.directory = directory
+        (listener, port) = try listeningSocket()
+        Thread.detachNewThread { [self] in serve() }
+    }
+
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// The paths asked for so far, in order.
+    public var requestedPaths: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return paths
+    }
+
+    private func serve() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 { return }
+            Thread.detachNewThread { [self] in answer(client) }
+        }
+    }
+
+    private func answer(_ client: Int32) {
+        defer { close(client) }
+        var request: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !request.contains(where: { $0 == 10 }), request.count < 65536 {
+            let count = read(client, &buffer, buffer.count)
+            if count <= 0 { break }
+            request += buffer.prefix(count)
+        }
+        let line = String(decoding: request.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
+        let parts = line.split(separator: " ")
+        let path = parts.count >= 2 ? String(parts[1]) : ""
+        lock.lock()
+        paths.append(path)
+        lock.unlock()
+        let name = String(path.drop { $0 == "/" })
+        var body: [UInt8] = Array("not found\n".utf8)
+        var status = "404 Not Found"
+        if parts.first == "GET", !name.isEmpty, !name.contains("/"), !name.hasPrefix("."),
+           let data = FileManager.default.contents(atPath: directory + "/" + name) {
+            body = [UInt8](data)
+            status = "200 OK"
+        }
+        let head = Array("HTTP/1.1 \(status)\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
+        for bytes in [head, body] {
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes.withUnsafeBytes { write(client, $0.baseAddress! + offset, bytes.count - offset) }
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+
+    public func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
     }
 }

@@ -38,8 +38,3 @@ public enum ReportFormat: String, Sendable, CaseIterable {
         }
     }
 }
-
-/// The version the binary reports (`gate --version`, SARIF `semanticVersion`).
-public enum GateVersion {
-    public static let current = "0.1.0"
-}
