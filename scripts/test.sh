@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# The whole test suite (unit tests of every module and the gate binary end to end), then
-# gate's own gates on the coverage it just measured.
+# The whole test suite — unit tests of every module, the gate binary end to end, and delivery
+# (the release tarball, the install script, the action's scripts; actionlint on the workflows
+# and the action, shellcheck on scripts/) — then gate's own gates on the coverage it just
+# measured, run by the debug build and by the release binary, which must agree on every verdict.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup-suite.sh
+# The release tarball the delivery tests check (ldd, --version, a gate, installing it), signed
+# with the fixtures' test key.
+GATE_SIGNING_KEY_FILE=fixtures/keys/fixture-signing.key bash scripts/build-release.sh .build/dist > /dev/null
 bash scripts/self-coverage.sh
-.build/debug/gate check --color never
+rm -rf .build/check-debug
+.build/debug/gate check --color never --results-dir .build/check-debug
+bash scripts/release-check.sh .build/dist --same-as .build/check-debug --color never
 # The test runner's closing line again, last, where CI reads it.
 grep -E "^. Test run with [0-9]+ tests" .build/coverage/test.log | tail -n 1

@@ -161,7 +161,7 @@ struct SBOMDocumentTests {
             != SBOMWriter.uuid(SBOMWriter.fingerprint(inventory.root, inventory.components)))
     }
 
-    /// The reference validators, which `scripts/test.sh` installs (scripts/setup-sbom-validators.sh)
+    /// The reference validators, which `scripts/test.sh` installs (scripts/setup-python-tools.sh)
     /// and names in GATE_SBOM_VALIDATOR; a plain `swift test` skips this one.
     @Test("CycloneDX validates against the 1.6 schema and SPDX as 2.3, by cyclonedx-python-lib and spdx-tools",
           .enabled(if: ProcessInfo.processInfo.environment["GATE_SBOM_VALIDATOR"] != nil))
