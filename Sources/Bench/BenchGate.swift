@@ -139,17 +139,22 @@ public struct BenchGate: Sendable {
             throw GateError.usage("bench: pass --current FILE (and --baseline FILE), or current: or suites: in gates/bench.yml.")
         }
         var baseline: BenchResults?
+        var unusable: String?
         if let path = policy.baseline {
             let read = try BenchImport.read(absolute(path), biggerIsBetter: policy.biggerIsBetter)
             var input = read.input
             input.path = path
             inputs.insert(input, at: 0)
             baseline = read.results
+        } else if let previous = context.baseline?.previous {
+            // From --baseline-dir: the previous run's current results, kept in its details.
+            do { baseline = try Self.results(of: previous, biggerIsBetter: policy.biggerIsBetter) } catch { unusable = String(describing: error) }
         }
         guard baseline != nil || !policy.slos.isEmpty else {
             throw GateError.usage("bench: nothing to judge — give a baseline to compare with, or SLOs (slo: in gates/bench.yml).")
         }
-        let result = judge(baseline: baseline, current: current, inputs: inputs)
+        var result = judge(baseline: baseline, current: current, inputs: inputs)
+        if let unusable { result.addNote("no comparison with the previous run: \(unusable)") }
         try writeReport(result, baseline: baseline, current: current)
         return result
     }
@@ -221,7 +226,7 @@ public struct BenchGate: Sendable {
             summary += (summary.isEmpty ? "" : "; ") + "\(policy.slos.count - missed) of \(policy.slos.count) objectives met"
         }
         return GateResult(gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings,
-                          inputs: inputs, rules: Self.rules, tables: [Self.table(comparisons)])
+                          inputs: inputs, rules: Self.rules, details: current.document, tables: [Self.table(comparisons)])
     }
 
     func compare(_ base: BenchSeries, _ current: BenchSeries, sameJob: Bool, valgrind: (String?, String?)) -> BenchComparison {
@@ -309,5 +314,26 @@ public struct BenchGate: Sendable {
                 return [$0.name, $0.kind.rawValue, describe($0.baseline, unit: unit), describe($0.current, unit: unit),
                         signed($0.change) + "%", $0.pValue.map { Measurement.format(Measurement.significant($0)) } ?? "", $0.outcome.rawValue]
             })
+    }
+}
+
+extension BenchGate {
+    /// The current results a previous bench result keeps in its `details` (gate-bench/v1).
+    static func results(of previous: PreviousResult, biggerIsBetter: Bool) throws -> BenchResults {
+        guard let details = previous.details, details["schema"]?.string == BenchResults.schema else {
+            throw GateError.invalidBaseline(path: previous.path, problem: "its details hold no gate-bench/v1 results (was it written by an older gate?)")
+        }
+        return try BenchImport.parse(foundation(details), path: previous.path, biggerIsBetter: biggerIsBetter)
+    }
+
+    private static func foundation(_ tree: JSONTree) -> Any {
+        switch tree {
+        case .object(let members): Dictionary(members.map { ($0.key, foundation($0.value)) }, uniquingKeysWith: { first, _ in first })
+        case .array(let items): items.map(foundation)
+        case .string(let text): text
+        case .number(let number): NSNumber(value: number)
+        case .bool(let flag): flag
+        case .null: NSNull()
+        }
     }
 }

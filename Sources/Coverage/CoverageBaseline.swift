@@ -1,4 +1,3 @@
-import Foundation
 import GateKit
 
 /// The figures of an earlier `gate coverage --format json` run, for the ratchet: its totals
@@ -33,36 +32,30 @@ public struct CoverageBaseline: Sendable, Equatable {
 
     /// Reads a result document; errors name the file and what is missing.
     public static func load(_ path: String) throws -> (baseline: CoverageBaseline, input: InputDigest) {
-        var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "a gate coverage result (--format json)") { bytes.append(contentsOf: $0) }
-        func invalid(_ problem: String) -> CoverageError {
-            .invalidBaseline(path: path, problem: problem)
-        }
-        guard let document = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-            throw invalid("it is not a JSON object")
-        }
-        guard document["schema"] as? String == GateResult.schema, document["gate"] as? String == CoverageGate.id else {
-            throw invalid("it is not a gate-result/v1 document of the coverage gate")
-        }
-        guard let details = document["details"] as? [String: Any],
-              let totals = details["totals"] as? [String: Any], let lines = count(totals["lines"]),
-              let files = details["files"] as? [String: Any] else {
-            throw invalid("it has no details.totals.lines or details.files (was it written by an older gate, or did that run end in error?)")
+        let previous = try PreviousResult.load(path, gate: CoverageGate.id)
+        return (try CoverageBaseline(previous), previous.input)
+    }
+
+    /// The figures of a previous coverage result (`details.totals.lines`, `details.files`).
+    public init(_ previous: PreviousResult) throws {
+        func invalid(_ problem: String) -> GateError { .invalidBaseline(path: previous.path, problem: problem) }
+        guard let details = previous.details, let lines = Self.count(details["totals"]?["lines"]),
+              case .object(let files)? = details["files"] else {
+            throw invalid("it has no details.totals.lines or details.files (was it written by an older gate?)")
         }
         var perFile: [String: CoverageCount] = [:]
         for (file, value) in files {
-            guard let entry = value as? [Any], entry.count >= 2, let figures = count(Array(entry.prefix(2))) else {
+            guard let entry = value.array, entry.count >= 2, let figures = Self.count(.array(Array(entry.prefix(2)))) else {
                 throw invalid("details.files[\"\(file)\"] is not [covered lines, lines, …]")
             }
             perFile[file] = figures
         }
-        return (CoverageBaseline(lines: lines, files: perFile), digest)
+        self.init(lines: lines, files: perFile)
     }
 
-    private static func count(_ value: Any?) -> CoverageCount? {
-        guard let pair = value as? [Any], pair.count == 2,
-              let covered = (pair[0] as? NSNumber)?.intValue, let total = (pair[1] as? NSNumber)?.intValue,
-              covered >= 0, total >= covered else { return nil }
-        return CoverageCount(covered: covered, total: total)
+    private static func count(_ value: JSONTree?) -> CoverageCount? {
+        guard let pair = value?.array, pair.count == 2, let covered = pair[0].number, let total = pair[1].number,
+              covered >= 0, total >= covered, total < 1e15, covered == covered.rounded(), total == total.rounded() else { return nil }
+        return CoverageCount(covered: Int(covered), total: Int(total))
     }
 }

@@ -17,8 +17,6 @@ public enum CoverageError: Error, Equatable, CustomStringConvertible {
     case pathEscapesRoot(path: String, line: Int?, file: String)
     /// A `--diff` file with no file header: not a unified diff.
     case notADiff(path: String)
-    /// A `--baseline` file that is not an earlier coverage result.
-    case invalidBaseline(path: String, problem: String)
     /// The report measured no line at all: nothing to judge, never a pass.
     case noLines(paths: [String])
     /// include/exclude left no measured file.
@@ -47,8 +45,6 @@ public enum CoverageError: Error, Equatable, CustomStringConvertible {
                 + "refusing it. Regenerate the report with paths inside the repository."
         case .notADiff(let path):
             "\(path): not a unified diff (no '+++' or 'diff --git' file header). Write it with `git diff --unified=0 BASE...HEAD > \(path)`."
-        case .invalidBaseline(let path, let problem):
-            "\(path): not usable as a baseline: \(problem). Pass the file an earlier `gate coverage --format json --output FILE` wrote."
         case .noLines(let paths):
             "\(paths.joined(separator: ", ")): the report measures no lines, so there is nothing to judge. "
                 + "Did the tests run with coverage enabled, over the right sources?"

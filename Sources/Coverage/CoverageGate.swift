@@ -81,12 +81,19 @@ public struct CoverageGate: Sendable {
             changes = try gitChanges(since: base)
         }
         var baseline: CoverageBaseline?
+        var unusable: String?
         if let path = policy.baseline {
             let loaded = try CoverageBaseline.load(path)
             baseline = loaded.baseline
             inputs.append(PendingDigest(loaded.input))
+        } else if let previous = context.baseline?.previous {
+            // From --baseline-dir: a result the ratchet cannot read is a note, not an error.
+            do { baseline = try CoverageBaseline(previous) } catch { unusable = String(describing: error) }
         }
         var result = judge(report, totals: totals, changes: changes, baseline: baseline)
+        if let unusable {
+            result.addNote("the ratchet did not run: \(unusable)")
+        }
         result.inputs = inputs.map(\.value)
         releaseInBackground(&reports)
         releaseInBackground(&report.files)

@@ -155,7 +155,8 @@ public struct DashboardsGate: Sendable {
         let measurements = [
             Measurement(name: "dashboards", value: Double(paths.count)),
             Measurement(name: "queries", value: Double(queries)),
-            Measurement(name: "errors", value: Double(errors), threshold: 0, comparison: .atMost, verdict: errors == 0 ? .pass : .fail),
+            Measurement(name: "errors", value: Double(errors), threshold: 0, comparison: .atMost, verdict: errors == 0 ? .pass : .fail,
+                        tally: FindingTally(severity: .error)),
         ]
         let verdict = GateResult.verdict(measurements: measurements, findings: findings)
         let summary = "\(paths.count) dashboard\(paths.count == 1 ? "" : "s"), \(queries) quer\(queries == 1 ? "y" : "ies"): \(errors) error\(errors == 1 ? "" : "s"), \(findings.count - errors) warning\(findings.count - errors == 1 ? "" : "s")"

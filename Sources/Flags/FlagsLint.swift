@@ -112,7 +112,8 @@ public struct FlagsLint: Sendable {
         let measurements = [
             Measurement(name: "flags", value: Double(file.flags.count)),
             Measurement(name: "overrides", value: Double(file.overrides.count)),
-            Measurement(name: "rule_violations", value: Double(errors), threshold: 0, comparison: .atMost, verdict: errors > 0 ? .fail : .pass),
+            Measurement(name: "rule_violations", value: Double(errors), threshold: 0, comparison: .atMost, verdict: errors > 0 ? .fail : .pass,
+                        tally: FindingTally(severity: .error)),
         ]
         let verdict = GateResult.verdict(measurements: measurements, findings: findings)
         let warnings = findings.filter { $0.severity == .warning }.count

@@ -99,9 +99,12 @@ public struct ChecksumGate: Sendable {
         }
         let measurements = [
             Measurement(name: "files", value: Double(manifest.entries.count)),
-            Measurement(name: "changed", value: Double(changed), threshold: 0, comparison: .atMost, verdict: changed > 0 ? .fail : .pass),
-            Measurement(name: "missing", value: Double(missing), threshold: 0, comparison: .atMost, verdict: missing > 0 ? .fail : .pass),
-            Measurement(name: "unexpected", value: Double(unexpected), threshold: 0, comparison: .atMost, verdict: unexpected > 0 ? .fail : .pass),
+            Measurement(name: "changed", value: Double(changed), threshold: 0, comparison: .atMost, verdict: changed > 0 ? .fail : .pass,
+                        tally: FindingTally(rules: ["checksum/changed"])),
+            Measurement(name: "missing", value: Double(missing), threshold: 0, comparison: .atMost, verdict: missing > 0 ? .fail : .pass,
+                        tally: FindingTally(rules: ["checksum/missing"])),
+            Measurement(name: "unexpected", value: Double(unexpected), threshold: 0, comparison: .atMost, verdict: unexpected > 0 ? .fail : .pass,
+                        tally: FindingTally(rules: ["checksum/unexpected"])),
         ]
         let verdict = GateResult.verdict(measurements: measurements, findings: findings)
         let summary = verdict == .pass

@@ -95,10 +95,13 @@ public struct RelevanceGate: Sendable {
 
     public var policy: RelevancePolicy
     public var engines: [String: any RankingEngine]
+    /// The previous result under --baseline-dir: the baseline when the policy names none.
+    public var previous: PreviousResult?
 
-    public init(policy: RelevancePolicy, engines: [String: any RankingEngine] = [:]) {
+    public init(policy: RelevancePolicy, engines: [String: any RankingEngine] = [:], previous: PreviousResult? = nil) {
         self.policy = policy
         self.engines = engines
+        self.previous = previous
     }
 
     public func evaluate() throws -> GateResult {
@@ -136,12 +139,18 @@ public struct RelevanceGate: Sendable {
             throw GateError.usage("relevance: give either run or engine, not both.")
         }
         var baseline: (mean: Double, queries: [String: Double])?
+        var unusable: String?
         if let path = policy.baseline {
-            let loaded = try Self.loadBaseline(path, k: policy.k)
-            baseline = loaded.baseline
-            inputs.append(loaded.input)
+            let previous = try PreviousResult.load(path, gate: Self.id)
+            baseline = try Self.baseline(previous, k: policy.k)
+            inputs.append(previous.input)
+        } else if let previous {
+            // From --baseline-dir: a result the ratchet cannot read is a note, not an error.
+            do { baseline = try Self.baseline(previous, k: policy.k) } catch { unusable = String(describing: error) }
         }
-        return judge(golden, run: run, baseline: baseline, inputs: inputs)
+        var result = judge(golden, run: run, baseline: baseline, inputs: inputs)
+        if let unusable { result.addNote("the ratchet did not run: \(unusable)") }
+        return result
     }
 
     public func judge(_ golden: GoldenSet, run: Run, baseline: (mean: Double, queries: [String: Double])? = nil, inputs: [InputDigest] = []) -> GateResult {
@@ -184,7 +193,7 @@ public struct RelevanceGate: Sendable {
         }
         if !golden.assertions.isEmpty {
             measurements.append(Measurement(name: "top_k_assertions_failed", value: Double(failedAssertions), threshold: 0, comparison: .atMost,
-                                            verdict: failedAssertions == 0 ? .pass : .fail))
+                                            verdict: failedAssertions == 0 ? .pass : .fail, tally: FindingTally(rules: ["relevance/top-k"])))
         }
         for query in evaluation.missing {
             findings.append(Finding(
@@ -236,17 +245,19 @@ public struct RelevanceGate: Sendable {
     static func shown(_ value: Double) -> Double { (value * 10_000).rounded(.down) / 10_000 }
     static func text(_ value: Double) -> String { RelevanceEvaluation.fourDecimals(shown(value)).trimmingCharacters(in: " ") }
 
-    static func loadBaseline(_ path: String, k: Int) throws -> (baseline: (mean: Double, queries: [String: Double]), input: InputDigest) {
-        var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "a gate relevance result (--format json)") { bytes.append(contentsOf: $0) }
-        guard let document = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-              document["gate"] as? String == id, let details = document["details"] as? [String: Any],
-              let mean = (details["mean"] as? NSNumber)?.doubleValue, let queries = details["queries"] as? [String: NSNumber] else {
-            throw RelevanceError.malformedLine(path: path, line: 1, problem: "not a gate relevance result with details (write one with --format json --output FILE)")
+    /// Mean and per-query NDCG@k from a previous result's `details`, which must be at this k.
+    static func baseline(_ previous: PreviousResult, k: Int) throws -> (mean: Double, queries: [String: Double]) {
+        guard let details = previous.details, let mean = details["mean"]?.number, case .object(let members)? = details["queries"] else {
+            throw GateError.invalidBaseline(path: previous.path, problem: "it has no details.mean or details.queries")
         }
-        guard (details["k"] as? NSNumber)?.intValue == k else {
-            throw RelevanceError.malformedLine(path: path, line: 1, problem: "the baseline measured NDCG@\(details["k"] ?? "?"), this run NDCG@\(k)")
+        guard details["k"]?.number == Double(k) else {
+            throw GateError.invalidBaseline(path: previous.path, problem: "it measured NDCG@\(details["k"]?.number.map(Measurement.format) ?? "?"), this run NDCG@\(k)")
         }
-        return ((mean, queries.mapValues(\.doubleValue)), digest)
+        var queries: [String: Double] = [:]
+        for (query, value) in members {
+            guard let score = value.number else { throw GateError.invalidBaseline(path: previous.path, problem: "details.queries[\"\(query)\"] is not a number") }
+            queries[query] = score
+        }
+        return (mean, queries)
     }
 }

@@ -84,6 +84,30 @@ public struct SBOMDiff: Sendable {
     }
 
     public func judge(policy: SBOMPolicy, inputs: [InputDigest], headPath: String) -> GateResult {
+        let (measurements, findings, rows) = evidence(policy: policy, location: Location(file: headPath))
+        let count = { (name: String) in Int(measurements.first { $0.name == name }?.value ?? 0) }
+        let denied = count("newly_denied")
+        return GateResult(gate: Self.id, verdict: GateResult.verdict(measurements: measurements, findings: findings),
+                          summary: "\(count("added")) added, \(count("removed")) removed, \(count("changed")) changed" + (denied > 0 ? "; \(denied) with a denied license" : ""),
+                          measurements: measurements, findings: findings, inputs: inputs,
+                          tables: [ResultTable(title: "Dependency changes", header: ["change", "package", "before", "after"], rows: rows)])
+    }
+
+    /// What `gate sbom check` adds when it has the previous result: the changes as figures and
+    /// review notes. A newly denied license is counted, not failed again: the check's own
+    /// denied-license finding fails it (and is new under new-only).
+    func changeEvidence(policy: SBOMPolicy, location: Location) -> (measurements: [GateKit.Measurement], findings: [Finding]) {
+        var (measurements, findings, _) = evidence(policy: policy, location: location)
+        for index in measurements.indices where measurements[index].name == "newly_denied" {
+            measurements[index] = Measurement(name: "newly_denied", value: measurements[index].value)
+        }
+        for index in findings.indices where findings[index].rule == "sbom/newly-denied-license" {
+            findings[index].severity = .note
+        }
+        return (measurements, findings)
+    }
+
+    private func evidence(policy: SBOMPolicy, location: Location) -> (measurements: [Measurement], findings: [Finding], rows: [[String]]) {
         let changes = self.changes
         var findings: [Finding] = []
         var rows: [[String]] = []
@@ -102,21 +126,19 @@ public struct SBOMDiff: Sendable {
             if standing == .denied && !wasDenied {
                 denied += 1
                 findings.append(Finding(severity: .error, rule: "sbom/newly-denied-license",
-                                        message: "\(after.purl) (\(kind)) is licensed \(after.license ?? "?"), which the policy denies", location: Location(file: headPath)))
+                                        message: "\(after.purl) (\(kind)) is licensed \(after.license ?? "?"), which the policy denies", location: location))
             } else {
                 findings.append(Finding(severity: .note, rule: "sbom/review",
                                         message: "\(kind): \(after.purl)" + (change.before.map { " (was \($0.version))" } ?? "") + (after.license.map { ", \($0)" } ?? ", license unknown"),
-                                        location: Location(file: headPath)))
+                                        location: location))
             }
         }
         let measurements = [
             Measurement(name: "added", value: Double(added)), Measurement(name: "removed", value: Double(removed)),
             Measurement(name: "changed", value: Double(changed)),
-            Measurement(name: "newly_denied", value: Double(denied), threshold: 0, comparison: .atMost, verdict: denied > 0 ? .fail : .pass),
+            Measurement(name: "newly_denied", value: Double(denied), threshold: 0, comparison: .atMost, verdict: denied > 0 ? .fail : .pass,
+                        tally: FindingTally(rules: ["sbom/newly-denied-license"])),
         ]
-        return GateResult(gate: Self.id, verdict: GateResult.verdict(measurements: measurements, findings: findings),
-                          summary: "\(added) added, \(removed) removed, \(changed) changed" + (denied > 0 ? "; \(denied) with a denied license" : ""),
-                          measurements: measurements, findings: findings, inputs: inputs,
-                          tables: [ResultTable(title: "Dependency changes", header: ["change", "package", "before", "after"], rows: rows)])
+        return (measurements, findings, rows)
     }
 }

@@ -60,9 +60,12 @@ public struct SBOMGate: Sendable {
     public let policy: SBOMPolicy
     public let root: String
     public let environment: [String: String]
+    /// The previous result under --baseline-dir: what the dependencies were, to say what changed.
+    public let previous: PreviousResult?
 
-    public init(policy: SBOMPolicy, root: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        (self.policy, self.root, self.environment) = (policy, root, environment)
+    public init(policy: SBOMPolicy, root: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                previous: PreviousResult? = nil) {
+        (self.policy, self.root, self.environment, self.previous) = (policy, root, environment, previous)
     }
 
     public enum Standing: String, Sendable { case allowed, denied, unknown }
@@ -131,19 +134,62 @@ public struct SBOMGate: Sendable {
         }
         let total = inventories.reduce(0) { $0 + $1.components.count }
         let denied = counts[.denied] ?? 0, unknown = counts[.unknown] ?? 0
-        let measurements = [
+        let components = inventories.flatMap(\.components)
+        var changes: (measurements: [Measurement], findings: [Finding])?
+        var unusable: String?
+        if let previous {
+            do {
+                let before = try Self.components(previous)
+                changes = SBOMDiff(base: before, head: components).changeEvidence(policy: policy, location: Location(file: paths.first ?? ""))
+            } catch {
+                unusable = String(describing: error)
+            }
+        }
+        findings += changes?.findings ?? []
+        var measurements = [
             Measurement(name: "components", value: Double(total)),
-            Measurement(name: "denied_licenses", value: Double(denied), threshold: 0, comparison: .atMost, verdict: denied > 0 ? .fail : .pass),
+            Measurement(name: "denied_licenses", value: Double(denied), threshold: 0, comparison: .atMost, verdict: denied > 0 ? .fail : .pass,
+                        tally: FindingTally(rules: ["sbom/denied-license"])),
             Measurement(name: "unknown_licenses", value: Double(unknown), threshold: policy.failOnUnknown ? 0 : nil,
-                        comparison: policy.failOnUnknown ? .atMost : nil, verdict: unknown > 0 ? (policy.failOnUnknown ? .fail : .warn) : .pass),
+                        comparison: policy.failOnUnknown ? .atMost : nil, verdict: unknown > 0 ? (policy.failOnUnknown ? .fail : .warn) : .pass,
+                        tally: FindingTally(rules: ["sbom/unknown-license"])),
         ]
+        measurements += changes?.measurements ?? []
         let summary = "\(total) components: \(counts[.allowed] ?? 0) allowed, \(denied) denied, \(unknown) unknown"
             + (policy.output.map { "; SBOM written to \($0)" } ?? "")
-        return GateResult(
+        var result = GateResult(
             gate: Self.id, verdict: GateResult.verdict(measurements: measurements, findings: findings), summary: summary,
             measurements: measurements, findings: findings, inputs: inputs,
             rules: [RuleDescriptor(id: "sbom/denied-license", summary: "A dependency's license is denied.", help: "Replace the dependency or get the license cleared."),
                     RuleDescriptor(id: "sbom/unknown-license", summary: "A dependency's license is unknown to the policy.", help: "Add it to allow or deny in gates/sbom.yml.")],
+            details: .object(["components": .array(components.map(Self.detail))]),
             tables: [ResultTable(title: "Licenses", header: ["component", "license", "standing"], rows: rows)])
+        if let unusable { result.addNote("no dependency changes: \(unusable)") }
+        return result
+    }
+
+    /// A component as the result's `details.components` keeps it, for the next run to compare.
+    static func detail(_ component: Component) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "ecosystem": .string(component.ecosystem.rawValue), "name": .string(component.name), "version": .string(component.version),
+        ]
+        if let namespace = component.namespace { members["namespace"] = .string(namespace) }
+        if let license = component.license { members["license"] = .string(license) }
+        return .object(members)
+    }
+
+    /// The components a previous result's `details.components` lists.
+    static func components(_ previous: PreviousResult) throws -> [Component] {
+        guard let list = previous.details?["components"]?.array else {
+            throw GateError.invalidBaseline(path: previous.path, problem: "it has no details.components (was it written by an older gate?)")
+        }
+        return try list.enumerated().map { index, entry in
+            guard let ecosystem = entry["ecosystem"]?.string.flatMap(Ecosystem.init(rawValue:)),
+                  let name = entry["name"]?.string, let version = entry["version"]?.string else {
+                throw GateError.invalidBaseline(path: previous.path, problem: "details.components[\(index)] needs ecosystem, name and version")
+            }
+            return Component(ecosystem: ecosystem, namespace: entry["namespace"]?.string, name: name, version: version,
+                             license: entry["license"]?.string)
+        }
     }
 }

@@ -32,6 +32,7 @@ struct BenchCompareCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        let context = common.context(gate: BenchGate.id)
         let result = GateRunner.run(gate: BenchGate.id) {
             var policy = try common.loadPolicy(gate: BenchGate.id).map(BenchPolicy.init(policy:)) ?? BenchPolicy()
             if let baseline { policy.baseline = baseline }
@@ -40,9 +41,9 @@ struct BenchCompareCommand: ParsableCommand {
             if let wallMargin { policy.wallMargin = wallMargin }
             if biggerIsBetter { policy.biggerIsBetter = true }
             if let report { policy.report = report }
-            return try BenchGate(policy: policy, context: .current).evaluate()
+            return try BenchGate(policy: policy, context: context).evaluate()
         }
-        try common.output.finish(Report(results: [result], isCheck: false))
+        try common.finish(result, context: context)
     }
 }
 
@@ -131,6 +132,7 @@ struct BenchABCommand: ParsableCommand {
     }
 
     func run() throws {
+        let context = common.context(gate: BenchGate.id)
         let result = GateRunner.run(gate: BenchGate.id) {
             var policy = try common.loadPolicy(gate: BenchGate.id).map(BenchPolicy.init(policy:)) ?? BenchPolicy()
             policy.slos = []
@@ -145,12 +147,12 @@ struct BenchABCommand: ParsableCommand {
                 try write(baseline, to: save + ".baseline.json")
                 try write(current, to: save + ".current.json")
             }
-            let gate = BenchGate(policy: policy, context: .current)
+            let gate = BenchGate(policy: policy, context: context)
             let result = gate.judge(baseline: baseline, current: current)
             try gate.writeReport(result, baseline: baseline, current: current)
             return result
         }
-        try common.output.finish(Report(results: [result], isCheck: false))
+        try common.finish(result, context: context)
     }
 }
 

@@ -39,6 +39,7 @@ struct CanaryAnalyzeCommand: ParsableCommand {
         if environment["GITHUB_ACTIONS"] == "true", let token = environment["PROMETHEUS_TOKEN"], !token.isEmpty {
             FileSink.standardError("::add-mask::\(token)\n")
         }
+        let context = common.context(gate: CanaryGate.id)
         let result = GateRunner.run(gate: CanaryGate.id) {
             var policy = try common.loadPolicy(gate: CanaryGate.id).map(CanaryPolicy.init(policy:)) ?? CanaryPolicy()
             if let prometheus { (policy.prometheus, policy.offline) = (prometheus, nil) }
@@ -54,9 +55,9 @@ struct CanaryAnalyzeCommand: ParsableCommand {
                 policy.window = seconds
             }
             if let report { policy.report = report }
-            return try CanaryGate(policy: policy, context: .current).evaluate()
+            return try CanaryGate(policy: policy, context: context).evaluate()
         }
-        try common.output.finish(Report(results: [result], isCheck: false))
+        try common.finish(result, context: context)
     }
 }
 

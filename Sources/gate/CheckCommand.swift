@@ -23,21 +23,27 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("results-dir"), help: ArgumentHelp("Also write each gate's result as <dir>/<gate>.json.", valueName: "dir"))
     var resultsDirectory: String?
 
+    @OptionGroup var baseline: BaselineOptions
+
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let context = GateContext.current
         let results: [GateResult]
         do {
             results = try policyFiles().map { file in
                 let id = Self.gateID(of: file)
-                return GateRunner.run(gate: id) {
+                var context = GateContext.current
+                context.baseline = baseline.input(gate: id)
+                var policy: Policy?
+                let result = GateRunner.run(gate: id) {
                     guard let command = GateRegistry.gate(named: id) else {
                         let known = GateRegistry.gates.map(\.id).joined(separator: ", ")
                         throw GateError.usage("\(file): no gate is named '\(id)'. Policy files are gates/<gate>.yml with <gate> one of: \(known).")
                     }
-                    return try command.evaluate(try Policy.load(path: file), context)
+                    policy = try Policy.load(path: file)
+                    return try command.evaluate(policy!, context)
                 }
+                return baseline.compare(result, context: context, policy: policy)
             }
         } catch {
             results = [.error(gate: "check", message: String(describing: error))]

@@ -35,14 +35,15 @@ struct ChecksumVerifyCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        let context = common.context(gate: ChecksumGate.id)
         let result = GateRunner.run(gate: ChecksumGate.id) {
             var policy = try common.loadPolicy(gate: ChecksumGate.id).map(ChecksumPolicy.init(policy:)) ?? ChecksumPolicy()
             if let manifest { (policy.manifest, policy.root) = (manifest, nil) }
             if let root { policy.root = root }
             if let verifyKey { policy.verifyKey = verifyKey }
-            return try ChecksumGate(policy: policy, context: .current).evaluate(progress: progressLine("hashed", "files"))
+            return try ChecksumGate(policy: policy, context: context).evaluate(progress: progressLine("hashed", "files"))
         }
-        try common.output.finish(Report(results: [result], isCheck: false))
+        try common.finish(result, context: context)
     }
 }
 

@@ -58,18 +58,56 @@ func stageLine(_ gate: String) -> (@Sendable (String?) -> Void)? {
     }
 }
 
-/// Options every gate takes: how to report, and where its policy is.
+/// Options every gate takes: how to report, where its policy is, and what it compares with.
 struct CommonOptions: ParsableArguments {
     @OptionGroup var output: OutputOptions
 
     @Option(help: ArgumentHelp("Policy file to read (default: gates/<gate>.yml when it exists).", valueName: "path"))
     var policy: String?
 
+    @OptionGroup var baseline: BaselineOptions
+
+    /// The current directory and environment, and the gate's earlier result under --baseline-dir.
+    func context(gate: String) -> GateContext {
+        var context = GateContext.current
+        context.baseline = baseline.input(gate: gate)
+        return context
+    }
+
+    /// Compares the result with its baseline (new-only from the flag or the policy's
+    /// `new-only:`), then publishes it and exits with its verdict's status.
+    func finish(_ result: GateResult, context: GateContext) throws -> Never {
+        let compared = baseline.compare(result, context: context, policy: (try? loadPolicy(gate: result.gate)) ?? nil)
+        try output.finish(Report(results: [compared], isCheck: false))
+    }
+
     /// The policy file for `gate`: `--policy`, else `gates/<gate>.yml` if present, else none.
     func loadPolicy(gate: String) throws -> Policy? {
         if let policy { return try Policy.load(path: policy) }
         let defaultPath = "gates/\(gate).yml"
         return access(defaultPath, F_OK) == 0 ? try Policy.load(path: defaultPath) : nil
+    }
+}
+
+/// `--baseline-dir` and `--new-only`, for every gate and for `gate check`.
+struct BaselineOptions: ParsableArguments {
+    @Option(name: .customLong("baseline-dir"), help: ArgumentHelp(
+        "Earlier results to compare with (<gate>.json, as gate check --results-dir writes them): ratchets use the gate's, findings are marked new or existing; a missing one is a note.",
+        valueName: "dir"))
+    var directory: String?
+
+    @Flag(name: .customLong("new-only"), inversion: .prefixedNo,
+          help: "With --baseline-dir: fail only on findings the earlier result did not have (overrides new-only: in the policy).")
+    var newOnly: Bool?
+
+    func input(gate: String) -> BaselineInput? {
+        directory.map { BaselineInput.read(directory: $0, gate: gate) }
+    }
+
+    /// Compares with the baseline; new-only is the flag's, else the policy's, else off.
+    func compare(_ result: GateResult, context: GateContext, policy: Policy?) -> GateResult {
+        let newOnly = self.newOnly ?? ((try? policy?.flag("new-only")) ?? nil) ?? false
+        return ResultBaseline.compare(result, with: context.baseline, newOnly: newOnly)
     }
 }
 

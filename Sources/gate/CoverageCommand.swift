@@ -72,7 +72,7 @@ struct CoverageCommand: GateCommand {
     }
 
     func run() throws {
-        let context = GateContext.current
+        let context = common.context(gate: Self.gateID)
         let result = GateRunner.run(gate: Self.gateID) {
             var policy = try common.loadPolicy(gate: Self.gateID).map(CoveragePolicy.init(policy:)) ?? CoveragePolicy()
             if !report.isEmpty { policy.reports = report }
@@ -90,7 +90,7 @@ struct CoverageCommand: GateCommand {
             if let maxDrop { policy.maxDrop = Threshold(maxDrop) }
             return try CoverageGate(policy: policy, context: context).evaluate()
         }
-        try common.output.finish(Report(results: [result], isCheck: false))
+        try common.finish(result, context: context)
     }
 
     private static func pathThreshold(_ flag: String) throws -> PathThreshold {

@@ -29,14 +29,15 @@ struct DashboardsCheckCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        let context = common.context(gate: DashboardsGate.id)
         let result = GateRunner.run(gate: DashboardsGate.id) {
             var policy = try common.loadPolicy(gate: DashboardsGate.id).map(DashboardsPolicy.init(policy:)) ?? DashboardsPolicy()
             if !paths.isEmpty { policy.dashboards = paths }
             if let catalog { policy.catalog = catalog }
             if let catalogPrometheus { policy.catalogPrometheus = catalogPrometheus }
-            return try DashboardsGate(policy: policy, context: .current).evaluate()
+            return try DashboardsGate(policy: policy, context: context).evaluate()
         }
-        try common.output.finish(Report(results: [result], isCheck: false))
+        try common.finish(result, context: context)
     }
 }
 

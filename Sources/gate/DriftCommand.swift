@@ -33,6 +33,7 @@ struct DriftCommand: GateCommand {
     }
 
     func run() throws {
+        let context = common.context(gate: Self.gateID)
         let result = GateRunner.run(gate: Self.gateID) {
             var policy = try common.loadPolicy(gate: Self.gateID).map(DriftPolicy.init(policy:)) ?? DriftPolicy()
             if let reference { policy.reference = reference }
@@ -42,8 +43,8 @@ struct DriftCommand: GateCommand {
             if let newCategories { policy.newCategories = DriftPolicy.NewCategories(rawValue: newCategories)! }
             if let report { policy.report = report }
             policy.ignore.formUnion(ignore)
-            return try DriftGate(policy: policy, context: .current).evaluate(stage: stageLine("drift"))
+            return try DriftGate(policy: policy, context: context).evaluate(stage: stageLine("drift"))
         }
-        try common.output.finish(Report(results: [result], isCheck: false))
+        try common.finish(result, context: context)
     }
 }

@@ -39,6 +39,7 @@ struct ExperimentCommand: GateCommand {
     }
 
     func run() throws {
+        let context = common.context(gate: Self.gateID)
         let result = GateRunner.run(gate: Self.gateID) {
             var policy = try common.loadPolicy(gate: Self.gateID).map(ExperimentPolicy.init(policy:)) ?? ExperimentPolicy()
             if let results { policy.results = results }
@@ -47,6 +48,6 @@ struct ExperimentCommand: GateCommand {
             if let minimumSample { policy.minimumSample = minimumSample }
             return try ExperimentGate(policy: policy).evaluate()
         }
-        try common.output.finish(Report(results: [result], isCheck: false))
+        try common.finish(result, context: context)
     }
 }

@@ -55,14 +55,15 @@ struct FlagsLintCommand: ParsableCommand {
 
     func run() throws {
         let now = try parseTime(at)
+        let context = common.context(gate: FlagsLint.id)
         let result = GateRunner.run(gate: FlagsLint.id) {
             var policy = try common.loadPolicy(gate: FlagsLint.id).map(FlagsPolicy.init(policy:)) ?? FlagsPolicy()
             if let file { policy.file = file }
             if let previous { (policy.previous, policy.previousRef) = (previous, nil) }
             if let previousRef { (policy.previousRef, policy.previous) = (previousRef, nil) }
-            return try FlagsLint(policy: policy, context: .current, now: now).evaluate()
+            return try FlagsLint(policy: policy, context: context, now: now).evaluate()
         }
-        try common.output.finish(Report(results: [result], isCheck: false))
+        try common.finish(result, context: context)
     }
 }
 

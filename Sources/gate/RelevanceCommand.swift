@@ -59,10 +59,11 @@ struct RelevanceCommand: GateCommand {
     }
 
     static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
-        try RelevanceGate(policy: RelevancePolicy(policy: policy)).evaluate()
+        try RelevanceGate(policy: RelevancePolicy(policy: policy), previous: context.baseline?.previous).evaluate()
     }
 
     func run() throws {
+        let context = common.context(gate: Self.gateID)
         let result = GateRunner.run(gate: Self.gateID) {
             var policy = try common.loadPolicy(gate: Self.gateID).map(RelevancePolicy.init(policy:)) ?? RelevancePolicy()
             if let golden { policy.golden = golden }
@@ -76,9 +77,9 @@ struct RelevanceCommand: GateCommand {
             if let missing, let value = RelevancePolicy.Missing(rawValue: missing) { policy.missing = value }
             if let baseline { policy.baseline = baseline }
             if let maxDrop { policy.maxDrop = maxDrop }
-            return try RelevanceGate(policy: policy).evaluate()
+            return try RelevanceGate(policy: policy, previous: context.baseline?.previous).evaluate()
         }
-        try common.output.finish(Report(results: [result], isCheck: false))
+        try common.finish(result, context: context)
     }
 }
 

@@ -13,7 +13,7 @@ struct SBOMCommand: GateCommand {
         defaultSubcommand: SBOMCheckCommand.self)
 
     static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
-        try SBOMGate(policy: SBOMPolicy(policy: policy), root: context.root).evaluate()
+        try SBOMGate(policy: SBOMPolicy(policy: policy), root: context.root, previous: context.baseline?.previous).evaluate()
     }
 }
 
@@ -37,15 +37,16 @@ struct SBOMCheckCommand: ParsableCommand {
     }
 
     func run() throws {
+        let context = common.context(gate: SBOMGate.id)
         let result = GateRunner.run(gate: SBOMGate.id) {
             var policy = try common.loadPolicy(gate: SBOMGate.id).map(SBOMPolicy.init(policy:)) ?? SBOMPolicy()
             if !lockfiles.isEmpty { policy.lockfiles = lockfiles }
             if !allow.isEmpty { policy.allow = allow }
             if !deny.isEmpty { policy.deny = deny }
             if let unknown { policy.failOnUnknown = unknown == "fail" }
-            return try SBOMGate(policy: policy, root: GateContext.current.root).evaluate()
+            return try SBOMGate(policy: policy, root: context.root, previous: context.baseline?.previous).evaluate()
         }
-        try common.output.finish(Report(results: [result], isCheck: false))
+        try common.finish(result, context: context)
     }
 }
 
@@ -96,12 +97,13 @@ struct SBOMDiffCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        let context = common.context(gate: SBOMDiff.id)
         let result = GateRunner.run(gate: SBOMDiff.id) {
             let policy = try common.loadPolicy(gate: SBOMGate.id).map(SBOMPolicy.init(policy:)) ?? SBOMPolicy()
             let (before, baseDigest) = try SBOMDiff.components(base)
             let (after, headDigest) = try SBOMDiff.components(head)
             return SBOMDiff(base: before, head: after).judge(policy: policy, inputs: [baseDigest, headDigest], headPath: head)
         }
-        try common.output.finish(Report(results: [result], isCheck: false))
+        try common.finish(result, context: context)
     }
 }

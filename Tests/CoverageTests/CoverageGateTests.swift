@@ -119,7 +119,7 @@ import Testing
         #expect(policy.paths.map(\.minLine) == [60, 90.5])
         #expect(policy.paths.map(\.glob.pattern) == ["Sources/**", "Sources/Core/**"])
 
-        #expect(throws: GateError.unknownPolicyKey(path: "gates/coverage.yml", line: 2, key: "min-lines", known: CoveragePolicy.keys)) {
+        #expect(throws: GateError.unknownPolicyKey(path: "gates/coverage.yml", line: 2, key: "min-lines", known: CoveragePolicy.keys + Policy.commonKeys)) {
             try CoveragePolicy(policy: Policy.parse("report: a.xml\nmin-lines: 70\n", path: "gates/coverage.yml"))
         }
         #expect(throws: GateError.invalidPolicyValue(path: "p.yml", line: 1, key: "min-line", expected: "a number from 0 to 100")) {

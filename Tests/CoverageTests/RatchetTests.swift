@@ -39,9 +39,10 @@ import Testing
     }
 
     @Test("a baseline that is not an earlier coverage result is an error", arguments: [
-        ("{\"schema\": \"gate-result/v1\", \"gate\": \"sbom\"}", "not a gate-result/v1 document of the coverage gate"),
-        ("{\"schema\": \"gate-result/v1\", \"gate\": \"coverage\", \"verdict\": \"error\"}", "has no details.totals.lines"),
-        ("[1, 2, 3]", "it is not a JSON object"),
+        ("{\"schema\": \"gate-result/v1\", \"gate\": \"sbom\"}", "it is the result of gate 'sbom', not of coverage"),
+        ("{\"schema\": \"gate-result/v1\", \"gate\": \"coverage\", \"verdict\": \"error\"}", "that run could not judge"),
+        ("{\"schema\": \"gate-result/v1\", \"gate\": \"coverage\", \"verdict\": \"pass\"}", "has no details.totals.lines"),
+        ("[1, 2, 3]", "it is not a gate-result/v1 document"),
         ("", "the file is empty"),
     ])
     func invalidBaseline(text: String, message: String) throws {

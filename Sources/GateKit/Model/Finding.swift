@@ -1,3 +1,5 @@
+import Crypto
+
 /// Where in the repository a finding points. Paths are relative to the repository root so that
 /// GitHub annotations and SARIF results attach to the right file.
 public struct Location: Sendable, Equatable, Hashable {
@@ -36,12 +38,59 @@ public struct Finding: Sendable, Equatable {
     public var rule: String
     public var message: String
     public var location: Location?
+    /// What this finding is about, when the message alone does not say it stably (see
+    /// `fingerprint`); nil for most findings.
+    public var identity: String?
+    /// Whether an earlier result (`--baseline-dir`) had this finding; nil when not compared.
+    public var baseline: BaselineState?
 
-    public init(severity: Severity, rule: String, message: String, location: Location? = nil) {
+    public init(severity: Severity, rule: String, message: String, location: Location? = nil, identity: String? = nil) {
         self.severity = severity
         self.rule = rule
         self.message = message
         self.location = location
+        self.identity = identity
+    }
+
+    /// The same finding in another run has the same fingerprint: SHA-256 (hex) of the rule,
+    /// the file and the identity — by default the message with every number replaced by `#`,
+    /// so a line moving, or a figure changing (78.57% < 80% becoming 79.1% < 80%), keeps it.
+    /// The line is left out for that reason. SARIF `partialFingerprints` and new-only use it.
+    public var fingerprint: String {
+        Self.fingerprint(rule: rule, file: location?.file, identity: identity ?? Self.numbersMasked(message))
+    }
+
+    static func fingerprint(rule: String, file: String?, identity: String) -> String {
+        let text = "gate-finding/v1\u{0}\(rule)\u{0}\(file ?? "")\u{0}\(identity)"
+        return InputFile.hex(SHA256.hash(data: Array(text.utf8)))
+    }
+
+    /// "error", or "error (existing)" for one the previous result had too.
+    public var severityLabel: String {
+        baseline == .unchanged ? severity.rawValue + " (existing)" : severity.rawValue
+    }
+
+    /// `text` with each run of digits (and a decimal point or comma inside it) as one `#`.
+    static func numbersMasked(_ text: String) -> String {
+        var out = ""
+        var inNumber = false
+        var pending: Character?
+        for character in text {
+            if character.isASCII, character.isNumber {
+                if !inNumber { out.append("#") }
+                inNumber = true
+                pending = nil
+            } else if inNumber, pending == nil, character == "." || character == "," {
+                pending = character
+            } else {
+                if let separator = pending { out.append(separator) }
+                pending = nil
+                inNumber = false
+                out.append(character)
+            }
+        }
+        if let separator = pending { out.append(separator) }
+        return out
     }
 
     /// Most important first: severity, then file, line, rule and message, so output is
@@ -68,4 +117,12 @@ public struct RuleDescriptor: Sendable, Equatable {
         self.summary = summary
         self.help = help
     }
+}
+
+/// A finding compared with the previous result of its gate (SARIF's `baselineState` names).
+public enum BaselineState: String, Sendable, Equatable {
+    /// Not in the previous result.
+    case new
+    /// In the previous result too: under new-only it does not count against the verdict.
+    case unchanged
 }

@@ -25,6 +25,8 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
     case cannotWrite(path: String, reason: String)
     /// A helper program (git, llvm-cov) failed; `message` is what it said.
     case toolFailed(command: String, message: String)
+    /// An earlier result given as a baseline is not one this gate can compare with.
+    case invalidBaseline(path: String, problem: String)
     /// The command line is incomplete or contradictory.
     case usage(String)
 
@@ -56,6 +58,8 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
             "\(path): cannot be written (\(reason)). Check that the directory exists and is writable."
         case .toolFailed(let command, let message):
             "`\(command)` failed: \(message)"
+        case .invalidBaseline(let path, let problem):
+            "\(path): not a baseline this gate can use: \(problem). Pass a result that an earlier run wrote with --format json (or gate check --results-dir)."
         case .usage(let message):
             message
         }

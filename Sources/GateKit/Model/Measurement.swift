@@ -41,6 +41,9 @@ public struct Measurement: Sendable, Equatable {
     public var threshold: Double?
     public var comparison: Comparison?
     public var verdict: Verdict
+    /// Set when the value is a count of the gate's own findings (errors, changed files): under
+    /// new-only such a measurement counts only the new ones, against the same threshold.
+    public var tally: FindingTally?
 
     public init(
         name: String,
@@ -48,7 +51,8 @@ public struct Measurement: Sendable, Equatable {
         unit: String? = nil,
         threshold: Double? = nil,
         comparison: Comparison? = nil,
-        verdict: Verdict = .pass
+        verdict: Verdict = .pass,
+        tally: FindingTally? = nil
     ) {
         self.name = name
         self.value = value
@@ -56,6 +60,7 @@ public struct Measurement: Sendable, Equatable {
         self.threshold = threshold
         self.comparison = comparison
         self.verdict = verdict
+        self.tally = tally
     }
 
     /// The value with its unit, as reporters print it (`61.53%`, `12 ms`, `3`).
@@ -95,5 +100,21 @@ public struct Measurement: Sendable, Equatable {
             return String(Int64(value))
         }
         return String(value)
+    }
+}
+
+/// Which of a gate's findings a measurement counts: those of some rules, or of a severity.
+public struct FindingTally: Sendable, Equatable {
+    public var rules: Set<String>?
+    public var severity: Severity?
+
+    /// Findings of any of `rules` (every rule when nil) and of `severity` (any when nil).
+    public init(rules: Set<String>? = nil, severity: Severity? = nil) {
+        self.rules = rules
+        self.severity = severity
+    }
+
+    public func counts(_ finding: Finding) -> Bool {
+        (rules?.contains(finding.rule) ?? true) && (severity.map { $0 == finding.severity } ?? true)
     }
 }

@@ -8,17 +8,27 @@ public enum GitHubActions {
     public static let annotationsPerSeverity = 10
 
     /// Workflow commands for every finding of every result, capped per severity, plus one
-    /// `::error` per gate that could not judge.
+    /// `::error` per gate that could not judge. Findings the baseline already had are not
+    /// annotated (a pull request did not add them); one notice counts them.
     public static func annotations(for results: [GateResult]) -> [String] {
         var bySeverity: [Severity: [String]] = [:]
         var errored: [String] = []
+        var existing = 0
         for result in results {
             if result.verdict == .error {
                 errored.append(command("error", properties: [("title", "gate \(result.gate)")], message: result.summary))
             }
             for finding in result.findings {
+                if finding.baseline == .unchanged {
+                    existing += 1
+                    continue
+                }
                 bySeverity[finding.severity, default: []].append(annotation(finding))
             }
+        }
+        if existing > 0 {
+            bySeverity[.note, default: []].insert(command("notice", properties: [("title", "gate")],
+                message: "\(existing) finding\(existing == 1 ? " was" : "s were") already in the baseline and \(existing == 1 ? "is" : "are") not annotated; the step summary lists \(existing == 1 ? "it" : "them")."), at: 0)
         }
         var lines: [String] = []
         let budget = annotationsPerSeverity

@@ -104,11 +104,26 @@ public struct Policy: Sendable, Equatable {
 
     public func entry(_ key: String) -> PolicyEntry? { entries.first { $0.key == key } }
 
-    /// Throws for the first key not in `known`, naming its line and the nearest known key.
+    /// Keys every gate's policy accepts: `new-only: true` fails only on findings that are not
+    /// in the previous result (`--baseline-dir`).
+    public static let commonKeys = ["new-only"]
+
+    /// Throws for the first key not in `known` (or `commonKeys`), naming its line and the
+    /// nearest known key.
     public func requireKnownKeys(_ known: [String]) throws {
-        for entry in entries where !known.contains(entry.key) {
-            throw GateError.unknownPolicyKey(path: path, line: entry.line, key: entry.key, known: known)
+        let accepted = known + Self.commonKeys
+        for entry in entries where !accepted.contains(entry.key) {
+            throw GateError.unknownPolicyKey(path: path, line: entry.line, key: entry.key, known: accepted)
         }
+    }
+
+    /// `true` or `false`; nil when the key is absent.
+    public func flag(_ key: String) throws -> Bool? {
+        guard let entry = entry(key) else { return nil }
+        guard case .scalar(let text, _) = entry.value, text == "true" || text == "false" else {
+            throw GateError.invalidPolicyValue(path: path, line: entry.line, key: key, expected: "true or false")
+        }
+        return text == "true"
     }
 
     /// A number, optionally bounded; nil when the key is absent.

@@ -71,7 +71,7 @@ public struct HTMLReporter: Reporter {
             out += "<h3>Findings (\(result.findings.count))</h3>\n<table><tr><th>Severity</th><th>Location</th><th>Message</th><th>Rule</th></tr>\n"
             for f in result.findings.prefix(Self.findingLimit) {
                 let place = f.location.map { "<code>\(Self.escape(TextReporter.place($0)))</code>" } ?? ""
-                out += "<tr><td>\(f.severity.rawValue)</td><td>\(place)</td><td>\(Self.escape(f.message))</td><td><code>\(Self.escape(f.rule))</code></td></tr>\n"
+                out += "<tr><td>\(f.severityLabel)</td><td>\(place)</td><td>\(Self.escape(f.message))</td><td><code>\(Self.escape(f.rule))</code></td></tr>\n"
             }
             out += "</table>\n"
             if result.findings.count > Self.findingLimit {

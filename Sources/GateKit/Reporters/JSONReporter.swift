@@ -41,7 +41,10 @@ public struct JSONReporter: Reporter {
             "severity": .string(finding.severity.rawValue),
             "rule": .string(finding.rule),
             "message": .string(finding.message),
+            "fingerprint": .string(finding.fingerprint),
         ]
+        if let identity = finding.identity { members["identity"] = .string(identity) }
+        if let baseline = finding.baseline { members["baseline"] = .string(baseline.rawValue) }
         if let location = finding.location {
             var place: [String: JSONValue] = ["file": .string(location.file)]
             if let line = location.line { place["line"] = .integer(line) }

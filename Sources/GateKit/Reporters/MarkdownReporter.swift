@@ -51,7 +51,7 @@ public struct MarkdownReporter: Reporter {
             out.append("| --- | --- | --- | --- |")
             for f in shown {
                 let place = f.location.map { "`\(Self.cell(TextReporter.place($0)))`" } ?? ""
-                out.append("| \(f.severity.rawValue) | \(place) | \(Self.cell(f.message)) | `\(Self.cell(f.rule))` |")
+                out.append("| \(f.severityLabel) | \(place) | \(Self.cell(f.message)) | `\(Self.cell(f.rule))` |")
             }
             if result.findings.count > shown.count {
                 out.append("")

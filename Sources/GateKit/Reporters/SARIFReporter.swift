@@ -5,6 +5,8 @@
 /// `gate/<gate>/` so several gates can be uploaded for one commit.
 public struct SARIFReporter: Reporter {
     public static let schemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
+    /// The `partialFingerprints` key of `Finding.fingerprint` (rule, file, identity; no line).
+    public static let fingerprintKey = "gateFinding/v1"
     let toolVersion: String
 
     public init(toolVersion: String = GateVersion.current) {
@@ -43,7 +45,9 @@ public struct SARIFReporter: Reporter {
                     "ruleIndex": .integer(index[finding.rule]!),
                     "level": .string(finding.severity.rawValue),
                     "message": .object(["text": .string(finding.message)]),
+                    "partialFingerprints": .object([Self.fingerprintKey: .string(finding.fingerprint)]),
                 ]
+                if let baseline = finding.baseline { members["baselineState"] = .string(baseline.rawValue) }
                 if let location = finding.location ?? fallback.map({ Location(file: $0, line: 1) }) {
                     members["locations"] = .array([physicalLocation(location)])
                 }

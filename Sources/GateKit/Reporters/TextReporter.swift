@@ -50,7 +50,7 @@ public struct TextReporter: Reporter {
             let shown = result.findings.prefix(Self.findingLimit)
             let table = ColumnTable(
                 header: ["severity", "location", "message", "rule"].map { _ in "" },
-                rows: shown.map { [$0.severity.rawValue, Self.place($0.location), $0.message, $0.rule] })
+                rows: shown.map { [$0.severityLabel, Self.place($0.location), $0.message, $0.rule] })
             lines += table.rendered(indent: "  ") { row, column, padded in
                 column == 0 ? style.severity(padded, shown[shown.startIndex + row].severity)
                     : column == 3 ? style.dim(padded) : padded
