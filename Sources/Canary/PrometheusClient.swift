@@ -95,7 +95,7 @@ public final class PrometheusClient: @unchecked Sendable {
         while true {
             attempt += 1
             let failure: PrometheusError
-            switch HTTPGet.get(base + path, query: parameters, headers: headers, userPassword: userPassword, timeout: endpoint.timeout) {
+            switch HTTPClient.get(base + path, query: parameters, headers: headers, userPassword: userPassword, timeout: endpoint.timeout) {
             case .failure(.tooLarge(let limit)):
                 throw PrometheusError.unreachable(url: endpoint.url, reason: "the answer was larger than \(limit >> 20) MiB", attempts: attempt)
             case .failure(.transport(let reason)):

@@ -26,7 +26,7 @@ public enum Warmup {
     }
 
     public static func run(url: String, requests: Int, concurrency: Int, rate: Double, timeout: Double) throws -> Summary {
-        HTTPGet.prepare()
+        HTTPClient.prepare()
         let state = WarmupState()
         let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: concurrency) { _ in

@@ -171,7 +171,7 @@ public struct DashboardsGate: Sendable {
         var headers = ["Accept: application/json"]
         if let token = environment["PROMETHEUS_TOKEN"], !token.isEmpty { headers.append("Authorization: Bearer " + token) }
         let source = "\(base)/api/v1/label/__name__/values"
-        switch HTTPGet.get(source, headers: headers, timeout: 10) {
+        switch HTTPClient.get(source, headers: headers, timeout: 10) {
         case .failure(.transport(let reason)):
             throw GateError.toolFailed(command: "GET \(source)", message: "\(reason). Is Prometheus running there?")
         case .failure(.tooLarge(let limit)):

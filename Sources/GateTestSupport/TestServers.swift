@@ -57,6 +57,120 @@ public func httpGet(port: Int, path: String) -> String? {
     return String(decoding: answer, as: UTF8.self)
 }
 
+/// An HTTP/1.1 server on 127.0.0.1 for tests: each connection's request (head and a
+/// Content-Length body, bounded) goes to `handler` with its arrival index, on its own thread;
+/// every request is kept.
+public final class LoopbackHTTPServer: @unchecked Sendable {
+    public struct Request: Sendable {
+        public var method: String
+        /// The target as sent, query included.
+        public var path: String
+        /// The request line and headers, as sent.
+        public var head: String
+        public var body: [UInt8]
+        public var text: String { head + "\r\n\r\n" + String(decoding: body, as: UTF8.self) }
+
+        /// A header's value (name case-insensitive), or nil.
+        public func header(_ name: String) -> String? {
+            for line in head.split(separator: "\r\n").dropFirst() {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                if parts.count == 2, parts[0].lowercased() == name.lowercased() { return parts[1].trimmingCharacters(in: .whitespaces) }
+            }
+            return nil
+        }
+    }
+
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: [UInt8]
+        public var delay: Double
+        public init(status: Int, body: [UInt8], delay: Double = 0) { (self.status, self.body, self.delay) = (status, body, delay) }
+        public init(status: Int, text: String, delay: Double = 0) { self.init(status: status, body: Array(text.utf8), delay: delay) }
+    }
+
+    public let port: Int
+    private let listener: Int32
+    private let handler: @Sendable (Request, Int) -> Response
+    private let lock = NSLock()
+    private var received: [Request] = []
+
+    public init(_ handler: @escaping @Sendable (Request, Int) -> Response) throws {
+        self.handler = handler
+        (listener, port) = try listeningSocket()
+        Thread.detachNewThread { [self] in serve() }
+    }
+
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Every request so far, in arrival order.
+    public var requests: [Request] {
+        lock.lock()
+        defer { lock.unlock() }
+        return received
+    }
+
+    private func serve() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 { return }
+            Thread.detachNewThread { [self] in answer(client) }
+        }
+    }
+
+    private func answer(_ client: Int32) {
+        defer { close(client) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var headEnd: Int?
+        var expected = 0
+        while bytes.count < 16 << 20 {
+            if let end = headEnd, bytes.count >= end + 4 + expected { break }
+            let count = read(client, &buffer, buffer.count)
+            if count <= 0 { break }
+            bytes += buffer.prefix(count)
+            if headEnd == nil, let end = Self.find([13, 10, 13, 10], in: bytes) {
+                headEnd = end
+                let head = String(decoding: bytes[..<end], as: UTF8.self)
+                for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
+                    expected = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
+                }
+            }
+        }
+        let end = headEnd ?? bytes.count
+        let head = String(decoding: bytes[..<end], as: UTF8.self)
+        let line = head.split(separator: "\r\n").first.map { $0.split(separator: " ") } ?? []
+        let request = Request(method: line.first.map(String.init) ?? "", path: line.count > 1 ? String(line[1]) : "",
+                              head: head, body: headEnd.map { Array(bytes[min($0 + 4, bytes.count)...]) } ?? [])
+        lock.lock()
+        let index = received.count
+        received.append(request)
+        lock.unlock()
+        let response = handler(request, index)
+        if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
+        let reason = response.status < 300 ? "OK" : "X"
+        let out = Array("HTTP/1.1 \(response.status) \(reason)\r\nContent-Type: application/json\r\nContent-Length: \(response.body.count)\r\nConnection: close\r\n\r\n".utf8) + response.body
+        var offset = 0
+        while offset < out.count {
+            let written = out.withUnsafeBytes { write(client, $0.baseAddress! + offset, out.count - offset) }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard bytes.count >= needle.count else { return nil }
+        for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] && Array(bytes[start..<start + needle.count]) == needle {
+            return start
+        }
+        return nil
+    }
+
+    public func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+}
+
 /// A scripted HTTP server on 127.0.0.1 for fault tests: it answers the n-th request with the
 /// n-th response of its script (the last one repeats), after that response's delay.
 public final class ScriptedHTTPServer: @unchecked Sendable {
@@ -67,53 +181,21 @@ public final class ScriptedHTTPServer: @unchecked Sendable {
         public init(status: Int, body: String, delay: Double = 0) { (self.status, self.body, self.delay) = (status, body, delay) }
     }
 
-    public let port: Int
-    private let listener: Int32
-    private let script: [Response]
-    private let lock = NSLock()
-    public private(set) var requests: [String] = []
-    private var stopped = false
+    private let server: LoopbackHTTPServer
 
     public init(_ script: [Response]) throws {
-        self.script = script
-        (listener, port) = try listeningSocket()
-        Thread.detachNewThread { [self] in serve() }
-    }
-
-    public var url: String { "http://127.0.0.1:\(port)" }
-
-    private func serve() {
-        while true {
-            let client = accept(listener, nil, nil)
-            if client < 0 { return }
-            lock.lock()
-            let index = requests.count
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            let count = read(client, &buffer, buffer.count)
-            requests.append(String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self))
+        server = try LoopbackHTTPServer { _, index in
             let response = script[min(index, script.count - 1)]
-            lock.unlock()
-            Thread.detachNewThread {
-                if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
-                let body = Array(response.body.utf8)
-                let head = "HTTP/1.1 \(response.status) X\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-                let bytes = Array(head.utf8) + body
-                _ = bytes.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
-                close(client)
-            }
+            return .init(status: response.status, text: response.body, delay: response.delay)
         }
     }
 
-    public var requestCount: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return requests.count
-    }
-
-    public func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-    }
+    public var port: Int { server.port }
+    public var url: String { server.url }
+    /// Each request as sent: request line, headers, body.
+    public var requests: [String] { server.requests.map(\.text) }
+    public var requestCount: Int { server.requests.count }
+    public func stop() { server.stop() }
 }
 
 /// A real Prometheus on 127.0.0.1 over a TSDB backfilled from OpenMetrics text with
@@ -171,73 +253,102 @@ public final class PrometheusServer: @unchecked Sendable {
 
 /// A file server on 127.0.0.1 for release tests: GET /<name> answers the file <name> of its
 /// directory (200), anything else 404. It reads the directory at each request, so a test can
-/// change a file between downloads; it keeps every request line.
+/// change a file between downloads.
 public final class FileHTTPServer: @unchecked Sendable {
-    public let port: Int
-    private let listener: Int32
-    private let directory: String
-    private let lock = NSLock()
-    private var paths: [String] = []
+    private let server: LoopbackHTTPServer
 
     public init(directory: String) throws {
-        self.directory = directory
-        (listener, port) = try listeningSocket()
-        Thread.detachNewThread { [self] in serve() }
+        server = try LoopbackHTTPServer { request, _ in
+            let name = String(request.path.drop { $0 == "/" })
+            guard request.method == "GET", !name.isEmpty, !name.contains("/"), !name.hasPrefix("."),
+                  let data = FileManager.default.contents(atPath: directory + "/" + name) else {
+                return .init(status: 404, text: "not found\n")
+            }
+            return .init(status: 200, body: [UInt8](data))
+        }
     }
 
-    public var url: String { "http://127.0.0.1:\(port)" }
-
+    public var url: String { server.url }
     /// The paths asked for so far, in order.
-    public var requestedPaths: [String] {
+    public var requestedPaths: [String] { server.requests.map(\.path) }
+    public func stop() { server.stop() }
+}
+
+/// The part of GitHub's REST API the pull-request comment uses, on 127.0.0.1 and in memory:
+/// list a pull request's comments (pages of `per_page`), create one, edit one. `failNext`
+/// answers the next requests with those statuses first; `readOnly` refuses writes with 403,
+/// as GitHub does for a fork's token. Every request is kept.
+public final class FakeGitHubAPI: @unchecked Sendable {
+    public struct Comment: Sendable, Equatable {
+        public var id: Int
+        public var body: String
+        public var userType: String
+    }
+
+    public let repository: String
+    public let pullRequest: Int
+    public var readOnly = false
+    private let lock = NSLock()
+    private var stored: [Comment]
+    private var nextID = 1000
+    private var failures: [Int] = []
+    private var server: LoopbackHTTPServer!
+
+    public init(repository: String = "owner/app", pullRequest: Int = 7, comments: [(body: String, userType: String)] = []) throws {
+        (self.repository, self.pullRequest) = (repository, pullRequest)
+        stored = comments.enumerated().map { Comment(id: 100 + $0.offset, body: $0.element.body, userType: $0.element.userType) }
+        server = try LoopbackHTTPServer { [unowned self] request, _ in handle(request) }
+    }
+
+    public var url: String { server.url }
+    public var requests: [LoopbackHTTPServer.Request] { server.requests }
+    public var comments: [Comment] { locked { stored } }
+    public func failNext(_ statuses: [Int]) { locked { failures += statuses } }
+    public func stop() { server.stop() }
+
+    private func locked<T>(_ body: () -> T) -> T {
         lock.lock()
         defer { lock.unlock() }
-        return paths
+        return body()
     }
 
-    private func serve() {
-        while true {
-            let client = accept(listener, nil, nil)
-            if client < 0 { return }
-            Thread.detachNewThread { [self] in answer(client) }
-        }
-    }
-
-    private func answer(_ client: Int32) {
-        defer { close(client) }
-        var request: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while !request.contains(where: { $0 == 10 }), request.count < 65536 {
-            let count = read(client, &buffer, buffer.count)
-            if count <= 0 { break }
-            request += buffer.prefix(count)
-        }
-        let line = String(decoding: request.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
-        let parts = line.split(separator: " ")
-        let path = parts.count >= 2 ? String(parts[1]) : ""
-        lock.lock()
-        paths.append(path)
-        lock.unlock()
-        let name = String(path.drop { $0 == "/" })
-        var body: [UInt8] = Array("not found\n".utf8)
-        var status = "404 Not Found"
-        if parts.first == "GET", !name.isEmpty, !name.contains("/"), !name.hasPrefix("."),
-           let data = FileManager.default.contents(atPath: directory + "/" + name) {
-            body = [UInt8](data)
-            status = "200 OK"
-        }
-        let head = Array("HTTP/1.1 \(status)\r\nContent-Type: application/octet-stream\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8)
-        for bytes in [head, body] {
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { write(client, $0.baseAddress! + offset, bytes.count - offset) }
-                if written <= 0 { return }
-                offset += written
+    private func handle(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response {
+        locked {
+            if !failures.isEmpty {
+                let status = failures.removeFirst()
+                return .init(status: status, text: "{\"message\": \"Server Error\"}")
+            }
+            let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+            let query = request.path.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+            let comments = "/repos/\(repository)/issues/\(pullRequest)/comments"
+            let body = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])?["body"] as? String
+            switch (request.method, path) {
+            case ("GET", comments):
+                var page = 1, perPage = 30
+                for pair in query.split(separator: "&") {
+                    let parts = pair.split(separator: "=")
+                    if parts.count == 2, parts[0] == "page" { page = Int(parts[1]) ?? 1 }
+                    if parts.count == 2, parts[0] == "per_page" { perPage = Int(parts[1]) ?? 30 }
+                }
+                let slice = stored.dropFirst((page - 1) * perPage).prefix(perPage)
+                let list = slice.map { ["id": $0.id, "body": $0.body, "user": ["login": $0.userType == "Bot" ? "github-actions[bot]" : "someone", "type": $0.userType]] as [String: Any] }
+                return .init(status: 200, body: [UInt8]((try? JSONSerialization.data(withJSONObject: list)) ?? Data()))
+            case ("POST", comments):
+                if readOnly { return .init(status: 403, text: "{\"message\": \"Resource not accessible by integration\"}") }
+                guard let body else { return .init(status: 422, text: "{\"message\": \"Invalid request\"}") }
+                nextID += 1
+                stored.append(Comment(id: nextID, body: body, userType: "Bot"))
+                return .init(status: 201, text: "{\"id\": \(nextID)}")
+            case ("PATCH", let other) where other.hasPrefix("/repos/\(repository)/issues/comments/"):
+                if readOnly { return .init(status: 403, text: "{\"message\": \"Resource not accessible by integration\"}") }
+                guard let id = Int(other.split(separator: "/").last ?? ""), let index = stored.firstIndex(where: { $0.id == id }), let body else {
+                    return .init(status: 404, text: "{\"message\": \"Not Found\"}")
+                }
+                stored[index].body = body
+                return .init(status: 200, text: "{\"id\": \(id)}")
+            default:
+                return .init(status: 404, text: "{\"message\": \"Not Found\"}")
             }
         }
-    }
-
-    public func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 }

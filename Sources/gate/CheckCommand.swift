@@ -20,20 +20,17 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Directory of policy files.", valueName: "dir"))
     var gates: String = "gates"
 
-    @Option(name: .customLong("results-dir"), help: ArgumentHelp("Also write each gate's result as <dir>/<gate>.json.", valueName: "dir"))
-    var resultsDirectory: String?
-
-    @OptionGroup var baseline: BaselineOptions
+    @OptionGroup var results: ResultsOptions
 
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let results: [GateResult]
+        let checked: [GateResult]
         do {
-            results = try policyFiles().map { file in
+            checked = try policyFiles().map { file in
                 let id = Self.gateID(of: file)
                 var context = GateContext.current
-                context.baseline = baseline.input(gate: id)
+                context.baseline = results.input(gate: id)
                 var policy: Policy?
                 let result = GateRunner.run(gate: id) {
                     guard let command = GateRegistry.gate(named: id) else {
@@ -43,19 +40,13 @@ struct CheckCommand: ParsableCommand {
                     policy = try Policy.load(path: file)
                     return try command.evaluate(policy!, context)
                 }
-                return baseline.compare(result, context: context, policy: policy)
+                return results.compare(result, context: context, policy: policy)
             }
         } catch {
-            results = [.error(gate: "check", message: String(describing: error))]
+            checked = [.error(gate: "check", message: String(describing: error))]
         }
-        if let resultsDirectory {
-            mkdir(resultsDirectory, 0o755)
-            for result in results {
-                try FileSink.write(JSONReporter().render(Report(results: [result], isCheck: false)),
-                                   to: "\(resultsDirectory)/\(result.gate).json", append: false)
-            }
-        }
-        try output.finish(Report(results: results, isCheck: true))
+        try results.save(checked)
+        try output.finish(Report(results: checked, isCheck: true))
     }
 
     /// The `.yml`/`.yaml` files of the gates directory, sorted.

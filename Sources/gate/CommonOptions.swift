@@ -65,19 +65,21 @@ struct CommonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Policy file to read (default: gates/<gate>.yml when it exists).", valueName: "path"))
     var policy: String?
 
-    @OptionGroup var baseline: BaselineOptions
+    @OptionGroup var results: ResultsOptions
 
     /// The current directory and environment, and the gate's earlier result under --baseline-dir.
     func context(gate: String) -> GateContext {
         var context = GateContext.current
-        context.baseline = baseline.input(gate: gate)
+        context.baseline = results.input(gate: gate)
         return context
     }
 
     /// Compares the result with its baseline (new-only from the flag or the policy's
-    /// `new-only:`), then publishes it and exits with its verdict's status.
+    /// `new-only:`), keeps it under --results-dir, then publishes it and exits with its
+    /// verdict's status.
     func finish(_ result: GateResult, context: GateContext) throws -> Never {
-        let compared = baseline.compare(result, context: context, policy: (try? loadPolicy(gate: result.gate)) ?? nil)
+        let compared = results.compare(result, context: context, policy: (try? loadPolicy(gate: result.gate)) ?? nil)
+        try results.save([compared])
         try output.finish(Report(results: [compared], isCheck: false))
     }
 
@@ -89,8 +91,13 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
-/// `--baseline-dir` and `--new-only`, for every gate and for `gate check`.
-struct BaselineOptions: ParsableArguments {
+/// Results kept and compared: `--results-dir`, `--baseline-dir` and `--new-only`, for every
+/// gate and for `gate check`. A pull request's job compares with the results its base
+/// branch's job kept.
+struct ResultsOptions: ParsableArguments {
+    @Option(name: .customLong("results-dir"), help: ArgumentHelp("Also write each gate's result as <dir>/<gate>.json (the JSON format): what a later run's --baseline-dir reads.", valueName: "dir"))
+    var resultsDirectory: String?
+
     @Option(name: .customLong("baseline-dir"), help: ArgumentHelp(
         "Earlier results to compare with (<gate>.json, as gate check --results-dir writes them): ratchets use the gate's, findings are marked new or existing; a missing one is a note.",
         valueName: "dir"))
@@ -102,6 +109,16 @@ struct BaselineOptions: ParsableArguments {
 
     func input(gate: String) -> BaselineInput? {
         directory.map { BaselineInput.read(directory: $0, gate: gate) }
+    }
+
+    /// Writes each result's JSON document into --results-dir.
+    func save(_ results: [GateResult]) throws {
+        guard let resultsDirectory else { return }
+        mkdir(resultsDirectory, 0o755)
+        for result in results {
+            try FileSink.write(JSONReporter().render(Report(results: [result], isCheck: false)),
+                               to: "\(resultsDirectory)/\(result.gate).json", append: false)
+        }
     }
 
     /// Compares with the baseline; new-only is the flag's, else the policy's, else off.

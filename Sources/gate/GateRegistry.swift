@@ -48,6 +48,7 @@ enum GateRegistry {
         CanaryCommand.self,
         DashboardsCommand.self,
         RecommenderCommand.self,
+        CommentCommand.self,
     ]
 
     static func gate(named id: String) -> RegisteredGate? {

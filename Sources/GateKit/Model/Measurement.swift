@@ -44,6 +44,8 @@ public struct Measurement: Sendable, Equatable {
     /// Set when the value is a count of the gate's own findings (errors, changed files): under
     /// new-only such a measurement counts only the new ones, against the same threshold.
     public var tally: FindingTally?
+    /// The same measurement's value in the previous result (`--baseline-dir`), when it had one.
+    public var previous: Double?
 
     public init(
         name: String,
@@ -84,6 +86,15 @@ public struct Measurement: Sendable, Equatable {
         let symbol = holds ? comparison.rawValue : comparison.violatedSymbol
         let number = Self.format(threshold)
         return displayValue + " " + symbol + " " + (unit == "%" ? number + "%" : number)
+    }
+
+    /// `(−0.4)`, `(+2)`: the change since the previous result, when it had this measurement
+    /// and the value moved; empty otherwise.
+    public var deltaText: String {
+        guard let previous, previous.isFinite, value.isFinite else { return "" }
+        let delta = Self.significant(value - previous)
+        guard delta != 0 else { return "" }
+        return "(" + (delta > 0 ? "+" : "\u{2212}") + Self.format(abs(delta)) + ")"
     }
 
     /// Shortest decimal form: integers without a fraction, others as Swift prints them.

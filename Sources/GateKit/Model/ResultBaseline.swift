@@ -99,6 +99,9 @@ public enum ResultBaseline {
             return result
         }
         result.inputs.append(previous.input)
+        for index in result.measurements.indices {
+            result.measurements[index].previous = previous.measurements[result.measurements[index].name]
+        }
         var remaining: [String: Int] = [:]
         for fingerprint in previous.fingerprints { remaining[fingerprint, default: 0] += 1 }
         for index in result.findings.indices {
@@ -119,6 +122,7 @@ public enum ResultBaseline {
             guard let tally = result.measurements[index].tally else { continue }
             var measurement = result.measurements[index]
             measurement.value = Double(fresh.filter(tally.counts).count)
+            measurement.previous = nil  // a count of new findings: not comparable with the previous total
             let failing = measurement.verdict == .pass ? Verdict.fail : measurement.verdict
             let holds = if let threshold = measurement.threshold, let comparison = measurement.comparison {
                 comparison.holds(measurement.value, threshold)

@@ -15,6 +15,10 @@ public struct GateEnvironment: Sendable {
     /// `$GITHUB_OUTPUT`, where a step writes `name=value` outputs.
     public var outputPath: String? { nonEmpty("GITHUB_OUTPUT") }
 
+    /// `$GATE_COMMENT_FILE`: where the composite action wants the pull-request comment's body
+    /// (`gate comment` posts it).
+    public var commentPath: String? { nonEmpty("GATE_COMMENT_FILE") }
+
     private func nonEmpty(_ name: String) -> String? {
         guard let value = variables[name], !value.isEmpty else { return nil }
         return value

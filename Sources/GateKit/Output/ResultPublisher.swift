@@ -58,6 +58,9 @@ public struct ResultPublisher: Sendable {
         if let outputsPath = environment.outputPath {
             try FileSink.write(GitHubActions.outputs(for: report), to: outputsPath, append: true)
         }
+        if let commentPath = environment.commentPath {
+            try FileSink.write(CommentReporter(links: CommentReporter.Links(environment: environment)).render(report), to: commentPath, append: false)
+        }
     }
 
     /// Markdown cut at a line boundary to fit the step-summary budget.

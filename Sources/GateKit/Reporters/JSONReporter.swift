@@ -33,6 +33,7 @@ public struct JSONReporter: Reporter {
         if let unit = measurement.unit { members["unit"] = .string(unit) }
         if let threshold = measurement.threshold { members["threshold"] = .number(threshold) }
         if let comparison = measurement.comparison { members["comparison"] = .string(comparison.rawValue) }
+        if let previous = measurement.previous { members["previous"] = .number(previous) }
         return .object(members)
     }
 

@@ -27,10 +27,12 @@ public struct MarkdownReporter: Reporter {
     private func section(_ result: GateResult) -> [String] {
         var out = ["### \(Self.icon(result.verdict)) \(Self.cell(result.gate)): \(result.verdict.rawValue)", "", Self.cell(result.summary), ""]
         if !result.measurements.isEmpty {
-            out.append("| Measurement | Value | Threshold | Verdict |")
-            out.append("| --- | ---: | --- | --- |")
+            // With a baseline, the change since it too.
+            let compared = result.measurements.contains { $0.previous != nil }
+            out.append("| Measurement | Value |\(compared ? " Change |" : "") Threshold | Verdict |")
+            out.append("| --- | ---: |\(compared ? " ---: |" : "") --- | --- |")
             for m in result.measurements {
-                out.append("| \(Self.cell(m.name)) | \(Self.cell(m.displayValue)) | \(Self.cell(m.displayThreshold)) | \(m.verdict.rawValue) |")
+                out.append("| \(Self.cell(m.name)) | \(Self.cell(m.displayValue)) |\(compared ? " \(m.deltaText) |" : "") \(Self.cell(m.displayThreshold)) | \(m.verdict.rawValue) |")
             }
             out.append("")
         }

@@ -1,9 +1,9 @@
 import CCurl
 
-/// One HTTP GET over libcurl, for the gates that read a server (the canary's Prometheus
-/// queries, the dashboard gate's live metric catalog): a timeout, no redirects, no signals,
-/// a bounded body. Retrying is the caller's business.
-public enum HTTPGet {
+/// HTTP over libcurl, for the gates that talk to a server (the canary's Prometheus queries,
+/// the dashboard gate's live metric catalog, the pull-request comment): a timeout, no
+/// redirects, no signals, a bounded body. Retrying is the caller's business.
+public enum HTTPClient {
     public struct Response: Sendable {
         public var status: Int
         public var body: [UInt8]
@@ -21,9 +21,15 @@ public enum HTTPGet {
     /// libcurl's one-time initialisation, for callers that drive easy handles themselves.
     public static func prepare() { _ = globalInit }
 
-    /// `query` is encoded (`key=value&…`, keys sorted) and appended to `url`.
+    /// A GET; `query` is encoded (`key=value&…`, keys sorted) and appended to `url`.
     public static func get(_ url: String, query: [String: String] = [:], headers: [String] = [], userPassword: String? = nil,
                            timeout: Double, limit: Int = 256 << 20) -> Result<Response, Failure> {
+        send("GET", url, query: query, headers: headers, userPassword: userPassword, timeout: timeout, limit: limit)
+    }
+
+    /// `method` (GET, POST, PATCH …) with `body` when given.
+    public static func send(_ method: String, _ url: String, query: [String: String] = [:], headers: [String] = [], body: [UInt8]? = nil,
+                            userPassword: String? = nil, timeout: Double, limit: Int = 256 << 20) -> Result<Response, Failure> {
         _ = globalInit
         guard let handle = curl_easy_init() else { return .failure(.transport(reason: "libcurl could not start")) }
         defer { curl_easy_cleanup(handle) }
@@ -49,6 +55,12 @@ public enum HTTPGet {
         gate_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0)
         if list != nil { gate_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list)) }
         if let userPassword { gate_curl_setopt_string(handle, CURLOPT_USERPWD, userPassword) }
+        if method != "GET" { gate_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method) }
+        // libcurl reads the body during perform: it stays in this array until then.
+        let payload = body ?? []
+        if body != nil {
+            gate_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, payload.count)
+        }
         gate_curl_setopt_write_function(handle) { data, size, count, context in
             let buffer = Unmanaged<BodyBuffer>.fromOpaque(context!).takeUnretainedValue()
             let total = size * count
@@ -57,7 +69,10 @@ public enum HTTPGet {
             return total
         }
         gate_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(buffer).toOpaque())
-        let code = curl_easy_perform(handle)
+        let code = payload.withUnsafeBytes { bytes -> CURLcode in
+            if body != nil { gate_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)) }
+            return curl_easy_perform(handle)
+        }
         guard code == CURLE_OK else {
             return .failure(code == CURLE_WRITE_ERROR ? .tooLarge(limit: limit) : .transport(reason: String(cString: curl_easy_strerror(code))))
         }
