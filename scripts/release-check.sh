@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs `gate check` with the release binary of this machine's tarball in DIST (unpacked into
-# .build/gate-release, results in .build/check-release) and, with --same-as, fails unless every
-# gate's verdict is the one in another build's `gate check --results-dir DIR`.
+# .build/gate-release, with .build/gate-release/gate linked to it; results in
+# .build/check-release unless the options name another --results-dir) and, with --same-as,
+# fails unless every gate's verdict is the one in another build's `gate check --results-dir DIR`.
 #   release-check.sh DIST [--same-as DIR] [gate check options…]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +18,9 @@ name="gate-$version-linux-$(uname -m)"
 rm -rf .build/gate-release .build/check-release
 mkdir -p .build/gate-release
 tar -xzf "$dist/$name.tar.gz" -C .build/gate-release
+ln -s "$name/gate" .build/gate-release/gate
 status=0
-.build/gate-release/"$name"/gate check --results-dir .build/check-release "$@" || status=$?
+.build/gate-release/gate check --results-dir .build/check-release "$@" || status=$?
 if [ -n "$expected" ]; then
   verdicts() {
     for file in "$1"/*.json; do

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GateKit
 
 #if canImport(Glibc)
@@ -95,13 +96,25 @@ struct CommonOptions: ParsableArguments {
 /// gate and for `gate check`. A pull request's job compares with the results its base
 /// branch's job kept.
 struct ResultsOptions: ParsableArguments {
-    @Option(name: .customLong("results-dir"), help: ArgumentHelp("Also write each gate's result as <dir>/<gate>.json (the JSON format): what a later run's --baseline-dir reads.", valueName: "dir"))
-    var resultsDirectory: String?
+    @Option(name: .customLong("results-dir"), help: ArgumentHelp(
+        "Also write each gate's result as <dir>/<gate>.json (the JSON format): what a later run's --baseline-dir reads. Default: GATE_RESULTS_DIR.",
+        valueName: "dir"))
+    var resultsFlag: String?
 
     @Option(name: .customLong("baseline-dir"), help: ArgumentHelp(
-        "Earlier results to compare with (<gate>.json, as gate check --results-dir writes them): ratchets use the gate's, findings are marked new or existing; a missing one is a note.",
+        "Earlier results to compare with (<gate>.json, as --results-dir writes them): ratchets use the gate's, findings are marked new or existing; a missing one is a note. Default: GATE_BASELINE_DIR.",
         valueName: "dir"))
-    var directory: String?
+    var baselineFlag: String?
+
+    /// The flag, else the environment variable the composite action sets: the action must not
+    /// add options to a command it does not know takes them.
+    var resultsDirectory: String? { resultsFlag ?? Self.environment("GATE_RESULTS_DIR") }
+    var directory: String? { baselineFlag ?? Self.environment("GATE_BASELINE_DIR") }
+
+    private static func environment(_ name: String) -> String? {
+        guard let value = GateEnvironment.current.variables[name], !value.isEmpty else { return nil }
+        return value
+    }
 
     @Flag(name: .customLong("new-only"), inversion: .prefixedNo,
           help: "With --baseline-dir: fail only on findings the earlier result did not have (overrides new-only: in the policy).")
@@ -114,7 +127,11 @@ struct ResultsOptions: ParsableArguments {
     /// Writes each result's JSON document into --results-dir.
     func save(_ results: [GateResult]) throws {
         guard let resultsDirectory else { return }
-        mkdir(resultsDirectory, 0o755)
+        do {
+            try FileManager.default.createDirectory(atPath: resultsDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw GateError.cannotWrite(path: resultsDirectory, reason: "cannot create the directory")
+        }
         for result in results {
             try FileSink.write(JSONReporter().render(Report(results: [result], isCheck: false)),
                                to: "\(resultsDirectory)/\(result.gate).json", append: false)

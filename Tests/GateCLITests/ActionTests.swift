@@ -61,6 +61,32 @@ import Testing
         #expect(action.stdout.contains("(47/60 lines)"), "exercise.py is excluded: \(action.stdout)")
     }
 
+    @Test("the run step keeps results where GATE_RESULTS_DIR points, compares with GATE_BASELINE_DIR, and writes the comment; other commands ignore them")
+    func resultsAndBaseline() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let report = { (hit: Int) in "TN:\nSF:src/a.c\n" + (1...10).map { "DA:\($0),\($0 <= hit ? 1 : 0)\n" }.joined() + "end_of_record\n" }
+        try Fixtures.write(report(9), to: directory + "/coverage.info")
+        var environment = ["GATE_BIN": GateBinary.path, "GATE_NAME": "coverage", "GATE_ARGS": "--report coverage.info --policy /dev/null",
+                           "GATE_RESULTS_DIR": directory + "/results/key", "GITHUB_ACTIONS": "true", "GATE_COMMENT_FILE": directory + "/comment/key.md"]
+        let main = try ProcessRunner.run("/bin/bash", [Self.root + "/scripts/action/run-gate.sh"], in: directory, environment: environment)
+        #expect(main.status == 0, "\(main.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory + "/results/key/coverage.json"))
+        #expect(try String(contentsOfFile: directory + "/comment/key.md", encoding: .utf8).contains("| coverage | ✅ pass |"))
+
+        try Fixtures.write(report(8), to: directory + "/coverage.info")
+        environment["GATE_BASELINE_DIR"] = directory + "/results/key"
+        environment["GATE_RESULTS_DIR"] = directory + "/results/next"
+        let change = try ProcessRunner.run("/bin/bash", [Self.root + "/scripts/action/run-gate.sh"], in: directory, environment: environment)
+        #expect(change.status == 1 && change.stdout.contains("line coverage fell 10 points"), "\(change.stdout)")
+        #expect(try String(contentsOfFile: directory + "/comment/key.md", encoding: .utf8).contains("- coverage · line_coverage 80% (\u{2212}10)"))
+
+        environment["GATE_NAME"] = "checksum keygen"
+        environment["GATE_ARGS"] = "k k.pub"
+        let other = try ProcessRunner.run("/bin/bash", [Self.root + "/scripts/action/run-gate.sh"], in: directory, environment: environment)
+        #expect(other.status == 0, "\(other.stderr)")
+    }
+
     @Test("with no gate input the action only installs gate")
     func installOnly() throws {
         let output = try Self.script("scripts/action/run-gate.sh", environment: ["GATE_BIN": GateBinary.path, "GATE_NAME": ""])
@@ -85,13 +111,14 @@ import Testing
         let outputs = directory + "/outputs"
         let output = try Self.script("scripts/action/resolve.sh", environment: [
             "GATE_VERSION": version, "GATE_ACTION_REF": ref, "RUNNER_OS": os, "RUNNER_ARCH": arch,
-            "GITHUB_OUTPUT": outputs, "GITHUB_ACTION_PATH": Self.root,
+            "GITHUB_OUTPUT": outputs, "GITHUB_ACTION_PATH": Self.root, "GATE_KEY": "build-test-gates-canary analyze <!-- x -->",
         ])
         #expect(output.status == 0, "\(output.stderr)")
         let lines = try String(contentsOfFile: outputs, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(lines.prefix(2) == ["mode=\(mode)", "version=\(resolved)"])
         let key = try #require(lines.first { $0.hasPrefix("source-key=") })
         #expect(key.count == "source-key=".count + 64)
+        #expect(lines.last == "key=build-test-gates-canary-analyze------x----")
     }
 
     @Test("the release lands in the tool cache once and is reused with the server gone; its folder goes on PATH")

@@ -6,6 +6,8 @@
 # action runs from a tag (GATE_ACTION_REF like v1 or v0.1.0), else a build; "build" → a build;
 # otherwise the release of that version. Releases exist for Linux on X64 and ARM64 runners;
 # elsewhere a build, with a notice.
+#   key=NAME                      GATE_KEY (the key input, or workflow-job-gate) made safe for a
+#                                 cache key and the comment's marker: letters, digits, . _ -
 set -euo pipefail
 : "${GITHUB_OUTPUT:?is not set: this script is a step of the gate action}"
 action_path=${GITHUB_ACTION_PATH:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -34,10 +36,12 @@ fi
 # What a cached build depends on: the toolchain, the manifest and the sources.
 source_key=$( (swift --version 2>/dev/null || true; cd "$action_path" && find Package.swift Sources -type f -print0 \
   | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum)
+key=$(printf '%s' "${GATE_KEY:-gate}" | tr -c 'A-Za-z0-9._-' '-' | cut -c1-200)
 {
   echo "mode=$mode"
   echo "version=$version"
   echo "source-key=${source_key%% *}"
+  echo "key=$key"
 } >> "$GITHUB_OUTPUT"
 if [ "$mode" = release ]; then
   echo "gate $version: the signed release"

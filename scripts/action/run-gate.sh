@@ -91,4 +91,8 @@ elif ! split_words "$args"; then
   echo "::error title=gate::the args input has an unclosed quote: $args" >&2
   exit 2
 fi
+# Where gate writes the comment's body and the results the action caches (GATE_COMMENT_FILE,
+# GATE_RESULTS_DIR), when the action asks for them.
+if [ -n "${GATE_COMMENT_FILE:-}" ]; then mkdir -p "$(dirname "$GATE_COMMENT_FILE")"; fi
+if [ -n "${GATE_RESULTS_DIR:-}" ]; then mkdir -p "$GATE_RESULTS_DIR"; fi
 exec "$GATE_BIN" "${command[@]}" "${words[@]}"
