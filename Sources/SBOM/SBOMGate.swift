@@ -161,7 +161,8 @@ public struct SBOMGate: Sendable {
             gate: Self.id, verdict: GateResult.verdict(measurements: measurements, findings: findings), summary: summary,
             measurements: measurements, findings: findings, inputs: inputs,
             rules: [RuleDescriptor(id: "sbom/denied-license", summary: "A dependency's license is denied.", help: "Replace the dependency or get the license cleared."),
-                    RuleDescriptor(id: "sbom/unknown-license", summary: "A dependency's license is unknown to the policy.", help: "Add it to allow or deny in gates/sbom.yml.")],
+                    RuleDescriptor(id: "sbom/unknown-license", summary: "A dependency's license is unknown to the policy.", help: "Add it to allow or deny in gates/sbom.yml.")]
+                + SBOMDiff.rules,
             details: .object(["components": .array(components.map(Self.detail))]),
             tables: [ResultTable(title: "Licenses", header: ["component", "license", "standing"], rows: rows)])
         if let unusable { result.addNote("no dependency changes: \(unusable)") }

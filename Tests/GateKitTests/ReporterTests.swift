@@ -125,7 +125,7 @@ import Testing
     @Test("JUnit: a gate that could not judge is an <error>")
     func junitError() throws {
         let text = JUnitReporter().render(Report(results: [.error(gate: "coverage", message: "a.xml: no such file")], isCheck: false))
-        #expect(text.contains("<error message=\"a.xml: no such file\"/>"))
+        #expect(text.contains("<error type=\"error\" message=\"a.xml: no such file\"/>"))
         #expect(text.contains("errors=\"1\""))
     }
 

@@ -81,6 +81,9 @@ public enum BaselineInput: Sendable {
 /// measurements and findings (`GateResult.verdict`); a decision such as the canary's stands.
 public enum ResultBaseline {
     public static let unavailableRule = "baseline/unavailable"
+    public static let descriptor = RuleDescriptor(
+        id: unavailableRule, summary: "No earlier result to compare with: a ratchet or new-only did not run.",
+        help: "Keep each gate's result on the base branch (--results-dir, or the action's baseline input) and pass that directory as --baseline-dir.")
 
     public static func compare(_ result: GateResult, with baseline: BaselineInput?, newOnly: Bool) -> GateResult {
         guard result.verdict != .error else { return result }

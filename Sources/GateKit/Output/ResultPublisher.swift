@@ -40,7 +40,12 @@ public struct ResultPublisher: Sendable {
         let toTerminal = outputPath == nil && isatty(STDOUT_FILENO) != 0
         let colored = format == .text && outputPath == nil
             && color.enabled(environment: environment, isTerminal: toTerminal)
-        let rendered = format.reporter(color: colored).render(report)
+        var directory: String?
+        if let path = getcwd(nil, 0) {
+            directory = String(cString: path)
+            free(path)
+        }
+        let rendered = format.reporter(color: colored, environment: environment, directory: directory).render(report)
         if let outputPath {
             try FileSink.write(rendered, to: outputPath, append: false)
         } else {

@@ -1,54 +1,60 @@
-/// JUnit XML as dorny/test-reporter and mikepenz/action-junit-report read it: one `<testsuite>`
-/// per gate, one `<testcase>` per measurement, a `<failure>` for each failed one and an
-/// `<error>` when the gate could not judge. `time` is the run's duration: the one figure here
-/// that differs between runs, because the format expects it.
+/// JUnit XML valid against the strict Apache Ant schema (testsuite `hostname`, `timestamp`,
+/// `package`, `id`; `properties`, `system-out` and `system-err` present) and as
+/// dorny/test-reporter and mikepenz/action-junit-report read it: one `<testsuite>` per gate,
+/// one `<testcase>` per measurement named by the measurement alone, so the name is the same
+/// whatever the threshold; a `<failure>` for each failed one with its own figure as message;
+/// an `<error>` when the gate could not judge. `time` and `timestamp` are the run's: the
+/// figures that differ between runs (`SOURCE_DATE_EPOCH` fixes the timestamp).
 public struct JUnitReporter: Reporter {
-    public init() {}
+    public let hostname: String
+    /// `YYYY-MM-DDTHH:MM:SS`, UTC.
+    public let timestamp: String
+
+    public init(hostname: String = "localhost", timestamp: String = Timestamp.utc(0)) {
+        self.hostname = hostname.isEmpty ? "localhost" : hostname
+        self.timestamp = timestamp
+    }
 
     public func render(_ report: Report) -> String {
         var suites: [String] = []
-        var totals = (tests: 0, failures: 0, errors: 0, time: 0.0)
-        for result in report.results {
+        for (index, result) in report.results.enumerated() {
+            let classname = "gate.\(result.gate)"
             var cases: [String] = []
             var failures = 0, errors = 0
-            let seconds = Double(result.durationMs ?? 0) / 1000
+            func testcase(_ name: String, _ outcome: String? = nil) -> String {
+                let head = "    <testcase classname=\"\(Self.escape(classname))\" name=\"\(Self.escape(name))\" time=\"0\""
+                return outcome.map { head + ">\n      \($0)\n    </testcase>" } ?? head + "/>"
+            }
             for m in result.measurements {
-                let name = m.threshold == nil ? m.name : "\(m.name) \(m.displayThreshold)"
-                var testcase = "    <testcase classname=\"gate.\(Self.escape(result.gate))\" name=\"\(Self.escape(name))\" time=\"0\""
                 switch m.verdict {
                 case .fail:
                     failures += 1
                     let message = "\(m.name) \(m.comparisonText)"
-                    testcase += ">\n      <failure type=\"threshold\" message=\"\(Self.escape(message))\">\(Self.escape(result.summary))</failure>\n    </testcase>"
+                    cases.append(testcase(m.name, "<failure type=\"threshold\" message=\"\(Self.escape(message))\">\(Self.escape(message))</failure>"))
                 case .error:
                     errors += 1
-                    testcase += ">\n      <error message=\"\(Self.escape(result.summary))\"/>\n    </testcase>"
+                    cases.append(testcase(m.name, "<error type=\"error\" message=\"\(Self.escape(result.summary))\"/>"))
                 case .pass, .warn:
-                    testcase += "/>"
+                    cases.append(testcase(m.name))
                 }
-                cases.append(testcase)
             }
             if result.verdict == .error && errors == 0 {
                 errors += 1
-                cases.append("    <testcase classname=\"gate.\(Self.escape(result.gate))\" name=\"\(Self.escape(result.gate))\" time=\"0\">\n      <error message=\"\(Self.escape(result.summary))\"/>\n    </testcase>")
+                cases.append(testcase(result.gate, "<error type=\"error\" message=\"\(Self.escape(result.summary))\"/>"))
             }
             if result.verdict == .fail && failures == 0 {
                 failures += 1
-                cases.append("    <testcase classname=\"gate.\(Self.escape(result.gate))\" name=\"\(Self.escape(result.gate))\" time=\"0\">\n      <failure message=\"\(Self.escape(result.summary))\"/>\n    </testcase>")
+                let first = result.findings.first { $0.severity == .error }
+                let message = first?.message ?? result.summary
+                cases.append(testcase(result.gate, "<failure type=\"\(Self.escape(first?.rule ?? "verdict"))\" message=\"\(Self.escape(message))\">\(Self.escape(message))</failure>"))
             }
-            if cases.isEmpty {
-                cases.append("    <testcase classname=\"gate.\(Self.escape(result.gate))\" name=\"\(Self.escape(result.gate))\" time=\"0\"/>")
-            }
-            totals.tests += cases.count
-            totals.failures += failures
-            totals.errors += errors
-            totals.time += seconds
-            suites.append("  <testsuite name=\"\(Self.escape(result.gate))\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"0\" time=\"\(Self.seconds(seconds))\">\n"
-                + cases.joined(separator: "\n") + "\n  </testsuite>")
+            if cases.isEmpty { cases.append(testcase(result.gate)) }
+            let seconds = Double(result.durationMs ?? 0) / 1000
+            suites.append("  <testsuite name=\"\(Self.escape(result.gate))\" package=\"gate\" id=\"\(index)\" hostname=\"\(Self.escape(hostname))\" "
+                + "timestamp=\"\(timestamp)\" tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"0\" time=\"\(Self.seconds(seconds))\">\n"
+                + "    <properties/>\n" + cases.joined(separator: "\n") + "\n    <system-out/>\n    <system-err/>\n  </testsuite>")
         }
-        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            + "<testsuites name=\"gate\" tests=\"\(totals.tests)\" failures=\"\(totals.failures)\" errors=\"\(totals.errors)\" skipped=\"0\" time=\"\(Self.seconds(totals.time))\">\n"
-            + suites.joined(separator: "\n") + (suites.isEmpty ? "" : "\n") + "</testsuites>\n"
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n" + suites.map { $0 + "\n" }.joined() + "</testsuites>\n"
     }
 
     private static func seconds(_ value: Double) -> String {

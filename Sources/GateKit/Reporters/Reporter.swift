@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What a reporter renders: the results of one gate, or of every gate `gate check` ran.
 public struct Report: Sendable {
     public var results: [GateResult]
@@ -26,15 +32,29 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case sarif
     case html
 
-    /// The reporter for this format; `color` only matters for text.
-    public func reporter(color: Bool = false, toolVersion: String = GateVersion.current) -> any Reporter {
+    /// The reporter for this format; `color` only matters for text, `environment` for JUnit's
+    /// timestamp (SOURCE_DATE_EPOCH, else now) and, with `directory` (where the gate ran), for
+    /// SARIF's URIs relative to the repository (GITHUB_WORKSPACE, else that directory).
+    public func reporter(color: Bool = false, toolVersion: String = GateVersion.current,
+                         environment: GateEnvironment = GateEnvironment([:]), directory: String? = nil) -> any Reporter {
         switch self {
         case .text: TextReporter(color: color)
         case .json: JSONReporter()
         case .markdown: MarkdownReporter()
-        case .junit: JUnitReporter()
-        case .sarif: SARIFReporter(toolVersion: toolVersion)
+        case .junit:
+            JUnitReporter(hostname: Self.hostname(),
+                          timestamp: Timestamp.utc(environment.variables["SOURCE_DATE_EPOCH"].flatMap(Int64.init) ?? Int64(time(nil))))
+        case .sarif:
+            SARIFReporter(toolVersion: toolVersion, root: environment.variables["GITHUB_WORKSPACE"].flatMap { $0.isEmpty ? nil : $0 } ?? directory,
+                          base: directory)
         case .html: HTMLReporter()
         }
+    }
+
+    static func hostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "localhost" : name
     }
 }
