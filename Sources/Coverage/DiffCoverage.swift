@@ -12,6 +12,17 @@ public struct DiffCoverage: Sendable, Equatable {
         public var lines: CoverageCount
         /// Uncovered changed lines, grouped into ranges that only unmeasured lines interrupt.
         public var uncovered: [ClosedRange<UInt32>]
+        /// Covered changed lines with a branch outcome not taken, with (taken, total).
+        public var partial: [(line: UInt32, taken: UInt32, total: UInt32)] = []
+
+        /// The changed lines covered with every branch outcome taken (diff-cover's
+        /// --branch-coverage counts the others as missing).
+        public var fullyCovered: CoverageCount { CoverageCount(covered: lines.covered - partial.count, total: lines.total) }
+
+        public static func == (a: FileResult, b: FileResult) -> Bool {
+            a.path == b.path && a.lines == b.lines && a.uncovered == b.uncovered
+                && a.partial.map(\.line) == b.partial.map(\.line) && a.partial.map(\.taken) == b.partial.map(\.taken)
+        }
     }
 
     public var files: [FileResult]
@@ -21,6 +32,11 @@ public struct DiffCoverage: Sendable, Equatable {
 
     public var lines: CoverageCount {
         files.reduce(CoverageCount()) { CoverageCount(covered: $0.covered + $1.lines.covered, total: $0.total + $1.lines.total) }
+    }
+
+    /// Changed lines covered with every branch taken / changed lines measured.
+    public var fullyCovered: CoverageCount {
+        files.reduce(CoverageCount()) { CoverageCount(covered: $0.covered + $1.fullyCovered.covered, total: $0.total + $1.fullyCovered.total) }
     }
 
     public init(report: CoverageReport, changes: ChangedLines) {
@@ -33,11 +49,13 @@ public struct DiffCoverage: Sendable, Equatable {
             }
             var count = CoverageCount()
             var uncovered: [ClosedRange<UInt32>] = []
+            var partial: [(line: UInt32, taken: UInt32, total: UInt32)] = []
             for line in changed {
                 guard let record = Self.record(line, in: file.lines), record.isMeasured else { continue }
                 count.total += 1
                 if record.hits > 0 {
                     count.covered += 1
+                    if record.branchesCovered < record.branchesTotal { partial.append((line, record.branchesCovered, record.branchesTotal)) }
                     continue
                 }
                 if let last = uncovered.last, Self.onlyUnmeasuredBetween(last.upperBound, line, in: file.lines) {
@@ -46,7 +64,7 @@ public struct DiffCoverage: Sendable, Equatable {
                     uncovered.append(line...line)
                 }
             }
-            files.append(FileResult(path: path, lines: count, uncovered: uncovered))
+            files.append(FileResult(path: path, lines: count, uncovered: uncovered, partial: partial))
         }
         self.files = files.sorted { $0.path < $1.path }
         filesWithoutData = missing.sorted()

@@ -4,12 +4,30 @@ import GateKit
 public struct ChangedLines: Sendable, Equatable {
     /// Added line numbers on the new side, sorted, per repository-relative path.
     public var files: [String: [UInt32]]
+    /// Removed lines as diff-cover numbers them — counted on from the hunk's new-side start —
+    /// used only to lay a later diff over this one as it does (`merging`).
+    public var removed: [String: [UInt32]]
 
-    public init(files: [String: [UInt32]] = [:]) {
+    public init(files: [String: [UInt32]] = [:], removed: [String: [UInt32]] = [:]) {
         self.files = files
+        self.removed = removed
     }
 
     public var lineCount: Int { files.values.reduce(0) { $0 + $1.count } }
+
+    /// This change with a later one laid over it, as diff-cover combines the committed, staged
+    /// and unstaged diffs: for each file the later diff touches, the lines it removes leave the
+    /// list and the lines it adds join it. Line numbers are not shifted between the stages —
+    /// diff-cover does not shift them either, and the figures must be its figures.
+    public func merging(_ later: ChangedLines) -> ChangedLines {
+        var files = self.files
+        for path in Set(later.files.keys).union(later.removed.keys) {
+            let removed = Set(later.removed[path] ?? [])
+            let kept = (files[path] ?? []).filter { !removed.contains($0) }
+            files[path] = Array(Set(kept + (later.files[path] ?? []))).sorted()
+        }
+        return ChangedLines(files: files.filter { !$0.value.isEmpty })
+    }
 }
 
 /// Reads unified diffs: `git diff` output (any context size, renames, binary files, mode
@@ -24,7 +42,9 @@ public struct ChangedLines: Sendable, Equatable {
 public enum UnifiedDiff {
     public static func parse(_ bytes: [UInt8], source: String) throws -> ChangedLines {
         var files: [String: [UInt32]] = [:]
+        var removed: [String: [UInt32]] = [:]
         var currentPath: String?
+        var removedLine: UInt32 = 0
         var sawHeader = false
         var oldRemaining = 0, newRemaining = 0
         var newLine: UInt32 = 0
@@ -54,12 +74,15 @@ public enum UnifiedDiff {
                     newRemaining -= 1
                 case UInt8(ascii: "-"):
                     guard oldRemaining > 0 else { throw malformed("more removed lines than the hunk header at line \(hunkStart) announces") }
+                    if let currentPath { removed[currentPath, default: []].append(removedLine) }
+                    removedLine += 1
                     oldRemaining -= 1
                 case UInt8(ascii: " "), nil:
                     guard oldRemaining > 0, newRemaining > 0 else { throw malformed("a context line beyond the hunk announced at line \(hunkStart)") }
                     oldRemaining -= 1
                     newRemaining -= 1
                     newLine += 1
+                    removedLine += 1
                 case UInt8(ascii: "\\"):
                     break
                 default:
@@ -83,6 +106,7 @@ public enum UnifiedDiff {
                     throw malformed("\"\(preview(line))\" is not a hunk header @@ -a,b +c,d @@")
                 }
                 (oldRemaining, newRemaining, newLine) = header
+                removedLine = newLine
                 hunkStart = lineNumber
             }
         }
@@ -93,7 +117,7 @@ public enum UnifiedDiff {
             throw CoverageError.notADiff(path: source)
         }
         for path in files.keys { files[path]!.sort() }
-        return ChangedLines(files: files)
+        return ChangedLines(files: files, removed: removed)
     }
 
     /// `@@ -a[,b] +c[,d] @@ …` → (old count, new count, first new line).

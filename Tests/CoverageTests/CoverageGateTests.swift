@@ -72,8 +72,10 @@ import Testing
         policy.minBranch = Threshold(60)
         let result = try CoverageGate(policy: policy, context: GateContext(root: Fixtures.repositoryRoot)).evaluate()
         #expect(result.verdict == .fail)
-        #expect(result.measurements.map(\.verdict) == [.pass, .fail])
-        #expect(result.measurements.map(\.value) == [81.69, 57.14])
+        #expect(result.measurements.map(\.verdict) == [.pass, .fail, .pass])
+        // combined: (58 + 16) / (71 + 28), coverage.py's TOTAL 74.75% — shown truncated, as every figure gate judges is.
+        #expect(result.measurements.map(\.name) == ["line_coverage", "branch_coverage", "combined_coverage"])
+        #expect(result.measurements.map(\.value) == [81.69, 57.14, 74.74])
         #expect(result.inputs.count == 1)
     }
 

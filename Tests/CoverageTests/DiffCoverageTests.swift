@@ -85,6 +85,20 @@ import Testing
         #expect(changes.files["dir/sp ace\"q.c"] == [1])
     }
 
+    @Test("staged and unstaged diffs are laid over the committed one as diff-cover lays them: removals numbered from the new side")
+    func laidOver() throws {
+        let committed = try Self.parse("diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -2,0 +3,3 @@\n+x\n+y\n+z\n")
+        #expect(committed.files == ["a.py": [3, 4, 5]])
+        // diff-cover numbers a removed line from the hunk's new-side start (+4), not its old one (-9).
+        let staged = try Self.parse("diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -9 +4,0 @@\n-y\n")
+        #expect(staged.removed == ["a.py": [4]] && staged.files.isEmpty)
+        let unstaged = try Self.parse("diff --git a/b.py b/b.py\n--- a/b.py\n+++ b/b.py\n@@ -0,0 +1,2 @@\n+p\n+q\n"
+                                      + "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -7,0 +7 @@\n+w\n")
+        let merged = committed.merging(staged).merging(unstaged)
+        #expect(merged.files == ["a.py": [3, 5, 7], "b.py": [1, 2]])
+        #expect(merged.lineCount == 5)
+    }
+
     @Test("CRLF diffs and `diff -u` headers with timestamps")
     func plainDiff() throws {
         let changes = try Self.parse("--- a.txt\t2026-01-01 00:00:00\r\n+++ b.txt\t2026-01-02 00:00:00\r\n@@ -1 +1,2 @@\r\n a\r\n+b\r\n")

@@ -32,7 +32,7 @@ import Testing
         try Fixtures.write(Self.lcov(lines: 200, hit: 178), to: directory + "/coverage.info")
         let change = try GateBinary.run(["check", "--baseline-dir", "main-results"], in: directory)
         #expect(change.status == 1, "\(change.stdout)")
-        #expect(change.stdout.contains("line coverage fell 1 points, from 90% to 89%; at most 0 allowed"), "\(change.stdout)")
+        #expect(change.stdout.contains("line coverage fell 1 point, from 90% to 89%; at most 0 allowed"), "\(change.stdout)")
         #expect(change.stdout.contains("line_coverage_drop"))
 
         try Fixtures.write(Self.lcov(lines: 200, hit: 180), to: directory + "/coverage.info")
