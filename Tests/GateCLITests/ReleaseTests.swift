@@ -102,9 +102,10 @@ import Testing
         guard created.status == 0 else { throw Shell.Failure(description: created.stderr) }
     }
 
-    static func install(_ arguments: [String], key: String = testPublicKey) throws -> ProcessOutput {
-        try ProcessRunner.run("/bin/bash", [installer] + arguments, in: root,
-                              environment: ["GATE_RELEASE_KEY": key, "HOME": NSTemporaryDirectory()])
+    static func install(_ arguments: [String], key: String = testPublicKey, path: String? = nil) throws -> ProcessOutput {
+        var environment = ["GATE_RELEASE_KEY": key, "HOME": NSTemporaryDirectory()]
+        if let path { environment["PATH"] = path }
+        return try ProcessRunner.run("/bin/bash", [installer] + arguments, in: root, environment: environment)
     }
 
     @Test("a good release installs: verified, run once, moved into the directory; the release key in the script is keys/release.pub")
@@ -131,6 +132,7 @@ import Testing
         ("server down", "could not download"),
         ("not a version", "is not a release version"),
         ("binary does not run", "does not run here"),
+        ("unsupported platform", "gate is released for Linux on x86_64 and aarch64, not Linux on riscv64: build it from source"),
     ])
     func refused(spoil: String, message: String) throws {
         let release = try Self.standInRelease { files in
@@ -164,7 +166,15 @@ import Testing
         defer { server.stop() }
         try FileManager.default.createDirectory(atPath: release + "/bin", withIntermediateDirectories: true)
         try Fixtures.write("an earlier gate\n", to: release + "/bin/gate")
-        let output = try Self.install(["--dir", release + "/bin", spoil == "not a version" ? "latest" : "9.9.9", url])
+        // A machine gate has no build for: `uname -m` answers riscv64.
+        var path: String?
+        if spoil == "unsupported platform" {
+            try FileManager.default.createDirectory(atPath: release + "/fake", withIntermediateDirectories: true)
+            try Fixtures.write("#!/bin/sh\ncase \"$1\" in -m) echo riscv64 ;; *) echo Linux ;; esac\n", to: release + "/fake/uname")
+            try Shell.run(["chmod", "755", release + "/fake/uname"], in: release)
+            path = release + "/fake:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        }
+        let output = try Self.install(["--dir", release + "/bin", spoil == "not a version" ? "latest" : "9.9.9", url], path: path)
         #expect(output.status == 2)
         #expect(output.stderr.contains(message), "\(output.stderr)")
         #expect(output.stderr.split(separator: "\n").count == 1, "one line: \(output.stderr)")
