@@ -12,17 +12,19 @@ public struct DiffCoverage: Sendable, Equatable {
         public var lines: CoverageCount
         /// Uncovered changed lines, grouped into ranges that only unmeasured lines interrupt.
         public var uncovered: [ClosedRange<UInt32>]
-        /// Covered changed lines with a branch outcome not taken, with (taken, total).
-        public var partial: [(line: UInt32, taken: UInt32, total: UInt32)] = []
+        /// Covered changed lines with a branch outcome not taken.
+        public var partial: [PartialLine] = []
 
         /// The changed lines covered with every branch outcome taken (diff-cover's
         /// --branch-coverage counts the others as missing).
         public var fullyCovered: CoverageCount { CoverageCount(covered: lines.covered - partial.count, total: lines.total) }
+    }
 
-        public static func == (a: FileResult, b: FileResult) -> Bool {
-            a.path == b.path && a.lines == b.lines && a.uncovered == b.uncovered
-                && a.partial.map(\.line) == b.partial.map(\.line) && a.partial.map(\.taken) == b.partial.map(\.taken)
-        }
+    /// A covered line that takes `taken` of its `total` branch outcomes.
+    public struct PartialLine: Sendable, Equatable {
+        public var line: UInt32
+        public var taken: UInt32
+        public var total: UInt32
     }
 
     public var files: [FileResult]
@@ -35,9 +37,7 @@ public struct DiffCoverage: Sendable, Equatable {
     }
 
     /// Changed lines covered with every branch taken / changed lines measured.
-    public var fullyCovered: CoverageCount {
-        files.reduce(CoverageCount()) { CoverageCount(covered: $0.covered + $1.fullyCovered.covered, total: $0.total + $1.fullyCovered.total) }
-    }
+    public var fullyCovered: CoverageCount { files.reduce(CoverageCount()) { $0 + $1.fullyCovered } }
 
     public init(report: CoverageReport, changes: ChangedLines) {
         var files: [FileResult] = []
@@ -49,13 +49,13 @@ public struct DiffCoverage: Sendable, Equatable {
             }
             var count = CoverageCount()
             var uncovered: [ClosedRange<UInt32>] = []
-            var partial: [(line: UInt32, taken: UInt32, total: UInt32)] = []
+            var partial: [PartialLine] = []
             for line in changed {
                 guard let record = Self.record(line, in: file.lines), record.isMeasured else { continue }
                 count.total += 1
                 if record.hits > 0 {
                     count.covered += 1
-                    if record.branchesCovered < record.branchesTotal { partial.append((line, record.branchesCovered, record.branchesTotal)) }
+                    if record.branchesCovered < record.branchesTotal { partial.append(PartialLine(line: line, taken: record.branchesCovered, total: record.branchesTotal)) }
                     continue
                 }
                 if let last = uncovered.last, Self.onlyUnmeasuredBetween(last.upperBound, line, in: file.lines) {

@@ -83,4 +83,16 @@ import Testing
     func normalize(path: String, expected: String) {
         #expect(RepositoryPath.normalize(path) == expected)
     }
+
+    @Test("UTC timestamps for JUnit: the epoch, a leap day, the year 2000 turn, before 1970; each reads back to its seconds", arguments: [
+        (Int64(0), "1970-01-01T00:00:00"),
+        (Int64(951_782_400), "2000-02-29T00:00:00"),
+        (Int64(946_684_799), "1999-12-31T23:59:59"),
+        (Int64(1_767_225_600), "2026-01-01T00:00:00"),
+        (Int64(-1), "1969-12-31T23:59:59"),
+    ])
+    func utc(seconds: Int64, text: String) {
+        #expect(Timestamp.utc(seconds) == text)
+        #expect(Timestamp.seconds(text + "Z") == Double(seconds))
+    }
 }

@@ -56,10 +56,10 @@ public enum HTTPClient {
         if list != nil { gate_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list)) }
         if let userPassword { gate_curl_setopt_string(handle, CURLOPT_USERPWD, userPassword) }
         if method != "GET" { gate_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method) }
-        // libcurl reads the body during perform: it stays in this array until then.
-        let payload = body ?? []
-        if body != nil {
-            gate_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, payload.count)
+        if let body {
+            // COPYPOSTFIELDS: libcurl keeps its own copy, of the size set first.
+            gate_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
+            (body + [0]).withUnsafeBytes { gate_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: $0.baseAddress!)) }
         }
         gate_curl_setopt_write_function(handle) { data, size, count, context in
             let buffer = Unmanaged<BodyBuffer>.fromOpaque(context!).takeUnretainedValue()
@@ -69,10 +69,7 @@ public enum HTTPClient {
             return total
         }
         gate_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(buffer).toOpaque())
-        let code = payload.withUnsafeBytes { bytes -> CURLcode in
-            if body != nil { gate_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)) }
-            return curl_easy_perform(handle)
-        }
+        let code = curl_easy_perform(handle)
         guard code == CURLE_OK else {
             return .failure(code == CURLE_WRITE_ERROR ? .tooLarge(limit: limit) : .transport(reason: String(cString: curl_easy_strerror(code))))
         }

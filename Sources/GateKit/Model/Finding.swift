@@ -57,11 +57,7 @@ public struct Finding: Sendable, Equatable {
     /// so a line moving, or a figure changing (78.57% < 80% becoming 79.1% < 80%), keeps it.
     /// The line is left out for that reason. SARIF `partialFingerprints` and new-only use it.
     public var fingerprint: String {
-        Self.fingerprint(rule: rule, file: location?.file, identity: identity ?? Self.numbersMasked(message))
-    }
-
-    static func fingerprint(rule: String, file: String?, identity: String) -> String {
-        let text = "gate-finding/v1\u{0}\(rule)\u{0}\(file ?? "")\u{0}\(identity)"
+        let text = "gate-finding/v1\u{0}\(rule)\u{0}\(location?.file ?? "")\u{0}\(identity ?? Self.numbersMasked(message))"
         return InputFile.hex(SHA256.hash(data: Array(text.utf8)))
     }
 

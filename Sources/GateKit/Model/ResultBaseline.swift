@@ -39,8 +39,10 @@ public struct PreviousResult: Sendable {
             if let stored = finding["fingerprint"]?.string {
                 fingerprints.append(stored)
             } else if let rule = finding["rule"]?.string, let message = finding["message"]?.string {
-                fingerprints.append(Finding.fingerprint(rule: rule, file: finding["location"]?["file"]?.string,
-                                                        identity: finding["identity"]?.string ?? Finding.numbersMasked(message)))
+                // A document written before findings carried their fingerprint.
+                fingerprints.append(Finding(severity: .note, rule: rule, message: message,
+                                            location: finding["location"]?["file"]?.string.map { Location(file: $0) },
+                                            identity: finding["identity"]?.string).fingerprint)
             } else {
                 throw GateError.invalidBaseline(path: path, problem: "a finding has no rule or message")
             }

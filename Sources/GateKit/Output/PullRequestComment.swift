@@ -116,18 +116,20 @@ public struct PullRequestComment: Sendable {
         let marker = CommentReporter.marker(key: key)
         var candidates: [(id: Int, body: String, bot: Bool)] = []
         for page in 1...10 {
+            let comments: [JSONTree]
             switch request("GET", "/repos/\(repository)/issues/\(number)/comments?per_page=100&page=\(page)", body: nil) {
             case .failure(let failure):
                 return .failure(failure)
             case .success(let answer):
-                guard let comments = answer?.array else { return .failure(Failure("GitHub's list of comments is not a JSON array")) }
-                for comment in comments {
-                    guard let id = comment["id"]?.number, let text = comment["body"]?.string,
-                          text.hasPrefix(marker + "\n") || text.hasPrefix(marker + "\r\n") else { continue }
-                    candidates.append((Int(id), text, comment["user"]?["type"]?.string == "Bot"))
-                }
-                if comments.count < 100 { return .success((candidates.first { $0.bot } ?? candidates.first).map { ($0.id, $0.body) }) }
+                guard let list = answer?.array else { return .failure(Failure("GitHub's list of comments is not a JSON array")) }
+                comments = list
             }
+            for comment in comments {
+                guard let id = comment["id"]?.number, let text = comment["body"]?.string,
+                      text.hasPrefix(marker + "\n") || text.hasPrefix(marker + "\r\n") else { continue }
+                candidates.append((Int(id), text, comment["user"]?["type"]?.string == "Bot"))
+            }
+            if comments.count < 100 { break }
         }
         return .success((candidates.first { $0.bot } ?? candidates.first).map { ($0.id, $0.body) })
     }

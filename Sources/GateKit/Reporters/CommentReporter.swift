@@ -95,25 +95,6 @@ public struct CommentReporter: Reporter {
         guard let location else { return "" }
         let text = "`\(MarkdownReporter.cell(TextReporter.place(location)))`"
         guard let links, let commit = links.commit, !location.file.hasPrefix("/") else { return text }
-        let path = location.file.split(separator: "/").map { Self.encode(String($0)) }.joined(separator: "/")
-        return "[\(text)](\(links.server)/\(links.repository)/blob/\(commit)/\(path)\(location.line.map { "#L\($0)" } ?? ""))"
+        return "[\(text)](\(links.server)/\(links.repository)/blob/\(commit)/\(SARIFReporter.uri(location.file))\(location.line.map { "#L\($0)" } ?? ""))"
     }
-
-    /// A path segment for a URL: letters, digits and `-._~` as they are, the rest percent-encoded.
-    static func encode(_ segment: String) -> String {
-        var out = ""
-        for byte in segment.utf8 {
-            switch byte {
-            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPaddedHex
-            }
-        }
-        return out
-    }
-}
-
-private extension String {
-    var leftPaddedHex: String { count == 1 ? "0" + self : self }
 }
