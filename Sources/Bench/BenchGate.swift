@@ -21,7 +21,20 @@ private typealias Measurement = GateKit.Measurement
 ///   "flags.evaluate p99": 10ms
 /// ```
 public struct BenchPolicy: Sendable {
-    public static let keys = ["baseline", "current", "instruction-margin", "wall-margin", "p-value", "min-samples", "bigger-is-better", "suites", "rounds", "slo", "report"]
+    public static let policyKeys: [PolicyKey] = [
+        PolicyKey("baseline", .path, "Baseline results (any format gate bench reads)."),
+        PolicyKey("current", .path, "Current results; without it, the suites run now."),
+        PolicyKey("instruction-margin", .number, "Allowed growth of instruction counts, % (default 1)."),
+        PolicyKey("wall-margin", .number, "Allowed growth of the interleaved min-of-n wall time, % (default 5)."),
+        PolicyKey("p-value", .number, "Mann-Whitney p below which interleaved wall time is slower (default 0.01)."),
+        PolicyKey("min-samples", .number, "Runs per side a wall-time verdict needs (default 10)."),
+        PolicyKey("bigger-is-better", .bool, "Custom value-only results measure throughput."),
+        PolicyKey("suites", .list, "Built-in suites to run when there are no current results."),
+        PolicyKey("rounds", .number, "Rounds of the built-in suites (default 3)."),
+        PolicyKey("slo", .mapping, "Latency objectives: \"SERIES p95\": 200ms."),
+        PolicyKey("report", .path, "Also write an HTML page drawing each benchmark's samples."),
+    ]
+    public static var keys: [String] { policyKeys.map(\.name) }
 
     public var baseline: String?
     public var current: String?
@@ -41,28 +54,23 @@ public struct BenchPolicy: Sendable {
 
     public init(policy: Policy) throws {
         try policy.requireKnownKeys(Self.keys)
-        baseline = try policy.strings("baseline")?.first
-        current = try policy.strings("current")?.first
+        baseline = try policy.string("baseline")
+        current = try policy.string("current")
         instructionMargin = try policy.number("instruction-margin", in: 0...100) ?? instructionMargin
         wallMargin = try policy.number("wall-margin", in: 0...100) ?? wallMargin
         pValue = try policy.number("p-value", in: 0...1) ?? pValue
-        minSamples = Int(try policy.number("min-samples", in: 2...100_000) ?? Double(minSamples))
-        if let text = try policy.strings("bigger-is-better")?.first {
-            guard let flag = Bool(text) else {
-                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("bigger-is-better")?.line, key: "bigger-is-better", expected: "true or false")
-            }
-            biggerIsBetter = flag
-        }
-        report = try policy.strings("report")?.first
+        minSamples = try policy.integer("min-samples", in: 2...100_000) ?? minSamples
+        biggerIsBetter = try policy.flag("bigger-is-better") ?? biggerIsBetter
+        report = try policy.string("report")
         suites = try policy.strings("suites") ?? []
         for suite in suites where !BenchSuites.names.contains(suite) {
-            throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("suites")?.line, key: "suites",
+            throw policy.invalid(line: policy.entry("suites")?.line, key: "suites",
                                                expected: "suites among \(BenchSuites.names.joined(separator: ", ")) (not '\(suite)')")
         }
-        rounds = Int(try policy.number("rounds", in: 1...1000) ?? Double(rounds))
+        rounds = try policy.integer("rounds", in: 1...1000) ?? rounds
         for entry in try policy.mapping("slo") ?? [] {
             guard case .scalar(let text, _) = entry.value, let limit = Self.limit(text) else {
-                throw GateError.invalidPolicyValue(path: policy.path, line: entry.line, key: "slo.\(entry.key)", expected: "a number, or a duration such as 200ms, 10ms, 1.5s, 500us")
+                throw policy.invalid(line: entry.line, key: "slo.\(entry.key)", expected: "a number, or a duration such as 200ms, 10ms, 1.5s, 500us")
             }
             slos.append((entry.key, limit, text))
         }
@@ -121,13 +129,12 @@ public struct BenchGate: Sendable {
         (self.policy, self.context) = (policy, context)
     }
 
-    func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : context.root + "/" + path }
 
     public func evaluate() throws -> GateResult {
         let current: BenchResults
         var inputs: [InputDigest] = []
         if let currentPath = policy.current {
-            let read = try BenchImport.read(absolute(currentPath), biggerIsBetter: policy.biggerIsBetter)
+            let read = try BenchImport.read(context.resolve(currentPath), biggerIsBetter: policy.biggerIsBetter)
             var input = read.input
             input.path = currentPath
             (current, inputs) = (read.results, [input])
@@ -141,7 +148,7 @@ public struct BenchGate: Sendable {
         var baseline: BenchResults?
         var unusable: String?
         if let path = policy.baseline {
-            let read = try BenchImport.read(absolute(path), biggerIsBetter: policy.biggerIsBetter)
+            let read = try BenchImport.read(context.resolve(path), biggerIsBetter: policy.biggerIsBetter)
             var input = read.input
             input.path = path
             inputs.insert(input, at: 0)
@@ -162,7 +169,7 @@ public struct BenchGate: Sendable {
     /// Writes the HTML report when the policy asks for one.
     public func writeReport(_ result: GateResult, baseline: BenchResults?, current: BenchResults) throws {
         guard let report = policy.report else { return }
-        try BenchHTMLReport.write(result: result, baseline: baseline, current: current, to: absolute(report))
+        try BenchHTMLReport.write(result: result, baseline: baseline, current: current, to: context.resolve(report))
     }
 
     public func judge(baseline: BenchResults?, current: BenchResults, inputs: [InputDigest] = []) -> GateResult {
@@ -335,5 +342,13 @@ extension BenchGate {
         case .bool(let flag): flag
         case .null: NSNull()
         }
+    }
+}
+
+extension BenchGate: Gate {
+    public static var policyKeys: [PolicyKey] { BenchPolicy.policyKeys }
+
+    public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try BenchGate(policy: BenchPolicy(policy: policy), context: context).evaluate()
     }
 }

@@ -22,7 +22,7 @@ public enum BenchRunner {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         let arguments = ["/bin/sh", "-c", command]
-        var merged = ProcessInfo.processInfo.environment
+        var merged = Platform.environment()  // the child inherits the environment, as a shell would give it
         for (key, value) in environment { merged[key] = value }
         let env = merged.map { "\($0.key)=\($0.value)" }
         let argv = arguments.map { strdup($0) } + [nil]
@@ -84,11 +84,11 @@ public enum BenchRunner {
 
     /// `valgrind`'s path and version, or a clear error naming the package.
     public static func valgrind(searchPath: String? = nil) throws -> (path: String, version: String) {
-        let search = (searchPath ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        let search = (searchPath ?? Platform.environment()["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
         guard let path = search.map({ "\($0)/valgrind" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw BenchError.valgrindMissing
         }
-        let output = try Subprocess.run(path, ["--version"], in: FileManager.default.currentDirectoryPath)
+        let output = try Subprocess.run(path, ["--version"], in: "/")
         return (path, String(decoding: output.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 

@@ -21,11 +21,12 @@ public struct CanaryGate: Sendable {
     public var environment: [String: String]
     public var now: Double
 
-    public init(policy: CanaryPolicy, context: GateContext, environment: [String: String] = ProcessInfo.processInfo.environment, now: Double = Date().timeIntervalSince1970) {
-        (self.policy, self.context, self.environment, self.now) = (policy, context, environment, now)
+    /// The environment (credentials) and the clock are the context's unless given.
+    public init(policy: CanaryPolicy, context: GateContext, environment: [String: String]? = nil, now: Double? = nil) {
+        (self.policy, self.context) = (policy, context)
+        (self.environment, self.now) = (environment ?? context.environment.variables, now ?? context.now)
     }
 
-    func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : context.root + "/" + path }
 
     /// `{{name}}` in a query: the group's label `name` (escaped as a PromQL string), or
     /// `{{group}}` the group's name.
@@ -93,7 +94,7 @@ public struct CanaryGate: Sendable {
         }
         let result = judge(judgements, warnings: client?.warnings ?? [])
         if let report = policy.report {
-            try CanaryHTMLReport.write(result: result, judgements: judgements, to: absolute(report))
+            try CanaryHTMLReport.write(result: result, judgements: judgements, to: context.resolve(report))
         }
         return result
     }
@@ -103,7 +104,7 @@ public struct CanaryGate: Sendable {
         let query = try Self.substitute(metric.query, group: group, labels: labels)
         let series: [PrometheusSeries]
         if let offline = policy.offline {
-            let path = absolute(offline) + "/\(metric.name).\(group).json"
+            let path = context.resolve(offline) + "/\(metric.name).\(group).json"
             var bytes: [UInt8] = []
             _ = try InputFile.stream(path, expected: "a saved Prometheus query_range answer") { bytes.append(contentsOf: $0) }
             var warnings: [String] = []
@@ -152,5 +153,13 @@ public struct CanaryGate: Sendable {
             gate: Self.id, verdict: decision.verdict, summary: summary, measurements: measurements, findings: findings, rules: Self.rules,
             details: .object(["decision": .string(decision.rawValue), "score": .number(score)]),
             tables: [ResultTable(title: "Metrics", header: ["metric", "baseline median", "canary median", "change", "p", "verdict", "why"], rows: rows)])
+    }
+}
+
+extension CanaryGate: Gate {
+    public static var policyKeys: [PolicyKey] { CanaryPolicy.policyKeys }
+
+    public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try CanaryGate(policy: CanaryPolicy(policy: policy), context: context).evaluate()
     }
 }

@@ -26,7 +26,22 @@ import GateKit
 ///       - {above: 0, consecutive: 3, within: 1m}
 /// ```
 public struct CanaryPolicy: Sendable {
-    public static let keys = ["prometheus", "offline", "window", "step", "end", "groups", "pass-score", "marginal-score", "confidence", "metrics", "timeout", "retries", "report"]
+    public static let policyKeys: [PolicyKey] = [
+        PolicyKey("prometheus", .string, "Prometheus base URL."),
+        PolicyKey("offline", .path, "Read saved query_range answers (<metric>.<group>.json) instead of querying."),
+        PolicyKey("window", .duration, "Length of the analysed window, e.g. 30m."),
+        PolicyKey("step", .duration, "Query resolution, e.g. 15s."),
+        PolicyKey("end", .string, "End of the window: now, seconds since 1970 or an ISO 8601 time."),
+        PolicyKey("groups", .mapping, "The label values each query's placeholders take, for baseline and canary."),
+        PolicyKey("pass-score", .number, "Promote at or above this score (default 95)."),
+        PolicyKey("marginal-score", .number, "Hold between this and pass-score, roll back below (default 75)."),
+        PolicyKey("confidence", .number, "Mann-Whitney confidence for a difference to count (default 0.98)."),
+        PolicyKey("metrics", .mapping, "The metrics: name, query, bad, allowed-relative, allowed-absolute, critical, weight, triggers."),
+        PolicyKey("timeout", .number, "Seconds per Prometheus request (default 10)."),
+        PolicyKey("retries", .number, "Retries of a failed request (default 3)."),
+        PolicyKey("report", .path, "Also write an HTML page with a chart per metric."),
+    ]
+    public static var keys: [String] { policyKeys.map(\.name) }
     public static let metricKeys = ["name", "query", "bad", "allowed-relative", "allowed-absolute", "critical", "weight", "triggers"]
     public static let triggerKeys = ["above", "below", "above-baseline", "for", "consecutive", "within"]
 
@@ -78,20 +93,20 @@ public struct CanaryPolicy: Sendable {
     public init(policy: Policy) throws {
         try policy.requireKnownKeys(Self.keys)
         func invalid(_ key: String, _ line: Int?, _ expected: String) -> GateError {
-            .invalidPolicyValue(path: policy.path, line: line, key: key, expected: expected)
+            policy.invalid(line: line, key: key, expected: expected)
         }
-        prometheus = try policy.strings("prometheus")?.first
-        offline = try policy.strings("offline")?.first
-        report = try policy.strings("report")?.first
-        if let text = try policy.strings("window")?.first {
+        prometheus = try policy.string("prometheus")
+        offline = try policy.string("offline")
+        report = try policy.string("report")
+        if let text = try policy.string("window") {
             guard let seconds = Self.duration(text) else { throw invalid("window", policy.entry("window")?.line, "a duration such as 30m") }
             window = seconds
         }
-        if let text = try policy.strings("step")?.first {
+        if let text = try policy.string("step") {
             guard let seconds = Self.duration(text) else { throw invalid("step", policy.entry("step")?.line, "a duration such as 15s") }
             step = seconds
         }
-        if let text = try policy.strings("end")?.first, text != "now" {
+        if let text = try policy.string("end"), text != "now" {
             guard let time = Self.time(text) else { throw invalid("end", policy.entry("end")?.line, "now, seconds since 1970, or an ISO 8601 time") }
             end = time
         }
@@ -99,7 +114,7 @@ public struct CanaryPolicy: Sendable {
         marginalScore = try policy.number("marginal-score", in: 0...100) ?? marginalScore
         confidence = try policy.number("confidence", in: 0.5...0.9999) ?? confidence
         timeout = try policy.number("timeout", in: 0.1...600) ?? timeout
-        retries = Int(try policy.number("retries", in: 0...10) ?? Double(retries))
+        retries = try policy.integer("retries", in: 0...10) ?? retries
         for entry in try policy.mapping("groups") ?? [] {
             guard case .map(let labels, _) = entry.value else { throw invalid("groups.\(entry.key)", entry.line, "a mapping of label values") }
             var values: [String: String] = [:]
@@ -115,21 +130,18 @@ public struct CanaryPolicy: Sendable {
             guard case .map(let fields, let line) = item else { throw invalid("metrics", item.line, "a mapping per metric") }
             let sub = Policy(path: policy.path, entries: fields)
             try sub.requireKnownKeys(Self.metricKeys)
-            guard let name = try sub.strings("name")?.first, let query = try sub.strings("query")?.first else {
+            guard let name = try sub.string("name"), let query = try sub.string("query") else {
                 throw invalid("metrics", line, "name and query for every metric")
             }
             var metric = Metric(name: name, query: query)
-            if let text = try sub.strings("bad")?.first {
+            if let text = try sub.string("bad") {
                 guard let direction = Direction(rawValue: text) else { throw invalid("metrics[\(name)].bad", sub.entry("bad")?.line, "increase, decrease or either") }
                 metric.bad = direction
             }
             metric.allowedRelative = try sub.number("allowed-relative", in: 0...1000) ?? 0
             metric.allowedAbsolute = try sub.number("allowed-absolute", in: 0...1e18) ?? 0
             metric.weight = try sub.number("weight", in: 0...1e6) ?? 1
-            if let text = try sub.strings("critical")?.first {
-                guard let flag = Bool(text) else { throw invalid("metrics[\(name)].critical", sub.entry("critical")?.line, "true or false") }
-                metric.critical = flag
-            }
+            metric.critical = try sub.flag("critical") ?? false
             if let triggers = sub.entry("triggers") {
                 guard case .list(let list, _) = triggers.value else { throw invalid("metrics[\(name)].triggers", triggers.line, "a list") }
                 for trigger in list {
@@ -137,7 +149,7 @@ public struct CanaryPolicy: Sendable {
                     let t = Policy(path: policy.path, entries: keys)
                     try t.requireKnownKeys(Self.triggerKeys)
                     func seconds(_ key: String) throws -> Double? {
-                        guard let text = try t.strings(key)?.first else { return nil }
+                        guard let text = try t.string(key) else { return nil }
                         guard let value = Self.duration(text) else { throw invalid("metrics[\(name)].triggers.\(key)", t.entry(key)?.line, "a duration such as 5m") }
                         return value
                     }

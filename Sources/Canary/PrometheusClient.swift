@@ -64,7 +64,7 @@ public final class PrometheusClient: @unchecked Sendable {
     /// Waits between attempts (tests shorten them).
     var sleep: (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
 
-    public init(endpoint: PrometheusEndpoint, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(endpoint: PrometheusEndpoint, environment: [String: String] = [:]) {
         self.endpoint = endpoint
         self.environment = environment
     }

@@ -351,3 +351,11 @@ public struct CoverageGate: Sendable {
         return text
     }
 }
+
+extension CoverageGate: Gate {
+    public static var policyKeys: [PolicyKey] { CoveragePolicy.policyKeys }
+
+    public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try CoverageGate(policy: CoveragePolicy(policy: policy), context: context).evaluate()
+    }
+}

@@ -39,10 +39,25 @@ public struct Threshold: Sendable, Equatable {
 ///   "Sources/Core/**": 90
 /// ```
 public struct CoveragePolicy: Sendable, Equatable {
-    public static let keys = [
-        "report", "path-map", "source-root", "include", "exclude", "min-line", "min-branch", "min-combined", "paths",
-        "diff", "diff-base", "diff-committed-only", "min-diff", "min-diff-branch", "baseline", "max-drop",
+    public static let policyKeys: [PolicyKey] = [
+        PolicyKey("report", .list, "Coverage reports (Cobertura, LCOV, JaCoCo, coverage.py JSON, llvm-cov JSON, Go cover profiles), merged."),
+        PolicyKey("path-map", .list, "Rewrite recorded path prefixes, FROM=TO, for reports made elsewhere."),
+        PolicyKey("source-root", .path, "Resolve report paths against this directory instead of the current one."),
+        PolicyKey("include", .list, "Count only files matching these globs."),
+        PolicyKey("exclude", .list, "Never count files matching these globs."),
+        PolicyKey("min-line", .threshold, "Minimum total line coverage, percent."),
+        PolicyKey("min-branch", .threshold, "Minimum total branch coverage, percent."),
+        PolicyKey("min-combined", .threshold, "Minimum of lines and branches together, percent (coverage.py's total)."),
+        PolicyKey("paths", .mapping, "Per-file minimum line coverage by glob (GLOB: PERCENT, or GLOB=PERCENT items); the last match wins."),
+        PolicyKey("diff", .path, "A unified diff whose added lines are the change to judge; - reads standard input."),
+        PolicyKey("diff-base", .string, "Judge the change since this git ref, as diff-cover takes it."),
+        PolicyKey("diff-committed-only", .bool, "With diff-base: the committed change only."),
+        PolicyKey("min-diff", .threshold, "Minimum coverage of the changed lines, percent."),
+        PolicyKey("min-diff-branch", .threshold, "Minimum share of changed lines with every branch taken, percent."),
+        PolicyKey("baseline", .path, "An earlier coverage result the totals may not fall below by more than max-drop."),
+        PolicyKey("max-drop", .threshold, "How far total line coverage may fall below the baseline, points."),
     ]
+    public static var keys: [String] { policyKeys.map(\.name) }
 
     public var reports: [String] = []
     /// Rewrites of recorded path prefixes, for reports made on another machine.
@@ -81,35 +96,37 @@ public struct CoveragePolicy: Sendable, Equatable {
         try policy.requireKnownKeys(Self.keys)
         reports = try policy.strings("report") ?? []
         pathMap = try (try policy.strings("path-map") ?? []).map { try PathMapping(flag: $0) }
-        sourceRoot = try policy.strings("source-root")?.first
+        sourceRoot = try policy.string("source-root")
         include = (try policy.strings("include") ?? []).map(PathGlob.init)
         exclude = (try policy.strings("exclude") ?? []).map(PathGlob.init)
         minLine = try policy.number("min-line", in: 0...100).map {
-            Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-line")!.line))
+            Threshold($0, origin: policy.location("min-line"))
         }
         minBranch = try policy.number("min-branch", in: 0...100).map {
-            Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-branch")!.line))
+            Threshold($0, origin: policy.location("min-branch"))
         }
         minCombined = try policy.number("min-combined", in: 0...100).map {
-            Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-combined")!.line))
+            Threshold($0, origin: policy.location("min-combined"))
         }
-        diff = try policy.strings("diff")?.first
-        diffBase = try policy.strings("diff-base")?.first
+        diff = try policy.string("diff")
+        diffBase = try policy.string("diff-base")
         diffCommittedOnly = try policy.flag("diff-committed-only") ?? false
         minDiff = try policy.number("min-diff", in: 0...100).map {
-            Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-diff")!.line))
+            Threshold($0, origin: policy.location("min-diff"))
         }
         minDiffBranch = try policy.number("min-diff-branch", in: 0...100).map {
-            Threshold($0, origin: Location(file: policy.path, line: policy.entry("min-diff-branch")!.line))
+            Threshold($0, origin: policy.location("min-diff-branch"))
         }
-        baseline = try policy.strings("baseline")?.first
+        baseline = try policy.string("baseline")
         maxDrop = try policy.number("max-drop", in: 0...100).map {
-            Threshold($0, origin: Location(file: policy.path, line: policy.entry("max-drop")!.line))
+            Threshold($0, origin: policy.location("max-drop"))
         }
-        for entry in try policy.mapping("paths") ?? [] {
+        if case .list = policy.entry("paths")?.value {
+            paths = try (try policy.strings("paths") ?? []).map(Self.pathThreshold(flag:))
+        }
+        for entry in (policy.entry("paths")?.value.isList ?? true) ? [] : try policy.mapping("paths") ?? [] {
             guard case .scalar(let text, _) = entry.value, let value = Double(text), (0...100).contains(value) else {
-                throw GateError.invalidPolicyValue(
-                    path: policy.path, line: entry.line, key: "paths: \(entry.key)", expected: "a number from 0 to 100")
+                throw policy.invalid(line: entry.line, key: "paths: \(entry.key)", expected: "a number from 0 to 100")
             }
             paths.append(PathThreshold(glob: PathGlob(entry.key), minLine: value, origin: Location(file: policy.path, line: entry.line)))
         }

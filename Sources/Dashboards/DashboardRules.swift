@@ -48,7 +48,7 @@ public enum DashboardRule: String, CaseIterable, Sendable {
     }
 
     public var descriptor: RuleDescriptor {
-        RuleDescriptor(id: "dashboards/" + rawValue, summary: summary, help: "Fix the dashboard, or exclude this rule for it in gates/dashboards.yml with a reason.")
+        RuleDescriptor(id: "dashboards/" + rawValue, severity: severity, summary: summary, help: "Fix the dashboard, or exclude this rule for it in gates/dashboards.yml with a reason.")
     }
 }
 

@@ -10,13 +10,20 @@ private typealias Measurement = GateKit.Measurement
 /// catalog: fixtures/dashboards/metrics.prom  # names the service exports (list or exposition)
 /// catalog-prometheus: http://127.0.0.1:9090   # or: the names a live Prometheus has
 /// datasources: [prometheus-main]          # uids/names concrete references may use
-/// rules:                                  # per rule: error, warning or off
-///   gridpos-overlap: warning
+/// rules:                                  # per rule: off, note, warning or error (every gate's rules: mapping)
+///   gridpos-overlap: error
 /// exclude:                                # per dashboard (uid or file name), optional panel id
 ///   - {rule: rate-interval, dashboard: node-exporter, panel: 12, reason: "fixed 1h window on purpose"}
 /// ```
 public struct DashboardsPolicy: Sendable {
-    public static let keys = ["dashboards", "catalog", "catalog-prometheus", "datasources", "rules", "exclude"]
+    public static let policyKeys: [PolicyKey] = [
+        PolicyKey("dashboards", .list, "Dashboard files or directories of *.json."),
+        PolicyKey("catalog", .path, "Metric names the service exports: one per line, or a Prometheus exposition."),
+        PolicyKey("catalog-prometheus", .string, "Take the metric names a live Prometheus has."),
+        PolicyKey("datasources", .list, "Datasource uids or names concrete references may use."),
+        PolicyKey("exclude", .mapping, "Findings left out: [{rule, dashboard, panel, reason}]."),
+    ]
+    public static var keys: [String] { policyKeys.map(\.name) }
 
     public struct Exclusion: Sendable {
         public var rule: String
@@ -29,7 +36,6 @@ public struct DashboardsPolicy: Sendable {
     /// A Prometheus whose metric names (`/api/v1/label/__name__/values`) make the catalog.
     public var catalogPrometheus: String?
     public var datasources: Set<String> = []
-    public var severities: [String: Severity?] = [:]
     public var exclusions: [Exclusion] = []
 
     public init() {}
@@ -37,32 +43,22 @@ public struct DashboardsPolicy: Sendable {
     public init(policy: Policy) throws {
         try policy.requireKnownKeys(Self.keys)
         dashboards = try policy.strings("dashboards") ?? []
-        catalog = try policy.strings("catalog")?.first
-        catalogPrometheus = try policy.strings("catalog-prometheus")?.first
+        catalog = try policy.string("catalog")
+        catalogPrometheus = try policy.string("catalog-prometheus")
         datasources = Set(try policy.strings("datasources") ?? [])
-        for entry in try policy.mapping("rules") ?? [] {
-            guard DashboardRule(rawValue: entry.key) != nil else {
-                throw GateError.invalidPolicyValue(path: policy.path, line: entry.line, key: "rules.\(entry.key)",
-                                                   expected: "a rule id (\(DashboardRule.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            guard case .scalar(let text, _) = entry.value, ["error", "warning", "off"].contains(text) else {
-                throw GateError.invalidPolicyValue(path: policy.path, line: entry.line, key: "rules.\(entry.key)", expected: "error, warning or off")
-            }
-            severities[entry.key] = text == "off" ? .some(nil) : (text == "error" ? .error : .warning)
-        }
         if let entry = policy.entry("exclude") {
             guard case .list(let items, _) = entry.value else {
-                throw GateError.invalidPolicyValue(path: policy.path, line: entry.line, key: "exclude", expected: "a list of {rule, dashboard, panel, reason}")
+                throw policy.invalid(line: entry.line, key: "exclude", expected: "a list of {rule, dashboard, panel, reason}")
             }
             for item in items {
                 guard case .map(let fields, let line) = item else {
-                    throw GateError.invalidPolicyValue(path: policy.path, line: item.line, key: "exclude", expected: "{rule, dashboard, panel, reason}")
+                    throw policy.invalid(line: item.line, key: "exclude", expected: "{rule, dashboard, panel, reason}")
                 }
                 let sub = Policy(path: policy.path, entries: fields)
                 try sub.requireKnownKeys(["rule", "dashboard", "panel", "reason"])
-                guard let rule = try sub.strings("rule")?.first, DashboardRule(rawValue: rule) != nil,
-                      let dashboard = try sub.strings("dashboard")?.first, try sub.strings("reason")?.first != nil else {
-                    throw GateError.invalidPolicyValue(path: policy.path, line: line, key: "exclude", expected: "a known rule, a dashboard and a reason")
+                guard let rule = try sub.string("rule"), DashboardRule(rawValue: rule) != nil,
+                      let dashboard = try sub.string("dashboard"), try sub.string("reason") != nil else {
+                    throw policy.invalid(line: line, key: "exclude", expected: "a known rule, a dashboard and a reason")
                 }
                 exclusions.append(Exclusion(rule: rule, dashboard: dashboard, panel: try sub.number("panel")))
             }
@@ -81,16 +77,15 @@ public struct DashboardsGate: Sendable {
 
     public init(policy: DashboardsPolicy, context: GateContext) { (self.policy, self.context) = (policy, context) }
 
-    func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : context.root + "/" + path }
 
     /// The dashboard files: the JSON files named, and those under the directories named.
     func files() throws -> [String] {
         var files: [String] = []
         for entry in policy.dashboards {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: absolute(entry), isDirectory: &isDirectory) else { throw GateError.missingInput(path: entry) }
+            guard FileManager.default.fileExists(atPath: context.resolve(entry), isDirectory: &isDirectory) else { throw GateError.missingInput(path: entry) }
             if isDirectory.boolValue {
-                let names = (FileManager.default.enumerator(atPath: absolute(entry))?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".json") }.sorted()
+                let names = (FileManager.default.enumerator(atPath: context.resolve(entry))?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".json") }.sorted()
                 files += names.map { (entry.hasSuffix("/") ? entry : entry + "/") + $0 }
             } else {
                 files.append(entry)
@@ -105,13 +100,13 @@ public struct DashboardsGate: Sendable {
         var inputs: [InputDigest] = []
         if let path = policy.catalog {
             var bytes: [UInt8] = []
-            var digest = try InputFile.stream(absolute(path), expected: "a metric catalog (names, or a Prometheus exposition)") { bytes.append(contentsOf: $0) }
+            var digest = try InputFile.stream(context.resolve(path), expected: "a metric catalog (names, or a Prometheus exposition)") { bytes.append(contentsOf: $0) }
             digest.path = path
             inputs.append(digest)
             catalog = MetricCatalog.parse(String(decoding: bytes, as: UTF8.self), source: path)
         }
         if let url = policy.catalogPrometheus {
-            var live = try Self.liveCatalog(url, environment: ProcessInfo.processInfo.environment)
+            var live = try Self.liveCatalog(url, environment: context.environment.variables)
             if let file = catalog {
                 live.names.formUnion(file.names)
                 live.types.merge(file.types) { a, _ in a }
@@ -161,7 +156,7 @@ public struct DashboardsGate: Sendable {
         let verdict = GateResult.verdict(measurements: measurements, findings: findings)
         let summary = "\(paths.count) dashboard\(paths.count == 1 ? "" : "s"), \(queries) quer\(queries == 1 ? "y" : "ies"): \(errors) error\(errors == 1 ? "" : "s"), \(findings.count - errors) warning\(findings.count - errors == 1 ? "" : "s")"
         return GateResult(gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings, inputs: inputs,
-                          rules: DashboardRule.allCases.map(\.descriptor))
+                          rules: Self.rules)
     }
 
     /// The metric names a live Prometheus has, one request (`PROMETHEUS_TOKEN` as a bearer
@@ -199,7 +194,7 @@ public struct DashboardsGate: Sendable {
     /// One file read, parsed and checked.
     func check(_ path: String, catalog: MetricCatalog?) throws -> Checked {
         var bytes: [UInt8] = []
-        var digest = try InputFile.stream(absolute(path), expected: "a Grafana dashboard (JSON)") { bytes.append(contentsOf: $0) }
+        var digest = try InputFile.stream(context.resolve(path), expected: "a Grafana dashboard (JSON)") { bytes.append(contentsOf: $0) }
         digest.path = path
         let tree: JSONTree
         do {
@@ -218,7 +213,7 @@ public struct DashboardsGate: Sendable {
         var all: [(file: String, place: String, text: String, error: PromQLError?)] = []
         for path in try files() {
             var bytes: [UInt8] = []
-            _ = try InputFile.stream(absolute(path), expected: "a Grafana dashboard (JSON)") { bytes.append(contentsOf: $0) }
+            _ = try InputFile.stream(context.resolve(path), expected: "a Grafana dashboard (JSON)") { bytes.append(contentsOf: $0) }
             let tree: JSONTree
             do {
                 tree = try bytes.withUnsafeBytes { try JSONTree.parse($0) }
@@ -232,14 +227,9 @@ public struct DashboardsGate: Sendable {
         return all
     }
 
-    /// Applies the policy's severities and exclusions.
+    /// Applies the policy's exclusions (`rules:` is applied to every gate's result alike).
     func adjust(_ finding: Finding, uid: String?, path: String) -> Finding? {
         let rule = String(finding.rule.dropFirst("dashboards/".count))
-        var finding = finding
-        if let setting = policy.severities[rule] {
-            guard let severity = setting else { return nil }
-            finding.severity = severity
-        }
         for exclusion in policy.exclusions where exclusion.rule == rule {
             let file = (path as NSString).lastPathComponent
             let matchesDashboard = exclusion.dashboard == uid || exclusion.dashboard == file || exclusion.dashboard == path
@@ -247,5 +237,14 @@ public struct DashboardsGate: Sendable {
             if matchesDashboard && matchesPanel { return nil }
         }
         return finding
+    }
+}
+
+extension DashboardsGate: Gate {
+    public static var rules: [RuleDescriptor] { DashboardRule.allCases.map(\.descriptor) }
+    public static var policyKeys: [PolicyKey] { DashboardsPolicy.policyKeys }
+
+    public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try DashboardsGate(policy: DashboardsPolicy(policy: policy), context: context).evaluate()
     }
 }

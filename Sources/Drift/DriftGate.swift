@@ -20,7 +20,18 @@ private typealias Measurement = GateKit.Measurement
 ///   country: {type: categorical}
 /// ```
 public struct DriftPolicy: Sendable {
-    public static let keys = ["reference", "current", "drift-share", "max-missing", "new-categories", "report", "freshness", "ignore", "columns"]
+    public static let policyKeys: [PolicyKey] = [
+        PolicyKey("reference", .path, "The reference sample (CSV or JSON Lines): what the model was trained or validated on."),
+        PolicyKey("current", .path, "The current sample: what the service sees now."),
+        PolicyKey("drift-share", .number, "Dataset drift (fail) when this share of the compared columns drifted (default 0.5)."),
+        PolicyKey("max-missing", .number, "Largest share of missing values allowed in any current column."),
+        PolicyKey("new-categories", .choice(["warn", "fail", "ignore"]), "Categories the reference never had: warn, fail or ignore."),
+        PolicyKey("report", .path, "Also write an HTML page with a histogram per column."),
+        PolicyKey("freshness", .mapping, "{column: NAME, max-age: DURATION}: the newest timestamp may not be older."),
+        PolicyKey("ignore", .list, "Columns left out."),
+        PolicyKey("columns", .mapping, "Per column: type, test, threshold, critical, max-missing."),
+    ]
+    public static var keys: [String] { policyKeys.map(\.name) }
     public static let columnKeys = ["type", "test", "threshold", "critical", "max-missing"]
 
     public struct ColumnRule: Sendable, Equatable {
@@ -52,56 +63,46 @@ public struct DriftPolicy: Sendable {
     public init(policy: Policy) throws {
         try policy.requireKnownKeys(Self.keys)
         origin = policy.path
-        reference = try policy.strings("reference")?.first
-        current = try policy.strings("current")?.first
+        reference = try policy.string("reference")
+        current = try policy.string("current")
         driftShare = try policy.number("drift-share", in: 0...1) ?? driftShare
         maxMissing = try policy.number("max-missing", in: 0...1)
-        report = try policy.strings("report")?.first
+        report = try policy.string("report")
         ignore = Set(try policy.strings("ignore") ?? [])
-        if let text = try policy.strings("new-categories")?.first {
-            guard let value = NewCategories(rawValue: text) else {
-                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("new-categories")?.line, key: "new-categories", expected: "warn, fail or ignore")
-            }
-            newCategories = value
-        }
+        if let text = try policy.choice("new-categories", ["warn", "fail", "ignore"]) { newCategories = NewCategories(rawValue: text)! }
         if let entries = try policy.mapping("freshness") {
             let sub = Policy(path: policy.path, entries: entries)
             try sub.requireKnownKeys(["column", "max-age"])
-            freshnessColumn = try sub.strings("column")?.first
-            guard let ageText = try sub.strings("max-age")?.first, let age = Timestamp.duration(ageText), freshnessColumn != nil else {
-                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("freshness")?.line, key: "freshness",
+            freshnessColumn = try sub.string("column")
+            guard let ageText = try sub.string("max-age"), let age = Timestamp.duration(ageText), freshnessColumn != nil else {
+                throw policy.invalid(line: policy.entry("freshness")?.line, key: "freshness",
                                                    expected: "{column: NAME, max-age: DURATION} with a duration such as 36h, 90m or 7d")
             }
             maxAge = age
         }
         for entry in try policy.mapping("columns") ?? [] {
             guard case .map(let fields, _) = entry.value else {
-                throw GateError.invalidPolicyValue(path: policy.path, line: entry.line, key: "columns.\(entry.key)", expected: "a mapping such as {type: numerical, threshold: 0.1}")
+                throw policy.invalid(line: entry.line, key: "columns.\(entry.key)", expected: "a mapping such as {type: numerical, threshold: 0.1}")
             }
             let sub = Policy(path: policy.path, entries: fields)
             try sub.requireKnownKeys(Self.columnKeys)
             var rule = ColumnRule()
-            if let text = try sub.strings("type")?.first {
+            if let text = try sub.string("type") {
                 guard let kind = ColumnKind(rawValue: text) else {
-                    throw GateError.invalidPolicyValue(path: policy.path, line: sub.entry("type")?.line, key: "columns.\(entry.key).type", expected: "numerical or categorical")
+                    throw policy.invalid(line: sub.entry("type")?.line, key: "columns.\(entry.key).type", expected: "numerical or categorical")
                 }
                 rule.kind = kind
             }
-            if let text = try sub.strings("test")?.first {
+            if let text = try sub.string("test") {
                 guard let test = DriftTest(rawValue: text) else {
-                    throw GateError.invalidPolicyValue(path: policy.path, line: sub.entry("test")?.line, key: "columns.\(entry.key).test",
+                    throw policy.invalid(line: sub.entry("test")?.line, key: "columns.\(entry.key).test",
                                                        expected: DriftTest.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 rule.test = test
             }
             rule.threshold = try sub.number("threshold", in: 0...1_000_000)
             rule.maxMissing = try sub.number("max-missing", in: 0...1)
-            if let text = try sub.strings("critical")?.first {
-                guard let flag = Bool(text) else {
-                    throw GateError.invalidPolicyValue(path: policy.path, line: sub.entry("critical")?.line, key: "columns.\(entry.key).critical", expected: "true or false")
-                }
-                rule.critical = flag
-            }
+            rule.critical = try sub.flag("critical") ?? false
             columns[entry.key] = rule
         }
     }
@@ -132,16 +133,15 @@ public struct DriftGate: Sendable {
 
     public var policy: DriftPolicy
     public var context: GateContext
-    /// The time freshness is measured against: SOURCE_DATE_EPOCH when set, else now.
+    /// The time freshness is measured against: the context's clock unless given.
     public var now: Double
 
     public init(policy: DriftPolicy, context: GateContext, now: Double? = nil) {
         self.policy = policy
         self.context = context
-        self.now = now ?? ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(Double.init) ?? Date().timeIntervalSince1970
+        self.now = now ?? context.now
     }
 
-    func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : context.root + "/" + path }
 
     /// `stage` hears what long work is under way ("reading …", "sorting …"), then nil.
     public func evaluate(stage: (@Sendable (String?) -> Void)? = nil) throws -> GateResult {
@@ -157,7 +157,7 @@ public struct DriftGate: Sendable {
         stage?("reading \(referencePath) and \(currentPath)")
         let tables = parallelMap(2, width: 2) { index -> DataTable in
             let path = index == 0 ? referencePath : currentPath
-            var table = try DataTable.read(absolute(path), modes: readModes)
+            var table = try DataTable.read(context.resolve(path), modes: readModes)
             table.path = path
             table.input.path = path
             return table
@@ -299,7 +299,7 @@ public struct DriftGate: Sendable {
             inputs: [reference.input, current.input], rules: Self.rules,
             tables: [Self.table(drifts)])
         if let report = policy.report {
-            try DriftHTMLReport.write(result: result, drifts: drifts, reference: reference.path, current: current.path, to: absolute(report))
+            try DriftHTMLReport.write(result: result, drifts: drifts, reference: reference.path, current: current.path, to: context.resolve(report))
         }
         return result
     }
@@ -312,5 +312,13 @@ public struct DriftGate: Sendable {
                 [$0.column, $0.kind.rawValue, $0.test.rawValue, Measurement.format(Measurement.significant($0.score)), Measurement.format($0.threshold),
                  $0.drifted ? "yes" : "no", Measurement.format(Measurement.significant($0.psi)), String($0.referenceCount), String($0.currentCount)]
             })
+    }
+}
+
+extension DriftGate: Gate {
+    public static var policyKeys: [PolicyKey] { DriftPolicy.policyKeys }
+
+    public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try DriftGate(policy: DriftPolicy(policy: policy), context: context).evaluate()
     }
 }

@@ -90,9 +90,9 @@ public struct ExperimentResults: Sendable, Equatable {
                 return (item.key, value, item.line)
             }
         }
-        guard let name = try file.strings("experiment")?.first else { throw bad(nil, "'experiment' (the experiment's name) is required") }
-        guard let control = try file.strings("control")?.first else { throw bad(nil, "'control' (the control variant) is required") }
-        guard let primary = try file.strings("primary")?.first else { throw bad(nil, "'primary' (the decision metric) is required") }
+        guard let name = try file.string("experiment") else { throw bad(nil, "'experiment' (the experiment's name) is required") }
+        guard let control = try file.string("control") else { throw bad(nil, "'control' (the control variant) is required") }
+        guard let primary = try file.string("primary") else { throw bad(nil, "'primary' (the decision metric) is required") }
         let assigned = try numbers(file.entry("users"), what: "users")
         var results = ExperimentResults(path: path, name: name, control: control, variants: assigned.map(\.0),
                                         users: Dictionary(uniqueKeysWithValues: assigned.map { ($0.0, $0.1) }), expectedSplit: [:],
@@ -186,7 +186,13 @@ public struct ExperimentResults: Sendable, Equatable {
 
 /// The experiment gate's settings: `gates/experiment.yml`.
 public struct ExperimentPolicy: Sendable, Equatable {
-    public static let keys = ["results", "alpha", "srm-alpha", "minimum-sample"]
+    public static let policyKeys: [PolicyKey] = [
+        PolicyKey("results", .path, "The results file (YAML or JSON): variants, users, metrics."),
+        PolicyKey("alpha", .number, "Significance level, split over the treatments (default 0.05)."),
+        PolicyKey("srm-alpha", .number, "A sample-ratio mismatch below this p stops the experiment (default 0.001)."),
+        PolicyKey("minimum-sample", .number, "Users every variant needs before shipping (default 1000)."),
+    ]
+    public static var keys: [String] { policyKeys.map(\.name) }
     public var results: String?
     public var alpha = 0.05
     public var srmAlpha = 0.001
@@ -196,7 +202,7 @@ public struct ExperimentPolicy: Sendable, Equatable {
 
     public init(policy: Policy) throws {
         try policy.requireKnownKeys(Self.keys)
-        results = try policy.strings("results")?.first
+        results = try policy.string("results")
         if let value = try policy.number("alpha", in: 0.000001...0.5) { alpha = value }
         if let value = try policy.number("srm-alpha", in: 0.000001...0.5) { srmAlpha = value }
         if let value = try policy.number("minimum-sample", in: 0...1e12) { minimumSample = value }
@@ -219,6 +225,11 @@ public struct ExperimentPolicy: Sendable, Equatable {
 ///   stop, warns on keep running, passes when a treatment ships.
 public struct ExperimentGate: Sendable {
     public static let id = "experiment"
+    public static let rules = [
+        RuleDescriptor(id: "experiment/sample-ratio-mismatch", summary: "Users were not split as designed.", help: "Fix the assignment before reading any metric."),
+        RuleDescriptor(id: "experiment/guardrail-breached", summary: "A guardrail metric degraded beyond its bound.", help: "Stop the experiment."),
+        RuleDescriptor(id: "experiment/decision", severity: .warning, summary: "The decision for a treatment: ship (note), keep running (warning) or stop (error).", help: "ship, keep running or stop."),
+    ]
     public let policy: ExperimentPolicy
 
     public init(policy: ExperimentPolicy) {
@@ -349,9 +360,7 @@ public struct ExperimentGate: Sendable {
         return GateResult(
             gate: Self.id, verdict: verdict, summary: summary, measurements: measurements,
             findings: findings.filter { !($0.rule == "experiment/decision" && verdict == .fail && $0.severity == .note) }, inputs: inputs,
-            rules: [RuleDescriptor(id: "experiment/sample-ratio-mismatch", summary: "Users were not split as designed.", help: "Fix the assignment before reading any metric."),
-                    RuleDescriptor(id: "experiment/guardrail-breached", summary: "A guardrail metric degraded beyond its bound.", help: "Stop the experiment."),
-                    RuleDescriptor(id: "experiment/decision", summary: "The decision for a treatment.", help: "ship, keep running or stop.")],
+            rules: Self.rules,
             details: .orderedObject(details),
             tables: [ResultTable(title: "Metrics", header: ["variant", "metric", "control", "treatment", "lift", "CI", "p"], rows: rows)])
     }
@@ -362,5 +371,13 @@ public struct ExperimentGate: Sendable {
 
     static func number(_ value: Double) -> String {
         String(format: "%.6g", value)
+    }
+}
+
+extension ExperimentGate: Gate {
+    public static var policyKeys: [PolicyKey] { ExperimentPolicy.policyKeys }
+
+    public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try ExperimentGate(policy: ExperimentPolicy(policy: policy)).evaluate()
     }
 }

@@ -14,7 +14,17 @@ import GateKit
 /// reference-pattern: 'isEnabled\("([A-Za-z0-9_.-]+)"\)'   # one capture group: the flag name
 /// ```
 public struct FlagsPolicy: Sendable, Equatable {
-    public static let keys = ["file", "previous", "previous-ref", "ladder", "max-override-days", "stale-days", "sources", "reference-pattern"]
+    public static let policyKeys: [PolicyKey] = [
+        PolicyKey("file", .path, "The flag file to check (YAML or JSON)."),
+        PolicyKey("previous", .path, "The previous version of the flag file."),
+        PolicyKey("previous-ref", .string, "Compare with the flag file at this git ref."),
+        PolicyKey("ladder", .list, "Rollout percentages a change may climb one step at a time, from 0 to 100."),
+        PolicyKey("max-override-days", .number, "A user override must expire within this many days."),
+        PolicyKey("stale-days", .number, "A flag at 100% older than this many days is reported."),
+        PolicyKey("sources", .list, "Globs of the code where flags are referenced."),
+        PolicyKey("reference-pattern", .string, "A regular expression with one capture group: a referenced flag's name."),
+    ]
+    public static var keys: [String] { policyKeys.map(\.name) }
     public static let defaultPattern = #"(?:isEnabled|flag|variant)\(\s*["']([A-Za-z0-9_.-]+)["']"#
 
     public var file: String?
@@ -30,13 +40,13 @@ public struct FlagsPolicy: Sendable, Equatable {
 
     public init(policy: Policy) throws {
         try policy.requireKnownKeys(Self.keys)
-        file = try policy.strings("file")?.first
-        previous = try policy.strings("previous")?.first
-        previousRef = try policy.strings("previous-ref")?.first
+        file = try policy.string("file")
+        previous = try policy.string("previous")
+        previousRef = try policy.string("previous-ref")
         if let steps = try policy.strings("ladder") {
             let numbers = steps.compactMap(Int.init)
             guard numbers.count == steps.count, numbers.first == 0, numbers.last == 100, zip(numbers, numbers.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("ladder")?.line, key: "ladder",
+                throw policy.invalid(line: policy.entry("ladder")?.line, key: "ladder",
                                                    expected: "whole percentages rising from 0 to 100, such as [0, 5, 25, 50, 100]")
             }
             ladder = numbers
@@ -44,9 +54,9 @@ public struct FlagsPolicy: Sendable, Equatable {
         if let days = try policy.number("max-override-days", in: 0...3650) { maxOverrideDays = days }
         if let days = try policy.number("stale-days", in: 0...3650) { staleDays = days }
         sources = try policy.strings("sources") ?? []
-        if let pattern = try policy.strings("reference-pattern")?.first {
+        if let pattern = try policy.string("reference-pattern") {
             guard let regex = try? NSRegularExpression(pattern: pattern), regex.numberOfCaptureGroups == 1 else {
-                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("reference-pattern")?.line, key: "reference-pattern",
+                throw policy.invalid(line: policy.entry("reference-pattern")?.line, key: "reference-pattern",
                                                    expected: "a regular expression with exactly one capture group (the flag name)")
             }
             referencePattern = pattern
@@ -71,8 +81,9 @@ public struct FlagsLint: Sendable {
     public let context: GateContext
     public let now: Double
 
-    public init(policy: FlagsPolicy, context: GateContext, now: Double = Date().timeIntervalSince1970) {
-        (self.policy, self.context, self.now) = (policy, context, now)
+    /// `now` is the context's clock unless given.
+    public init(policy: FlagsPolicy, context: GateContext, now: Double? = nil) {
+        (self.policy, self.context, self.now) = (policy, context, now ?? context.now)
     }
 
     public static let rules = [
@@ -269,5 +280,13 @@ public struct FlagsLint: Sendable {
 
     private func digest(_ path: String) throws -> InputDigest {
         try InputFile.stream(path.hasPrefix("/") ? path : context.root + "/" + path, expected: "a flag file") { _ in }
+    }
+}
+
+extension FlagsLint: Gate {
+    public static var policyKeys: [PolicyKey] { FlagsPolicy.policyKeys }
+
+    public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try FlagsLint(policy: FlagsPolicy(policy: policy), context: context).evaluate()
     }
 }

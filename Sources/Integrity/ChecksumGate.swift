@@ -12,7 +12,13 @@ private typealias Measurement = GateKit.Measurement
 /// verify-key: keys/release.pub               # optional: the manifest's Ed25519 signature must verify
 /// ```
 public struct ChecksumPolicy: Sendable, Equatable {
-    public static let keys = ["manifest", "root", "verify-key", "signature"]
+    public static let policyKeys: [PolicyKey] = [
+        PolicyKey("manifest", .path, "The sha256sum manifest to verify."),
+        PolicyKey("root", .path, "The directory the manifest's paths are relative to (default: the manifest's)."),
+        PolicyKey("verify-key", .path, "An Ed25519 public key the manifest's signature must verify with."),
+        PolicyKey("signature", .path, "The signature file (default: MANIFEST.sig)."),
+    ]
+    public static var keys: [String] { policyKeys.map(\.name) }
     public var manifest: String?
     public var root: String?
     public var verifyKey: String?
@@ -22,10 +28,10 @@ public struct ChecksumPolicy: Sendable, Equatable {
 
     public init(policy: Policy) throws {
         try policy.requireKnownKeys(Self.keys)
-        manifest = try policy.strings("manifest")?.first
-        root = try policy.strings("root")?.first
-        verifyKey = try policy.strings("verify-key")?.first
-        signature = try policy.strings("signature")?.first
+        manifest = try policy.string("manifest")
+        root = try policy.string("root")
+        verifyKey = try policy.string("verify-key")
+        signature = try policy.string("signature")
     }
 }
 
@@ -51,22 +57,20 @@ public struct ChecksumGate: Sendable {
         (self.policy, self.context) = (policy, context)
     }
 
-    func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : context.root + "/" + path }
-
     public func evaluate(progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> GateResult {
         guard let manifestPath = policy.manifest else {
             throw GateError.usage("checksum: pass the manifest (gate checksum verify MANIFEST, or manifest: in gates/checksum.yml).")
         }
         var bytes: [UInt8] = []
-        let digest = try InputFile.stream(absolute(manifestPath), expected: "a sha256sum manifest") { bytes.append(contentsOf: $0) }
+        let digest = try InputFile.stream(context.resolve(manifestPath), expected: "a sha256sum manifest") { bytes.append(contentsOf: $0) }
         let manifest = try ChecksumManifest.parse(String(decoding: bytes, as: UTF8.self), path: manifestPath)
         let root = policy.root ?? ((manifestPath as NSString).deletingLastPathComponent.isEmpty ? "." : (manifestPath as NSString).deletingLastPathComponent)
-        let rootPath = absolute(root)
+        let rootPath = context.resolve(root)
         var findings: [Finding] = []
         if let keyPath = policy.verifyKey {
             let signaturePath = policy.signature ?? manifestPath + ".sig"
-            let key = try Self.publicKey(absolute(keyPath))
-            guard let text = try? String(contentsOfFile: absolute(signaturePath), encoding: .utf8),
+            let key = try Self.publicKey(context.resolve(keyPath))
+            guard let text = try? String(contentsOfFile: context.resolve(signaturePath), encoding: .utf8),
                   let signature = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
                 throw GateError.missingInput(path: signaturePath)
             }
@@ -76,7 +80,7 @@ public struct ChecksumGate: Sendable {
                                         location: Location(file: manifestPath)))
             }
         }
-        let manifestName = (absolute(manifestPath) as NSString).standardizingPath
+        let manifestName = (context.resolve(manifestPath) as NSString).standardizingPath
         let own = Set([manifestName, manifestName + ".json", manifestName + ".sig"].map { path -> String in
             let base = (rootPath as NSString).standardizingPath + "/"
             return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
@@ -169,5 +173,13 @@ public struct ChecksumGate: Sendable {
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
             throw GateError.cannotWrite(path: path, reason: "cannot create the file")
         }
+    }
+}
+
+extension ChecksumGate: Gate {
+    public static var policyKeys: [PolicyKey] { ChecksumPolicy.policyKeys }
+
+    public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try ChecksumGate(policy: ChecksumPolicy(policy: policy), context: context).evaluate()
     }
 }

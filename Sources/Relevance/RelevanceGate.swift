@@ -24,7 +24,20 @@ public protocol RankingEngine: Sendable {
 /// max-drop: 0.01
 /// ```
 public struct RelevancePolicy: Sendable, Equatable {
-    public static let keys = ["golden", "run", "engine", "catalog", "interactions", "model", "k", "min-ndcg", "missing", "baseline", "max-drop"]
+    public static let policyKeys: [PolicyKey] = [
+        PolicyKey("golden", .path, "The golden set: CSV (query_id,query,product_id,grade,top_k), JSON or TREC qrels."),
+        PolicyKey("run", .path, "The ranking to judge, as a TREC run."),
+        PolicyKey("engine", .string, "Rank the golden queries with this engine instead of reading a run."),
+        PolicyKey("catalog", .path, "The product catalog (CSV) the recommender engine ranks."),
+        PolicyKey("interactions", .path, "Interaction events (CSV or JSONL) the recommender engine learns from."),
+        PolicyKey("model", .path, "A trained model directory (gate recommender train) for the recommender engine."),
+        PolicyKey("k", .number, "The cutoff of NDCG@k and P@k (default 10)."),
+        PolicyKey("min-ndcg", .threshold, "Minimum mean NDCG@k, 0 to 1."),
+        PolicyKey("missing", .choice(["zero", "fail"]), "A golden query the ranking leaves out: zero (counts 0, warns) or fail."),
+        PolicyKey("baseline", .path, "An earlier relevance result: mean NDCG@k may not fall more than max-drop below it."),
+        PolicyKey("max-drop", .threshold, "How far mean NDCG@k may fall below the baseline (default 0)."),
+    ]
+    public static var keys: [String] { policyKeys.map(\.name) }
 
     public enum Missing: String, Sendable { case zero, fail }
 
@@ -48,22 +61,22 @@ public struct RelevancePolicy: Sendable, Equatable {
 
     public init(policy: Policy) throws {
         try policy.requireKnownKeys(Self.keys)
-        golden = try policy.strings("golden")?.first
-        run = try policy.strings("run")?.first
-        engine = try policy.strings("engine")?.first
-        catalog = try policy.strings("catalog")?.first
-        interactions = try policy.strings("interactions")?.first
-        model = try policy.strings("model")?.first
-        if let value = try policy.number("k", in: 1...10_000) { k = Int(value) }
+        golden = try policy.string("golden")
+        run = try policy.string("run")
+        engine = try policy.string("engine")
+        catalog = try policy.string("catalog")
+        interactions = try policy.string("interactions")
+        model = try policy.string("model")
+        k = try policy.integer("k", in: 1...10_000) ?? k
         minNDCG = try policy.number("min-ndcg", in: 0...1)
-        minNDCGOrigin = policy.entry("min-ndcg").map { Location(file: policy.path, line: $0.line) }
-        if let text = try policy.strings("missing")?.first {
+        minNDCGOrigin = policy.location("min-ndcg")
+        if let text = try policy.string("missing") {
             guard let value = Missing(rawValue: text) else {
-                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("missing")?.line, key: "missing", expected: "zero or fail")
+                throw policy.invalid(line: policy.entry("missing")?.line, key: "missing", expected: "zero or fail")
             }
             missing = value
         }
-        baseline = try policy.strings("baseline")?.first
+        baseline = try policy.string("baseline")
         maxDrop = try policy.number("max-drop", in: 0...1)
     }
 }
@@ -259,5 +272,13 @@ public struct RelevanceGate: Sendable {
             queries[query] = score
         }
         return (mean, queries)
+    }
+}
+
+extension RelevanceGate: Gate {
+    public static var policyKeys: [PolicyKey] { RelevancePolicy.policyKeys }
+
+    public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try RelevanceGate(policy: RelevancePolicy(policy: policy), previous: context.baseline?.previous).evaluate()
     }
 }

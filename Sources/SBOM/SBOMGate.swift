@@ -14,7 +14,20 @@ private typealias Measurement = GateKit.Measurement
 /// format: cyclonedx                      # or spdx
 /// ```
 public struct SBOMPolicy: Sendable, Equatable {
-    public static let keys = ["lockfiles", "allow", "deny", "unknown", "output", "format"]
+    public static let policyKeys: [PolicyKey] = [
+        PolicyKey("lockfiles", .list, "What to inventory (default Package.resolved)."),
+        PolicyKey("allow", .list, "SPDX license identifiers that may ship."),
+        PolicyKey("deny", .list, "SPDX license identifiers that must not."),
+        PolicyKey("unknown", .choice(["warn", "fail"]), "A license neither allowed nor denied, or none found: warn or fail."),
+        PolicyKey("sbom-output", .path, "Also write the SBOM here."),
+        PolicyKey("sbom-format", .choice(["cyclonedx", "spdx"]), "The SBOM's format: cyclonedx (1.6) or spdx (2.3)."),
+    ]
+    /// Earlier names of keys, still read, with a note: `output` and `format` clashed with the
+    /// report options every command has.
+    public static let renamedKeys = ["output": "sbom-output", "format": "sbom-format"]
+    public static var keys: [String] { policyKeys.map(\.name) + renamedKeys.keys.sorted() }
+    /// "gates/sbom.yml:5: 'format' is now 'sbom-format'" for each old name the policy uses.
+    public var deprecations: [String] = []
     public var lockfiles: [String] = []
     public var allow: [String] = []
     public var deny: [String] = []
@@ -29,22 +42,25 @@ public struct SBOMPolicy: Sendable, Equatable {
         lockfiles = try policy.strings("lockfiles") ?? []
         allow = try policy.strings("allow") ?? []
         deny = try policy.strings("deny") ?? []
-        if let unknown = try policy.strings("unknown")?.first {
+        if let unknown = try policy.string("unknown") {
             guard unknown == "warn" || unknown == "fail" else {
-                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("unknown")?.line, key: "unknown", expected: "warn or fail")
+                throw policy.invalid(line: policy.entry("unknown")?.line, key: "unknown", expected: "warn or fail")
             }
             failOnUnknown = unknown == "fail"
         }
-        output = try policy.strings("output")?.first
-        if let format = try policy.strings("format")?.first {
-            guard format == "cyclonedx" || format == "spdx" else {
-                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry("format")?.line, key: "format", expected: "cyclonedx or spdx")
+        for (old, new) in Self.renamedKeys.sorted(by: { $0.key < $1.key }) {
+            guard let entry = policy.entry(old) else { continue }
+            guard policy.entry(new) == nil else {
+                throw policy.invalid(line: entry.line, key: old, expected: "left out: '\(new)' is set too ('\(old)' is its old name)")
             }
-            self.format = format
+            deprecations.append("\(entry.flag ?? "\(policy.path):\(entry.line)"): '\(old)' is now '\(new)'; the old name still works but will be removed")
         }
+        func renamed(_ key: String) -> String { policy.entry(key) == nil ? Self.renamedKeys.first { $0.value == key }?.key ?? key : key }
+        output = try policy.string(renamed("sbom-output"))
+        format = try policy.choice(renamed("sbom-format"), ["cyclonedx", "spdx"]) ?? format
         for (key, list) in [("allow", allow), ("deny", deny)] {
             for id in list where !SPDXExpression.isSingleIdentifier(id) {
-                throw GateError.invalidPolicyValue(path: policy.path, line: policy.entry(key)?.line, key: key, expected: "SPDX license identifiers ('\(id)' is not one)")
+                throw policy.invalid(line: policy.entry(key)?.line, key: key, expected: "SPDX license identifiers ('\(id)' is not one)")
             }
         }
     }
@@ -57,15 +73,22 @@ public struct SBOMPolicy: Sendable, Equatable {
 /// license; otherwise unknown.
 public struct SBOMGate: Sendable {
     public static let id = "sbom"
+    public static let rules = [
+        RuleDescriptor(id: "sbom/denied-license", summary: "A dependency's license is denied.", help: "Replace the dependency or get the license cleared."),
+        RuleDescriptor(id: "sbom/unknown-license", severity: .warning, summary: "A dependency's license is unknown to the policy (an error with unknown: fail).",
+                       help: "Add it to allow or deny in gates/sbom.yml."),
+        RuleDescriptor(id: "sbom/deprecated-key", severity: .note, summary: "The policy uses a key's old name.", help: "Rename it as the note says."),
+    ] + SBOMDiff.rules
     public let policy: SBOMPolicy
     public let root: String
     public let environment: [String: String]
+    public let now: Double
     /// The previous result under --baseline-dir: what the dependencies were, to say what changed.
     public let previous: PreviousResult?
 
-    public init(policy: SBOMPolicy, root: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+    public init(policy: SBOMPolicy, root: String, environment: [String: String] = [:], now: Double = 0,
                 previous: PreviousResult? = nil) {
-        (self.policy, self.root, self.environment, self.previous) = (policy, root, environment, previous)
+        (self.policy, self.root, self.environment, self.now, self.previous) = (policy, root, environment, now, previous)
     }
 
     public enum Standing: String, Sendable { case allowed, denied, unknown }
@@ -124,7 +147,7 @@ public struct SBOMGate: Sendable {
             }
         }
         if let output = policy.output {
-            let text = policy.format == "spdx" ? SBOMWriter.spdx(inventories, name: (root as NSString).lastPathComponent, environment: environment)
+            let text = policy.format == "spdx" ? SBOMWriter.spdx(inventories, name: (root as NSString).lastPathComponent, environment: environment, now: now)
                 : SBOMWriter.cycloneDX(inventories, environment: environment)
             let path = output.hasPrefix("/") ? output : root + "/" + output
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -160,12 +183,11 @@ public struct SBOMGate: Sendable {
         var result = GateResult(
             gate: Self.id, verdict: GateResult.verdict(measurements: measurements, findings: findings), summary: summary,
             measurements: measurements, findings: findings, inputs: inputs,
-            rules: [RuleDescriptor(id: "sbom/denied-license", summary: "A dependency's license is denied.", help: "Replace the dependency or get the license cleared."),
-                    RuleDescriptor(id: "sbom/unknown-license", summary: "A dependency's license is unknown to the policy.", help: "Add it to allow or deny in gates/sbom.yml.")]
-                + SBOMDiff.rules,
+            rules: Self.rules,
             details: .object(["components": .array(components.map(Self.detail))]),
             tables: [ResultTable(title: "Licenses", header: ["component", "license", "standing"], rows: rows)])
         if let unusable { result.addNote("no dependency changes: \(unusable)") }
+        for deprecation in policy.deprecations { result.addNote(deprecation, rule: "sbom/deprecated-key") }
         return result
     }
 
@@ -192,5 +214,14 @@ public struct SBOMGate: Sendable {
             return Component(ecosystem: ecosystem, namespace: entry["namespace"]?.string, name: name, version: version,
                              license: entry["license"]?.string)
         }
+    }
+}
+
+extension SBOMGate: Gate {
+    public static var policyKeys: [PolicyKey] { SBOMPolicy.policyKeys }
+
+    public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
+        try SBOMGate(policy: SBOMPolicy(policy: policy), root: context.root, environment: context.environment.variables,
+                     now: context.now, previous: context.baseline?.previous).evaluate()
     }
 }

@@ -45,7 +45,7 @@ public enum SBOMWriter {
         return formatter.string(from: Date(timeIntervalSince1970: Double(epoch)))
     }
 
-    public static func cycloneDX(_ inventories: [Inventory], environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func cycloneDX(_ inventories: [Inventory], environment: [String: String] = [:]) -> String {
         let (root, components) = merged(inventories)
         var single: [String: Bool] = [:]   // a few distinct licenses among thousands of components
         func component(_ item: Component, type: String = "library") -> JSONValue {
@@ -88,7 +88,8 @@ public enum SBOMWriter {
         return document.rendered()
     }
 
-    public static func spdx(_ inventories: [Inventory], name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    /// SPDX requires a creation time: SOURCE_DATE_EPOCH from `environment`, else `now`.
+    public static func spdx(_ inventories: [Inventory], name: String, environment: [String: String] = [:], now: Double = 0) -> String {
         let (root, components) = merged(inventories)
         let all = [root].compactMap { $0 } + components
         var valid: [String: Bool] = [:]
@@ -150,7 +151,7 @@ public enum SBOMWriter {
             ("name", .string(name)),
             ("documentNamespace", .string("https://spdx.org/spdxdocs/\(name.map { $0.isLetter || $0.isNumber ? $0 : "-" })-\(uuid(fingerprint))")),
             ("creationInfo", .orderedObject([
-                ("created", .string(timestamp(environment) ?? ISO8601DateFormatter().string(from: Date()))),
+                ("created", .string(timestamp(environment) ?? ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: now.rounded(.down))))),
                 ("creators", .array([.string("Tool: \(toolName)")])),
             ])),
             ("packages", .array(all.map(package))),

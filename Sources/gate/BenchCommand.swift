@@ -5,16 +5,12 @@ import GateKit
 
 /// `gate bench`: benchmark regression checks that do not cry wolf on shared runners.
 struct BenchCommand: GateCommand {
-    static let gateID = BenchGate.id
+    typealias Judged = BenchGate
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks: run commands or built-in suites, A/B-interleave two builds, compare results by rules that hold on noisy machines.",
         subcommands: [BenchCompareCommand.self, BenchRunCommand.self, BenchABCommand.self, BenchSuiteCommand.self],
         defaultSubcommand: BenchCompareCommand.self)
-
-    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
-        try BenchGate(policy: BenchPolicy(policy: policy), context: context).evaluate()
-    }
 }
 
 struct BenchCompareCommand: ParsableCommand {
@@ -25,25 +21,24 @@ struct BenchCompareCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Baseline results (any format gate bench reads).", valueName: "file")) var baseline: String?
     @Option(help: ArgumentHelp("Current results.", valueName: "file")) var current: String?
-    @Option(name: .customLong("instruction-margin"), help: ArgumentHelp("Allowed growth of instruction counts, % (default 1).", valueName: "pct")) var instructionMargin: Double?
-    @Option(name: .customLong("wall-margin"), help: ArgumentHelp("Allowed growth of the interleaved min-of-n wall time, % (default 5).", valueName: "pct")) var wallMargin: Double?
-    @Flag(name: .customLong("bigger-is-better"), help: "Custom value-only results measure throughput.") var biggerIsBetter = false
+    @Option(name: .customLong("instruction-margin"), help: ArgumentHelp("Allowed growth of instruction counts, % (default 1).", valueName: "pct")) var instructionMargin: String?
+    @Option(name: .customLong("wall-margin"), help: ArgumentHelp("Allowed growth of the interleaved min-of-n wall time, % (default 5).", valueName: "pct")) var wallMargin: String?
+    @Option(name: .customLong("p-value"), help: ArgumentHelp("Mann-Whitney p below which interleaved wall time is slower (default 0.01).", valueName: "p")) var pValue: String?
+    @Option(name: .customLong("min-samples"), help: ArgumentHelp("Runs per side a wall-time verdict needs (default 10).", valueName: "n")) var minSamples: String?
+    @Flag(name: .customLong("bigger-is-better"), inversion: .prefixedNo, help: "Custom value-only results measure throughput.") var biggerIsBetter: Bool?
+    @Option(help: ArgumentHelp("A built-in suite to run when there are no current results (repeatable).", valueName: "suite")) var suites: [String] = []
+    @Option(help: ArgumentHelp("Rounds of the built-in suites (default 3).", valueName: "n")) var rounds: String?
+    @Option(help: ArgumentHelp("Latency objectives as YAML: '{\"recommender.search p95\": 200ms}'.", valueName: "yaml")) var slo: String?
     @Option(help: ArgumentHelp("Write an HTML page drawing each benchmark's samples.", valueName: "file")) var report: String?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let context = common.context(gate: BenchGate.id)
-        let result = GateRunner.run(gate: BenchGate.id) {
-            var policy = try common.loadPolicy(gate: BenchGate.id).map(BenchPolicy.init(policy:)) ?? BenchPolicy()
-            if let baseline { policy.baseline = baseline }
-            if let current { policy.current = current }
-            if let instructionMargin { policy.instructionMargin = instructionMargin }
-            if let wallMargin { policy.wallMargin = wallMargin }
-            if biggerIsBetter { policy.biggerIsBetter = true }
-            if let report { policy.report = report }
-            return try BenchGate(policy: policy, context: context).evaluate()
-        }
-        try common.finish(result, context: context)
+        try common.run(BenchGate.self, flags: [
+            PolicyFlag("baseline", baseline), PolicyFlag("current", current), PolicyFlag("instruction-margin", instructionMargin),
+            PolicyFlag("wall-margin", wallMargin), PolicyFlag("p-value", pValue), PolicyFlag("min-samples", minSamples),
+            PolicyFlag("bigger-is-better", biggerIsBetter), PolicyFlag("suites", suites), PolicyFlag("rounds", rounds),
+            .yaml("slo", slo), PolicyFlag("report", report),
+        ])
     }
 }
 
@@ -122,7 +117,7 @@ struct BenchABCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Pairs of measured runs.", valueName: "n")) var runs = 30
     @Option(help: ArgumentHelp("Discarded warm-up pairs.", valueName: "n")) var warmup = 2
     @Option(help: ArgumentHelp("The benchmark's name.", valueName: "name")) var name = "command"
-    @Option(name: .customLong("wall-margin"), help: ArgumentHelp("Allowed growth of the min-of-n wall time, % (default 5).", valueName: "pct")) var wallMargin: Double?
+    @Option(name: .customLong("wall-margin"), help: ArgumentHelp("Allowed growth of the min-of-n wall time, % (default 5).", valueName: "pct")) var wallMargin: String?
     @Option(help: ArgumentHelp("Write an HTML page drawing both sides' runs.", valueName: "file")) var report: String?
     @Option(name: .customLong("save"), help: ArgumentHelp("Also write both samples (gate-bench JSON) with this prefix: PREFIX.baseline.json, PREFIX.current.json.", valueName: "prefix")) var save: String?
     @OptionGroup var common: CommonOptions
@@ -134,13 +129,13 @@ struct BenchABCommand: ParsableCommand {
     func run() throws {
         let context = common.context(gate: BenchGate.id)
         let result = GateRunner.run(gate: BenchGate.id) {
-            var policy = try common.loadPolicy(gate: BenchGate.id).map(BenchPolicy.init(policy:)) ?? BenchPolicy()
+            let loaded = try (common.loadPolicy(gate: BenchGate.id) ?? Policy(path: "gates/bench.yml", entries: []))
+                .overlaid(with: [PolicyFlag("wall-margin", wallMargin), PolicyFlag("report", report)])
+            var policy = try BenchPolicy(policy: loaded)
             policy.slos = []
-            if let wallMargin { policy.wallMargin = wallMargin }
-            if let report { policy.report = report }
             let (a, b) = try BenchRunner.interleaved(baseline: baselineCommand, current: currentCommand, pairs: runs, warmups: warmup,
                                                         progress: progressLine("interleaved", "pairs"))
-            let session = "ab-\(getpid())-\(Int(Date().timeIntervalSince1970))"
+            let session = "ab-\(getpid())-\(Int(context.now))"
             let baseline = BenchResults(source: "gate", series: [BenchSeries(name: name, kind: .wallTime, unit: "s", samples: a.map(\.wall))], interleavedWith: session)
             let current = BenchResults(source: "gate", series: [BenchSeries(name: name, kind: .wallTime, unit: "s", samples: b.map(\.wall))], interleavedWith: session)
             if let save {
@@ -172,7 +167,7 @@ struct BenchSuiteCommand: ParsableCommand {
                 : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
             var series: [BenchSeries] = []
             for suite in suites.isEmpty ? BenchSuites.names : suites {
-                let measured = try BenchSuites.run(suite, inputs: inputs, root: GateContext.current.root, rounds: rounds)
+                let measured = try BenchSuites.run(suite, inputs: inputs, root: Platform.workingDirectory(), rounds: rounds)
                 measured.forEach { FileSink.standardError(summary($0)) }
                 series += measured
             }

@@ -5,16 +5,12 @@ import GateKit
 
 /// `gate canary`: judge a canary against its baseline from Prometheus; warm a canary up.
 struct CanaryCommand: GateCommand {
-    static let gateID = CanaryGate.id
+    typealias Judged = CanaryGate
     static let configuration = CommandConfiguration(
         commandName: "canary",
         abstract: "Canary analysis against Prometheus: promote, hold or rollback, with the evidence per metric; and a bounded warm-up.",
         subcommands: [CanaryAnalyzeCommand.self, CanaryWarmupCommand.self],
         defaultSubcommand: CanaryAnalyzeCommand.self)
-
-    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
-        try CanaryGate(policy: CanaryPolicy(policy: policy), context: context).evaluate()
-    }
 }
 
 struct CanaryAnalyzeCommand: ParsableCommand {
@@ -31,33 +27,28 @@ struct CanaryAnalyzeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Read saved query_range answers (<metric>.<group>.json) instead of querying.", valueName: "dir")) var offline: String?
     @Option(help: ArgumentHelp("End of the analysed window: now, seconds since 1970 or an ISO 8601 time.", valueName: "time")) var end: String?
     @Option(help: ArgumentHelp("Length of the window, e.g. 30m.", valueName: "duration")) var window: String?
+    @Option(help: ArgumentHelp("Query resolution, e.g. 15s.", valueName: "duration")) var step: String?
+    @Option(help: ArgumentHelp("Label values per group as YAML: '{baseline: {deployment: a}, canary: {deployment: b}}'.", valueName: "yaml")) var groups: String?
+    @Option(name: .customLong("pass-score"), help: ArgumentHelp("Promote at or above this score (default 95).", valueName: "score")) var passScore: String?
+    @Option(name: .customLong("marginal-score"), help: ArgumentHelp("Hold between this and --pass-score, roll back below (default 75).", valueName: "score")) var marginalScore: String?
+    @Option(help: ArgumentHelp("Mann-Whitney confidence for a difference to count (default 0.98).", valueName: "value")) var confidence: String?
+    @Option(help: ArgumentHelp("The metrics as YAML: '[{name: errors, query: ..., bad: increase}]'.", valueName: "yaml")) var metrics: String?
+    @Option(help: ArgumentHelp("Seconds per Prometheus request (default 10).", valueName: "s")) var timeout: String?
+    @Option(help: ArgumentHelp("Retries of a failed request (default 3).", valueName: "n")) var retries: String?
     @Option(help: ArgumentHelp("Write the HTML report (a chart per metric) here.", valueName: "file")) var report: String?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = GateEnvironment.current.variables
         if environment["GITHUB_ACTIONS"] == "true", let token = environment["PROMETHEUS_TOKEN"], !token.isEmpty {
             FileSink.standardError("::add-mask::\(token)\n")
         }
-        let context = common.context(gate: CanaryGate.id)
-        let result = GateRunner.run(gate: CanaryGate.id) {
-            var policy = try common.loadPolicy(gate: CanaryGate.id).map(CanaryPolicy.init(policy:)) ?? CanaryPolicy()
-            if let prometheus { (policy.prometheus, policy.offline) = (prometheus, nil) }
-            if let offline { policy.offline = offline }
-            if let end {
-                guard let time = end == "now" ? Date().timeIntervalSince1970 : CanaryPolicy.time(end) else {
-                    throw ValidationError("--end must be now, seconds since 1970 or an ISO 8601 time.")
-                }
-                policy.end = time
-            }
-            if let window {
-                guard let seconds = CanaryPolicy.duration(window) else { throw ValidationError("--window must be a duration such as 30m.") }
-                policy.window = seconds
-            }
-            if let report { policy.report = report }
-            return try CanaryGate(policy: policy, context: context).evaluate()
-        }
-        try common.finish(result, context: context)
+        try common.run(CanaryGate.self, flags: [
+            PolicyFlag("prometheus", prometheus).replacing("offline"), PolicyFlag("offline", offline), PolicyFlag("window", window),
+            PolicyFlag("step", step), PolicyFlag("end", end), .yaml("groups", groups), PolicyFlag("pass-score", passScore),
+            PolicyFlag("marginal-score", marginalScore), PolicyFlag("confidence", confidence), .yaml("metrics", metrics),
+            PolicyFlag("timeout", timeout), PolicyFlag("retries", retries), PolicyFlag("report", report),
+        ])
     }
 }
 

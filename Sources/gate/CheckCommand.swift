@@ -12,7 +12,9 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Run every gate that has a policy file in gates/ and print one summary.",
         discussion: """
-            Each gates/<gate>.yml runs that gate with its policy. The exit code is the worst \
+            Each gates/<gate>.yml runs that gate with its policy; gates/<gate>.<name>.yml runs it \
+            again with another policy, reported as <gate>[<name>] (one per package of a monorepo). \
+            The exit code is the worst \
             verdict's. A file in gates/ that names no gate is an error, as is an empty gates/ \
             directory: a check that checks nothing never passes.
             """)
@@ -28,18 +30,20 @@ struct CheckCommand: ParsableCommand {
         let checked: [GateResult]
         do {
             checked = try policyFiles().map { file in
-                let id = Self.gateID(of: file)
+                let (id, instance) = Self.gateID(of: file)
+                let name = instance.map { "\(id)[\($0)]" } ?? id
                 var context = GateContext.current
-                context.baseline = results.input(gate: id)
+                context.baseline = results.input(gate: name)
                 var policy: Policy?
-                let result = GateRunner.run(gate: id) {
-                    guard let command = GateRegistry.gate(named: id) else {
+                var result = GateRunner.run(gate: name) {
+                    guard let gate = GateRegistry.gate(named: id) else {
                         let known = GateRegistry.gates.map(\.id).joined(separator: ", ")
-                        throw GateError.usage("\(file): no gate is named '\(id)'. Policy files are gates/<gate>.yml with <gate> one of: \(known).")
+                        throw GateError.usage("\(file): no gate is named '\(id)'. Policy files are gates/<gate>.yml (or gates/<gate>.<name>.yml for a second policy) with <gate> one of: \(known).")
                     }
                     policy = try Policy.load(path: file)
-                    return try command.evaluate(policy!, context)
+                    return try gate.judge(policy!, context)
                 }
+                result.gate = name
                 return results.compare(result, context: context, policy: policy)
             }
         } catch {
@@ -63,11 +67,19 @@ struct CheckCommand: ParsableCommand {
         guard !files.isEmpty else {
             throw GateError.usage("\(gates): no policy files (<gate>.yml); a check that checks nothing does not pass.")
         }
-        return files.sorted()
+        // By gate, then its unnamed policy before the named ones: coverage, coverage[api].
+        return files.sorted { a, b in
+            let (x, y) = (Self.gateID(of: a), Self.gateID(of: b))
+            return x.id != y.id ? x.id < y.id : (x.instance ?? "") < (y.instance ?? "")
+        }
     }
 
-    private static func gateID(of file: String) -> String {
+    /// `gates/coverage.yml` → coverage; `gates/coverage.api.yml` → coverage, instance api
+    /// (reported as `coverage[api]`): several policies for one gate, as a monorepo needs.
+    static func gateID(of file: String) -> (id: String, instance: String?) {
         let name = file.split(separator: "/").last.map(String.init) ?? file
-        return name.hasSuffix(".yaml") ? String(name.dropLast(5)) : String(name.dropLast(4))
+        let stem = name.hasSuffix(".yaml") ? String(name.dropLast(5)) : String(name.dropLast(4))
+        guard let dot = stem.firstIndex(of: ".") else { return (stem, nil) }
+        return (String(stem[..<dot]), String(stem[stem.index(after: dot)...]))
     }
 }

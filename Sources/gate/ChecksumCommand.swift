@@ -11,16 +11,12 @@ import Darwin
 
 /// `gate checksum`: sha256sum-compatible manifests of model artifacts, verified as a gate.
 struct ChecksumCommand: GateCommand {
-    static let gateID = ChecksumGate.id
+    typealias Judged = ChecksumGate
     static let configuration = CommandConfiguration(
         commandName: "checksum",
         abstract: "Checksum manifests for artifact directories: create (optionally Ed25519-signed), verify as a gate.",
         subcommands: [ChecksumVerifyCommand.self, ChecksumCreateCommand.self, ChecksumKeygenCommand.self],
         defaultSubcommand: ChecksumVerifyCommand.self)
-
-    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
-        try ChecksumGate(policy: ChecksumPolicy(policy: policy), context: context).evaluate()
-    }
 }
 
 struct ChecksumVerifyCommand: ParsableCommand {
@@ -32,18 +28,15 @@ struct ChecksumVerifyCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The manifest (default: manifest: in the policy).", valueName: "manifest")) var manifest: String?
     @Option(help: ArgumentHelp("The directory the manifest's paths are relative to (default: the manifest's).", valueName: "dir")) var root: String?
     @Option(name: .customLong("verify-key"), help: ArgumentHelp("An Ed25519 public key: MANIFEST.sig must verify with it.", valueName: "file")) var verifyKey: String?
+    @Option(help: ArgumentHelp("The manifest's signature (default: MANIFEST.sig).", valueName: "file")) var signature: String?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let context = common.context(gate: ChecksumGate.id)
-        let result = GateRunner.run(gate: ChecksumGate.id) {
-            var policy = try common.loadPolicy(gate: ChecksumGate.id).map(ChecksumPolicy.init(policy:)) ?? ChecksumPolicy()
-            if let manifest { (policy.manifest, policy.root) = (manifest, nil) }
-            if let root { policy.root = root }
-            if let verifyKey { policy.verifyKey = verifyKey }
-            return try ChecksumGate(policy: policy, context: context).evaluate(progress: progressLine("hashed", "files"))
+        let flags = [PolicyFlag("manifest", manifest).replacing("root"), PolicyFlag("root", root),
+                     PolicyFlag("verify-key", verifyKey), PolicyFlag("signature", signature)]
+        try common.run(ChecksumGate.self, flags: flags) { policy, context in
+            try ChecksumGate(policy: ChecksumPolicy(policy: policy), context: context).evaluate(progress: progressLine("hashed", "files"))
         }
-        try common.finish(result, context: context)
     }
 }
 

@@ -33,11 +33,7 @@ struct OutputOptions: ParsableArguments {
                 FileSink.standardError("error: \(result.gate): \(result.summary)\n")
             }
         }
-        #if canImport(Glibc)
-        Glibc.exit(report.verdict.exitCode)
-        #else
-        Darwin.exit(report.verdict.exitCode)
-        #endif
+        Platform.exit(report.verdict.exitCode)
     }
 }
 
@@ -75,11 +71,28 @@ struct CommonOptions: ParsableArguments {
         return context
     }
 
+    /// The gate's command, whole: its policy file with the command line laid over it, judged
+    /// with `rules:` applied (the path `gate check` takes too), then compared, kept and
+    /// published. `evaluate` is the gate's, or a variant that reports progress.
+    func run<G: Gate>(_ gate: G.Type, flags: [PolicyFlag],
+                      evaluate: (Policy, GateContext) throws -> GateResult = G.evaluate) throws -> Never {
+        let context = context(gate: G.id)
+        var policy: Policy?
+        let result = GateRunner.run(gate: G.id) {
+            let loaded = try (loadPolicy(gate: G.id) ?? Policy(path: "gates/\(G.id).yml", entries: [])).overlaid(with: flags)
+            policy = loaded
+            let settings = try RuleSettings(policy: loaded, rules: G.declaredRules)
+            return settings.apply(to: try evaluate(loaded, context))
+        }
+        try finish(result, context: context, policy: policy)
+    }
+
     /// Compares the result with its baseline (new-only from the flag or the policy's
     /// `new-only:`), keeps it under --results-dir, then publishes it and exits with its
     /// verdict's status.
-    func finish(_ result: GateResult, context: GateContext) throws -> Never {
-        let compared = results.compare(result, context: context, policy: (try? loadPolicy(gate: result.gate)) ?? nil)
+    func finish(_ result: GateResult, context: GateContext, policy: Policy? = nil) throws -> Never {
+        let policy = policy ?? (try? loadPolicy(gate: result.gate)) ?? nil
+        let compared = results.compare(result, context: context, policy: policy)
         try results.save([compared])
         try output.finish(Report(results: [compared], isCheck: false))
     }
@@ -146,30 +159,7 @@ struct ResultsOptions: ParsableArguments {
 }
 
 extension GateEnvironment {
-    static var current: GateEnvironment {
-        var variables: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
-        }
-        return GateEnvironment(variables)
-    }
-}
-
-extension GateContext {
-    /// The current directory as root, the process environment.
-    static var current: GateContext {
-        var root = "."
-        if let path = getcwd(nil, 0) {
-            root = String(cString: path)
-            free(path)
-        }
-        return GateContext(root: root, environment: .current)
-    }
+    static var current: GateEnvironment { GateEnvironment(Platform.environment()) }
 }
 
 /// Runs `body`, printing any error and exiting 2, as gates do with inputs they cannot use.

@@ -5,39 +5,32 @@ import GateKit
 
 /// `gate dashboards`: Grafana dashboards and their PromQL, validated offline.
 struct DashboardsCommand: GateCommand {
-    static let gateID = DashboardsGate.id
+    typealias Judged = DashboardsGate
     static let configuration = CommandConfiguration(
         commandName: "dashboards",
         abstract: "Grafana dashboards: JSON, uids, panel ids, layout, datasources, variables, and every PromQL query parsed and checked against a metric catalog.",
         subcommands: [DashboardsCheckCommand.self, DashboardsPromQLCommand.self],
         defaultSubcommand: DashboardsCheckCommand.self)
-
-    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
-        try DashboardsGate(policy: DashboardsPolicy(policy: policy), context: context).evaluate()
-    }
 }
 
 struct DashboardsCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "The gate (exit 1 on an error-level finding).",
-        discussion: "Policy: gates/dashboards.yml with the keys \(DashboardsPolicy.keys.joined(separator: ", ")). Rules: \(DashboardRule.allCases.map(\.rawValue).joined(separator: ", ")).")
+        discussion: "Policy: gates/dashboards.yml with the keys \(DashboardsPolicy.keys.joined(separator: ", ")). Rules: `gate rules dashboards`.")
 
-    @Argument(help: ArgumentHelp("Dashboard files or directories (default: dashboards: in the policy).", valueName: "path")) var paths: [String] = []
+    @Argument(help: ArgumentHelp("Dashboard files or directories (default: dashboards: in the policy).", valueName: "dashboards")) var dashboards: [String] = []
     @Option(help: ArgumentHelp("Metric names the service exports: one per line, or a Prometheus exposition.", valueName: "file")) var catalog: String?
     @Option(name: .customLong("catalog-prometheus"), help: ArgumentHelp("Take the metric names a live Prometheus has (PROMETHEUS_TOKEN as bearer token).", valueName: "url")) var catalogPrometheus: String?
+    @Option(help: ArgumentHelp("A datasource uid or name concrete references may use (repeatable).", valueName: "uid")) var datasources: [String] = []
+    @Option(help: ArgumentHelp("Findings left out, as YAML: '[{rule: rate-interval, dashboard: UID, panel: 12, reason: why}]'.", valueName: "yaml")) var exclude: String?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let context = common.context(gate: DashboardsGate.id)
-        let result = GateRunner.run(gate: DashboardsGate.id) {
-            var policy = try common.loadPolicy(gate: DashboardsGate.id).map(DashboardsPolicy.init(policy:)) ?? DashboardsPolicy()
-            if !paths.isEmpty { policy.dashboards = paths }
-            if let catalog { policy.catalog = catalog }
-            if let catalogPrometheus { policy.catalogPrometheus = catalogPrometheus }
-            return try DashboardsGate(policy: policy, context: context).evaluate()
-        }
-        try common.finish(result, context: context)
+        try common.run(DashboardsGate.self, flags: [
+            PolicyFlag("dashboards", dashboards), PolicyFlag("catalog", catalog), PolicyFlag("catalog-prometheus", catalogPrometheus),
+            PolicyFlag("datasources", datasources), .yaml("exclude", exclude),
+        ])
     }
 }
 

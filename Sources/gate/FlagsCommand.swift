@@ -7,16 +7,12 @@ import GateKit
 /// `gate flags`: the flag-policy gate (`lint`, what `gate check` runs), plus `eval` for support
 /// and `simulate` for the rollout hash itself.
 struct FlagsCommand: GateCommand {
-    static let gateID = FlagsLint.id
+    typealias Judged = FlagsLint
     static let configuration = CommandConfiguration(
         commandName: "flags",
         abstract: "Feature flags: lint a flag file against the rollout rules, evaluate a flag for a user, simulate rollouts.",
         subcommands: [FlagsLintCommand.self, FlagsEvalCommand.self, FlagsSimulateCommand.self, FlagsBenchCommand.self],
         defaultSubcommand: FlagsLintCommand.self)
-
-    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
-        try FlagsLint(policy: FlagsPolicy(policy: policy), context: context).evaluate()
-    }
 }
 
 /// A time given on the command line: ISO 8601 date or date-time.
@@ -43,6 +39,21 @@ struct FlagsLintCommand: ParsableCommand {
     @Option(name: .customLong("previous-ref"), help: ArgumentHelp("Compare with the flag file at this git ref.", valueName: "ref"))
     var previousRef: String?
 
+    @Option(name: .customLong("ladder"), parsing: .upToNextOption, help: ArgumentHelp("Rollout percentages from 0 to 100 a change climbs one step at a time.", valueName: "percent"))
+    var ladder: [String] = []
+
+    @Option(name: .customLong("max-override-days"), help: ArgumentHelp("A user override must expire within this many days (default 30).", valueName: "days"))
+    var maxOverrideDays: String?
+
+    @Option(name: .customLong("stale-days"), help: ArgumentHelp("A flag at 100% older than this many days is reported (default 30).", valueName: "days"))
+    var staleDays: String?
+
+    @Option(help: ArgumentHelp("Where flags are referenced: a glob (repeatable).", valueName: "glob"))
+    var sources: [String] = []
+
+    @Option(name: .customLong("reference-pattern"), help: ArgumentHelp("A regular expression whose one capture group is a referenced flag's name.", valueName: "regex"))
+    var referencePattern: String?
+
     @Option(help: ArgumentHelp("Judge expiry and staleness as of this time instead of now.", valueName: "time"))
     var at: String?
 
@@ -53,17 +64,20 @@ struct FlagsLintCommand: ParsableCommand {
         _ = try parseTime(at)
     }
 
+    var flags: [PolicyFlag] {
+        [PolicyFlag("file", file), PolicyFlag("previous", previous).replacing("previous-ref"),
+         PolicyFlag("previous-ref", previousRef).replacing("previous"), PolicyFlag("ladder", ladder),
+         PolicyFlag("max-override-days", maxOverrideDays), PolicyFlag("stale-days", staleDays),
+         PolicyFlag("sources", sources), PolicyFlag("reference-pattern", referencePattern)]
+    }
+
     func run() throws {
-        let now = try parseTime(at)
-        let context = common.context(gate: FlagsLint.id)
-        let result = GateRunner.run(gate: FlagsLint.id) {
-            var policy = try common.loadPolicy(gate: FlagsLint.id).map(FlagsPolicy.init(policy:)) ?? FlagsPolicy()
-            if let file { policy.file = file }
-            if let previous { (policy.previous, policy.previousRef) = (previous, nil) }
-            if let previousRef { (policy.previousRef, policy.previous) = (previousRef, nil) }
-            return try FlagsLint(policy: policy, context: context, now: now).evaluate()
+        let now = try at.map { try parseTime($0) }
+        try common.run(FlagsLint.self, flags: flags) { policy, context in
+            var context = context
+            if let now { context.now = now }
+            return try FlagsLint.evaluate(policy: policy, context: context)
         }
-        try common.finish(result, context: context)
     }
 }
 

@@ -27,17 +27,17 @@ struct GateCLI: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let code as ExitCode {
-            Glibc.exit(code.rawValue)
+            Platform.exit(code.rawValue)
         } catch {
             // Help and version are clean exits; everything else the parser or a command
             // throws (usage errors, an unwritable --output) means the gate could not judge.
             let message = fullMessage(for: error)
             if exitCode(for: error) == .success {
                 if !message.isEmpty { FileSink.standardOutput(message + "\n") }
-                Glibc.exit(0)
+                Platform.exit(0)
             }
             if !message.isEmpty { FileSink.standardError(message + "\n") }
-            Glibc.exit(2)
+            Platform.exit(2)
         }
     }
 }

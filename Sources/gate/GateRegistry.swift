@@ -1,21 +1,42 @@
 import ArgumentParser
+import Bench
+import Canary
+import Coverage
+import Dashboards
+import Drift
+import Experiments
+import Flags
 import GateKit
+import Integrity
+import Relevance
+import SBOM
 
-/// A subcommand that is a gate: `gate check` runs it from its policy file alone.
+/// A gate's command: the subcommand named as the gate, whose judging command (itself, or
+/// its default subcommand) has a flag for every policy key.
 protocol GateCommand: ParsableCommand {
-    static var gateID: String { get }
-    /// Evaluates the gate from its policy file, with no command-line overrides.
-    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult
+    associatedtype Judged: Gate
 }
 
-/// A gate as `gate check` sees it: its id and how to evaluate a policy file.
+extension GateCommand {
+    static var gateID: String { Judged.id }
+}
+
+/// A gate as `gate check`, `gate rules` and the registry test see it.
 struct RegisteredGate: Sendable {
     let id: String
-    let evaluate: @Sendable (Policy, GateContext) throws -> GateResult
+    let rules: [RuleDescriptor]
+    let keys: [PolicyKey]
+    /// The words after `gate` that reach the judging command (`canary analyze`).
+    let command: [String]
+    let judge: @Sendable (Policy, GateContext) throws -> GateResult
 
     init<Command: GateCommand>(_ command: Command.Type) {
-        id = Command.gateID
-        evaluate = { try Command.evaluate(policy: $0, context: $1) }
+        id = Command.Judged.id
+        rules = Command.Judged.declaredRules
+        keys = Command.Judged.policyKeys
+        let name = Command.configuration.commandName ?? id
+        self.command = Command.configuration.defaultSubcommand.map { [name, $0.configuration.commandName ?? ""] } ?? [name]
+        judge = { try Command.Judged.judge(policy: $0, context: $1) }
     }
 }
 
@@ -49,6 +70,7 @@ enum GateRegistry {
         DashboardsCommand.self,
         RecommenderCommand.self,
         CommentCommand.self,
+        RulesCommand.self,
     ]
 
     static func gate(named id: String) -> RegisteredGate? {

@@ -3,14 +3,14 @@ import GateKit
 import Relevance
 
 struct RelevanceCommand: GateCommand {
-    static let gateID = RelevanceGate.id
+    typealias Judged = RelevanceGate
     static let configuration = CommandConfiguration(
         commandName: "relevance",
         abstract: "Judge a ranking against a golden set: NDCG@k, top-k assertions, drop since a baseline.",
         discussion: """
             Measures are trec_eval's (see `gate relevance eval`). A golden query the ranking leaves out \
             counts as 0 and is reported (missing: zero) or fails the gate (missing: fail).
-            Policy: gates/relevance.yml with the keys golden, run, engine, catalog, interactions, model, k, min-ndcg, missing, baseline, max-drop.
+            Policy: gates/relevance.yml with the keys \(RelevancePolicy.keys.joined(separator: ", ")).
             """,
         subcommands: [RelevanceEvalCommand.self],
         aliases: ["ndcg"])
@@ -34,10 +34,10 @@ struct RelevanceCommand: GateCommand {
     var model: String?
 
     @Option(help: ArgumentHelp("The cutoff of NDCG@k and P@k (default 10).", valueName: "k"))
-    var k: Int?
+    var k: String?
 
     @Option(name: .customLong("min-ndcg"), help: ArgumentHelp("Minimum mean NDCG@k (0-1).", valueName: "value"))
-    var minNDCG: Double?
+    var minNDCG: String?
 
     @Option(help: ArgumentHelp("A golden query the ranking leaves out: zero (counts 0, warns) or fail.", valueName: "zero|fail"))
     var missing: String?
@@ -46,40 +46,19 @@ struct RelevanceCommand: GateCommand {
     var baseline: String?
 
     @Option(name: .customLong("max-drop"), help: ArgumentHelp("With --baseline: how far mean NDCG@k may fall (default 0).", valueName: "value"))
-    var maxDrop: Double?
+    var maxDrop: String?
 
     @OptionGroup var common: CommonOptions
 
-    func validate() throws {
-        if let k, k < 1 { throw ValidationError("--k must be at least 1.") }
-        for (name, value) in [("--min-ndcg", minNDCG), ("--max-drop", maxDrop)] {
-            if let value, !(0...1).contains(value) { throw ValidationError("\(name) must be between 0 and 1, got \(value).") }
-        }
-        if let missing, RelevancePolicy.Missing(rawValue: missing) == nil { throw ValidationError("--missing must be zero or fail.") }
-    }
-
-    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
-        try RelevanceGate(policy: RelevancePolicy(policy: policy), previous: context.baseline?.previous).evaluate()
+    var flags: [PolicyFlag] {
+        [PolicyFlag("golden", golden), PolicyFlag("run", runFile).replacing("engine"), PolicyFlag("engine", engine).replacing("run"),
+         PolicyFlag("catalog", catalog).replacing("model"), PolicyFlag("interactions", interactions),
+         PolicyFlag("model", model).replacing("catalog"), PolicyFlag("k", k), PolicyFlag("min-ndcg", minNDCG),
+         PolicyFlag("missing", missing), PolicyFlag("baseline", baseline), PolicyFlag("max-drop", maxDrop)]
     }
 
     func run() throws {
-        let context = common.context(gate: Self.gateID)
-        let result = GateRunner.run(gate: Self.gateID) {
-            var policy = try common.loadPolicy(gate: Self.gateID).map(RelevancePolicy.init(policy:)) ?? RelevancePolicy()
-            if let golden { policy.golden = golden }
-            if let runFile { (policy.run, policy.engine) = (runFile, nil) }
-            if let engine { (policy.engine, policy.run) = (engine, nil) }
-            if let catalog { (policy.catalog, policy.model) = (catalog, nil) }
-            if let interactions { policy.interactions = interactions }
-            if let model { (policy.model, policy.catalog) = (model, nil) }
-            if let k { policy.k = k }
-            if let minNDCG { (policy.minNDCG, policy.minNDCGOrigin) = (minNDCG, nil) }
-            if let missing, let value = RelevancePolicy.Missing(rawValue: missing) { policy.missing = value }
-            if let baseline { policy.baseline = baseline }
-            if let maxDrop { policy.maxDrop = maxDrop }
-            return try RelevanceGate(policy: policy, previous: context.baseline?.previous).evaluate()
-        }
-        try common.finish(result, context: context)
+        try common.run(RelevanceGate.self, flags: flags)
     }
 }
 

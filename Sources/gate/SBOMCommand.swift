@@ -5,16 +5,12 @@ import SBOM
 
 /// `gate sbom`: software bills of materials from lockfiles, and the license gate on them.
 struct SBOMCommand: GateCommand {
-    static let gateID = SBOMGate.id
+    typealias Judged = SBOMGate
     static let configuration = CommandConfiguration(
         commandName: "sbom",
         abstract: "Software bills of materials from lockfiles (CycloneDX 1.6, SPDX 2.3) and the license policy gate.",
         subcommands: [SBOMCheckCommand.self, SBOMGenerateCommand.self, SBOMDiffCommand.self],
         defaultSubcommand: SBOMCheckCommand.self)
-
-    static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
-        try SBOMGate(policy: SBOMPolicy(policy: policy), root: context.root, previous: context.baseline?.previous).evaluate()
-    }
 }
 
 struct SBOMCheckCommand: ParsableCommand {
@@ -23,30 +19,23 @@ struct SBOMCheckCommand: ParsableCommand {
         abstract: "Check every dependency's license against allow and deny lists (gates/sbom.yml); optionally write the SBOM.",
         discussion: "Policy keys: \(SBOMPolicy.keys.joined(separator: ", ")).")
 
-    @Argument(help: ArgumentHelp("Lockfiles (default: lockfiles: in the policy, else Package.resolved).", valueName: "lockfile"))
+    @Argument(help: ArgumentHelp("Lockfiles (default: lockfiles: in the policy, else Package.resolved).", valueName: "lockfiles"))
     var lockfiles: [String] = []
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Allowed SPDX license identifiers.", valueName: "id")) var allow: [String] = []
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Denied SPDX license identifiers.", valueName: "id")) var deny: [String] = []
     @Option(help: ArgumentHelp("A license neither allowed nor denied, or none found: warn or fail.", valueName: "warn|fail")) var unknown: String?
 
+    @Option(name: .customLong("sbom-output"), help: ArgumentHelp("Also write the SBOM here.", valueName: "path")) var sbomOutput: String?
+    @Option(name: .customLong("sbom-format"), help: ArgumentHelp("The SBOM's format: cyclonedx or spdx.", valueName: "format")) var sbomFormat: String?
+
     @OptionGroup var common: CommonOptions
 
-    func validate() throws {
-        if let unknown, unknown != "warn", unknown != "fail" { throw ValidationError("--unknown must be warn or fail.") }
-    }
-
     func run() throws {
-        let context = common.context(gate: SBOMGate.id)
-        let result = GateRunner.run(gate: SBOMGate.id) {
-            var policy = try common.loadPolicy(gate: SBOMGate.id).map(SBOMPolicy.init(policy:)) ?? SBOMPolicy()
-            if !lockfiles.isEmpty { policy.lockfiles = lockfiles }
-            if !allow.isEmpty { policy.allow = allow }
-            if !deny.isEmpty { policy.deny = deny }
-            if let unknown { policy.failOnUnknown = unknown == "fail" }
-            return try SBOMGate(policy: policy, root: context.root, previous: context.baseline?.previous).evaluate()
-        }
-        try common.finish(result, context: context)
+        try common.run(SBOMGate.self, flags: [
+            PolicyFlag("lockfiles", lockfiles), PolicyFlag("allow", allow), PolicyFlag("deny", deny), PolicyFlag("unknown", unknown),
+            PolicyFlag("sbom-output", sbomOutput).replacing("output"), PolicyFlag("sbom-format", sbomFormat).replacing("format"),
+        ])
     }
 }
 
@@ -74,8 +63,11 @@ struct SBOMGenerateCommand: ParsableCommand {
         try exitingTwoOnError {
             let paths = lockfiles.isEmpty ? ["Package.resolved"] : lockfiles
             let inventories = try paths.map { try Lockfiles.read($0).0 }
-            let documentName = name ?? (FileManager.default.currentDirectoryPath as NSString).lastPathComponent
-            let text = format == "spdx" ? SBOMWriter.spdx(inventories, name: documentName) : SBOMWriter.cycloneDX(inventories)
+            let context = GateContext.current
+            let documentName = name ?? (context.root as NSString).lastPathComponent
+            let environment = context.environment.variables
+            let text = format == "spdx" ? SBOMWriter.spdx(inventories, name: documentName, environment: environment, now: context.now)
+                : SBOMWriter.cycloneDX(inventories, environment: environment)
             if let output {
                 guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
                     throw GateError.cannotWrite(path: output, reason: "cannot create the file")

@@ -87,16 +87,22 @@ import Testing
     @Test("severities and exclusions from the policy apply")
     func policy() throws {
         let overlapping = try Self.injected("\"x\": 12,\n        \"y\": 1,", "\"x\": 6,\n        \"y\": 1,")
-        let off = try Self.run(["service-health.json": overlapping]) { $0.severities["gridpos-overlap"] = .some(nil) }
-        #expect(off.findings.isEmpty)
-        let error = try Self.run(["service-health.json": overlapping]) { $0.severities["gridpos-overlap"] = .error }
+        let found = try Self.run(["service-health.json": overlapping])
+        #expect(found.verdict == .warn)
+        func rules(_ text: String) throws -> RuleSettings {
+            try RuleSettings(policy: Policy.parse(text, path: "gates/dashboards.yml"), rules: DashboardsGate.rules)
+        }
+        let off = try rules("rules:\n  gridpos-overlap: off\n").apply(to: found)
+        #expect(off.findings.isEmpty && off.verdict == .pass)
+        let error = try rules("rules:\n  dashboards/gridpos-overlap: error\n").apply(to: found)
         #expect(error.verdict == .fail)
+        #expect(error.measurements.first { $0.name == "errors" }?.value == 1)
         let excluded = try Self.run(["service-health.json": overlapping]) {
             $0.exclusions = [.init(rule: "gridpos-overlap", dashboard: "svc-health", panel: 3)]
         }
         #expect(excluded.findings.isEmpty)
-        expectError(containing: "'rules.gridpos-overlaps' must be a rule id") {
-            _ = try DashboardsPolicy(policy: Policy.parse("rules:\n  gridpos-overlaps: off\n", path: "gates/dashboards.yml"))
+        expectError(containing: "gates/dashboards.yml:2: 'rules.gridpos-overlaps' must be a rule of this gate (did you mean 'gridpos-overlap'?)") {
+            _ = try rules("rules:\n  gridpos-overlaps: off\n")
         }
     }
 

@@ -102,16 +102,27 @@ public struct Finding: Sendable, Equatable {
     }
 }
 
-/// What a rule checks, for SARIF `tool.driver.rules` and the docs.
+/// What a rule checks, declared once next to its gate: the id findings cite, the severity it
+/// has unless the gate grades it or the policy's `rules:` changes it, one line for
+/// `gate rules` and SARIF, and what to do about it.
 public struct RuleDescriptor: Sendable, Equatable {
     public var id: String
+    public var severity: Severity
     public var summary: String
     public var help: String
 
-    public init(id: String, summary: String, help: String) {
+    public init(id: String, severity: Severity = .error, summary: String, help: String) {
         self.id = id
+        self.severity = severity
         self.summary = summary
         self.help = help
+    }
+
+    /// The rule's section in its gate's page: `docs/gates/coverage.md#min-line`.
+    public var anchor: String {
+        let parts = id.split(separator: "/", maxSplits: 1)
+        guard parts.count == 2 else { return "docs/gates.md" }
+        return "docs/gates/\(parts[0]).md#\(parts[1])"
     }
 }
 

@@ -66,7 +66,7 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
     }
 
     /// ", did you mean 'min-line'?" when a known key is within two edits of the typo.
-    static func suggestion(for key: String, among known: [String]) -> String {
+    public static func suggestion(for key: String, among known: [String]) -> String {
         let scored = known.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= 2 }
         guard let best = scored.min(by: { $0.1 < $1.1 }) else { return "" }
         return " (did you mean '\(best.0)'?)"

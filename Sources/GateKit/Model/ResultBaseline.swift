@@ -84,7 +84,7 @@ public enum BaselineInput: Sendable {
 public enum ResultBaseline {
     public static let unavailableRule = "baseline/unavailable"
     public static let descriptor = RuleDescriptor(
-        id: unavailableRule, summary: "No earlier result to compare with: a ratchet or new-only did not run.",
+        id: unavailableRule, severity: .note, summary: "No earlier result to compare with: a ratchet or new-only did not run.",
         help: "Keep each gate's result on the base branch (--results-dir, or the action's baseline input) and pass that directory as --baseline-dir.")
 
     public static func compare(_ result: GateResult, with baseline: BaselineInput?, newOnly: Bool) -> GateResult {
@@ -121,13 +121,23 @@ public enum ResultBaseline {
         let fresh = result.findings.filter { $0.baseline == .new }
         let unchanged = result.findings.count - fresh.count
         guard newOnly, unchanged > 0 else { return result }
-        let derived = GateResult.verdict(measurements: result.measurements, findings: result.findings) == result.verdict
-        guard derived else { return result }
-        for index in result.measurements.indices {
-            guard let tally = result.measurements[index].tally else { continue }
-            var measurement = result.measurements[index]
-            measurement.value = Double(fresh.filter(tally.counts).count)
-            measurement.previous = nil  // a count of new findings: not comparable with the previous total
+        guard result.rejudge(counting: fresh) else { return result }
+        result.summary += " — new-only: \(fresh.count) new, \(unchanged) already in \(previous.path) (those do not count)"
+        return result
+    }
+}
+
+extension GateResult {
+    /// Re-judges a verdict the gate derived from its measurements and findings as if only
+    /// `counted` had been found: measurements that count findings (`tally`) are recounted.
+    /// False, and nothing changed, when the verdict is a decision of its own (the canary's).
+    public mutating func rejudge(counting counted: [Finding]) -> Bool {
+        guard GateResult.verdict(measurements: measurements, findings: findings) == verdict, !hasDecision else { return false }
+        for index in measurements.indices {
+            guard let tally = measurements[index].tally else { continue }
+            var measurement = measurements[index]
+            measurement.value = Double(counted.filter(tally.counts).count)
+            measurement.previous = nil  // a different count: not comparable with the previous total
             let failing = measurement.verdict == .pass ? Verdict.fail : measurement.verdict
             let holds = if let threshold = measurement.threshold, let comparison = measurement.comparison {
                 comparison.holds(measurement.value, threshold)
@@ -135,15 +145,19 @@ public enum ResultBaseline {
                 measurement.value == 0 || measurement.verdict == .pass
             }
             measurement.verdict = holds ? .pass : failing
-            result.measurements[index] = measurement
+            measurements[index] = measurement
         }
-        result.verdict = GateResult.verdict(measurements: result.measurements, findings: fresh)
-        result.summary += " — new-only: \(fresh.count) new, \(unchanged) already in \(previous.path) (those do not count)"
-        return result
+        verdict = GateResult.verdict(measurements: measurements, findings: counted)
+        return true
     }
-}
 
-extension GateResult {
+    /// Whether the verdict is a decision the gate took (`details.decision`: the canary's
+    /// promote/hold/rollback), which findings being regraded or old does not change.
+    var hasDecision: Bool {
+        if case .object(let details)? = details, case .string? = details["decision"] { return true }
+        return false
+    }
+
     /// Adds a note (by default `baseline/unavailable`), keeping the findings in importance order.
     public mutating func addNote(_ message: String, rule: String = ResultBaseline.unavailableRule) {
         findings.append(Finding(severity: .note, rule: rule, message: message))

@@ -1,7 +1,17 @@
 /// Plain-text columns padded to the widest cell, for terminal output.
-struct ColumnTable {
+public struct ColumnTable {
     var header: [String]
     var rows: [[String]]
+
+    init(header: [String], rows: [[String]]) {
+        self.header = header
+        self.rows = rows
+    }
+
+    /// The table as lines of text, unindented, each ending in a newline.
+    public static func render(header: [String], rows: [[String]]) -> String {
+        ColumnTable(header: header, rows: rows).rendered(indent: "").map { $0 + "\n" }.joined()
+    }
 
     /// Each line indented by `indent`; `style` may wrap a cell in colour after padding, so
     /// escape codes do not disturb alignment.

@@ -98,7 +98,7 @@ public enum GitHubActions {
             "findings=\(report.results.reduce(0) { $0 + $1.findings.count })",
         ]
         for result in report.results {
-            let gate = outputName(result.gate)
+            let gate = outputName(String(result.gate.filter { $0 != "]" }))  // coverage[api] → coverage-api
             lines.append("\(gate)-verdict=\(result.verdict.rawValue)")
             if case .object(let details)? = result.details, case .string(let decision)? = details["decision"] {
                 lines.append("\(gate)-decision=\(outputName(decision))")

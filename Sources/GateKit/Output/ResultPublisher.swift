@@ -107,7 +107,7 @@ public enum FileSink {
         try text.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {
-                let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                let written = Platform.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     throw GateError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
