@@ -113,13 +113,13 @@ public struct BenchComparison: Sendable {
 public struct BenchGate: Sendable {
     public static let id = "bench"
     public static let rules = [
-        RuleDescriptor(id: "bench/regression", summary: "A benchmark got slower beyond its margin.", help: "Profile the change (valgrind --tool=callgrind counts instructions repeatably)."),
-        RuleDescriptor(id: "bench/inconclusive", summary: "Too few runs to decide.", help: "Raise --runs to at least min-samples per side."),
-        RuleDescriptor(id: "bench/cross-job", summary: "Wall time compared with a baseline from another job.", help: "Reported only: use gate bench ab, or --instructions, to gate."),
-        RuleDescriptor(id: "bench/incomparable", summary: "Instruction counts from different valgrind versions.", help: "Record both with the same valgrind."),
-        RuleDescriptor(id: "bench/added", summary: "A benchmark only the current results have.", help: "It has no baseline yet."),
-        RuleDescriptor(id: "bench/removed", summary: "A benchmark only the baseline has.", help: "Was it renamed or deleted on purpose?"),
-        RuleDescriptor(id: "bench/slo", summary: "A latency objective is exceeded.", help: "The seeds' objectives: search p95 < 200 ms, flag evaluation < 10 ms."),
+        RuleDescriptor(id: "bench/regression", severity: .error, summary: "A benchmark got slower beyond its margin.", help: "Profile the change (valgrind --tool=callgrind counts instructions repeatably)."),
+        RuleDescriptor(id: "bench/inconclusive", severity: .warning, summary: "Too few runs to decide.", help: "Raise --runs to at least min-samples per side."),
+        RuleDescriptor(id: "bench/cross-job", severity: .warning, summary: "Wall time compared with a baseline from another job.", help: "Reported only: use gate bench ab, or --instructions, to gate."),
+        RuleDescriptor(id: "bench/incomparable", severity: .warning, summary: "Instruction counts from different valgrind versions.", help: "Record both with the same valgrind."),
+        RuleDescriptor(id: "bench/added", severity: .warning, summary: "A benchmark only the current results have.", help: "It has no baseline yet."),
+        RuleDescriptor(id: "bench/removed", severity: .warning, summary: "A benchmark only the baseline has.", help: "Was it renamed or deleted on purpose?"),
+        RuleDescriptor(id: "bench/slo", severity: .error, summary: "A latency objective is exceeded.", help: "The seeds' objectives: search p95 < 200 ms, flag evaluation < 10 ms."),
     ]
 
     public var policy: BenchPolicy

@@ -10,10 +10,10 @@ private typealias Measurement = GateKit.Measurement
 public struct CanaryGate: Sendable {
     public static let id = "canary"
     public static let rules = [
-        RuleDescriptor(id: "canary/regression", summary: "The canary is significantly worse than the baseline on a metric.", help: "Compare the two series in the HTML report."),
-        RuleDescriptor(id: "canary/trigger", summary: "A rollback trigger fired.", help: "Roll back now; the trigger is the seeds' rollback rule."),
-        RuleDescriptor(id: "canary/nodata", summary: "A metric has no data from the canary or the baseline.", help: "Is the canary receiving traffic, and does the query select it?"),
-        RuleDescriptor(id: "canary/decision", summary: "The canary's decision.", help: "promote, hold or rollback."),
+        RuleDescriptor(id: "canary/regression", severity: .warning, summary: "The canary is significantly worse than the baseline on a metric.", help: "Compare the two series in the HTML report."),
+        RuleDescriptor(id: "canary/trigger", severity: .error, summary: "A rollback trigger fired.", help: "Roll back now; the trigger is the seeds' rollback rule."),
+        RuleDescriptor(id: "canary/nodata", severity: .error, summary: "A metric has no data from the canary or the baseline.", help: "Is the canary receiving traffic, and does the query select it?"),
+        RuleDescriptor(id: "canary/decision", severity: .warning, summary: "The canary's decision.", help: "promote, hold or rollback."),
     ]
 
     public var policy: CanaryPolicy

@@ -226,91 +226,20 @@ struct CSVReader {
         var flags: [ColumnMode] = []
         var samples: [ColumnSample] = []
         var rows = 0
-        var fields: [Range<Int>] = []
-        var unquoted: [UInt8] = []
-        var line = 1
-        var i = 0
-        let n = bytes.count
-        // Quoted fields that hold "" are unescaped into `unquoted`; others are read in place.
-        var escapedFields: [Int: [UInt8]] = [:]
-        while i < n {
-            let recordLine = line
-            fields.removeAll(keepingCapacity: true)
-            escapedFields.removeAll(keepingCapacity: true)
-            var atRecordEnd = false
-            // A record: fields separated by commas, ended by LF, CRLF or the end of the file.
-            while !atRecordEnd {
-                if i < n, bytes[i] == UInt8(ascii: "\"") {
-                    let open = line
-                    i += 1
-                    let start = i
-                    var hasEscapes = false
-                    while true {
-                        guard i < n else { throw DriftError.unterminatedQuote(path: path, line: open) }
-                        let b = bytes[i]
-                        if b == UInt8(ascii: "\"") {
-                            if i + 1 < n, bytes[i + 1] == UInt8(ascii: "\"") { hasEscapes = true; i += 2; continue }
-                            break
-                        }
-                        if b == 0x0A { line += 1 }
-                        i += 1
-                    }
-                    let end = i
-                    i += 1
-                    if hasEscapes {
-                        unquoted.removeAll(keepingCapacity: true)
-                        var k = start
-                        while k < end {
-                            unquoted.append(bytes[k])
-                            k += bytes[k] == UInt8(ascii: "\"") ? 2 : 1
-                        }
-                        escapedFields[fields.count] = unquoted
-                    }
-                    fields.append(start..<end)
-                    guard i >= n || bytes[i] == UInt8(ascii: ",") || bytes[i] == 0x0A || bytes[i] == 0x0D else {
-                        throw DriftError.malformed(path: path, line: line, problem: "text after a closing quote (a quote inside a quoted field is written \"\")")
-                    }
-                } else {
-                    let start = i
-                    while i < n, bytes[i] != UInt8(ascii: ","), bytes[i] != 0x0A {
-                        if bytes[i] == UInt8(ascii: "\"") {
-                            throw DriftError.malformed(path: path, line: line, problem: "a quote inside an unquoted field (quote the whole field and write the quote as \"\")")
-                        }
-                        i += 1
-                    }
-                    var end = i
-                    if end > start, bytes[end - 1] == 0x0D, i >= n || bytes[i] == 0x0A { end -= 1 }
-                    fields.append(start..<end)
-                }
-                if i < n, bytes[i] == UInt8(ascii: ",") {
-                    i += 1
-                    continue
-                }
-                if i < n, bytes[i] == 0x0D { i += 1 }
-                if i < n, bytes[i] == 0x0A { i += 1; line += 1 }
-                atRecordEnd = true
-            }
-            if fields.count == 1, fields[0].isEmpty, escapedFields.isEmpty { continue }  // blank line
+        try CSVRecords.forEach(bytes, path: path) { record in
             guard let names = header else {
-                let names = fields.enumerated().map { index, range in
-                    escapedFields[index].map { String(decoding: $0, as: UTF8.self) }
-                        ?? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self).trimmingCharacters(in: .whitespaces)
-                }
+                let names = (0..<record.count).map { record.string($0).trimmingCharacters(in: .whitespaces) }
                 try DataTableChecks.header(names, path: path)
                 header = names
                 flags = names.map { modes[$0] ?? .auto }
                 samples = Array(repeating: ColumnSample(), count: names.count)
-                continue
+                return
             }
-            guard fields.count == names.count else {
-                throw DriftError.raggedRow(path: path, line: recordLine, fields: fields.count, expected: names.count)
+            guard record.count == names.count else {
+                throw DriftError.raggedRow(path: path, line: record.line, fields: record.count, expected: names.count)
             }
-            for index in 0..<fields.count {
-                if let escaped = escapedFields[index] {
-                    escaped.withUnsafeBytes { FieldClassifier.add($0, mode: flags[index], line: recordLine, to: &samples[index]) }
-                } else {
-                    FieldClassifier.add(UnsafeRawBufferPointer(rebasing: bytes[fields[index]]), mode: flags[index], line: recordLine, to: &samples[index])
-                }
+            for index in 0..<record.count {
+                record.withField(index) { FieldClassifier.add($0, mode: flags[index], line: record.line, to: &samples[index]) }
             }
             rows += 1
         }

@@ -5,8 +5,6 @@ public enum DriftError: Error, Equatable, CustomStringConvertible {
     case empty(path: String)
     /// A CSV record whose field count differs from the header's.
     case raggedRow(path: String, line: Int, fields: Int, expected: Int)
-    /// A quoted CSV field still open at the end of the file.
-    case unterminatedQuote(path: String, line: Int)
     /// A record that breaks the format's grammar.
     case malformed(path: String, line: Int, problem: String)
     /// The reference and current data share no column.
@@ -20,8 +18,6 @@ public enum DriftError: Error, Equatable, CustomStringConvertible {
             "\(path): no data rows. The drift gate needs a CSV file with a header and rows, or JSON Lines; an empty sample cannot show drift and is never a pass."
         case .raggedRow(let path, let line, let fields, let expected):
             "\(path):\(line): a row with \(fields) field\(fields == 1 ? "" : "s"), the header has \(expected). Quote fields that contain commas or line breaks."
-        case .unterminatedQuote(let path, let line):
-            "\(path):\(line): a quoted field opened here is never closed (the file ends inside it)."
         case .malformed(let path, let line, let problem):
             "\(path):\(line): \(problem)."
         case .noCommonColumns(let reference, let current):

@@ -115,20 +115,20 @@ public struct DriftPolicy: Sendable {
 public struct DriftGate: Sendable {
     public static let id = "drift"
     public static let rules = [
-        RuleDescriptor(id: "drift/dataset", summary: "The share of drifted columns reached the policy's drift-share.",
+        RuleDescriptor(id: "drift/dataset", severity: .error, summary: "The share of drifted columns reached the policy's drift-share.",
                        help: "Retrain on recent data, or find the upstream change that moved these features."),
-        RuleDescriptor(id: "drift/column", summary: "A column's distribution moved past its test's threshold.",
+        RuleDescriptor(id: "drift/column", severity: .warning, summary: "A column's distribution moved past its test's threshold.",
                        help: "Compare the histograms in the HTML report; mark the column critical to fail on it alone."),
-        RuleDescriptor(id: "drift/missing-column", summary: "A reference column is absent from the current data.",
+        RuleDescriptor(id: "drift/missing-column", severity: .error, summary: "A reference column is absent from the current data.",
                        help: "A renamed or dropped feature breaks the model's input; restore it or retrain."),
-        RuleDescriptor(id: "drift/new-column", summary: "The current data has a column the reference does not.", help: "It is not compared."),
-        RuleDescriptor(id: "drift/non-numeric", summary: "A numerical column holds values that are not numbers.",
+        RuleDescriptor(id: "drift/new-column", severity: .warning, summary: "The current data has a column the reference does not.", help: "It is not compared."),
+        RuleDescriptor(id: "drift/non-numeric", severity: .error, summary: "A numerical column holds values that are not numbers.",
                        help: "A type change upstream (a unit suffix, a placeholder such as '-'): fix the producer or declare the column categorical."),
-        RuleDescriptor(id: "drift/missing-values", summary: "A column's share of missing values passed max-missing.", help: "Find where the values are lost."),
-        RuleDescriptor(id: "drift/no-values", summary: "A column has no values at all in one of the samples.", help: "Nothing to compare: never a pass."),
-        RuleDescriptor(id: "drift/new-categories", summary: "The current data has categories the reference never had.",
+        RuleDescriptor(id: "drift/missing-values", severity: .error, summary: "A column's share of missing values passed max-missing.", help: "Find where the values are lost."),
+        RuleDescriptor(id: "drift/no-values", severity: .error, summary: "A column has no values at all in one of the samples.", help: "Nothing to compare: never a pass."),
+        RuleDescriptor(id: "drift/new-categories", severity: .warning, summary: "The current data has categories the reference never had.",
                        help: "A new value the model never saw; set new-categories: fail to block on it."),
-        RuleDescriptor(id: "drift/stale", summary: "The newest timestamp is older than max-age.", help: "The pipeline stopped delivering fresh data."),
+        RuleDescriptor(id: "drift/stale", severity: .error, summary: "The newest timestamp is older than max-age.", help: "The pipeline stopped delivering fresh data."),
     ]
 
     public var policy: DriftPolicy

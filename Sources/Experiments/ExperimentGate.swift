@@ -226,8 +226,8 @@ public struct ExperimentPolicy: Sendable, Equatable {
 public struct ExperimentGate: Sendable {
     public static let id = "experiment"
     public static let rules = [
-        RuleDescriptor(id: "experiment/sample-ratio-mismatch", summary: "Users were not split as designed.", help: "Fix the assignment before reading any metric."),
-        RuleDescriptor(id: "experiment/guardrail-breached", summary: "A guardrail metric degraded beyond its bound.", help: "Stop the experiment."),
+        RuleDescriptor(id: "experiment/sample-ratio-mismatch", severity: .error, summary: "Users were not split as designed.", help: "Fix the assignment before reading any metric."),
+        RuleDescriptor(id: "experiment/guardrail-breached", severity: .error, summary: "A guardrail metric degraded beyond its bound.", help: "Stop the experiment."),
         RuleDescriptor(id: "experiment/decision", severity: .warning, summary: "The decision for a treatment: ship (note), keep running (warning) or stop (error).", help: "ship, keep running or stop."),
     ]
     public let policy: ExperimentPolicy

@@ -87,19 +87,19 @@ public struct FlagsLint: Sendable {
     }
 
     public static let rules = [
-        RuleDescriptor(id: "flags/new-flag-enabled", summary: "A new flag must start disabled at 0%.", help: "Add the flag with enabled: false and rollout_percentage: 0; roll it out in later changes."),
-        RuleDescriptor(id: "flags/ladder-jump", summary: "A rollout moves at most one ladder step at a time.", help: "Raise the percentage to the next step of the ladder only."),
-        RuleDescriptor(id: "flags/off-ladder", summary: "Rollout percentages are ladder steps.", help: "Use one of the ladder's percentages."),
-        RuleDescriptor(id: "flags/override-reason", summary: "A user override needs a reason.", help: "Say why (a ticket, a tester)."),
-        RuleDescriptor(id: "flags/override-expiry", summary: "A user override must expire soon.", help: "Set expires_at within the allowed number of days."),
-        RuleDescriptor(id: "flags/override-expired", summary: "An expired user override is dead weight.", help: "Remove it."),
-        RuleDescriptor(id: "flags/stale", summary: "A flag fully rolled out for long should be removed.", help: "Delete the flag and its code path."),
-        RuleDescriptor(id: "flags/expired", summary: "A flag is past its expiry date.", help: "Finish the rollout and remove the flag, or extend its expiry."),
-        RuleDescriptor(id: "flags/undefined-reference", summary: "The code checks a flag that is not defined.", help: "Define the flag (disabled) or remove the check."),
-        RuleDescriptor(id: "flags/unreferenced", summary: "A flag no code checks.", help: "Remove the flag, or check it where the feature is."),
-        RuleDescriptor(id: "flags/no-previous", summary: "No previous flag file to compare with.", help: "Give previous: or previous-ref: so the new-flag and ladder rules can run."),
-        RuleDescriptor(id: "flags/biased-rollout", summary: "Users fall into a rollout at a share far from its percentage.", help: "The bucketing is broken: check the flag's salt and the hash."),
-        RuleDescriptor(id: "flags/not-sticky", summary: "A user in a rollout falls out of it when the percentage rises.", help: "Bucketing must be monotonic in the percentage: check the hash."),
+        RuleDescriptor(id: "flags/new-flag-enabled", severity: .error, summary: "A new flag must start disabled at 0%.", help: "Add the flag with enabled: false and rollout_percentage: 0; roll it out in later changes."),
+        RuleDescriptor(id: "flags/ladder-jump", severity: .error, summary: "A rollout moves at most one ladder step at a time.", help: "Raise the percentage to the next step of the ladder only."),
+        RuleDescriptor(id: "flags/off-ladder", severity: .error, summary: "Rollout percentages are ladder steps.", help: "Use one of the ladder's percentages."),
+        RuleDescriptor(id: "flags/override-reason", severity: .error, summary: "A user override needs a reason.", help: "Say why (a ticket, a tester)."),
+        RuleDescriptor(id: "flags/override-expiry", severity: .error, summary: "A user override must expire soon.", help: "Set expires_at within the allowed number of days."),
+        RuleDescriptor(id: "flags/override-expired", severity: .warning, summary: "An expired user override is dead weight.", help: "Remove it."),
+        RuleDescriptor(id: "flags/stale", severity: .warning, summary: "A flag fully rolled out for long should be removed.", help: "Delete the flag and its code path."),
+        RuleDescriptor(id: "flags/expired", severity: .warning, summary: "A flag is past its expiry date.", help: "Finish the rollout and remove the flag, or extend its expiry."),
+        RuleDescriptor(id: "flags/undefined-reference", severity: .error, summary: "The code checks a flag that is not defined.", help: "Define the flag (disabled) or remove the check."),
+        RuleDescriptor(id: "flags/unreferenced", severity: .warning, summary: "A flag no code checks.", help: "Remove the flag, or check it where the feature is."),
+        RuleDescriptor(id: "flags/no-previous", severity: .note, summary: "No previous flag file to compare with.", help: "Give previous: or previous-ref: so the new-flag and ladder rules can run."),
+        RuleDescriptor(id: "flags/biased-rollout", severity: .error, summary: "Users fall into a rollout at a share far from its percentage.", help: "The bucketing is broken: check the flag's salt and the hash."),
+        RuleDescriptor(id: "flags/not-sticky", severity: .error, summary: "A user in a rollout falls out of it when the percentage rises.", help: "Bucketing must be monotonic in the percentage: check the hash."),
     ]
 
     public func evaluate() throws -> GateResult {

@@ -45,10 +45,10 @@ public struct ChecksumPolicy: Sendable, Equatable {
 public struct ChecksumGate: Sendable {
     public static let id = "checksum"
     public static let rules = [
-        RuleDescriptor(id: "checksum/changed", summary: "A file's SHA-256 is not the one the manifest lists.", help: "The artifact changed after its manifest was made: rebuild it, or make and sign a new manifest."),
-        RuleDescriptor(id: "checksum/missing", summary: "A file the manifest lists is not there.", help: "Restore the file, or make a new manifest without it."),
-        RuleDescriptor(id: "checksum/unexpected", summary: "A file is there that the manifest does not list.", help: "Remove it, or make a new manifest with it."),
-        RuleDescriptor(id: "checksum/bad-signature", summary: "The manifest's Ed25519 signature does not verify.", help: "The manifest was changed or signed with another key: sign it again with the release key."),
+        RuleDescriptor(id: "checksum/changed", severity: .error, summary: "A file's SHA-256 is not the one the manifest lists.", help: "The artifact changed after its manifest was made: rebuild it, or make and sign a new manifest."),
+        RuleDescriptor(id: "checksum/missing", severity: .error, summary: "A file the manifest lists is not there.", help: "Restore the file, or make a new manifest without it."),
+        RuleDescriptor(id: "checksum/unexpected", severity: .error, summary: "A file is there that the manifest does not list.", help: "Remove it, or make a new manifest with it."),
+        RuleDescriptor(id: "checksum/bad-signature", severity: .error, summary: "The manifest's Ed25519 signature does not verify.", help: "The manifest was changed or signed with another key: sign it again with the release key."),
     ]
     public let policy: ChecksumPolicy
     public let context: GateContext

@@ -87,29 +87,33 @@ public struct GoldenSet: Sendable, Equatable {
         }
     }
 
+    /// CSV through the strict reader every gate uses (`CSVRecords`): a quoted field may hold
+    /// commas and line breaks; an unclosed quote is an error with its line and column.
     static func readCSV(_ path: String) throws -> (golden: GoldenSet, input: InputDigest) {
         var bytes: [UInt8] = []
         let digest = try InputFile.stream(path, expected: "a golden set CSV") { bytes.append(contentsOf: $0) }
-        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        let header = CSV.fields(String(lines[0]))
-        func column(_ name: String) -> Int? { header.firstIndex(of: name) }
-        guard let queryColumn = column("query_id"), let productColumn = column("product_id"), let gradeColumn = column("grade") else {
-            throw RelevanceError.malformedLine(path: path, line: 1, problem: "the header must name query_id, product_id and grade (and may name query and top_k)")
-        }
-        let textColumn = column("query"), topColumn = column("top_k")
+        var header: [String] = []
+        var columns: (query: Int, product: Int, grade: Int, text: Int?, top: Int?)?
         var builder = Builder(path: path)
-        for (index, raw) in lines.enumerated().dropFirst() {
-            let lineNumber = index + 1
-            var text = String(raw)
-            if text.hasSuffix("\r") { text.removeLast() }
-            if text.trimmingCharacters(in: " \t").isEmpty { continue }
-            let fields = CSV.fields(text)
-            guard fields.count == header.count else {
-                throw RelevanceError.malformedLine(path: path, line: lineNumber, problem: "expected \(header.count) fields as the header names, found \(fields.count)")
+        try bytes.withUnsafeBytes { buffer in
+            try CSVRecords.forEach(buffer, path: path) { record in
+                let fields = (0..<record.count).map { record.string($0).trimmingCharacters(in: " \t") }
+                guard let found = columns else {
+                    header = fields
+                    func column(_ name: String) -> Int? { header.firstIndex(of: name) }
+                    guard let query = column("query_id"), let product = column("product_id"), let grade = column("grade") else {
+                        throw RelevanceError.malformedLine(path: path, line: record.line, problem: "the header must name query_id, product_id and grade (and may name query and top_k)")
+                    }
+                    columns = (query, product, grade, column("query"), column("top_k"))
+                    return
+                }
+                guard fields.count == header.count else {
+                    throw RelevanceError.malformedLine(path: path, line: record.line, problem: "expected \(header.count) fields as the header names, found \(fields.count)")
+                }
+                try builder.add(
+                    query: fields[found.query], text: found.text.map { fields[$0] } ?? "", product: fields[found.product],
+                    grade: fields[found.grade], topK: found.top.map { fields[$0] } ?? "", line: record.line)
             }
-            try builder.add(
-                query: fields[queryColumn], text: textColumn.map { fields[$0] } ?? "", product: fields[productColumn],
-                grade: fields[gradeColumn], topK: topColumn.map { fields[$0] } ?? "", line: lineNumber)
         }
         return (try builder.golden(), digest)
     }

@@ -94,15 +94,15 @@ public struct RelevanceGate: Sendable {
     public static let id = "relevance"
 
     public static let rules: [RuleDescriptor] = [
-        RuleDescriptor(id: "relevance/min-ndcg", summary: "Mean NDCG@k is below the minimum.",
+        RuleDescriptor(id: "relevance/min-ndcg", severity: .error, summary: "Mean NDCG@k is below the minimum.",
                        help: "Mean NDCG@k over the golden queries (trec_eval's ndcg_cut.k) must reach min-ndcg."),
-        RuleDescriptor(id: "relevance/top-k", summary: "A product asserted to rank in the top k does not.",
+        RuleDescriptor(id: "relevance/top-k", severity: .error, summary: "A product asserted to rank in the top k does not.",
                        help: "The golden set says this product must appear within the first k results for the query."),
-        RuleDescriptor(id: "relevance/missing-query", summary: "A golden query has no ranking.",
+        RuleDescriptor(id: "relevance/missing-query", severity: .error, summary: "A golden query has no ranking.",
                        help: "The run does not rank this query: it counts as 0 (missing: zero) or fails the gate (missing: fail)."),
-        RuleDescriptor(id: "relevance/max-drop", summary: "Mean NDCG@k fell more than allowed since the baseline.",
+        RuleDescriptor(id: "relevance/max-drop", severity: .error, summary: "Mean NDCG@k fell more than allowed since the baseline.",
                        help: "Compared with the baseline result, mean NDCG@k may fall by at most max-drop."),
-        RuleDescriptor(id: "relevance/worst-query", summary: "One of the lowest-scoring golden queries.",
+        RuleDescriptor(id: "relevance/worst-query", severity: .note, summary: "One of the lowest-scoring golden queries.",
                        help: "Listed to show where the ranking is weakest."),
     ]
 

@@ -10,8 +10,8 @@ private typealias Measurement = GateKit.Measurement
 public struct SBOMDiff: Sendable {
     public static let id = "sbom-diff"
     public static let rules = [
-        RuleDescriptor(id: "sbom/newly-denied-license", summary: "A change brings in a dependency whose license is denied.", help: "Drop the dependency, pick another version, or get the license cleared."),
-        RuleDescriptor(id: "sbom/review", summary: "A dependency a change adds or changes.", help: "Look at what comes in: its license, its source, why it is needed."),
+        RuleDescriptor(id: "sbom/newly-denied-license", severity: .error, summary: "A change brings in a dependency whose license is denied.", help: "Drop the dependency, pick another version, or get the license cleared."),
+        RuleDescriptor(id: "sbom/review", severity: .note, summary: "A dependency a change adds or changes.", help: "Look at what comes in: its license, its source, why it is needed."),
     ]
 
     public struct Change: Sendable, Equatable {

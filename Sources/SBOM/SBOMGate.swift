@@ -74,7 +74,7 @@ public struct SBOMPolicy: Sendable, Equatable {
 public struct SBOMGate: Sendable {
     public static let id = "sbom"
     public static let rules = [
-        RuleDescriptor(id: "sbom/denied-license", summary: "A dependency's license is denied.", help: "Replace the dependency or get the license cleared."),
+        RuleDescriptor(id: "sbom/denied-license", severity: .error, summary: "A dependency's license is denied.", help: "Replace the dependency or get the license cleared."),
         RuleDescriptor(id: "sbom/unknown-license", severity: .warning, summary: "A dependency's license is unknown to the policy (an error with unknown: fail).",
                        help: "Add it to allow or deny in gates/sbom.yml."),
         RuleDescriptor(id: "sbom/deprecated-key", severity: .note, summary: "The policy uses a key's old name.", help: "Rename it as the note says."),

@@ -50,10 +50,10 @@ import Testing
         expectError(containing: "data.csv:4: a row with 2 fields, the header has 3") {
             _ = try Self.table("a,b,c\n\"x\ny\",1,2\n3,4\n")
         }
-        expectError(containing: "data.csv:2: a quoted field opened here is never closed") {
+        expectError(containing: "data.csv:2:1: a quoted field opened here is never closed") {
             _ = try Self.table("a,b\n\"open,1\n2,3\n")
         }
-        expectError(containing: "data.csv:2: a quote inside an unquoted field") {
+        expectError(containing: "data.csv:2:3: a quote inside an unquoted field") {
             _ = try Self.table("a,b\nab\"c,1\n")
         }
         expectError(containing: "the header names 'a' twice") {
@@ -214,7 +214,7 @@ import Testing
         _ = FileManager.default.createFile(atPath: directory + "/garbage.csv", contents: Data(garbage))
         expectError(containing: "garbage.csv") { _ = try Self.gate(Self.policy(current: directory + "/garbage.csv")) }
         try Fixtures.write("price\n\"" + String(repeating: "9", count: 4 << 20) + "\n", to: directory + "/long.csv")
-        expectError(containing: "long.csv:2: a quoted field opened here is never closed") {
+        expectError(containing: "long.csv:2:1: a quoted field opened here is never closed") {
             _ = try Self.gate(Self.policy(current: directory + "/long.csv"))
         }
     }

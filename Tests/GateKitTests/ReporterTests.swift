@@ -18,7 +18,7 @@ import Testing
             Finding(severity: .error, rule: "coverage/min-line", message: "line coverage 61.53% < 70%"),
         ],
         inputs: [InputDigest(path: "coverage.xml", sha256: String(repeating: "ab", count: 32))],
-        rules: [RuleDescriptor(id: "coverage/min-line", summary: "Total line coverage is below the minimum.", help: "Raise it.")],
+        rules: [RuleDescriptor(id: "coverage/min-line", severity: .error, summary: "Total line coverage is below the minimum.", help: "Raise it.")],
         durationMs: 41)
 
     static func parseJSON(_ text: String) throws -> Any {

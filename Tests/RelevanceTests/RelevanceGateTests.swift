@@ -99,6 +99,8 @@ import Testing
         ("query_id,product_id,grade,top_k\na,s1,1,0\n", "golden.csv:2: top_k '0' is not a positive number"),
         ("query_id,product_id,grade\na,s1,1\na,s1,2\n", "golden.csv:3: product 's1' is graded twice for query 'a'"),
         ("query_id,product_id,grade\n", "golden.csv: no graded query–product pairs"),
+        ("query_id,query,product_id,grade\na,\"red shoes,s1,1\n", "golden.csv:2:3: a quoted field opened here is never closed"),
+        ("query_id,query,product_id,grade\na,red \"shoes\",s1,1\n", "golden.csv:2:7: a quote inside an unquoted field"),
     ])
     func badGolden(text: String, message: String) throws {
         expectError(containing: message) { _ = try Self.golden(text) }

@@ -111,7 +111,7 @@ public struct RuleDescriptor: Sendable, Equatable {
     public var summary: String
     public var help: String
 
-    public init(id: String, severity: Severity = .error, summary: String, help: String) {
+    public init(id: String, severity: Severity, summary: String, help: String) {
         self.id = id
         self.severity = severity
         self.summary = summary

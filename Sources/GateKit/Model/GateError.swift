@@ -19,6 +19,8 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
     case malformedXML(path: String, line: Int, message: String)
     /// JSON that does not parse, with where.
     case malformedJSON(path: String, line: Int, column: Int, message: String)
+    /// CSV that breaks RFC 4180's quoting, with where.
+    case malformedCSV(path: String, line: Int, column: Int, message: String)
     /// XML whose DOCTYPE declares entities; refused so nothing is expanded or fetched.
     case xmlEntityDeclared(path: String, line: Int, name: String)
     /// An output file (report, step summary, step outputs) could not be written.
@@ -51,6 +53,8 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
             "\(path):\(line): malformed XML: \(message). Is the file complete? Regenerate it and check the step that wrote it."
         case .malformedJSON(let path, let line, let column, let message):
             "\(path):\(line):\(column): invalid JSON: \(message)."
+        case .malformedCSV(let path, let line, let column, let message):
+            "\(path):\(line):\(column): \(message)."
         case .xmlEntityDeclared(let path, let line, let name):
             "\(path):\(line): the DOCTYPE declares the entity '\(name)'; gate refuses XML entity declarations "
                 + "(nothing was expanded or fetched). Coverage and test reports never need them: regenerate the file."

@@ -36,7 +36,7 @@ public struct SARIFReporter: Reporter {
         var rules: [String: RuleDescriptor] = [ResultBaseline.unavailableRule: ResultBaseline.descriptor]
         for rule in result.rules { rules[rule.id] = rule }
         for finding in result.findings where rules[finding.rule] == nil {
-            rules[finding.rule] = RuleDescriptor(id: finding.rule, summary: finding.rule, help: finding.rule)
+            rules[finding.rule] = RuleDescriptor(id: finding.rule, severity: finding.severity, summary: finding.rule, help: finding.rule)
         }
         let cited = Set(result.findings.map(\.rule))
         let declared = Set(result.rules.map(\.id))
@@ -78,7 +78,7 @@ public struct SARIFReporter: Reporter {
             "shortDescription": .object(["text": .string(rule.summary)]),
             "fullDescription": .object(["text": .string(rule.help)]),
             "help": .object(["text": .string(rule.help), "markdown": .string(rule.help)]),
-            "defaultConfiguration": .object(["level": .string("error")]),
+            "defaultConfiguration": .object(["level": .string(rule.severity.rawValue)]),
         ])
     }
 
