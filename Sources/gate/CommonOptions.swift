@@ -26,9 +26,13 @@ struct OutputOptions: ParsableArguments {
     /// `exit` rather than by unwinding: freeing a large result and the models behind it (a
     /// 160,000-file coverage report) took 25 ms that nobody waits for.
     func finish(_ report: Report) throws -> Never {
-        let publisher = ResultPublisher(format: format, outputPath: output, color: color, environment: .current)
+        var publisher = ResultPublisher(format: format, outputPath: output, color: color, environment: .current)
+        // Errors go to standard error, whatever the format: a gate that could not judge
+        // prints its text report there; any other report names its errors there too.
+        let textToTerminal = format == .text && output == nil
+        if textToTerminal, !report.isCheck, report.verdict == .error { publisher.standardOutput = FileSink.standardError }
         try publisher.publish(report)
-        if format != .text || output != nil {
+        if !textToTerminal || report.isCheck {
             for result in report.results where result.verdict == .error {
                 FileSink.standardError("error: \(result.gate): \(result.summary)\n")
             }

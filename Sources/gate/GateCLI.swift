@@ -23,6 +23,7 @@ struct GateCLI: ParsableCommand {
         subcommands: GateRegistry.commands)
 
     static func main() {
+        refuseUnknownCommand(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -39,5 +40,18 @@ struct GateCLI: ParsableCommand {
             if !message.isEmpty { FileSink.standardError(message + "\n") }
             Platform.exit(2)
         }
+    }
+
+    /// `gate coverge` and `gate help coverge`: exit 2 with the nearest command, rather than the
+    /// parser's "unexpected argument" (or, for help, the root help and exit 0).
+    static func refuseUnknownCommand(_ arguments: [String]) {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return }
+        let word = first == "help" ? arguments.dropFirst().first : first
+        guard let word, !word.hasPrefix("-") else { return }
+        let names = GateRegistry.commands.flatMap { [$0.configuration.commandName ?? ""] + $0.configuration.aliases }
+        guard !names.contains(word), word != "help" else { return }
+        FileSink.standardError("error: '\(word)' is not a gate command\(GateError.suggestion(for: word, among: names)). "
+                               + "Commands: \(names.joined(separator: ", ")); gate --help describes them.\n")
+        Platform.exit(2)
     }
 }

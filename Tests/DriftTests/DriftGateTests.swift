@@ -234,6 +234,6 @@ import Testing
         try Fixtures.write("a,b\n1,2\n3\n", to: directory + "/ragged.csv")
         let error = try GateBinary.run(["drift", "--reference", directory + "/ragged.csv", "--current", directory + "/ragged.csv", "--policy", "/dev/null"], in: root)
         #expect(error.status == 2)
-        #expect(error.stdout.contains("ragged.csv:3: a row with 1 field, the header has 2"))
+        #expect(error.stderr.contains("ragged.csv:3: a row with 1 field, the header has 2"))
     }
 }

@@ -24,7 +24,7 @@ struct ChecksumCommandTests {
         try Fixtures.write("0000000000000000000000000000000000000000000000000000000000000000  ../k\n", to: directory + "/model/MANIFEST.sha256")
         let escape = try GateBinary.run(["checksum", "verify", directory + "/model/MANIFEST.sha256", "--policy", "/dev/null"])
         #expect(escape.status == 2)
-        #expect(escape.stdout.contains("'../k' is not a relative path inside the root"))
+        #expect(escape.stderr.contains("'../k' is not a relative path inside the root"))
         let missingDir = try GateBinary.run(["checksum", "create", directory + "/nope"])
         #expect(missingDir.status == 2)
     }

@@ -36,7 +36,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let output = try GateBinary.run(["coverage", "--report", "lcov.info", "--diff-base", "origin/no-such-branch"], in: directory)
         #expect(output.status == 2)
-        #expect(output.stdout.contains("Does 'origin/no-such-branch' exist here?"))
+        #expect(output.stderr.contains("Does 'origin/no-such-branch' exist here?"))
         let option = try GateBinary.run(["coverage", "--report", "lcov.info", "--diff-base=--output=/tmp/x"], in: directory)
         #expect(option.status == 2)
     }
@@ -48,6 +48,6 @@ import Testing
         try Fixtures.write("just some notes\n", to: directory + "/notes.txt")
         let output = try GateBinary.run(["coverage", "--report", "lcov.info", "--diff", "notes.txt"], in: directory)
         #expect(output.status == 2)
-        #expect(output.stdout.contains("notes.txt: not a unified diff"))
+        #expect(output.stderr.contains("notes.txt: not a unified diff"))
     }
 }

@@ -37,7 +37,7 @@ struct FlagsExperimentCommandTests {
         try Fixtures.write("flags:\n  f:\n    rollout_percentage: 101\n", to: directory + "/bad.yml")
         let bad = try GateBinary.run(["flags", "lint", "bad.yml", "--policy", "/dev/null"], in: directory)
         #expect(bad.status == 2)
-        #expect(bad.stdout.contains("bad.yml:3: flag f: rollout_percentage must be a whole number from 0 to 100, not '101'"))
+        #expect(bad.stderr.contains("bad.yml:3: flag f: rollout_percentage must be a whole number from 0 to 100, not '101'"))
     }
 
     @Test("bench counts evaluations; a bad --at or --users is a usage error")
@@ -76,6 +76,6 @@ struct FlagsExperimentCommandTests {
                            to: directory + "/zero.yml")
         let zero = try GateBinary.run(["experiment", directory + "/zero.yml", "--policy", "/dev/null"])
         #expect(zero.status == 2)
-        #expect(zero.stdout.contains("metric conversion: variant green has 0 users"))
+        #expect(zero.stderr.contains("metric conversion: variant green has 0 users"))
     }
 }

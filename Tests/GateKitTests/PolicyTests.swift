@@ -96,3 +96,20 @@ import Testing
         #expect(try settings("").isEmpty)
     }
 }
+
+@Suite struct NumberTextTests {
+    @Test("figures print with significant digits, never binary noise", arguments: [
+        (3.3599999999999996e-41, 4, "3.36e-41"), (0.000001, 4, "1e-6"), (0.0123456, 3, "0.0123"), (81.69, 15, "81.69"),
+        (0.1 + 0.2, 15, "0.3"), (-2.5e20, 4, "-2.5e20"), (1234.5678, 6, "1234.57"), (9.99996, 4, "10"), (0.5, 4, "0.5"),
+    ])
+    func significant(value: Double, digits: Int, text: String) {
+        #expect(Measurement.significantText(value, digits: digits) == text)
+    }
+
+    @Test("Measurement.format keeps integers whole and fractions to 15 significant digits")
+    func format() {
+        #expect(Measurement.format(80) == "80")
+        #expect(Measurement.format(Measurement.significant(3.36e-41)) == "3.36e-41")
+        #expect(Measurement.format(0.8792) == "0.8792")
+    }
+}

@@ -110,7 +110,31 @@ public struct Measurement: Sendable, Equatable {
         if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
             return String(Int64(value))
         }
-        return String(value)
+        return significantText(value, digits: 15)
+    }
+
+    /// `value` in decimal with at most `digits` significant digits, trailing zeros dropped,
+    /// exponent form below 1e-4 and from 1e15 (`3.36e-41`, `0.0123`, `81.69`): a figure
+    /// rounded for display never shows binary noise such as `3.3599999999999996e-41`.
+    public static func significantText(_ value: Double, digits: Int = 4) -> String {
+        guard value.isFinite, value != 0 else { return value.isNaN ? "nan" : value == 0 ? "0" : (value > 0 ? "inf" : "-inf") }
+        let digits = min(max(digits, 1), 17)
+        var exponent = Int(floor(log10(abs(value))))
+        var scaled = (abs(value) / pow(10, Double(exponent - digits + 1))).rounded()
+        if scaled >= pow(10, Double(digits)) { scaled = (scaled / 10).rounded(); exponent += 1 }
+        var text = String(UInt64(scaled))
+        while text.count > 1, text.hasSuffix("0") { text.removeLast() }
+        let sign = value < 0 ? "-" : ""
+        if exponent < -4 || exponent >= 15 {
+            let mantissa = text.count > 1 ? text.prefix(1) + "." + text.dropFirst() : Substring(text)
+            return sign + mantissa + "e" + String(exponent)
+        }
+        if exponent >= text.count - 1 { return sign + text + String(repeating: "0", count: exponent - (text.count - 1)) }
+        if exponent >= 0 {
+            let point = text.index(text.startIndex, offsetBy: exponent + 1)
+            return sign + text[..<point] + "." + text[point...]
+        }
+        return sign + "0." + String(repeating: "0", count: -exponent - 1) + text
     }
 }
 
