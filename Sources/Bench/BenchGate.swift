@@ -15,7 +15,7 @@ private typealias Measurement = GateKit.Measurement
 /// bigger-is-better: false              # for custom value-only formats
 /// suites: [recommender.search]         # without `current`: run these built-in suites now
 /// rounds: 3
-/// report: .build/bench/report.html     # optional: the samples of each benchmark drawn
+/// html: .build/bench/report.html       # optional: the samples of each benchmark drawn
 /// slo:
 ///   "recommender.search p95": 200ms
 ///   "flags.evaluate p99": 10ms
@@ -32,9 +32,11 @@ public struct BenchPolicy: Sendable {
         PolicyKey("suites", .list, "Built-in suites to run when there are no current results."),
         PolicyKey("rounds", .number, "Rounds of the built-in suites (default 3)."),
         PolicyKey("slo", .mapping, "Latency objectives: \"SERIES p95\": 200ms."),
-        PolicyKey("report", .path, "Also write an HTML page drawing each benchmark's samples."),
+        PolicyKey("html", .path, "Also write an HTML page drawing each benchmark's samples."),
     ]
     public static var keys: [String] { policyKeys.map(\.name) }
+    /// `report:` was this gate's HTML page; it is `html:` now (`--report` reads an input elsewhere).
+    public static let renamedKeys = ["report": "html"]
 
     public var baseline: String?
     public var current: String?
@@ -46,7 +48,7 @@ public struct BenchPolicy: Sendable {
     public var suites: [String] = []
     public var rounds = 3
     /// An HTML page with each benchmark's baseline and current samples drawn.
-    public var report: String?
+    public var html: String?
     /// Series name → the largest allowed value, in the series' unit (seconds for times).
     public var slos: [(name: String, limit: Double, text: String)] = []
 
@@ -61,7 +63,7 @@ public struct BenchPolicy: Sendable {
         pValue = try policy.number("p-value", in: 0...1) ?? pValue
         minSamples = try policy.integer("min-samples", in: 2...100_000) ?? minSamples
         biggerIsBetter = try policy.flag("bigger-is-better") ?? biggerIsBetter
-        report = try policy.string("report")
+        html = try policy.string("html")
         suites = try policy.strings("suites") ?? []
         for suite in suites where !BenchSuites.names.contains(suite) {
             throw policy.invalid(line: policy.entry("suites")?.line, key: "suites",
@@ -162,14 +164,14 @@ public struct BenchGate: Sendable {
         }
         var result = judge(baseline: baseline, current: current, inputs: inputs)
         if let unusable { result.addNote("no comparison with the previous run: \(unusable)") }
-        try writeReport(result, baseline: baseline, current: current)
+        attachPage(to: &result, baseline: baseline, current: current)
         return result
     }
 
-    /// Writes the HTML report when the policy asks for one.
-    public func writeReport(_ result: GateResult, baseline: BenchResults?, current: BenchResults) throws {
-        guard let report = policy.report else { return }
-        try BenchHTMLReport.write(result: result, baseline: baseline, current: current, to: context.resolve(report))
+    /// The HTML page the policy asks for (`html:`), as an artifact of the result.
+    public func attachPage(to result: inout GateResult, baseline: BenchResults?, current: BenchResults) {
+        guard let html = policy.html else { return }
+        result.artifacts.append(Artifact(path: context.resolve(html), name: html, content: .page(sections: BenchHTMLReport.sections(baseline: baseline, current: current))))
     }
 
     public func judge(baseline: BenchResults?, current: BenchResults, inputs: [InputDigest] = []) -> GateResult {
@@ -347,6 +349,7 @@ extension BenchGate {
 
 extension BenchGate: Gate {
     public static var policyKeys: [PolicyKey] { BenchPolicy.policyKeys }
+    public static var renamedKeys: [String: String] { BenchPolicy.renamedKeys }
 
     public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
         try BenchGate(policy: BenchPolicy(policy: policy), context: context).evaluate()

@@ -5,12 +5,13 @@ import GateKit
 /// baseline and current samples as two rows of dots on one scale, with each side's minimum and
 /// median marked — where the runs lie matters more here than any one summary of them.
 enum BenchHTMLReport {
-    static func write(result: GateResult, baseline: BenchResults?, current: BenchResults, to path: String) throws {
+    /// The page's charts, after the standard result.
+    static func sections(baseline: BenchResults?, current: BenchResults) -> String {
         var charts = "<h2>Distributions</h2>\n<p><span style=\"color:#8c959f\">●</span> baseline &nbsp; <span style=\"color:#0969da\">●</span> current; | minimum, ◆ median</p>\n"
         for series in current.series {
             charts += chart(name: series.name, baseline: baseline?.series(named: series.name), current: series)
         }
-        try HTMLReporter.write(result, appending: charts, to: path)
+        return charts
     }
 
     static func chart(name: String, baseline: BenchSeries?, current: BenchSeries) -> String {

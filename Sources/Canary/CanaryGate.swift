@@ -92,9 +92,9 @@ public struct CanaryGate: Sendable {
             let baseline = try results[2 * index].get(), canary = try results[2 * index + 1].get()
             judgements.append(CanaryJudge.judge(metric, baseline: baseline, canary: canary, confidence: policy.confidence, step: policy.step))
         }
-        let result = judge(judgements, warnings: client?.warnings ?? [])
-        if let report = policy.report {
-            try CanaryHTMLReport.write(result: result, judgements: judgements, to: context.resolve(report))
+        var result = judge(judgements, warnings: client?.warnings ?? [])
+        if let html = policy.html {
+            result.artifacts.append(Artifact(path: context.resolve(html), name: html, content: .page(sections: CanaryHTMLReport.sections(judgements: judgements))))
         }
         return result
     }
@@ -158,6 +158,7 @@ public struct CanaryGate: Sendable {
 
 extension CanaryGate: Gate {
     public static var policyKeys: [PolicyKey] { CanaryPolicy.policyKeys }
+    public static var renamedKeys: [String: String] { CanaryPolicy.renamedKeys }
 
     public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
         try CanaryGate(policy: CanaryPolicy(policy: policy), context: context).evaluate()

@@ -4,10 +4,11 @@ import GateKit
 /// The canary report for the release manager: the decision page and, per metric, baseline
 /// and canary over the window as two lines on one chart (inline SVG, no script).
 enum CanaryHTMLReport {
-    static func write(result: GateResult, judgements: [MetricJudgement], to path: String) throws {
+    /// The page's charts, after the standard result.
+    static func sections(judgements: [MetricJudgement]) -> String {
         var charts = "<h2>Metrics over the window</h2>\n<p><span style=\"color:#8c959f\">━</span> baseline &nbsp; <span style=\"color:#0969da\">━</span> canary</p>\n"
         for judgement in judgements { charts += chart(judgement) }
-        try HTMLReporter.write(result, appending: charts, to: path)
+        return charts
     }
 
     static func chart(_ judgement: MetricJudgement) -> String {

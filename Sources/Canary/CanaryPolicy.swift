@@ -39,9 +39,11 @@ public struct CanaryPolicy: Sendable {
         PolicyKey("metrics", .mapping, "The metrics: name, query, bad, allowed-relative, allowed-absolute, critical, weight, triggers."),
         PolicyKey("timeout", .number, "Seconds per Prometheus request (default 10)."),
         PolicyKey("retries", .number, "Retries of a failed request (default 3)."),
-        PolicyKey("report", .path, "Also write an HTML page with a chart per metric."),
+        PolicyKey("html", .path, "Also write an HTML page with a chart per metric."),
     ]
     public static var keys: [String] { policyKeys.map(\.name) }
+    /// `report:` was this gate's HTML page; it is `html:` now (`--report` reads an input elsewhere).
+    public static let renamedKeys = ["report": "html"]
     public static let metricKeys = ["name", "query", "bad", "allowed-relative", "allowed-absolute", "critical", "weight", "triggers"]
     public static let triggerKeys = ["above", "below", "above-baseline", "for", "consecutive", "within"]
 
@@ -86,7 +88,7 @@ public struct CanaryPolicy: Sendable {
     public var metrics: [Metric] = []
     public var timeout = 10.0
     public var retries = 3
-    public var report: String?
+    public var html: String?
 
     public init() {}
 
@@ -97,7 +99,7 @@ public struct CanaryPolicy: Sendable {
         }
         prometheus = try policy.string("prometheus")
         offline = try policy.string("offline")
-        report = try policy.string("report")
+        html = try policy.string("html")
         if let text = try policy.string("window") {
             guard let seconds = Self.duration(text) else { throw invalid("window", policy.entry("window")?.line, "a duration such as 30m") }
             window = seconds

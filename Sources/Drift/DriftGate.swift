@@ -12,7 +12,7 @@ private typealias Measurement = GateKit.Measurement
 /// drift-share: 0.5                   # dataset drift (fail) when this share of columns drifted
 /// max-missing: 0.05                  # optional: largest share of missing values per column
 /// new-categories: warn               # warn | fail | ignore
-/// report: .build/drift/report.html   # optional: HTML with a histogram per column
+/// html: .build/drift/report.html     # optional: HTML with a histogram per column
 /// freshness: {column: event_time, max-age: 36h}
 /// ignore: [request_id]
 /// columns:
@@ -26,12 +26,14 @@ public struct DriftPolicy: Sendable {
         PolicyKey("drift-share", .number, "Dataset drift (fail) when this share of the compared columns drifted (default 0.5)."),
         PolicyKey("max-missing", .number, "Largest share of missing values allowed in any current column."),
         PolicyKey("new-categories", .choice(["warn", "fail", "ignore"]), "Categories the reference never had: warn, fail or ignore."),
-        PolicyKey("report", .path, "Also write an HTML page with a histogram per column."),
+        PolicyKey("html", .path, "Also write an HTML page with a histogram per column."),
         PolicyKey("freshness", .mapping, "{column: NAME, max-age: DURATION}: the newest timestamp may not be older."),
         PolicyKey("ignore", .list, "Columns left out."),
         PolicyKey("columns", .mapping, "Per column: type, test, threshold, critical, max-missing."),
     ]
     public static var keys: [String] { policyKeys.map(\.name) }
+    /// `report:` was this gate's HTML page; it is `html:` now (`--report` reads an input elsewhere).
+    public static let renamedKeys = ["report": "html"]
     public static let columnKeys = ["type", "test", "threshold", "critical", "max-missing"]
 
     public struct ColumnRule: Sendable, Equatable {
@@ -50,7 +52,7 @@ public struct DriftPolicy: Sendable {
     public var driftShare = 0.5
     public var maxMissing: Double?
     public var newCategories = NewCategories.warn
-    public var report: String?
+    public var html: String?
     public var freshnessColumn: String?
     public var maxAge: Double?
     public var ignore: Set<String> = []
@@ -67,7 +69,7 @@ public struct DriftPolicy: Sendable {
         current = try policy.string("current")
         driftShare = try policy.number("drift-share", in: 0...1) ?? driftShare
         maxMissing = try policy.number("max-missing", in: 0...1)
-        report = try policy.string("report")
+        html = try policy.string("html")
         ignore = Set(try policy.strings("ignore") ?? [])
         if let text = try policy.choice("new-categories", ["warn", "fail", "ignore"]) { newCategories = NewCategories(rawValue: text)! }
         if let entries = try policy.mapping("freshness") {
@@ -167,7 +169,7 @@ public struct DriftGate: Sendable {
         return try judge(reference: reference, current: current)
     }
 
-    /// The verdict on two tables already read; pure apart from writing the HTML report.
+    /// The verdict on two tables already read; pure (the HTML page is an artifact of the result).
     public func judge(reference: DataTable, current: DataTable) throws -> GateResult {
         var findings: [Finding] = []
         var measurements: [Measurement] = []
@@ -294,12 +296,13 @@ public struct DriftGate: Sendable {
         let problems = findings.filter { $0.severity == .error && $0.rule != "drift/column" && $0.rule != "drift/dataset" }.count
         if problems > 0 { summary += ", \(problems) data-quality error\(problems == 1 ? "" : "s")" }
         summary += " (\(reference.rows) reference rows, \(current.rows) current rows)"
-        let result = GateResult(
+        var result = GateResult(
             gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings,
             inputs: [reference.input, current.input], rules: Self.rules,
             tables: [Self.table(drifts)])
-        if let report = policy.report {
-            try DriftHTMLReport.write(result: result, drifts: drifts, reference: reference.path, current: current.path, to: context.resolve(report))
+        if let html = policy.html {
+            result.artifacts.append(Artifact(path: context.resolve(html), name: html,
+                                             content: .page(sections: DriftHTMLReport.sections(drifts: drifts, reference: reference.path, current: current.path))))
         }
         return result
     }
@@ -317,6 +320,7 @@ public struct DriftGate: Sendable {
 
 extension DriftGate: Gate {
     public static var policyKeys: [PolicyKey] { DriftPolicy.policyKeys }
+    public static var renamedKeys: [String: String] { DriftPolicy.renamedKeys }
 
     public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
         try DriftGate(policy: DriftPolicy(policy: policy), context: context).evaluate()

@@ -7,10 +7,11 @@ import GateKit
 enum DriftHTMLReport {
     static let maxBins = 40
 
-    static func write(result: GateResult, drifts: [ColumnDrift], reference: String, current: String, to path: String) throws {
+    /// The page's charts, after the standard result.
+    static func sections(drifts: [ColumnDrift], reference: String, current: String) -> String {
         var charts = "<h2>Histograms</h2>\n<p><span style=\"color:#8c959f\">■</span> \(XMLText.escape(reference)) (reference) &nbsp; <span style=\"color:#0969da\">■</span> \(XMLText.escape(current)) (current)</p>\n"
         for drift in drifts { charts += histogram(drift) }
-        try HTMLReporter.write(result, appending: charts, to: path)
+        return charts
     }
 
     static func histogram(_ drift: ColumnDrift) -> String {

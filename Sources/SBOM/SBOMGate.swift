@@ -25,9 +25,7 @@ public struct SBOMPolicy: Sendable, Equatable {
     /// Earlier names of keys, still read, with a note: `output` and `format` clashed with the
     /// report options every command has.
     public static let renamedKeys = ["output": "sbom-output", "format": "sbom-format"]
-    public static var keys: [String] { policyKeys.map(\.name) + renamedKeys.keys.sorted() }
-    /// "gates/sbom.yml:5: 'format' is now 'sbom-format'" for each old name the policy uses.
-    public var deprecations: [String] = []
+    public static var keys: [String] { policyKeys.map(\.name) }
     public var lockfiles: [String] = []
     public var allow: [String] = []
     public var deny: [String] = []
@@ -48,16 +46,8 @@ public struct SBOMPolicy: Sendable, Equatable {
             }
             failOnUnknown = unknown == "fail"
         }
-        for (old, new) in Self.renamedKeys.sorted(by: { $0.key < $1.key }) {
-            guard let entry = policy.entry(old) else { continue }
-            guard policy.entry(new) == nil else {
-                throw policy.invalid(line: entry.line, key: old, expected: "left out: '\(new)' is set too ('\(old)' is its old name)")
-            }
-            deprecations.append("\(entry.flag ?? "\(policy.path):\(entry.line)"): '\(old)' is now '\(new)'; the old name still works but will be removed")
-        }
-        func renamed(_ key: String) -> String { policy.entry(key) == nil ? Self.renamedKeys.first { $0.value == key }?.key ?? key : key }
-        output = try policy.string(renamed("sbom-output"))
-        format = try policy.choice(renamed("sbom-format"), ["cyclonedx", "spdx"]) ?? format
+        output = try policy.string("sbom-output")
+        format = try policy.choice("sbom-format", ["cyclonedx", "spdx"]) ?? format
         for (key, list) in [("allow", allow), ("deny", deny)] {
             for id in list where !SPDXExpression.isSingleIdentifier(id) {
                 throw policy.invalid(line: policy.entry(key)?.line, key: key, expected: "SPDX license identifiers ('\(id)' is not one)")
@@ -77,7 +67,6 @@ public struct SBOMGate: Sendable {
         RuleDescriptor(id: "sbom/denied-license", severity: .error, summary: "A dependency's license is denied.", help: "Replace the dependency or get the license cleared."),
         RuleDescriptor(id: "sbom/unknown-license", severity: .warning, summary: "A dependency's license is unknown to the policy (an error with unknown: fail).",
                        help: "Add it to allow or deny in gates/sbom.yml."),
-        RuleDescriptor(id: "sbom/deprecated-key", severity: .note, summary: "The policy uses a key's old name.", help: "Rename it as the note says."),
     ] + SBOMDiff.rules
     public let policy: SBOMPolicy
     public let root: String
@@ -146,14 +135,11 @@ public struct SBOMGate: Sendable {
                 }
             }
         }
+        var sbom: Artifact?
         if let output = policy.output {
             let text = policy.format == "spdx" ? SBOMWriter.spdx(inventories, name: (root as NSString).lastPathComponent, environment: environment, now: now)
                 : SBOMWriter.cycloneDX(inventories, environment: environment)
-            let path = output.hasPrefix("/") ? output : root + "/" + output
-            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-                throw GateError.cannotWrite(path: output, reason: "cannot create the file")
-            }
+            sbom = Artifact(path: output.hasPrefix("/") ? output : root + "/" + output, name: output, content: .text(text))
         }
         let total = inventories.reduce(0) { $0 + $1.components.count }
         let denied = counts[.denied] ?? 0, unknown = counts[.unknown] ?? 0
@@ -187,7 +173,7 @@ public struct SBOMGate: Sendable {
             details: .object(["components": .array(components.map(Self.detail))]),
             tables: [ResultTable(title: "Licenses", header: ["component", "license", "standing"], rows: rows)])
         if let unusable { result.addNote("no dependency changes: \(unusable)") }
-        for deprecation in policy.deprecations { result.addNote(deprecation, rule: "sbom/deprecated-key") }
+        result.artifacts = sbom.map { [$0] } ?? []
         return result
     }
 
@@ -219,6 +205,7 @@ public struct SBOMGate: Sendable {
 
 extension SBOMGate: Gate {
     public static var policyKeys: [PolicyKey] { SBOMPolicy.policyKeys }
+    public static var renamedKeys: [String: String] { SBOMPolicy.renamedKeys }
 
     public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
         try SBOMGate(policy: SBOMPolicy(policy: policy), root: context.root, environment: context.environment.variables,

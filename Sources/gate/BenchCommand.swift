@@ -29,7 +29,8 @@ struct BenchCompareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A built-in suite to run when there are no current results (repeatable).", valueName: "suite")) var suites: [String] = []
     @Option(help: ArgumentHelp("Rounds of the built-in suites (default 3).", valueName: "n")) var rounds: String?
     @Option(help: ArgumentHelp("Latency objectives as YAML: '{\"recommender.search p95\": 200ms}'.", valueName: "yaml")) var slo: String?
-    @Option(help: ArgumentHelp("Write an HTML page drawing each benchmark's samples.", valueName: "file")) var report: String?
+    @Option(help: ArgumentHelp("Write an HTML page drawing each benchmark's samples.", valueName: "file")) var html: String?
+    @Option(help: .hidden) var report: String?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -37,7 +38,7 @@ struct BenchCompareCommand: ParsableCommand {
             PolicyFlag("baseline", baseline), PolicyFlag("current", current), PolicyFlag("instruction-margin", instructionMargin),
             PolicyFlag("wall-margin", wallMargin), PolicyFlag("p-value", pValue), PolicyFlag("min-samples", minSamples),
             PolicyFlag("bigger-is-better", biggerIsBetter), PolicyFlag("suites", suites), PolicyFlag("rounds", rounds),
-            .yaml("slo", slo), PolicyFlag("report", report),
+            .yaml("slo", slo), PolicyFlag("html", html), PolicyFlag("report", report),
         ])
     }
 }
@@ -118,7 +119,8 @@ struct BenchABCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Discarded warm-up pairs.", valueName: "n")) var warmup = 2
     @Option(help: ArgumentHelp("The benchmark's name.", valueName: "name")) var name = "command"
     @Option(name: .customLong("wall-margin"), help: ArgumentHelp("Allowed growth of the min-of-n wall time, % (default 5).", valueName: "pct")) var wallMargin: String?
-    @Option(help: ArgumentHelp("Write an HTML page drawing both sides' runs.", valueName: "file")) var report: String?
+    @Option(help: ArgumentHelp("Write an HTML page drawing both sides' runs.", valueName: "file")) var html: String?
+    @Option(help: .hidden) var report: String?
     @Option(name: .customLong("save"), help: ArgumentHelp("Also write both samples (gate-bench JSON) with this prefix: PREFIX.baseline.json, PREFIX.current.json.", valueName: "prefix")) var save: String?
     @OptionGroup var common: CommonOptions
 
@@ -130,8 +132,8 @@ struct BenchABCommand: ParsableCommand {
         let context = common.context(gate: BenchGate.id)
         let result = GateRunner.run(gate: BenchGate.id) {
             let loaded = try (common.loadPolicy(gate: BenchGate.id) ?? Policy(path: "gates/bench.yml", entries: []))
-                .overlaid(with: [PolicyFlag("wall-margin", wallMargin), PolicyFlag("report", report)])
-            var policy = try BenchPolicy(policy: loaded)
+                .overlaid(with: [PolicyFlag("wall-margin", wallMargin), PolicyFlag("html", html), PolicyFlag("report", report)])
+            var policy = try BenchPolicy(policy: loaded.renamingKeys(BenchGate.renamedKeys).policy)
             policy.slos = []
             let (a, b) = try BenchRunner.interleaved(baseline: baselineCommand, current: currentCommand, pairs: runs, warmups: warmup,
                                                         progress: progressLine("interleaved", "pairs"))
@@ -143,8 +145,8 @@ struct BenchABCommand: ParsableCommand {
                 try write(current, to: save + ".current.json")
             }
             let gate = BenchGate(policy: policy, context: context)
-            let result = gate.judge(baseline: baseline, current: current)
-            try gate.writeReport(result, baseline: baseline, current: current)
+            var result = gate.judge(baseline: baseline, current: current)
+            gate.attachPage(to: &result, baseline: baseline, current: current)
             return result
         }
         try common.finish(result, context: context)

@@ -35,7 +35,8 @@ struct CanaryAnalyzeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The metrics as YAML: '[{name: errors, query: ..., bad: increase}]'.", valueName: "yaml")) var metrics: String?
     @Option(help: ArgumentHelp("Seconds per Prometheus request (default 10).", valueName: "s")) var timeout: String?
     @Option(help: ArgumentHelp("Retries of a failed request (default 3).", valueName: "n")) var retries: String?
-    @Option(help: ArgumentHelp("Write the HTML report (a chart per metric) here.", valueName: "file")) var report: String?
+    @Option(help: ArgumentHelp("Write the HTML report (a chart per metric) here.", valueName: "file")) var html: String?
+    @Option(help: .hidden) var report: String?
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -47,7 +48,7 @@ struct CanaryAnalyzeCommand: ParsableCommand {
             PolicyFlag("prometheus", prometheus).replacing("offline"), PolicyFlag("offline", offline), PolicyFlag("window", window),
             PolicyFlag("step", step), PolicyFlag("end", end), .yaml("groups", groups), PolicyFlag("pass-score", passScore),
             PolicyFlag("marginal-score", marginalScore), PolicyFlag("confidence", confidence), .yaml("metrics", metrics),
-            PolicyFlag("timeout", timeout), PolicyFlag("retries", retries), PolicyFlag("report", report),
+            PolicyFlag("timeout", timeout), PolicyFlag("retries", retries), PolicyFlag("html", html), PolicyFlag("report", report),
         ])
     }
 }

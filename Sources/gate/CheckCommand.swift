@@ -44,7 +44,7 @@ struct CheckCommand: ParsableCommand {
                     return try gate.judge(policy!, context)
                 }
                 result.gate = name
-                return results.compare(result, context: context, policy: policy)
+                return results.compare(result, context: context, policy: policy).writingArtifacts()
             }
         } catch {
             checked = [.error(gate: "check", message: String(describing: error))]

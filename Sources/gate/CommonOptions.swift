@@ -79,14 +79,13 @@ struct CommonOptions: ParsableArguments {
     /// with `rules:` applied (the path `gate check` takes too), then compared, kept and
     /// published. `evaluate` is the gate's, or a variant that reports progress.
     func run<G: Gate>(_ gate: G.Type, flags: [PolicyFlag],
-                      evaluate: (Policy, GateContext) throws -> GateResult = G.evaluate) throws -> Never {
+                      evaluate: ((Policy, GateContext) throws -> GateResult)? = nil) throws -> Never {
         let context = context(gate: G.id)
         var policy: Policy?
         let result = GateRunner.run(gate: G.id) {
             let loaded = try (loadPolicy(gate: G.id) ?? Policy(path: "gates/\(G.id).yml", entries: [])).overlaid(with: flags)
             policy = loaded
-            let settings = try RuleSettings(policy: loaded, rules: G.declaredRules)
-            return settings.apply(to: try evaluate(loaded, context))
+            return try G.judge(policy: loaded, context: context, evaluate: evaluate)
         }
         try finish(result, context: context, policy: policy)
     }
@@ -96,7 +95,7 @@ struct CommonOptions: ParsableArguments {
     /// verdict's status.
     func finish(_ result: GateResult, context: GateContext, policy: Policy? = nil) throws -> Never {
         let policy = policy ?? (try? loadPolicy(gate: result.gate)) ?? nil
-        let compared = results.compare(result, context: context, policy: policy)
+        let compared = results.compare(result, context: context, policy: policy).writingArtifacts()
         try results.save([compared])
         try output.finish(Report(results: [compared], isCheck: false))
     }

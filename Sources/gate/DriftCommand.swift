@@ -15,7 +15,8 @@ struct DriftCommand: GateCommand {
     @Option(name: .customLong("drift-share"), help: ArgumentHelp("Dataset drift (fail) when this share of the compared columns drifted (default 0.5).", valueName: "share")) var driftShare: String?
     @Option(name: .customLong("max-missing"), help: ArgumentHelp("Largest share of missing values allowed in any current column.", valueName: "share")) var maxMissing: String?
     @Option(name: .customLong("new-categories"), help: ArgumentHelp("warn, fail or ignore categories the reference never had (default warn).", valueName: "action")) var newCategories: String?
-    @Option(help: ArgumentHelp("Write an HTML report with a histogram per column.", valueName: "file")) var report: String?
+    @Option(help: ArgumentHelp("Write an HTML report with a histogram per column.", valueName: "file")) var html: String?
+    @Option(help: .hidden) var report: String?
     @Option(help: ArgumentHelp("Leave a column out (repeatable).", valueName: "column")) var ignore: [String] = []
     @Option(help: ArgumentHelp("{column: NAME, max-age: DURATION}: the newest timestamp may not be older (YAML).", valueName: "yaml")) var freshness: String?
     @Option(help: ArgumentHelp("Per column: {NAME: {type, test, threshold, critical, max-missing}} (YAML).", valueName: "yaml")) var columns: String?
@@ -23,7 +24,7 @@ struct DriftCommand: GateCommand {
 
     func run() throws {
         let flags = [PolicyFlag("reference", reference), PolicyFlag("current", current), PolicyFlag("drift-share", driftShare),
-                     PolicyFlag("max-missing", maxMissing), PolicyFlag("new-categories", newCategories), PolicyFlag("report", report),
+                     PolicyFlag("max-missing", maxMissing), PolicyFlag("new-categories", newCategories), PolicyFlag("html", html), PolicyFlag("report", report),
                      .yaml("freshness", freshness), PolicyFlag("ignore", ignore), .yaml("columns", columns)]
         try common.run(DriftGate.self, flags: flags) { policy, context in
             try DriftGate(policy: DriftPolicy(policy: policy), context: context).evaluate(stage: stageLine("drift"))

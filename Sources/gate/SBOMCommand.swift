@@ -91,7 +91,7 @@ struct SBOMDiffCommand: ParsableCommand {
     func run() throws {
         let context = common.context(gate: SBOMDiff.id)
         let result = GateRunner.run(gate: SBOMDiff.id) {
-            let policy = try common.loadPolicy(gate: SBOMGate.id).map(SBOMPolicy.init(policy:)) ?? SBOMPolicy()
+            let policy = try common.loadPolicy(gate: SBOMGate.id).map { try SBOMPolicy(policy: $0.renamingKeys(SBOMGate.renamedKeys).policy) } ?? SBOMPolicy()
             let (before, baseDigest) = try SBOMDiff.components(base)
             let (after, headDigest) = try SBOMDiff.components(head)
             return SBOMDiff(base: before, head: after).judge(policy: policy, inputs: [baseDigest, headDigest], headPath: head)

@@ -168,8 +168,8 @@ import Testing
         var policy = BenchPolicy()
         policy.baseline = Fixtures.path("bench/hyperfine.json")
         policy.current = Fixtures.path("bench/hyperfine.json")
-        policy.report = directory + "/out/bench.html"
-        _ = try Self.gate(policy).evaluate()
+        policy.html = directory + "/out/bench.html"
+        _ = try Self.gate(policy).evaluate().writingArtifacts()
         let page = try String(contentsOfFile: directory + "/out/bench.html", encoding: .utf8)
         #expect(page.components(separatedBy: "aria-label=\"samples of ").count - 1 == 2)
         #expect(page.components(separatedBy: "<circle").count - 1 == 48)

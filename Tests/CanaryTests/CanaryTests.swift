@@ -118,8 +118,8 @@ import Testing
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var withReport = try Self.policy(server.url, scenario: "latency")
-        withReport.report = directory + "/canary.html"
-        _ = try Self.analyze(withReport)
+        withReport.html = directory + "/canary.html"
+        _ = try Self.analyze(withReport).writingArtifacts()
         let page = try String(contentsOfFile: directory + "/canary.html", encoding: .utf8)
         #expect(page.components(separatedBy: "<polyline").count - 1 == 4)
         // A bounded warm-up against the same server.
@@ -282,6 +282,7 @@ import Testing
         #expect(rollback.status == 1, "\(rollback.stdout)")
         #expect(rollback.stdout.contains("rollback") && rollback.stdout.contains("consecutive: 3"))
         #expect(FileManager.default.fileExists(atPath: directory + "/r.html"))
+        #expect(rollback.stdout.contains("--report is now --html; the old name still works"), "the old flag works, with a note")
         let server = try ScriptedHTTPServer([.init(status: 200, body: "ok")])
         defer { server.stop() }
         let warm = try GateBinary.run(["canary", "warmup", server.url + "/", "--requests", "12", "--concurrency", "3", "--rate", "100"])

@@ -169,8 +169,11 @@ import Testing
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var policy = Self.policy(current: "fixtures/drift/drifted.csv")
-        policy.report = directory + "/nested/report.html"
-        _ = try Self.gate(policy)
+        policy.html = directory + "/nested/report.html"
+        let result = try Self.gate(policy)
+        #expect(!FileManager.default.fileExists(atPath: directory + "/nested/report.html"), "the judgement writes nothing")
+        #expect(result.artifacts.map(\.path) == [directory + "/nested/report.html"])
+        #expect(result.writingArtifacts() == result)
         let page = try String(contentsOfFile: directory + "/nested/report.html", encoding: .utf8)
         #expect(page.components(separatedBy: "<svg").count - 1 == 6)
         #expect(page.contains("aria-label=\"histogram of price\"") && page.contains("Garden Tools"))

@@ -179,7 +179,7 @@ import Testing
         let answers = try Self.canaryAnswers(decision)
         defer { try? FileManager.default.removeItem(atPath: answers) }
         let outputs = answers + "/outputs", summary = answers + "/summary.md"
-        let analysis = try GateBinary.run(["canary", "analyze", "--offline", answers, "--report", answers + "/r.html"], in: Self.root,
+        let analysis = try GateBinary.run(["canary", "analyze", "--offline", answers, "--html", answers + "/r.html"], in: Self.root,
                                           environment: ["GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": outputs])
         #expect(analysis.status == gateStatus, "\(analysis.stdout)\(analysis.stderr)")
         let written = try String(contentsOfFile: outputs, encoding: .utf8).split(separator: "\n")

@@ -113,3 +113,23 @@ import Testing
         #expect(Measurement.format(0.8792) == "0.8792")
     }
 }
+
+@Suite struct RenamedKeyTests {
+    @Test("an old key name is read as the new one with a note; both at once is an error; a flag wins over the file")
+    func renamed() throws {
+        let renames = ["report": "html"]
+        let old = try Policy.parse("report: out.html\n", path: "gates/drift.yml").renamingKeys(renames)
+        #expect(try old.policy.string("html") == "out.html")
+        #expect(old.notes == ["gates/drift.yml:1: 'report' is now 'html'; the old name still works but will be removed"])
+        expectError(containing: "gates/drift.yml:2: 'report' must be left out: 'html' is given too") {
+            _ = try Policy.parse("html: a.html\nreport: b.html\n", path: "gates/drift.yml").renamingKeys(renames)
+        }
+        let file = try Policy.parse("html: a.html\n", path: "gates/drift.yml")
+        let oldFlag = try file.overlaid(with: [PolicyFlag("report", "b.html")]).renamingKeys(renames)
+        #expect(try oldFlag.policy.string("html") == "b.html")
+        #expect(oldFlag.notes == ["--report is now --html; the old name still works but will be removed"])
+        let newFlag = try Policy.parse("report: a.html\n", path: "gates/drift.yml").overlaid(with: [PolicyFlag("html", "c.html")]).renamingKeys(renames)
+        #expect(try newFlag.policy.string("html") == "c.html")
+        #expect(try Policy.parse("html: a.html\n", path: "p").renamingKeys([:]).notes.isEmpty)
+    }
+}

@@ -66,7 +66,7 @@ struct LicenseTests {
         policy.allow = ["MIT"]
         policy.deny = ["GPL-3.0-only"]
         policy.output = "out/sbom.json"
-        let result = try SBOMGate(policy: policy, root: root, environment: [:]).evaluate()
+        let result = try SBOMGate(policy: policy, root: root, environment: [:]).evaluate().writingArtifacts()
         #expect(result.verdict == .fail)
         #expect(result.findings.map(\.message) == ["pkg:npm/typescript@5.3.3 is licensed GPL-3.0-only, which the policy denies"])
         #expect(FileManager.default.fileExists(atPath: root + "/out/sbom.json"))

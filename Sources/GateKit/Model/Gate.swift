@@ -9,6 +9,8 @@ public protocol Gate {
     static var rules: [RuleDescriptor] { get }
     /// Every key its policy accepts (besides `Policy.commonKeys`), each with a flag of the same name.
     static var policyKeys: [PolicyKey] { get }
+    /// Old key names still read (old → new), each use noted in the result.
+    static var renamedKeys: [String: String] { get }
     /// Reads `policy` and judges.
     static func evaluate(policy: Policy, context: GateContext) throws -> GateResult
 }
@@ -32,15 +34,21 @@ public struct PolicyKey: Sendable, Equatable {
 
 extension Gate {
     public static var keyNames: [String] { policyKeys.map(\.name) }
+    public static var renamedKeys: [String: String] { [:] }
 
-    /// The gate's rules and those every gate shares (`baseline/unavailable`).
-    public static var declaredRules: [RuleDescriptor] { rules + [ResultBaseline.descriptor] }
+    /// The gate's rules and those every gate shares (`baseline/unavailable`, `policy/renamed-key`).
+    public static var declaredRules: [RuleDescriptor] { rules + [ResultBaseline.descriptor, Policy.renamedKeyRule] }
 
-    /// Evaluates with the policy's `rules:` applied: validated first (an unknown rule or
-    /// severity is an error before anything is read), then laid over the result.
-    public static func judge(policy: Policy, context: GateContext) throws -> GateResult {
+    /// What every way of running a gate does: old key names read as the new ones (noted),
+    /// `rules:` validated before anything is read, the gate evaluated (by `evaluate`, a
+    /// variant that reports progress, when given), and `rules:` laid over its result.
+    public static func judge(policy: Policy, context: GateContext,
+                             evaluate: ((Policy, GateContext) throws -> GateResult)? = nil) throws -> GateResult {
+        let (policy, notes) = try policy.renamingKeys(renamedKeys)
         let settings = try RuleSettings(policy: policy, rules: declaredRules)
-        return settings.apply(to: try evaluate(policy: policy, context: context))
+        var result = settings.apply(to: try (evaluate ?? Self.evaluate)(policy, context))
+        for note in notes { result.addNote(note, rule: Policy.renamedKeyRule.id) }
+        return result
     }
 }
 

@@ -45,6 +45,9 @@ public struct GateResult: Sendable, Equatable {
     /// Tables for people (markdown, HTML); not serialised in JSON.
     public var tables: [ResultTable]
     public var durationMs: Int?
+    /// Files the gate made for people (an HTML page with charts, an SBOM), written by the
+    /// publisher after the result is final — never from inside the judgement; not in JSON.
+    public var artifacts: [Artifact] = []
 
     public init(
         gate: String,

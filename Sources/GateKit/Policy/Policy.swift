@@ -242,6 +242,41 @@ public struct Policy: Sendable, Equatable {
         return entries
     }
 
+    /// A key's old name, still read: the rule its note cites.
+    public static let renamedKeyRule = RuleDescriptor(
+        id: "policy/renamed-key", severity: .note, summary: "The policy or command line uses a key's old name.",
+        help: "Rename it as the note says; the old name will stop working in a later release.")
+
+    /// This policy with old key names (`renames`: old → new) read as the new ones, and a note
+    /// for each use ("gates/bench.yml:7: 'report' is now 'html'"). Both names at once is an
+    /// error: which one was meant?
+    public func renamingKeys(_ renames: [String: String]) throws -> (policy: Policy, notes: [String]) {
+        guard !renames.isEmpty else { return (self, []) }
+        var notes: [String] = []
+        var renamed = entries
+        var dropped = Set<Int>()
+        for index in renamed.indices {
+            let entry = renamed[index]
+            guard let new = renames[entry.key] else { continue }
+            if let other = self.entry(new) {
+                // Both in the file, or both flags: which one was meant? A flag wins over the file.
+                guard (other.flag == nil) != (entry.flag == nil) else {
+                    throw invalid(line: entry.line, key: entry.key, expected: "left out: '\(new)' is given too, and '\(entry.key)' is its old name")
+                }
+                if other.flag != nil { dropped.insert(index); continue }
+            }
+            let what = entry.flag == nil ? "\(path):\(entry.line): '\(entry.key)' is now '\(new)'" : "--\(entry.key) is now --\(new)"
+            notes.append(what + "; the old name still works but will be removed")
+            renamed[index].key = new
+            if let flag = entry.flag { renamed[index].flag = flag.replacingFirst(entry.key, with: new) }
+        }
+        // A flag with the old name overrides the file's entry under the new one.
+        var seen = Set<String>()
+        let present = renamed.indices.filter { !dropped.contains($0) }.map { renamed[$0] }
+        let kept = present.reversed().filter { seen.insert($0.key).inserted }.reversed()
+        return (Policy(path: path, entries: Array(kept)), notes)
+    }
+
     /// This policy with the command line laid over it: each flag that was given replaces the
     /// file's entry of the same key. The gate's policy type then reads file and flags in one
     /// pass, so a value is judged the same wherever it was written.
@@ -307,6 +342,22 @@ public struct PolicyFlag: Sendable {
         case .bool(let flag): flag.map { .scalar($0 ? "true" : "false", line: 0) }
         case .yaml(let text): try text.map { try Policy.parseFlagValue($0, flag: "--" + key) }
         }
+    }
+}
+
+extension String {
+    fileprivate func replacingFirst(_ old: String, with new: String) -> String {
+        guard let range = range(of: old) else { return self }
+        return String(self[..<range.lowerBound]) + new + String(self[range.upperBound...])
+    }
+
+    fileprivate func range(of needle: String) -> Range<String.Index>? {
+        var index = startIndex
+        while index < endIndex {
+            if self[index...].hasPrefix(needle) { return index..<self.index(index, offsetBy: needle.count) }
+            index = self.index(after: index)
+        }
+        return nil
     }
 }
 

@@ -40,16 +40,6 @@ public struct HTMLReporter: Reporter {
         return out + sections + "</body></html>\n"
     }
 
-    /// A gate's own page: its result, then `sections` (its charts), written to `path` with the
-    /// directory created — the drift, bench and canary gates' `report:`.
-    public static func write(_ result: GateResult, appending sections: String, to path: String) throws {
-        let page = HTMLReporter(sections: sections).render(Report(results: [result], isCheck: false))
-        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-            try? FileManager.default.createDirectory(atPath: String(path[..<slash]), withIntermediateDirectories: true)
-        }
-        try FileSink.write(page, to: path, append: false)
-    }
-
     private func section(_ result: GateResult) -> String {
         var out = "<h2>\(Self.escape(result.gate)) <span class=\"verdict \(result.verdict.rawValue)\">\(result.verdict.rawValue)</span></h2>\n"
         out += "<p>\(Self.escape(result.summary))</p>\n"
