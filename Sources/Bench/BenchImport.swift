@@ -16,12 +16,7 @@ public enum BenchImport {
     public static func read(_ path: String, biggerIsBetter: Bool = false) throws -> (results: BenchResults, input: InputDigest) {
         var bytes: [UInt8] = []
         let digest = try InputFile.stream(path, expected: "a benchmark result (JSON)") { bytes.append(contentsOf: $0) }
-        let document: Any
-        do {
-            document = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
-        } catch {
-            throw BenchError.unreadable(path: path, problem: "not valid JSON (\((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "parse error"))")
-        }
+        let document = try JSONTree.foundationValue(bytes, path: path)
         return (try parse(document, path: path, biggerIsBetter: biggerIsBetter), digest)
     }
 

@@ -115,7 +115,7 @@ public final class PrometheusClient: @unchecked Sendable {
 
     /// The `error` of an error body, else its first line, short and free of credentials.
     static func errorDetail(_ body: [UInt8]) -> String {
-        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], let message = object["error"] as? String {
+        if let object = (try? JSONTree.foundationValue(body, path: "answer")) as? [String: Any], let message = object["error"] as? String {
             return String(message.prefix(200))
         }
         return String(String(decoding: body.prefix(200), as: UTF8.self).split(separator: "\n").first ?? "")
@@ -124,7 +124,7 @@ public final class PrometheusClient: @unchecked Sendable {
     /// Parses an API answer: matrix, vector or scalar; values as strings, NaN and ±Inf
     /// included; `status: error` with `errorType` and `error`; `warnings` kept.
     public static func parse(_ body: [UInt8], source: String, query: String, warnings: inout [String]) throws -> [PrometheusSeries] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+        guard let object = (try? JSONTree.foundationValue(body, path: source)) as? [String: Any] else {
             throw PrometheusError.malformed(source: source, problem: body.isEmpty ? "an empty body" : "not a JSON object: \(String(decoding: body.prefix(60), as: UTF8.self))")
         }
         if let more = object["warnings"] as? [String] { warnings += more }

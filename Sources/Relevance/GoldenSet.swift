@@ -34,7 +34,7 @@ public struct GoldenSet: Sendable, Equatable {
     static func readJSON(_ path: String) throws -> (golden: GoldenSet, input: InputDigest) {
         var bytes: [UInt8] = []
         let digest = try InputFile.stream(path, expected: "a golden set JSON array") { bytes.append(contentsOf: $0) }
-        guard let rows = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [Any] else {
+        guard let rows = try JSONTree.foundationValue(bytes, path: path) as? [Any] else {
             throw RelevanceError.malformedLine(path: path, line: 1, problem: "not a JSON array of {query_id, product_id, grade} objects")
         }
         var builder = Builder(path: path)

@@ -36,7 +36,7 @@ public enum Lockfiles {
     /// Package.resolved v1 (`object.pins[].package/repositoryURL`), v2 and v3
     /// (`pins[].identity/location`).
     public static func swiftPM(_ bytes: [UInt8], path: String) throws -> Inventory {
-        guard let root = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+        guard let root = (try? JSONTree.foundationValue(bytes, path: path)) as? [String: Any] else {
             throw LockfileError(path: path, problem: "not JSON (Package.resolved is a JSON object)")
         }
         guard let version = root["version"] as? Int else { throw LockfileError(path: path, position: "version", problem: "no format version") }
@@ -85,7 +85,7 @@ public enum Lockfiles {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         guard FileManager.default.fileExists(atPath: directory + "/Package.swift"),
               let output = try? Subprocess.run("swift", ["package", "--scratch-path", scratch, "dump-package"], in: directory), output.status == 0,
-              let manifest = try? JSONSerialization.jsonObject(with: Data(output.stdout)) as? [String: Any],
+              let manifest = (try? JSONTree.foundationValue(output.stdout, path: path)) as? [String: Any],
               let name = manifest["name"] as? String else { return nil }
         var direct: [String] = []
         for dependency in manifest["dependencies"] as? [[String: Any]] ?? [] {

@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test("unreadable, empty, unknown and failed-run inputs are errors naming the file", arguments: [
-        ("{\"results\": [", "not valid JSON"), ("", "the file is empty"), ("{\"hello\": 1}", "not a benchmark result gate reads"),
+        ("{\"results\": [", "r.json:1:14: invalid JSON: unexpected end of input"), ("", "the file is empty"), ("{\"hello\": 1}", "not a benchmark result gate reads"),
         ("{\"results\": [{\"command\": \"x\", \"times\": [0.1, 0.2], \"exit_codes\": [0, 1]}]}", "exited non-zero"),
         ("{\"context\": {}, \"benchmarks\": [{\"name\": \"a\", \"run_type\": \"iteration\", \"error_occurred\": true, \"error_message\": \"boom\"}]}", "reported an error: boom"),
     ])
