@@ -66,7 +66,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "Integrity",
+            name: "Checksum",
             dependencies: ["GateKit", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
@@ -76,7 +76,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "Experiments",
+            name: "Experiment",
             dependencies: ["GateKit"],
             swiftSettings: swiftSettings
         ),
@@ -114,9 +114,9 @@ let package = Package(
                 "Recommender",
                 "FeatureFlags",
                 "Flags",
-                "Experiments",
+                "Experiment",
                 "SBOM",
-                "Integrity",
+                "Checksum",
                 "Drift",
                 "Bench",
                 "Canary",
@@ -134,9 +134,9 @@ let package = Package(
         .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FeatureFlagsTests", dependencies: ["FeatureFlags", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FlagsTests", dependencies: ["Flags", "FeatureFlags", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrityTests", dependencies: ["Integrity", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DashboardsTests", dependencies: ["Dashboards", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CanaryTests", dependencies: ["Canary", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),

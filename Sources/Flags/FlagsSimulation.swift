@@ -64,7 +64,7 @@ public struct FlagsSimulation: Sendable {
             gate: Self.id, verdict: verdict,
             summary: "\(users) synthetic users, \(checked) rolled-out flag\(checked == 1 ? "" : "s"): "
                 + (verdict == .pass ? "shares match their percentages and rollouts are sticky" : "\(findings.count) problem\(findings.count == 1 ? "" : "s")"),
-            measurements: measurements, findings: findings, inputs: input.map { [$0] } ?? [], rules: FlagsLint.rules,
+            measurements: measurements, findings: findings, inputs: input.map { [$0] } ?? [], rules: FlagsGate.rules,
             tables: [ResultTable(title: "Observed shares", header: ["flag", "rollout", "observed", "binomial p"], rows: rows)])
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import GateKit
-import Integrity
+import Checksum
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Experiments
+import Experiment
 import GateKit
 
 struct ExperimentCommand: GateCommand {

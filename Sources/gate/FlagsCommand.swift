@@ -7,7 +7,7 @@ import GateKit
 /// `gate flags`: the flag-policy gate (`lint`, what `gate check` runs), plus `eval` for support
 /// and `simulate` for the rollout hash itself.
 struct FlagsCommand: GateCommand {
-    typealias Judged = FlagsLint
+    typealias Judged = FlagsGate
     static let configuration = CommandConfiguration(
         commandName: "flags",
         abstract: "Feature flags: lint a flag file against the rollout rules, evaluate a flag for a user, simulate rollouts.",
@@ -73,10 +73,10 @@ struct FlagsLintCommand: ParsableCommand {
 
     func run() throws {
         let now = try at.map { try parseTime($0) }
-        try common.run(FlagsLint.self, flags: flags) { policy, context in
+        try common.run(FlagsGate.self, flags: flags) { policy, context in
             var context = context
             if let now { context.now = now }
-            return try FlagsLint.evaluate(policy: policy, context: context)
+            return try FlagsGate.evaluate(policy: policy, context: context)
         }
     }
 }
@@ -135,7 +135,7 @@ struct FlagsSimulateCommand: ParsableCommand {
 
     func run() throws {
         let result = GateRunner.run(gate: FlagsSimulation.id) {
-            let flags = try FlagsLint.load(file, root: FileManager.default.currentDirectoryPath)
+            let flags = try FlagsGate.load(file, root: FileManager.default.currentDirectoryPath)
             let digest = try InputFile.stream(file, expected: "a flag file") { _ in }
             return FlagsSimulation(file: flags, users: users).evaluate(input: digest)
         }
@@ -157,7 +157,7 @@ struct FlagsBenchCommand: ParsableCommand {
 
     func run() throws {
         try exitingTwoOnError {
-            let flags = try FlagsLint.load(file, root: FileManager.default.currentDirectoryPath)
+            let flags = try FlagsGate.load(file, root: FileManager.default.currentDirectoryPath)
             let evaluator = FlagEvaluator(file: flags)
             let names = flags.flags.map(\.name)
             let ids = (0..<users).map { "user-\($0)" }

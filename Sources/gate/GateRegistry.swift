@@ -4,10 +4,10 @@ import Canary
 import Coverage
 import Dashboards
 import Drift
-import Experiments
+import Experiment
 import Flags
 import GateKit
-import Integrity
+import Checksum
 import Relevance
 import SBOM
 

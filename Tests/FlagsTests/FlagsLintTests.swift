@@ -12,7 +12,7 @@ struct FlagsLintTests {
     static func lint(_ current: String, previous: String?, policy: FlagsPolicy = FlagsPolicy()) throws -> [Finding] {
         let file = try FlagFile.parse(current, path: "flags.yml")
         let before = try previous.map { try FlagFile.parse($0, path: "before.yml") }
-        return FlagsLint(policy: policy, context: GateContext(root: "/"), now: now).check(file, previous: before)
+        return FlagsGate(policy: policy, context: GateContext(root: "/"), now: now).check(file, previous: before)
     }
 
     @Test("one ladder step up passes; two steps, or off the ladder, fail; any step down passes", arguments: [
@@ -89,7 +89,7 @@ struct FlagsLintTests {
         policy.file = "fixtures/flags/flags.yml"
         policy.previous = "fixtures/flags/flags-previous.yml"
         policy.sources = ["fixtures/flags/src/**"]
-        let result = try FlagsLint(policy: policy, context: GateContext(root: Fixtures.repositoryRoot), now: Self.now).evaluate()
+        let result = try FlagsGate(policy: policy, context: GateContext(root: Fixtures.repositoryRoot), now: Self.now).evaluate()
         #expect(result.verdict == .warn, "\(result.findings)")
         #expect(result.findings.map(\.rule) == ["flags/stale"])
         #expect(result.inputs.count == 2)
@@ -105,7 +105,7 @@ struct FlagsLintTests {
         var policy = FlagsPolicy()
         policy.file = "flags.yml"
         policy.sources = ["Sources/**"]
-        let result = try FlagsLint(policy: policy, context: GateContext(root: root), now: Self.now).evaluate()
+        let result = try FlagsGate(policy: policy, context: GateContext(root: root), now: Self.now).evaluate()
         #expect(result.verdict == .fail)
         let byRule = Dictionary(grouping: result.findings, by: \.rule)
         #expect(byRule["flags/undefined-reference"]?.first?.location == Location(file: "Sources/App/main.swift", line: 3))
@@ -125,11 +125,11 @@ struct FlagsLintTests {
         var policy = FlagsPolicy()
         policy.file = "flags.yml"
         policy.previousRef = "HEAD"
-        let result = try FlagsLint(policy: policy, context: GateContext(root: root), now: Self.now).evaluate()
+        let result = try FlagsGate(policy: policy, context: GateContext(root: root), now: Self.now).evaluate()
         #expect(result.verdict == .fail)
         #expect(result.findings.map(\.rule) == ["flags/ladder-jump"])
         policy.previousRef = "no-such-branch"
-        #expect(throws: GateError.self) { try FlagsLint(policy: policy, context: GateContext(root: root), now: Self.now).evaluate() }
+        #expect(throws: GateError.self) { try FlagsGate(policy: policy, context: GateContext(root: root), now: Self.now).evaluate() }
     }
 
     @Test("simulation: observed shares match the percentages and rollouts are sticky")

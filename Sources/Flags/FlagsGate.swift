@@ -74,7 +74,7 @@ public struct FlagsPolicy: Sendable, Equatable {
 /// - a flag at 100% created more than `stale-days` ago, or past its `expiry`, is reported;
 /// - with `sources`: a flag referenced in the code but not defined fails (it would evaluate off
 ///   with reason DEFAULT everywhere); a defined flag nothing references is reported.
-public struct FlagsLint: Sendable {
+public struct FlagsGate: Sendable {
     public static let id = "flags"
 
     public let policy: FlagsPolicy
@@ -283,10 +283,10 @@ public struct FlagsLint: Sendable {
     }
 }
 
-extension FlagsLint: Gate {
+extension FlagsGate: Gate {
     public static var policyKeys: [PolicyKey] { FlagsPolicy.policyKeys }
 
     public static func evaluate(policy: Policy, context: GateContext) throws -> GateResult {
-        try FlagsLint(policy: FlagsPolicy(policy: policy), context: context).evaluate()
+        try FlagsGate(policy: FlagsPolicy(policy: policy), context: context).evaluate()
     }
 }

@@ -1,4 +1,4 @@
-import Experiments
+import Experiment
 import GateKit
 import GateTestSupport
 import Testing

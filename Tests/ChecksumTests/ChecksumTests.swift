@@ -1,7 +1,7 @@
 import Foundation
 import GateKit
 import GateTestSupport
-@testable import Integrity
+@testable import Checksum
 import Testing
 
 @Suite("checksum manifests")
