@@ -20,7 +20,7 @@ public enum CoverageError: Error, Equatable, CustomStringConvertible {
     /// The report measured no line at all: nothing to judge, never a pass.
     case noLines(paths: [String])
     /// include/exclude left no measured file.
-    case nothingIncluded(paths: [String], examples: [String])
+    case nothingIncluded(paths: [String], examples: [String], globs: [String])
     /// A branch threshold is set but no report carries branch data.
     case noBranchData(paths: [String])
 
@@ -48,9 +48,10 @@ public enum CoverageError: Error, Equatable, CustomStringConvertible {
         case .noLines(let paths):
             "\(paths.joined(separator: ", ")): the report measures no lines, so there is nothing to judge. "
                 + "Did the tests run with coverage enabled, over the right sources?"
-        case .nothingIncluded(let paths, let examples):
-            "\(paths.joined(separator: ", ")): no measured file is left after include/exclude (the reports name files such as "
-                + "\(examples.joined(separator: ", "))). Fix the globs, or map the report paths onto the repository."
+        case .nothingIncluded(let paths, let examples, let globs):
+            "\(paths.joined(separator: ", ")): no measured file is left after include/exclude"
+                + (globs.isEmpty ? "" : " (\(globs.joined(separator: "; ")))")
+                + " (the reports name files such as \(examples.joined(separator: ", "))). Fix the globs, or map the report paths onto the repository."
         case .noBranchData(let paths):
             "\(paths.joined(separator: ", ")): min-branch is set but the report has no branch data. "
                 + "Record branches (coverage.py: `coverage run --branch`; lcov: `--rc lcov_branch_coverage=1`) or remove min-branch."

@@ -23,6 +23,8 @@ public struct CoverageGate: Sendable {
                        help: "Total branch coverage (taken branch outcomes / branch outcomes) must reach min-branch."),
         RuleDescriptor(id: "coverage/path-minimum", severity: .error, summary: "A file is below the minimum of its path rule.",
                        help: "Every file matching a glob under `paths` must reach that rule's line coverage on its own; the last matching rule applies."),
+        RuleDescriptor(id: "coverage/glob-unmatched", severity: .warning, summary: "An include or exclude glob matches no file in the reports.",
+                       help: "Fix the glob: a typo or a moved folder silently changes what is counted."),
         RuleDescriptor(id: "coverage/path-unmatched", severity: .warning, summary: "A path rule matches no file in the reports.",
                        help: "A `paths` glob that matches nothing protects nothing: fix the glob or remove the rule."),
         RuleDescriptor(id: "coverage/min-diff", severity: .error, summary: "Coverage of the changed lines is below the minimum.",
@@ -67,13 +69,23 @@ public struct CoverageGate: Sendable {
             inputs.append(digest)
         }
         var report = CoverageReport.merging(reports)
+        // A glob that matches nothing is a typo or a moved folder: warn, as for path rules.
+        var unmatchedGlobs: [Finding] = []
+        for (key, globs) in [("include", policy.include), ("exclude", policy.exclude)] {
+            for glob in globs where !report.files.contains(where: { glob.matches($0.path) }) {
+                unmatchedGlobs.append(Finding(severity: .warning, rule: "coverage/glob-unmatched",
+                                              message: "the \(key) glob '\(glob)' (\(policy.globSources[key] ?? "--\(key)")) matches no file in the reports",
+                                              location: policy.globLocations[key]))
+            }
+        }
         if !policy.include.isEmpty || !policy.exclude.isEmpty {
             report.files = report.files.filter { policy.counts($0.path) }
         }
         let totals = CoverageTotals(report)
         guard totals.lines.total > 0 else {
             if !policy.include.isEmpty || !policy.exclude.isEmpty {
-                throw CoverageError.nothingIncluded(paths: policy.reports, examples: reports.flatMap(\.files).prefix(3).map(\.path))
+                throw CoverageError.nothingIncluded(paths: policy.reports, examples: reports.flatMap(\.files).prefix(3).map(\.path),
+                                                    globs: ["include", "exclude"].compactMap { key in policy.globSources[key].map { "\(key) at \($0)" } })
             }
             throw CoverageError.noLines(paths: policy.reports)
         }
@@ -102,6 +114,11 @@ public struct CoverageGate: Sendable {
         var result = judge(report, totals: totals, changes: changes, baseline: baseline)
         if let unusable {
             result.addNote("the ratchet did not run: \(unusable)")
+        }
+        if !unmatchedGlobs.isEmpty {
+            result.findings = (result.findings + unmatchedGlobs).sorted(by: Finding.importanceOrder)
+            if result.verdict == .pass { result.verdict = .warn }
+            result.summary += "; \(unmatchedGlobs.count) include/exclude glob\(unmatchedGlobs.count == 1 ? "" : "s") matched nothing"
         }
         result.inputs = inputs.map(\.value)
         releaseInBackground(&reports)

@@ -68,6 +68,9 @@ public struct CoveragePolicy: Sendable, Equatable {
     public var include: [PathGlob] = []
     /// Files matching one of these globs never count (generated code, dependencies, tests).
     public var exclude: [PathGlob] = []
+    /// Where include and exclude were set (`gates/coverage.yml:4`, `--exclude`), for messages.
+    public var globSources: [String: String] = [:]
+    public var globLocations: [String: Location] = [:]
     public var minLine: Threshold?
     public var minBranch: Threshold?
     /// coverage.py's headline figure: (covered lines + covered branches) / (lines + branches).
@@ -99,6 +102,11 @@ public struct CoveragePolicy: Sendable, Equatable {
         sourceRoot = try policy.string("source-root")
         include = (try policy.strings("include") ?? []).map(PathGlob.init)
         exclude = (try policy.strings("exclude") ?? []).map(PathGlob.init)
+        for key in ["include", "exclude"] {
+            guard let entry = policy.entry(key) else { continue }
+            globSources[key] = entry.flag ?? "\(policy.path):\(entry.line)"
+            globLocations[key] = policy.location(key)
+        }
         minLine = try policy.number("min-line", in: 0...100).map {
             Threshold($0, origin: policy.location("min-line"))
         }

@@ -259,4 +259,21 @@ import Testing
         #expect(worse.status == 1)
         #expect(worse.stdout.contains("p005 must rank in the top 1 for 'bluetooth speaker waterproof' (q03) but ranks 2"))
     }
+
+    @Test("an include or exclude glob that matches nothing warns; globs that leave nothing name the policy line they came from")
+    func unmatchedGlobs() throws {
+        let warned = try GateBinary.run(["coverage", "--report", CommandLineTests.pythonReport, "--policy", "/dev/null", "--include", "nope/**",
+                                         "--include", "fixtures/**", "--format", "json"])
+        #expect(warned.status == 0)
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(warned.stdout.utf8)) as? [String: Any])
+        #expect(result["verdict"] as? String == "warn")
+        let messages = (result["findings"] as? [[String: Any]] ?? []).map { $0["message"] as? String ?? "" }
+        #expect(messages == ["the include glob 'nope/**' (--include) matches no file in the reports"])
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Fixtures.write("report: \(CommandLineTests.pythonReport)\nmin-line: 10\ninclude: [\"Sources/**\"]\n", to: directory + "/coverage.yml")
+        let empty = try GateBinary.run(["coverage", "--policy", directory + "/coverage.yml"])
+        #expect(empty.status == 2)
+        #expect(empty.stderr.contains("no measured file is left after include/exclude (include at \(directory)/coverage.yml:3)"), "\(empty.stderr)")
+    }
 }
