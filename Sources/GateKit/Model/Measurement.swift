@@ -66,8 +66,10 @@ public struct Measurement: Sendable, Equatable {
     }
 
     /// The value with its unit, as reporters print it (`61.53%`, `12 ms`, `3`).
+    /// Integers whole, anything else to six significant digits (`0.000741927`, `81.6901`):
+    /// tables are read by people; JSON keeps the exact figure.
     public var displayValue: String {
-        let number = Self.format(value)
+        let number = value.isFinite && value == value.rounded() && abs(value) < 1e15 ? Self.format(value) : Self.significantText(value, digits: 6)
         guard let unit else { return number }
         return unit == "%" ? number + "%" : number + " " + unit
     }
