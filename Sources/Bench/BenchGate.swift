@@ -230,6 +230,12 @@ public struct BenchGate: Sendable {
         var summary = baseline == nil ? "" : "\(comparisons.count) benchmarks compared, \(regressed) regressed"
         let inconclusive = comparisons.filter { $0.outcome == .inconclusive }.count
         if inconclusive > 0 { summary += ", \(inconclusive) inconclusive" }
+        // Past the margin but not significant: say why it did not fail, so a +15% that passes
+        // is not a mystery.
+        let unproven = comparisons.filter { $0.outcome == .pass && $0.change > policy.wallMargin && ($0.pValue ?? 0) >= policy.pValue }
+        for comparison in unproven.prefix(3) {
+            summary += "; \(comparison.name) \(Self.signed(comparison.change))% passes: Mann-Whitney p = \(Measurement.significantText(comparison.pValue ?? 1)) is not below \(Measurement.format(policy.pValue))"
+        }
         if !policy.slos.isEmpty {
             let missed = findings.filter { $0.rule == "bench/slo" }.count
             summary += (summary.isEmpty ? "" : "; ") + "\(policy.slos.count - missed) of \(policy.slos.count) objectives met"

@@ -293,6 +293,11 @@ public struct DriftGate: Sendable {
         let verdict = GateResult.verdict(measurements: measurements, findings: findings)
         var summary = drifts.isEmpty ? "no column compared" : "\(drifted) of \(drifts.count) columns drifted"
         if share >= policy.driftShare, !drifts.isEmpty { summary = "dataset drift: " + summary }
+        // A critical column fails the gate on its own: say so when the share alone would pass.
+        let critical = drifts.filter { $0.drifted && policy.columns[$0.column]?.critical == true }.map(\.column)
+        if !critical.isEmpty, share < policy.driftShare || drifts.isEmpty {
+            summary += ", critical column\(critical.count == 1 ? "" : "s") \(critical.map { "'\($0)'" }.joined(separator: ", ")) drifted"
+        }
         let problems = findings.filter { $0.severity == .error && $0.rule != "drift/column" && $0.rule != "drift/dataset" }.count
         if problems > 0 { summary += ", \(problems) data-quality error\(problems == 1 ? "" : "s")" }
         summary += " (\(reference.rows) reference rows, \(current.rows) current rows)"

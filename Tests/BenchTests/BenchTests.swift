@@ -247,4 +247,15 @@ import Testing
         let broken = try GateBinary.run(["bench", "compare", "--baseline", directory + "/a.json", "--current", directory + "/nope.json", "--policy", "/dev/null"])
         #expect(broken.status == 2)
     }
+
+    @Test("a wall-time change past the margin that is not significant passes, and the summary says why")
+    func unprovenChangeExplained() {
+        // Minimum +15%, but the samples overlap: one-sided Mann-Whitney p is above 0.01.
+        let baseline = Self.wall([1.00, 1.30, 1.05, 1.25, 1.10, 1.20, 1.15, 1.18, 1.12, 1.22], name: "command")
+        let current = Self.wall([1.15, 1.28, 1.16, 1.24, 1.19, 1.21, 1.17, 1.26, 1.23, 1.20], name: "command")
+        let result = Self.gate().judge(baseline: baseline, current: current)
+        #expect(result.verdict == .pass)
+        #expect(result.summary.contains("command +15.00% passes: Mann-Whitney p = 0.09277"), "\(result.summary)")
+        #expect(result.summary.contains("is not below 0.01"))
+    }
 }

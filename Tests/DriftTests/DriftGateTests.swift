@@ -239,4 +239,17 @@ import Testing
         #expect(error.status == 2)
         #expect(error.stderr.contains("ragged.csv:3: a row with 1 field, the header has 2"))
     }
+
+    @Test("a critical column fails the gate on its own, and the summary says which when the drifted share passes")
+    func criticalColumnExplained() throws {
+        var policy = Self.policy(current: "fixtures/drift/drifted.csv")
+        policy.driftShare = 0.9
+        var critical = DriftPolicy.ColumnRule()
+        critical.critical = true
+        policy.columns["price"] = critical
+        let result = try Self.gate(policy)
+        #expect(result.verdict == .fail)
+        #expect(result.summary.contains("critical column 'price' drifted"), "\(result.summary)")
+        #expect(!result.summary.hasPrefix("dataset drift"))
+    }
 }
