@@ -16,7 +16,7 @@ struct OutputOptions: ParsableArguments {
     @Option(help: "Output format.")
     var format: ReportFormat = .text
 
-    @Option(help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "path"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file instead of standard output.", valueName: "path"))
     var output: String?
 
     @Option(help: "Colour for text output: auto is on for a terminal unless NO_COLOR is set.")
