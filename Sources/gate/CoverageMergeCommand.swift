@@ -23,8 +23,8 @@ struct CoverageMergeCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Reports to merge: Cobertura XML, LCOV or llvm-cov JSON.", valueName: "report"))
     var reports: [String]
 
-    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("The merged report to write.", valueName: "file"))
-    var output: String
+    /// `--output`/`-o` is every gate's option (`gate coverage`'s): here it names the merged report.
+    @ParentCommand var coverage: CoverageCommand
 
     @Option(name: .customLong("to"), help: "Format of the merged report (default: cobertura for a .xml output, lcov otherwise).")
     var format: CoverageWriter.Format?
@@ -35,7 +35,14 @@ struct CoverageMergeCommand: ParsableCommand {
     @Option(name: .customLong("source-root"), help: ArgumentHelp("Resolve report paths against this directory (default: the current one).", valueName: "dir"))
     var sourceRoot: String?
 
+    func validate() throws {
+        guard coverage.common.output.output != nil else {
+            throw ValidationError("Missing expected argument '--output <file>' (-o): the merged report to write.")
+        }
+    }
+
     func run() throws {
+        let output = coverage.common.output.output!
         let context = GateContext.current
         let root = sourceRoot.map { RepositoryPath.join(context.root, $0) } ?? context.root
         do {

@@ -23,7 +23,7 @@ import Testing
     func coverageHelp() throws {
         let output = try GateBinary.run(["coverage", "--help"])
         #expect(output.status == 0)
-        for option in ["--report", "--min-line", "--min-branch", "--paths", "--format", "--output", "--color", "--policy"] {
+        for option in ["--report", "--min-line", "--min-branch", "--paths", "--format", "-o, --output", "--color", "--policy"] {
             let line = try #require(output.stdout.split(separator: "\n").first { $0.hasPrefix("  \(option) ") }, "\(option) is listed")
             #expect(line.count > option.count + 12, "\(option) has a description")
         }
