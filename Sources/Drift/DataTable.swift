@@ -226,14 +226,15 @@ struct CSVReader {
         var flags: [ColumnMode] = []
         var samples: [ColumnSample] = []
         var rows = 0
-        try CSVRecords.forEach(bytes, path: path) { record in
+        var records = CSVRecords(bytes, path: path)
+        while let record = try records.next() {
             guard let names = header else {
                 let names = (0..<record.count).map { record.string($0).trimmingCharacters(in: .whitespaces) }
                 try DataTableChecks.header(names, path: path)
                 header = names
                 flags = names.map { modes[$0] ?? .auto }
                 samples = Array(repeating: ColumnSample(), count: names.count)
-                return
+                continue
             }
             guard record.count == names.count else {
                 throw DriftError.raggedRow(path: path, line: record.line, fields: record.count, expected: names.count)

@@ -2,16 +2,26 @@
 /// unescaped), and the line it starts on.
 public struct CSVRecord {
     public let line: Int
-    let bytes: UnsafeRawBufferPointer
-    let ranges: [Range<Int>]
-    let unescaped: [Int: [UInt8]]
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+    @usableFromInline let ranges: [Range<Int>]
+    /// Fields that held doubled quotes: their index and their unescaped bytes in `unescaped`.
+    @usableFromInline let escapedFields: [(index: Int, range: Range<Int>)]
+    @usableFromInline let unescaped: [UInt8]
 
-    public var count: Int { ranges.count }
+    @inlinable
+    init(line: Int, bytes: UnsafeRawBufferPointer, ranges: [Range<Int>], escapedFields: [(index: Int, range: Range<Int>)], unescaped: [UInt8]) {
+        (self.line, self.bytes, self.ranges, self.escapedFields, self.unescaped) = (line, bytes, ranges, escapedFields, unescaped)
+    }
 
-    /// Field `index`'s bytes, valid only inside `body`.
-    @inline(__always)
+    @inlinable public var count: Int { ranges.count }
+
+    /// Field `index`'s bytes, valid only inside `body`. Inlinable, as the reader is, so a
+    /// caller's per-field work is specialised into the loop (drift reads millions of fields).
+    @inlinable
     public func withField<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        if let escaped = unescaped[index] { return try escaped.withUnsafeBytes(body) }
+        if !escapedFields.isEmpty, let escaped = escapedFields.first(where: { $0.index == index }) {
+            return try unescaped.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[escaped.range])) }
+        }
         return try body(UnsafeRawBufferPointer(rebasing: bytes[ranges[index]]))
     }
 
@@ -27,32 +37,77 @@ public struct CSVRecord {
 /// line and column: a quote that is never closed, text after a closing quote, a quote inside
 /// an unquoted field. Blank lines are skipped. Works on bytes in place: a field is copied
 /// only when it holds a doubled quote.
-public enum CSVRecords {
+///
+/// A cursor rather than a callback, so a caller's loop keeps its state in plain locals (drift
+/// updates a column sample per field: through a closure's captured variables that cost 10%
+/// more instructions).
+public struct CSVRecords {
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+    @usableFromInline let path: String
+    @usableFromInline var i = 0
+    @usableFromInline var line = 1
+    @usableFromInline var lineStart = 0
+    @usableFromInline var fields: [Range<Int>] = []
+    @usableFromInline var escapedFields: [(index: Int, range: Range<Int>)] = []
+    @usableFromInline var unescaped: [UInt8] = []
+
+    /// Reads `bytes`, which must outlive the reader; `path` names the input in errors.
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, path: String) {
+        self.bytes = bytes
+        self.path = path
+    }
+
+    /// Every record of `bytes`, in order.
+    @inlinable
     public static func forEach(_ bytes: UnsafeRawBufferPointer, path: String, _ body: (CSVRecord) throws -> Void) throws {
+        var reader = CSVRecords(bytes, path: path)
+        while let record = try reader.next() { try body(record) }
+    }
+
+    @usableFromInline
+    func fail(_ at: Int, line: Int, lineStart: Int, _ message: String) -> GateError {
+        .malformedCSV(path: path, line: line, column: at - lineStart + 1, message: message)
+    }
+
+    /// The next record, or nil at the end.
+    @inlinable
+    public mutating func next() throws -> CSVRecord? {
         let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
-        var fields: [Range<Int>] = []
-        var escaped: [Int: [UInt8]] = [:]
-        var line = 1
-        var lineStart = 0
-        var i = 0
+        // The scan works on locals (registers), not on self's stored properties.
+        let bytes = self.bytes
         let n = bytes.count
-        func fail(_ at: Int, line: Int, lineStart: Int, _ message: String) -> GateError {
-            .malformedCSV(path: path, line: line, column: at - lineStart + 1, message: message)
+        var (i, line, lineStart) = (self.i, self.line, self.lineStart)
+        // Buffers reused from record to record (the previous record has been let go).
+        var fields: [Range<Int>] = []
+        var escapedFields: [(index: Int, range: Range<Int>)] = []
+        var unescaped: [UInt8] = []
+        swap(&fields, &self.fields)
+        swap(&escapedFields, &self.escapedFields)
+        swap(&unescaped, &self.unescaped)
+        defer {
+            (self.i, self.line, self.lineStart) = (i, line, lineStart)
+            swap(&fields, &self.fields)
+            swap(&escapedFields, &self.escapedFields)
+            swap(&unescaped, &self.unescaped)
         }
         while i < n {
             let recordLine = line
             fields.removeAll(keepingCapacity: true)
-            escaped.removeAll(keepingCapacity: true)
+            if !escapedFields.isEmpty {
+                escapedFields.removeAll(keepingCapacity: true)
+                unescaped.removeAll(keepingCapacity: true)
+            }
             var atRecordEnd = false
             while !atRecordEnd {
                 if i < n, bytes[i] == quote {
-                    let (openLine, openColumnStart, openAt) = (line, lineStart, i)
+                    let (openLine, openLineStart, openAt) = (line, lineStart, i)
                     i += 1
                     let start = i
                     var hasEscapes = false
                     while true {
                         guard i < n else {
-                            throw fail(openAt, line: openLine, lineStart: openColumnStart, "a quoted field opened here is never closed (the file ends inside it)")
+                            throw self.fail(openAt, line: openLine, lineStart: openLineStart, "a quoted field opened here is never closed (the file ends inside it)")
                         }
                         let b = bytes[i]
                         if b == quote {
@@ -65,23 +120,23 @@ public enum CSVRecords {
                     let end = i
                     i += 1
                     if hasEscapes {
-                        var text: [UInt8] = []
+                        let first = unescaped.count
                         var k = start
                         while k < end {
-                            text.append(bytes[k])
+                            unescaped.append(bytes[k])
                             k += bytes[k] == quote ? 2 : 1
                         }
-                        escaped[fields.count] = text
+                        escapedFields.append((fields.count, first..<unescaped.count))
                     }
                     fields.append(start..<end)
                     guard i >= n || bytes[i] == comma || bytes[i] == lf || bytes[i] == cr else {
-                        throw fail(i, line: line, lineStart: lineStart, "text after a closing quote (a quote inside a quoted field is written \"\")")
+                        throw self.fail(i, line: line, lineStart: lineStart, "text after a closing quote (a quote inside a quoted field is written \"\")")
                     }
                 } else {
                     let start = i
                     while i < n, bytes[i] != comma, bytes[i] != lf {
                         if bytes[i] == quote {
-                            throw fail(i, line: line, lineStart: lineStart, "a quote inside an unquoted field (quote the whole field and write the quote as \"\")")
+                            throw self.fail(i, line: line, lineStart: lineStart, "a quote inside an unquoted field (quote the whole field and write the quote as \"\")")
                         }
                         i += 1
                     }
@@ -97,8 +152,9 @@ public enum CSVRecords {
                 if i < n, bytes[i] == lf { i += 1; line += 1; lineStart = i }
                 atRecordEnd = true
             }
-            if fields.count == 1, fields[0].isEmpty, escaped.isEmpty { continue }  // a blank line
-            try body(CSVRecord(line: recordLine, bytes: bytes, ranges: fields, unescaped: escaped))
+            if fields.count == 1, fields[0].isEmpty, escapedFields.isEmpty { continue }  // a blank line
+            return CSVRecord(line: recordLine, bytes: bytes, ranges: fields, escapedFields: escapedFields, unescaped: unescaped)
         }
+        return nil
     }
 }
