@@ -196,12 +196,7 @@ public struct DashboardsGate: Sendable {
         var bytes: [UInt8] = []
         var digest = try InputFile.stream(context.resolve(path), expected: "a Grafana dashboard (JSON)") { bytes.append(contentsOf: $0) }
         digest.path = path
-        let tree: JSONTree
-        do {
-            tree = try bytes.withUnsafeBytes { try JSONTree.parse($0) }
-        } catch let error as JSONTree.ParseError {
-            throw GateError.malformedJSON(path: path, line: error.line, column: error.column, message: error.message)
-        }
+        let tree = try JSONTree.parse(bytes, path: path)
         let checker = DashboardChecker(path: path, dashboard: Dashboard(tree), catalog: catalog, datasources: policy.datasources)
         let findings = checker.check()
         return Checked(digest: digest, uid: checker.dashboard.uid, queries: checker.queryCount, findings: findings)
@@ -214,12 +209,7 @@ public struct DashboardsGate: Sendable {
         for path in try files() {
             var bytes: [UInt8] = []
             _ = try InputFile.stream(context.resolve(path), expected: "a Grafana dashboard (JSON)") { bytes.append(contentsOf: $0) }
-            let tree: JSONTree
-            do {
-                tree = try bytes.withUnsafeBytes { try JSONTree.parse($0) }
-            } catch let error as JSONTree.ParseError {
-                throw GateError.malformedJSON(path: path, line: error.line, column: error.column, message: error.message)
-            }
+            let tree = try JSONTree.parse(bytes, path: path)
             let checker = DashboardChecker(path: path, dashboard: Dashboard(tree), catalog: nil, datasources: [])
             _ = checker.check()
             all += checker.expressions.map { (path, $0.place, $0.text, $0.error) }

@@ -194,9 +194,8 @@ public struct DriftGate: Sendable {
         for (index, name) in shared.enumerated() {
             let rule = policy.columns[name] ?? DriftPolicy.ColumnRule()
             let (ref, cur) = (try sorted[2 * index].get(), try sorted[2 * index + 1].get())
-            let samples = [(ref, reference), (cur, current)]
-            if kinds[index] == .numerical { checkNumbers(name, samples, into: &evidence) }
-            checkMissing(name, rule: rule, samples, current: current, into: &evidence)
+            if kinds[index] == .numerical { checkNumbers(name, [(ref, reference), (cur, current)], into: &evidence) }
+            checkMissing(name, rule: rule, cur, current: current, into: &evidence)
             if let drift = compareColumn(name, kind: kinds[index], rule: rule, ref, cur, reference: reference, current: current, into: &evidence) {
                 drifts.append(drift)
             }
@@ -257,19 +256,18 @@ public struct DriftGate: Sendable {
         }
     }
 
-    /// The current column's share of missing values against max-missing (the column's, else the policy's).
-    func checkMissing(_ name: String, rule: DriftPolicy.ColumnRule, _ samples: [(ColumnSample, DataTable)], current: DataTable, into evidence: inout Evidence) {
-        for (sample, table) in samples {
-            let total = sample.present + sample.missing
-            let share = total == 0 ? 0 : Double(sample.missing) / Double(total)
-            guard table.path == current.path, let limit = rule.maxMissing ?? policy.maxMissing else { continue }
-            evidence.measurements.append(Measurement(name: "missing[\(name)]", value: (share * 10_000).rounded() / 100, unit: "%",
-                                                     threshold: limit * 100, comparison: .atMost, verdict: share <= limit ? .pass : .fail))
-            if share > limit {
-                evidence.findings.append(Finding(severity: .error, rule: "drift/missing-values",
-                                                 message: "column '\(name)': \(sample.missing) of \(total) values missing (\(Measurement.format(share * 100))% > \(Measurement.format(limit * 100))%)",
-                                                 location: Location(file: table.path)))
-            }
+    /// The current column's share of missing values against max-missing (the column's, else
+    /// the policy's); the reference's missing values are its own business.
+    func checkMissing(_ name: String, rule: DriftPolicy.ColumnRule, _ sample: ColumnSample, current: DataTable, into evidence: inout Evidence) {
+        guard let limit = rule.maxMissing ?? policy.maxMissing else { return }
+        let total = sample.present + sample.missing
+        let share = total == 0 ? 0 : Double(sample.missing) / Double(total)
+        evidence.measurements.append(Measurement(name: "missing[\(name)]", value: (share * 10_000).rounded() / 100, unit: "%",
+                                                 threshold: limit * 100, comparison: .atMost, verdict: share <= limit ? .pass : .fail))
+        if share > limit {
+            evidence.findings.append(Finding(severity: .error, rule: "drift/missing-values",
+                                             message: "column '\(name)': \(sample.missing) of \(total) values missing (\(Measurement.format(share * 100))% > \(Measurement.format(limit * 100))%)",
+                                             location: Location(file: current.path)))
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A file a gate asks to be written beside its result: its own HTML page (the result with the
 /// gate's charts appended) or a document such as an SBOM. The gate says what and where; the
 /// publisher writes it once the result is final (baseline compared, `rules:` applied), so the
@@ -38,7 +40,8 @@ extension GateResult {
         for artifact in artifacts {
             do {
                 if let slash = artifact.path.lastIndex(of: "/"), slash != artifact.path.startIndex {
-                    try FileSink.createDirectories(String(artifact.path[..<slash]))
+                    // Made if missing; a directory that cannot be made fails the write below.
+                    try? FileManager.default.createDirectory(atPath: String(artifact.path[..<slash]), withIntermediateDirectories: true)
                 }
                 try FileSink.write(artifact.rendered(for: self), to: artifact.path, append: false)
             } catch {

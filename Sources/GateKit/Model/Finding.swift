@@ -117,13 +117,6 @@ public struct RuleDescriptor: Sendable, Equatable {
         self.summary = summary
         self.help = help
     }
-
-    /// The rule's section in its gate's page: `docs/gates/coverage.md#min-line`.
-    public var anchor: String {
-        let parts = id.split(separator: "/", maxSplits: 1)
-        guard parts.count == 2 else { return "docs/gates.md" }
-        return "docs/gates/\(parts[0]).md#\(parts[1])"
-    }
 }
 
 /// A finding compared with the previous result of its gate (SARIF's `baselineState` names).

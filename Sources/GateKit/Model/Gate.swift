@@ -33,7 +33,6 @@ public struct PolicyKey: Sendable, Equatable {
 }
 
 extension Gate {
-    public static var keyNames: [String] { policyKeys.map(\.name) }
     public static var renamedKeys: [String: String] { [:] }
 
     /// The gate's rules and those every gate shares (`baseline/unavailable`, `policy/renamed-key`).

@@ -15,12 +15,7 @@ public struct PreviousResult: Sendable {
     public static func load(_ path: String, gate: String) throws -> PreviousResult {
         var bytes: [UInt8] = []
         let digest = try InputFile.stream(path, expected: "a gate result (gate-result/v1 JSON)") { bytes.append(contentsOf: $0) }
-        let document: JSONTree
-        do {
-            document = try bytes.withUnsafeBytes { try JSONTree.parse($0) }
-        } catch let error as JSONTree.ParseError {
-            throw GateError.malformedJSON(path: path, line: error.line, column: error.column, message: error.message)
-        }
+        let document = try JSONTree.parse(bytes, path: path)
         guard document["schema"]?.string == GateResult.schema else {
             throw GateError.invalidBaseline(path: path, problem: "it is not a gate-result/v1 document")
         }

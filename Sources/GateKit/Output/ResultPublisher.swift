@@ -94,17 +94,6 @@ public enum FileSink {
         try writeAll(fd, text, path: path)
     }
 
-    /// `mkdir -p`: the directory and any missing parents.
-    public static func createDirectories(_ path: String) throws {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o755) != 0, errno != EEXIST {
-                throw GateError.cannotWrite(path: current, reason: String(cString: strerror(errno)))
-            }
-        }
-    }
-
     public static func standardOutput(_ text: String) {
         try? writeAll(STDOUT_FILENO, text, path: "<stdout>")
     }

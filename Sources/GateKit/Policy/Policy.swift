@@ -268,7 +268,7 @@ public struct Policy: Sendable, Equatable {
             let what = entry.flag == nil ? "\(path):\(entry.line): '\(entry.key)' is now '\(new)'" : "--\(entry.key) is now --\(new)"
             notes.append(what + "; the old name still works but will be removed")
             renamed[index].key = new
-            if let flag = entry.flag { renamed[index].flag = flag.replacingFirst(entry.key, with: new) }
+            if entry.flag != nil { renamed[index].flag = "--" + new }
         }
         // A flag with the old name overrides the file's entry under the new one.
         var seen = Set<String>()
@@ -342,22 +342,6 @@ public struct PolicyFlag: Sendable {
         case .bool(let flag): flag.map { .scalar($0 ? "true" : "false", line: 0) }
         case .yaml(let text): try text.map { try Policy.parseFlagValue($0, flag: "--" + key) }
         }
-    }
-}
-
-extension String {
-    fileprivate func replacingFirst(_ old: String, with new: String) -> String {
-        guard let range = range(of: old) else { return self }
-        return String(self[..<range.lowerBound]) + new + String(self[range.upperBound...])
-    }
-
-    fileprivate func range(of needle: String) -> Range<String.Index>? {
-        var index = startIndex
-        while index < endIndex {
-            if self[index...].hasPrefix(needle) { return index..<self.index(index, offsetBy: needle.count) }
-            index = self.index(after: index)
-        }
-        return nil
     }
 }
 
