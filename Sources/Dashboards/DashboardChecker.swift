@@ -142,7 +142,7 @@ final class DashboardChecker {
                 report(.datasourceUnresolved, "\(where_): datasource \(describe(target.datasource)) is no datasource variable, __inputs entry, built-in or configured datasource")
             }
             guard let expr = target.expr, !isOtherThanPrometheus(target.datasource ?? panel.datasource) else { continue }
-            checkQuery(expr, where: where_, emptyIsError: !target.hidden)
+            checkQuery(expr, where: where_, emptyIsError: !target.hidden, rangeQuery: !target.instant)
         }
     }
 
@@ -161,7 +161,9 @@ final class DashboardChecker {
         if let inner { checkQuery(inner, where: "variable '\(variable.name)'", emptyIsError: true) }
     }
 
-    private func checkQuery(_ expression: String, where place: String, emptyIsError: Bool) {
+    /// - Parameter rangeQuery: the expression is run as a range query, whose result must be
+    ///   a scalar or an instant vector (Prometheus refuses anything else when it runs it).
+    private func checkQuery(_ expression: String, where place: String, emptyIsError: Bool, rangeQuery: Bool = false) {
         let values = Dictionary(dashboard.variables.compactMap { v -> (String, String)? in
             guard v.type == "interval", let current = v.current, !current.isEmpty, current != "$__auto_interval_\(v.name)" else { return nil }
             return (v.name, current)
@@ -178,6 +180,9 @@ final class DashboardChecker {
         let node: PromQLNode
         do {
             node = try PromQLParser.parse(substitution.text)
+            if rangeQuery, node.type != .scalar, node.type != .vector {
+                throw PromQLError(0, "invalid expression type \"\(node.type.name)\" for range query, must be Scalar or instant Vector (mark the target instant to run it once)")
+            }
             expressions.append((place, substitution.text, nil))
         } catch let error as PromQLError {
             expressions.append((place, substitution.text, error))

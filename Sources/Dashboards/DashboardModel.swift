@@ -14,6 +14,9 @@ public struct Dashboard: Sendable {
         public var expr: String?
         public var datasource: JSONTree?
         public var hidden: Bool
+        /// An instant query (`instant: true` without `range: true`): its result may be any
+        /// type; a range query's must be a scalar or an instant vector.
+        public var instant: Bool = false
     }
 
     public struct Panel: Sendable {
@@ -84,7 +87,8 @@ public struct Dashboard: Sendable {
         }
         let targets = (node["targets"]?.array ?? []).enumerated().map { index, target in
             Target(index: index, refId: target["refId"]?.string, expr: target["expr"]?.string, datasource: target["datasource"],
-                   hidden: target["hide"]?.bool ?? false)
+                   hidden: target["hide"]?.bool ?? false,
+                   instant: target["instant"]?.bool == true && target["range"]?.bool != true)
         }
         return Panel(id: node["id"]?.number, title: node["title"]?.string ?? "", type: node["type"]?.string ?? "", gridPos: gridPos,
                      datasource: node["datasource"], targets: targets, isLibraryPanel: node["libraryPanel"] != nil, layer: layer, legacy: legacy)

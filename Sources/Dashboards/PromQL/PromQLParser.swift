@@ -55,12 +55,16 @@ public struct PromQLParser {
     private var token: PromQLToken
     private var depth = 0
 
+    /// Parses an expression as `promtool` does: any result type is valid (a range vector or a
+    /// string is a valid instant query); whether a range query may run it is the caller's
+    /// check. Error offsets are where Prometheus reports them: a type error at the start of
+    /// the expression or argument at fault, an unbalanced ")" just after it.
     public static func parse(_ text: String) throws -> PromQLNode {
         var parser = try PromQLParser(text)
         let node = try parser.expression(0)
-        guard case .end = parser.token.kind else { throw PromQLError(parser.token.start, "unexpected \(parser.describe(parser.token))") }
-        guard node.type == .scalar || node.type == .vector else {
-            throw PromQLError(0, "invalid expression type \"\(node.type.name)\" for range query, must be Scalar or instant Vector")
+        guard case .end = parser.token.kind else {
+            if case .punct(")") = parser.token.kind { throw PromQLError(parser.token.start + 1, "unexpected right parenthesis ')'") }
+            throw PromQLError(parser.token.start, "unexpected \(parser.describe(parser.token))")
         }
         return node
     }
@@ -129,6 +133,7 @@ public struct PromQLParser {
         depth += 1
         defer { depth -= 1 }
         guard depth < 200 else { throw PromQLError(token.start, "expression nested too deeply") }
+        let leftStart = token.start
         var left = try unary()
         while let (op, precedence) = binaryOperator(), precedence >= minimum {
             let opStart = token.start
@@ -150,30 +155,36 @@ public struct PromQLParser {
                 }
             }
             // ^ is right-associative: its right side may hold another ^.
+            let rightStart = token.start
             let right = try expression(op == "^" ? precedence : precedence + 1)
-            try checkBinary(op, left, right, returnBool: returnBool, matching: matching, grouping: grouping, at: opStart)
+            try checkBinary(op, left, right, returnBool: returnBool, matching: matching, grouping: grouping, at: (leftStart, opStart, rightStart))
             left = .binary(op, left, right)
         }
         return left
     }
 
+    /// Prometheus's checks of a binary expression, in its order and at its positions: the
+    /// operator's for what the operator cannot do, the operand's for an operand of the wrong
+    /// type, the whole expression's (its left operand's start) for the rest.
     private func checkBinary(_ op: String, _ l: PromQLNode, _ r: PromQLNode, returnBool: Bool, matching: (on: Bool, labels: [String])?,
-                             grouping: [String]?, at offset: Int) throws {
-        for side in [l, r] where side.type != .scalar && side.type != .vector {
-            throw PromQLError(offset, "binary expression must contain only scalar and instant vector types")
-        }
+                             grouping: [String]?, at position: (left: Int, op: Int, right: Int)) throws {
+        if returnBool && !Self.comparisons.contains(op) { throw PromQLError(position.op, "bool modifier can only be used on comparison operators") }
         let bothScalar = l.type == .scalar && r.type == .scalar
-        if returnBool && !Self.comparisons.contains(op) { throw PromQLError(offset, "bool modifier can only be used on comparison operators") }
-        if Self.comparisons.contains(op) && bothScalar && !returnBool { throw PromQLError(offset, "comparisons between scalars must use BOOL modifier") }
-        if Self.setOperators.contains(op) {
-            if l.type == .scalar || r.type == .scalar { throw PromQLError(offset, "set operator \"\(op)\" not allowed in binary scalar expression") }
-            if grouping != nil { throw PromQLError(offset, "no grouping allowed for \"\(op)\" operation") }
-        }
-        if matching != nil && (l.type != .vector || r.type != .vector) { throw PromQLError(offset, "vector matching only allowed between instant vectors") }
+        if Self.comparisons.contains(op) && bothScalar && !returnBool { throw PromQLError(position.op, "comparisons between scalars must use BOOL modifier") }
         if let matching, matching.on, let grouping {
-            for label in grouping where matching.labels.contains(label) {
-                throw PromQLError(offset, "label \"\(label)\" must not occur in ON and GROUP clause at once")
+            for label in matching.labels where grouping.contains(label) {
+                throw PromQLError(position.op, "label \"\(label)\" must not occur in ON and GROUP clause at once")
             }
+        }
+        if l.type != .scalar && l.type != .vector { throw PromQLError(position.left, "binary expression must contain only scalar and instant vector types") }
+        if r.type != .scalar && r.type != .vector { throw PromQLError(position.right, "binary expression must contain only scalar and instant vector types") }
+        if l.type != .vector || r.type != .vector {
+            if let matching, !matching.labels.isEmpty { throw PromQLError(position.left, "vector matching only allowed between instant vectors") }
+        } else if Self.setOperators.contains(op), grouping != nil {
+            throw PromQLError(position.left, "no grouping allowed for \"\(op)\" operation")
+        }
+        if (l.type == .scalar || r.type == .scalar) && Self.setOperators.contains(op) {
+            throw PromQLError(position.left, "set operator \"\(op)\" not allowed in binary scalar expression")
         }
     }
 
@@ -191,11 +202,14 @@ public struct PromQLParser {
             if case .number(let value) = operand { return .number(sign == "-" ? -value : value) }
             return .unary(sign, operand)
         }
-        return try postfix(try primary())
+        let start = token.start
+        return try postfix(try primary(), start: start)
     }
 
     /// `[range]`, `[range:step]`, `offset d` and `@ t` after an expression.
-    private mutating func postfix(_ node: PromQLNode) throws -> PromQLNode {
+    /// `start`: where the expression being modified starts, where Prometheus reports a
+    /// modifier that may not follow it.
+    private mutating func postfix(_ node: PromQLNode, start expressionStart: Int) throws -> PromQLNode {
         var node = node
         var offsetSet = false, atSet = false
         while true {
@@ -226,8 +240,8 @@ public struct PromQLParser {
             }
             if keyword("offset") {
                 let start = token.start
-                guard allowsModifier(node) else { throw PromQLError(start, "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery") }
-                guard !offsetSet else { throw PromQLError(start, "offset may not be set multiple times") }
+                guard allowsModifier(node) else { throw PromQLError(expressionStart, "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery") }
+                guard !offsetSet else { throw PromQLError(expressionStart, "offset may not be set multiple times") }
                 offsetSet = true
                 try advance(duration: true)
                 var negative = false
@@ -243,8 +257,8 @@ public struct PromQLParser {
             }
             if isOp("@") {
                 let start = token.start
-                guard allowsModifier(node) else { throw PromQLError(start, "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery") }
-                guard !atSet else { throw PromQLError(start, "@ <timestamp> may not be set multiple times") }
+                guard allowsModifier(node) else { throw PromQLError(expressionStart, "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery") }
+                guard !atSet else { throw PromQLError(expressionStart, "@ <timestamp> may not be set multiple times") }
                 atSet = true
                 try advance()
                 if keyword("start") || keyword("end") {
@@ -330,19 +344,23 @@ public struct PromQLParser {
         return labels
     }
 
-    /// Comma-separated expressions (a trailing comma allowed) up to and including ")".
-    private mutating func argumentList(_ context: String) throws -> [PromQLNode] {
+    /// Comma-separated expressions (a trailing comma allowed) up to and including ")", each
+    /// with where it starts (type errors are reported there).
+    private mutating func argumentList(_ context: String) throws -> (arguments: [PromQLNode], starts: [Int]) {
         var arguments: [PromQLNode] = []
+        var starts: [Int] = []
         if !isPunct(")") {
+            starts.append(token.start)
             arguments.append(try expression(0))
             while isPunct(",") {
                 try advance()
                 if isPunct(")") { break }
+                starts.append(token.start)
                 arguments.append(try expression(0))
             }
         }
         try expect(")", context)
-        return arguments
+        return (arguments, starts)
     }
 
     private mutating func aggregate(_ op: String, start: Int) throws -> PromQLNode {
@@ -353,7 +371,7 @@ public struct PromQLParser {
             grouped = true
         }
         try expect("(", "in aggregation")
-        let arguments = try argumentList("in aggregation")
+        let (arguments, starts) = try argumentList("in aggregation")
         if !grouped, keyword("by") || keyword("without") {
             try advance()
             _ = try labelList()
@@ -365,13 +383,13 @@ public struct PromQLParser {
         }
         let expression = arguments.last!
         guard expression.type == .vector else {
-            throw PromQLError(start, "expected type instant vector in aggregation expression, got \(expression.type.name)")
+            throw PromQLError(starts.last!, "expected type instant vector in aggregation expression, got \(expression.type.name)")
         }
         var parameter: PromQLNode?
         if needsParameter {
             let wanted: PromQLType = op == "count_values" ? .string : .scalar
             guard arguments[0].type == wanted else {
-                throw PromQLError(start, "expected type \(wanted.name) in aggregation parameter, got \(arguments[0].type.name)")
+                throw PromQLError(starts[0], "expected type \(wanted.name) in aggregation parameter, got \(arguments[0].type.name)")
             }
             parameter = arguments[0]
         }
@@ -380,7 +398,7 @@ public struct PromQLParser {
 
     private mutating func call(_ name: String, _ function: PromQLFunctions.Signature, start: Int) throws -> PromQLNode {
         try advance()  // (
-        let arguments = try argumentList("in call to function \"\(name)\"")
+        let (arguments, starts) = try argumentList("in call to function \"\(name)\"")
         let minimum = function.arguments.count - (function.variadic ? 1 : function.optional)
         if function.variadic {
             guard arguments.count >= minimum else {
@@ -401,7 +419,7 @@ public struct PromQLParser {
         for (index, argument) in arguments.enumerated() {
             let wanted = function.arguments[min(index, function.arguments.count - 1)]
             guard argument.type == wanted else {
-                throw PromQLError(start, "expected type \(wanted.name) in call to function \"\(name)\", got \(argument.type.name)")
+                throw PromQLError(starts[index], "expected type \(wanted.name) in call to function \"\(name)\", got \(argument.type.name)")
             }
         }
         return .call(name, arguments, start: start)
@@ -432,13 +450,13 @@ public struct PromQLParser {
                 }
                 if op == "=~" || op == "!~" {
                     guard RegexCache.shared.info(value).valid else {
-                        throw PromQLError(token.start, "invalid regular expression in label matcher: \(value)")
+                        throw PromQLError(labelStart, "invalid regular expression in label matcher: \(value)")
                     }
                 }
                 try advance()
                 if label == "__name__" && op == "=" {
                     // Only a name before the braces clashes; two __name__ matchers are two matchers.
-                    if let name { throw PromQLError(labelStart, "metric name must not be set twice: \"\(name)\" or \"\(value)\"") }
+                    if let name { throw PromQLError(start, "metric name must not be set twice: \"\(name)\" or \"\(value)\"") }
                     if metricName == nil { metricName = value }
                 }
                 matchers.append((label, op, value))
