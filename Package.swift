@@ -126,6 +126,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libFuzzer targets, one per parser family (scripts/fuzz.sh builds them with
+        // -sanitize=fuzzer,address -DFUZZING); built plainly, it replays files through them.
+        .executableTarget(
+            name: "gate-fuzz",
+            dependencies: ["GateKit", "Coverage", "Relevance", "Flags", "Experiment", "SBOM", "Checksum", "Drift", "Bench", "Canary", "Dashboards"],
+            swiftSettings: swiftSettings
+        ),
         // Fixture paths, temporary directories and running the built binary; tests only.
         .target(name: "GateTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "GateKitTests", dependencies: ["GateKit", "GateTestSupport", "CCurl"], swiftSettings: swiftSettings),

@@ -180,8 +180,10 @@ public enum UnifiedDiff {
             switch next {
             case UInt8(ascii: "n"): bytes.append(0x0A); index += 2
             case UInt8(ascii: "t"): bytes.append(0x09); index += 2
-            case UInt8(ascii: "0")...UInt8(ascii: "7") where index + 3 < input.count:
-                let octal = input[(index + 1)...(index + 3)].reduce(0) { $0 * 8 + Int($1 - 48) }
+            case UInt8(ascii: "0")...UInt8(ascii: "7") where index + 3 < input.count
+                && input[(index + 1)...(index + 3)].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "7")).contains($0) }):
+                // git writes a byte outside ASCII as three octal digits: `\303\251`.
+                let octal = input[(index + 1)...(index + 3)].reduce(0) { $0 * 8 + Int($1) - 48 }
                 bytes.append(UInt8(truncatingIfNeeded: octal))
                 index += 4
             default:

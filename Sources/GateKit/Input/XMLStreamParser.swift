@@ -110,7 +110,9 @@ public protocol XMLEventHandler: AnyObject {
 /// an external DTD, as gcovr and JaCoCo write, is accepted and ignored.
 public final class XMLStreamParser {
     private let path: String
-    private let handler: any XMLEventHandler
+    /// Not retained: the handler owns this parser (a report parser keeps its XML parser), so
+    /// a strong reference here was a cycle that kept every parsed report alive.
+    private unowned(unsafe) let handler: any XMLEventHandler
     private var context: xmlParserCtxtPtr?
     private var sax = xmlSAXHandler()
     private var failure: (any Error)?
@@ -164,7 +166,11 @@ public final class XMLStreamParser {
     }
 
     deinit {
-        if let context { xmlFreeParserCtxt(context) }
+        if let context {
+            // A DOCTYPE makes libxml2 start a document of its own, which the context does not free.
+            if let document = context.pointee.myDoc { xmlFreeDoc(document) }
+            xmlFreeParserCtxt(context)
+        }
         expansion.bytes.deallocate()
         expansion.slots.deallocate()
     }
