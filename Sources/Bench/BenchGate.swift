@@ -315,7 +315,7 @@ public struct BenchGate: Sendable {
             if value < 1 { return String(format: "%.2f ms", value * 1e3) }
             return String(format: "%.3f s", value)
         case "instructions":
-            return "\(Int(value)) instructions"
+            return (abs(value) < 0x1p53 ? String(Int(value)) : Measurement.format(value)) + " instructions"
         default:
             return Measurement.format(Measurement.significant(value)) + (unit.isEmpty ? "" : " \(unit)")
         }

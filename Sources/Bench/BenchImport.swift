@@ -15,9 +15,27 @@ import GateKit
 public enum BenchImport {
     public static func read(_ path: String, biggerIsBetter: Bool = false) throws -> (results: BenchResults, input: InputDigest) {
         var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "a benchmark result (JSON)") { bytes.append(contentsOf: $0) }
+        let digest = try InputFile.stream(path, expected: "a benchmark result (JSON)", limits: .document) { bytes.append(contentsOf: $0) }
         let document = try JSONTree.foundationValue(bytes, path: path)
-        return (try parse(document, path: path, biggerIsBetter: biggerIsBetter), digest)
+        let results = try parse(document, path: path, biggerIsBetter: biggerIsBetter)
+        try check(results, path: path)
+        return (results, digest)
+    }
+
+    /// Every sample is a cost or a rate: finite, not negative, and an instruction count is a
+    /// whole number a Double holds exactly (below 2^53). A relative change against a negative
+    /// or astronomically large sample means nothing, so such a file is refused, not judged.
+    static func check(_ results: BenchResults, path: String) throws {
+        for series in results.series {
+            for sample in series.samples + series.user + series.system + series.peakKiB {
+                guard sample.isFinite, sample >= 0 else {
+                    throw BenchError.unreadable(path: path, problem: "'\(Excerpt.quote(series.name))' has the sample \(Measurement.format(sample)); samples are times, counts or rates, never negative")
+                }
+                if series.kind == .instructions, sample >= 0x1p53 || sample != sample.rounded() {
+                    throw BenchError.unreadable(path: path, problem: "'\(Excerpt.quote(series.name))' has the instruction count \(Measurement.format(sample)), not a whole number below 2^53")
+                }
+            }
+        }
     }
 
     static func parse(_ document: Any, path: String, biggerIsBetter: Bool) throws -> BenchResults {

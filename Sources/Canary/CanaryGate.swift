@@ -106,7 +106,7 @@ public struct CanaryGate: Sendable {
         if let offline = policy.offline {
             let path = context.resolve(offline) + "/\(metric.name).\(group).json"
             var bytes: [UInt8] = []
-            _ = try InputFile.stream(path, expected: "a saved Prometheus query_range answer") { bytes.append(contentsOf: $0) }
+            _ = try InputFile.stream(path, expected: "a saved Prometheus query_range answer", limits: .document) { bytes.append(contentsOf: $0) }
             var warnings: [String] = []
             series = try PrometheusClient.parse(bytes, source: path, query: query, warnings: &warnings)
         } else {

@@ -62,7 +62,7 @@ public struct ChecksumGate: Sendable {
             throw GateError.usage("checksum: pass the manifest (gate checksum verify MANIFEST, or manifest: in gates/checksum.yml).")
         }
         var bytes: [UInt8] = []
-        let digest = try InputFile.stream(context.resolve(manifestPath), expected: "a sha256sum manifest") { bytes.append(contentsOf: $0) }
+        let digest = try InputFile.stream(context.resolve(manifestPath), expected: "a sha256sum manifest", limits: .lines) { bytes.append(contentsOf: $0) }
         let manifest = try ChecksumManifest.parse(String(decoding: bytes, as: UTF8.self), path: manifestPath)
         let root = policy.root ?? ((manifestPath as NSString).deletingLastPathComponent.isEmpty ? "." : (manifestPath as NSString).deletingLastPathComponent)
         let rootPath = context.resolve(root)

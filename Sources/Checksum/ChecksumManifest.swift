@@ -69,7 +69,7 @@ public struct ChecksumManifest: Sendable, Equatable {
     }
 
     /// Every regular file under `root` (symlinks must resolve inside it), skipping `excluded`
-    /// relative paths; sorted.
+    /// relative paths; sorted. A FIFO, socket or device is an error, not skipped.
     public static func files(under root: String, excluding excluded: Set<String> = []) throws -> [String] {
         let base = URL(fileURLWithPath: root).standardizedFileURL.resolvingSymlinksInPath().path
         guard let walker = FileManager.default.enumerator(atPath: base) else { throw GateError.missingInput(path: root) }
@@ -85,9 +85,16 @@ public struct ChecksumManifest: Sendable, Equatable {
                     throw GateError.usage("\(root)/\(relative): a symbolic link leading out of the root (to \(target))")
                 }
                 var targetInfo = stat()
-                guard stat(full, &targetInfo) == 0, targetInfo.st_mode & S_IFMT == S_IFREG else { continue }
-            } else if kind != S_IFREG {
+                guard stat(full, &targetInfo) == 0 else { continue }
+                let targetKind = targetInfo.st_mode & S_IFMT
+                if targetKind == S_IFDIR { continue }
+                guard targetKind == S_IFREG else { throw GateError.specialFile(path: "\(root)/\(relative)") }
+            } else if kind == S_IFDIR {
                 continue
+            } else if kind != S_IFREG {
+                // A FIFO, socket or device among the artifacts: not something a release ships,
+                // and reading a FIFO would block.
+                throw GateError.specialFile(path: "\(root)/\(relative)")
             }
             if !excluded.contains(relative) { result.append(relative) }
         }
@@ -113,7 +120,7 @@ public struct ChecksumManifest: Sendable, Equatable {
     /// The file's SHA-256 (hex) and size, through `InputFile`'s streaming read.
     public static func hashFile(_ path: String) throws -> (String, Int) {
         var size = 0
-        let digest = try InputFile.stream(path, expected: "a file", allowEmpty: true, chunkSize: 1 << 20) { size += $0.count }
+        let digest = try InputFile.stream(path, expected: "a file", limits: .binary, allowEmpty: true, chunkSize: 1 << 20) { size += $0.count }
         return (digest.sha256, size)
     }
 }

@@ -1,3 +1,5 @@
+import GateKit
+
 /// What can be wrong with coverage inputs; each message names the file (and line) and says
 /// what to do.
 public enum CoverageError: Error, Equatable, CustomStringConvertible {
@@ -27,7 +29,7 @@ public enum CoverageError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unrecognizedFormat(let path, let start):
-            "\(path): not a coverage report gate can read (it starts with \"\(start)\"). "
+            "\(path): not a coverage report gate can read (it starts with \"\(Excerpt.quote(start, limit: 40))\"). "
                 + "Expected Cobertura XML (<coverage …>) or an LCOV tracefile (TN:/SF: records)."
         case .unsupportedFormat(let path, let format):
             "\(path): \(format) is not read yet. Convert it to Cobertura XML or LCOV (for example "

@@ -94,7 +94,7 @@ public struct CoverageGate: Sendable {
         if let diff = policy.diff {
             // `-`: the diff on standard input (`git diff … | gate coverage --diff -`).
             var bytes: [UInt8] = []
-            var digest = try InputFile.stream(diff == "-" ? "/dev/stdin" : diff, expected: "a unified diff", allowEmpty: true) { bytes.append(contentsOf: $0) }
+            var digest = try InputFile.stream(diff == "-" ? "/dev/stdin" : diff, expected: "a unified diff (git diff)", limits: .lines) { bytes.append(contentsOf: $0) }
             digest.path = diff
             inputs.append(PendingDigest(digest))
             changes = try UnifiedDiff.parse(bytes, source: diff == "-" ? "(standard input)" : diff)

@@ -21,13 +21,19 @@ extension XMLCoverageParser {
 /// Formats decoded whole (JSON): the chunks are kept and decoded at the end.
 final class WholeDocumentParser: CoverageParser {
     private var bytes: [UInt8] = []
+    private let path: String
+    private let limit = InputLimits.document
     private let decode: ([UInt8]) throws -> CoverageReport
 
-    init(decode: @escaping ([UInt8]) throws -> CoverageReport) {
-        self.decode = decode
+    init(path: String, decode: @escaping ([UInt8]) throws -> CoverageReport) {
+        (self.path, self.decode) = (path, decode)
     }
 
+    /// Keeps the document, which is parsed whole, within `GATE_MAX_DOCUMENT_BYTES`.
     func consume(_ chunk: UnsafeRawBufferPointer) throws {
+        if let maxBytes = limit.maxBytes, bytes.count + chunk.count > maxBytes {
+            throw GateError.inputTooLarge(path: path, limit: maxBytes, variable: limit.bytesVariable, expected: "a JSON coverage report")
+        }
         bytes.append(contentsOf: chunk)
     }
 
@@ -143,7 +149,7 @@ public enum CoverageReportReader {
 
     private static func read(_ path: String, resolver: SourcePathResolver, fastXML: Bool, sizeHint: Int = 0) throws -> (report: CoverageReport, input: InputDigest) {
         var parser: (any CoverageParser)?
-        let digest = try InputFile.stream(path, expected: "a coverage report (Cobertura XML or LCOV)") { chunk in
+        let digest = try InputFile.stream(path, expected: "a coverage report (Cobertura XML or LCOV)", limits: .streamed) { chunk in
             if parser == nil { parser = try detect(chunk, path: path, resolver: resolver, fastXML: fastXML, sizeHint: sizeHint) }
             try parser!.consume(chunk)
         }
@@ -182,15 +188,22 @@ public enum CoverageReportReader {
                 : CoberturaParser(path: path, resolver: resolver, fastPath: fastXML, sizeHint: sizeHint)
         }
         if head.hasPrefix("{") {
-            let opening = String(decoding: chunk.prefix(4096), as: UTF8.self)
-            // llvm-cov writes keys sorted, so its "type" comes last; "data" comes first.
-            if opening.contains("llvm.coverage.json.export") || opening.hasPrefix("{\"data\"") {
-                return WholeDocumentParser { try LLVMCovJSONParser.report(from: $0, path: path, resolver: resolver) }
+            // Told apart by structure, whatever the order of keys: parsed strictly first (line
+            // and column for any error), then read by the format's decoder.
+            return WholeDocumentParser(path: path) { bytes in
+                let document = try JSONTree.parse(bytes, path: path)
+                if document["type"]?.string == "llvm.coverage.json.export" || document["data"]?.array != nil {
+                    if let file = document["data"]?.array?.first?["files"]?.array?.first, file["segments"] == nil, file["summary"] != nil {
+                        throw CoverageError.unsupportedFormat(
+                            path: path, format: "an llvm-cov export made with -summary-only, which has no line data (export without -summary-only)")
+                    }
+                    return try LLVMCovJSONParser.report(from: bytes, path: path, resolver: resolver)
+                }
+                if document["meta"]?["format"] != nil, document["files"]?.isObject == true {
+                    return try CoveragePyJSONParser.report(from: bytes, path: path, resolver: resolver)
+                }
+                throw CoverageError.unsupportedFormat(path: path, format: "this JSON (gate reads llvm-cov export JSON and coverage.py JSON)")
             }
-            if opening.hasPrefix("{\"meta\"") || opening.contains("\"meta\": {\"format\"") {
-                return WholeDocumentParser { try CoveragePyJSONParser.report(from: $0, path: path, resolver: resolver) }
-            }
-            throw CoverageError.unsupportedFormat(path: path, format: "this JSON (gate reads llvm-cov export JSON)")
         }
         if head.hasPrefix("mode:") { return GoCoverProfileParser(path: path, resolver: resolver) }
         if LCOVParser.looksLikeLCOV(head) { return LCOVParser(path: path, resolver: resolver) }

@@ -81,7 +81,7 @@ final class GoCoverProfileParser: CoverageParser {
                     problem: "'\(text)' is not a cover mode; expected 'mode: set', 'mode: count' or 'mode: atomic'")
             }
             if let mode, mode != value {
-                throw CoverageError.malformedRecord(path: path, line: lineNumber, problem: "mode '\(value)' after mode '\(mode)': profiles of different modes cannot be merged")
+                throw CoverageError.malformedRecord(path: path, line: lineNumber, problem: "mode '\(Excerpt.quote(value))' after mode '\(mode)': profiles of different modes cannot be merged")
             }
             mode = value
             return

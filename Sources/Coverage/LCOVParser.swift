@@ -10,7 +10,7 @@ import GateKit
 /// keys are skipped for forward compatibility; any other malformed line is an error that names
 /// its line number.
 final class LCOVParser: CoverageParser {
-    static let maxLineLength = 1 << 20
+    static var maxLineLength: Int { InputLimits.lineBytes }
 
     private struct Section {
         var name: String
@@ -119,19 +119,19 @@ final class LCOVParser: CoverageParser {
         case "DA":
             let fields = value.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count >= 2, let line = Self.lineNumber(fields[0]), let count = UInt64(fields[1]) else {
-                throw malformed("DA:\(value) is not DA:<line>,<count>[,<checksum>] with a positive line and a non-negative count")
+                throw malformed("DA:\(Excerpt.quote(value)) is not DA:<line>,<count>[,<checksum>] with a positive line and a non-negative count")
             }
             try requireSection("DA")
             section!.lines.append(LineRecord(line: line, hits: count))
         case "BRDA":
             let fields = value.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count >= 4, let line = Self.lineNumber(fields[0]) else {
-                throw malformed("BRDA:\(value) is not BRDA:<line>,<block>,<branch>,<taken>")
+                throw malformed("BRDA:\(Excerpt.quote(value)) is not BRDA:<line>,<block>,<branch>,<taken>")
             }
             let takenText = fields[fields.count - 1]
             let taken: UInt64
             if takenText == "-" { taken = 0 } else if let number = UInt64(takenText) { taken = number } else {
-                throw malformed("BRDA:\(value) has taken '\(takenText)'; expected a count or '-'")
+                throw malformed("BRDA:\(Excerpt.quote(value)) has taken '\(Excerpt.quote(takenText))'; expected a count or '-'")
             }
             let key = BranchOutcome(line: line, block: String(fields[1]), branch: fields[2..<(fields.count - 1)].joined(separator: ","))
             try requireSection("BRDA")
@@ -142,7 +142,7 @@ final class LCOVParser: CoverageParser {
             // FN:<line>,<name> (1.x) or FN:<line>,<end line>,<name> (2.x, coverage.py).
             let fields = value.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count >= 2, let line = Self.lineNumber(fields[0]) else {
-                throw malformed("FN:\(value) is not FN:<line>[,<end line>],<name>")
+                throw malformed("FN:\(Excerpt.quote(value)) is not FN:<line>[,<end line>],<name>")
             }
             let name = fields.count == 3 && UInt32(fields[1]) != nil ? String(fields[2]) : fields[1...].joined(separator: ",")
             try requireSection("FN")
@@ -151,7 +151,7 @@ final class LCOVParser: CoverageParser {
         case "FNDA":
             let fields = value.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)
             guard fields.count == 2, let count = UInt64(fields[0]), !fields[1].isEmpty else {
-                throw malformed("FNDA:\(value) is not FNDA:<count>,<name>")
+                throw malformed("FNDA:\(Excerpt.quote(value)) is not FNDA:<count>,<name>")
             }
             let name = String(fields[1])
             try requireSection("FNDA")
@@ -161,7 +161,7 @@ final class LCOVParser: CoverageParser {
         case "FNL":
             let fields = value.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count >= 2, UInt32(fields[0]) != nil, let line = Self.lineNumber(fields[1]) else {
-                throw malformed("FNL:\(value) is not FNL:<index>,<line>[,<end line>]")
+                throw malformed("FNL:\(Excerpt.quote(value)) is not FNL:<index>,<line>[,<end line>]")
             }
             try requireSection("FNL")
             section!.functionLines["#" + fields[0]] = line
@@ -169,7 +169,7 @@ final class LCOVParser: CoverageParser {
         case "FNA":
             let fields = value.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count == 3, UInt32(fields[0]) != nil, let count = UInt64(fields[1]) else {
-                throw malformed("FNA:\(value) is not FNA:<index>,<count>,<name>")
+                throw malformed("FNA:\(Excerpt.quote(value)) is not FNA:<index>,<count>,<name>")
             }
             let name = "#" + fields[0]
             try requireSection("FNA")

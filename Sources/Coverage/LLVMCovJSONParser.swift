@@ -107,12 +107,21 @@ enum LLVMCovJSONParser {
 
     static func describe(_ error: DecodingError) -> String {
         switch error {
-        case .dataCorrupted(let context), .keyNotFound(_, let context), .typeMismatch(_, let context), .valueNotFound(_, let context):
-            let where_ = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return (where_.isEmpty ? "" : "at \(where_): ") + context.debugDescription
+        case .keyNotFound(let key, let context):
+            return "\(place(context.codingPath)) has no '\(key.stringValue)'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(place(context.codingPath)) is not of the type an export has there"
+        case .dataCorrupted(let context):
+            return "\(place(context.codingPath)): \(Excerpt.quote(context.debugDescription, limit: 120))"
         @unknown default:
-            return "\(error)"
+            return Excerpt.quote("\(error)", limit: 120)
         }
+    }
+
+    /// `data[0].files[3]`: where in the document, without the decoder's own key types.
+    static func place(_ path: [any CodingKey]) -> String {
+        let text = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return text.isEmpty ? "the document" : String(text.drop { $0 == "." })
     }
 }
 

@@ -82,12 +82,11 @@ final class SourcePathResolver {
             let candidate = RepositoryPath.normalize(sourceRoot + "/" + name)
             if access(root + "/" + candidate, F_OK) == 0 { return candidate }
         }
-        let parts = RepositoryPath.normalize(name).split(separator: "/")
-        for start in parts.indices {
-            let candidate = parts[start...].joined(separator: "/")
-            if access(root + "/" + candidate, F_OK) == 0 { return candidate }
+        let normalized = RepositoryPath.normalize(name)
+        for candidate in RepositoryPath.trailingRuns(normalized) where access(root + "/" + candidate, F_OK) == 0 {
+            return String(candidate)
         }
-        return RepositoryPath.normalize(name)
+        return normalized
     }
 
     /// A `<source>` root as a directory relative to the root ("" for the root itself), mapped
@@ -110,14 +109,10 @@ final class SourcePathResolver {
     /// root; nil when none is.
     private func localDirectory(forForeign directory: String) -> String? {
         if let known = foreignDirectories[directory] { return known }
-        let parts = directory.split(separator: "/")
         var found: String?
-        for start in parts.indices {
-            let candidate = parts[start...].joined(separator: "/")
-            if isDirectory(candidate) {
-                found = candidate
-                break
-            }
+        for candidate in RepositoryPath.trailingRuns(directory) where isDirectory(String(candidate)) {
+            found = String(candidate)
+            break
         }
         foreignDirectories[directory] = found
         return found

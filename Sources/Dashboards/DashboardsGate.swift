@@ -100,7 +100,7 @@ public struct DashboardsGate: Sendable {
         var inputs: [InputDigest] = []
         if let path = policy.catalog {
             var bytes: [UInt8] = []
-            var digest = try InputFile.stream(context.resolve(path), expected: "a metric catalog (names, or a Prometheus exposition)") { bytes.append(contentsOf: $0) }
+            var digest = try InputFile.stream(context.resolve(path), expected: "a metric catalog (names, or a Prometheus exposition)", limits: .lines) { bytes.append(contentsOf: $0) }
             digest.path = path
             inputs.append(digest)
             catalog = MetricCatalog.parse(String(decoding: bytes, as: UTF8.self), source: path)
@@ -122,8 +122,17 @@ public struct DashboardsGate: Sendable {
         // Files are read and checked on all cores; uids are compared after, in file order.
         let sharedCatalog = catalog
         let checks = parallelMap(paths.count) { index in try self.check(paths[index], catalog: sharedCatalog) }
+        // A file that cannot be read does not stop the others being checked: every problem
+        // is reported, and the verdict is still error.
+        var unreadable: [String] = []
         for (index, path) in paths.enumerated() {
-            let checked = try checks[index].get()
+            let checked: Checked
+            do {
+                checked = try checks[index].get()
+            } catch {
+                unreadable.append(String(describing: error))
+                continue
+            }
             inputs.append(checked.digest)
             var found = checked.findings
             queries += checked.queries
@@ -153,8 +162,13 @@ public struct DashboardsGate: Sendable {
             Measurement(name: "errors", value: Double(errors), threshold: 0, comparison: .atMost, verdict: errors == 0 ? .pass : .fail,
                         tally: FindingTally(severity: .error)),
         ]
-        let verdict = GateResult.verdict(measurements: measurements, findings: findings)
-        let summary = "\(paths.count) dashboard\(paths.count == 1 ? "" : "s"), \(queries) quer\(queries == 1 ? "y" : "ies"): \(errors) error\(errors == 1 ? "" : "s"), \(findings.count - errors) warning\(findings.count - errors == 1 ? "" : "s")"
+        var verdict = GateResult.verdict(measurements: measurements, findings: findings)
+        var summary = "\(paths.count) dashboard\(paths.count == 1 ? "" : "s"), \(queries) quer\(queries == 1 ? "y" : "ies"): \(errors) error\(errors == 1 ? "" : "s"), \(findings.count - errors) warning\(findings.count - errors == 1 ? "" : "s")"
+        if !unreadable.isEmpty {
+            verdict = .error
+            summary = Excerpt.message("\(unreadable.count) of \(paths.count) dashboard\(paths.count == 1 ? "" : "s") could not be read: "
+                + unreadable.joined(separator: "; ") + ". The others: \(summary.drop { $0 != ":" }.dropFirst(2))", limit: 1500)
+        }
         return GateResult(gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings, inputs: inputs,
                           rules: Self.rules)
     }
@@ -194,7 +208,7 @@ public struct DashboardsGate: Sendable {
     /// One file read, parsed and checked.
     func check(_ path: String, catalog: MetricCatalog?) throws -> Checked {
         var bytes: [UInt8] = []
-        var digest = try InputFile.stream(context.resolve(path), expected: "a Grafana dashboard (JSON)") { bytes.append(contentsOf: $0) }
+        var digest = try InputFile.stream(context.resolve(path), expected: "a Grafana dashboard (JSON)", limits: .document) { bytes.append(contentsOf: $0) }
         digest.path = path
         let tree = try JSONTree.parse(bytes, path: path)
         let checker = DashboardChecker(path: path, dashboard: Dashboard(tree), catalog: catalog, datasources: policy.datasources)
@@ -208,7 +222,7 @@ public struct DashboardsGate: Sendable {
         var all: [(file: String, place: String, text: String, error: PromQLError?)] = []
         for path in try files() {
             var bytes: [UInt8] = []
-            _ = try InputFile.stream(context.resolve(path), expected: "a Grafana dashboard (JSON)") { bytes.append(contentsOf: $0) }
+            _ = try InputFile.stream(context.resolve(path), expected: "a Grafana dashboard (JSON)", limits: .document) { bytes.append(contentsOf: $0) }
             let tree = try JSONTree.parse(bytes, path: path)
             let checker = DashboardChecker(path: path, dashboard: Dashboard(tree), catalog: nil, datasources: [])
             _ = checker.check()

@@ -57,12 +57,14 @@ public struct DataTable: Sendable {
     /// Reads `path`; `modes` says which columns are read as text (categorical, even when the
     /// values look like numbers) or as timestamps; the others are read as numbers where they are.
     public static func read(_ path: String, modes: [String: ColumnMode] = [:]) throws -> DataTable {
+        let expected = "a CSV file with a header row, or JSON Lines"
         let mapped = try InputFile.withMappedFile(path) { bytes in
-            try parse(bytes, path: path, modes: modes, input: InputFile.digest(of: bytes, path: path))
+            try parse(InputFile.checked(bytes, path: path, expected: expected, limits: .streamedLines), path: path, modes: modes,
+                      input: InputFile.digest(of: bytes, path: path))
         }
         if let mapped { return mapped }
         var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "a CSV file with a header row, or JSON Lines") { bytes.append(contentsOf: $0) }
+        let digest = try InputFile.stream(path, expected: expected, limits: .lines) { bytes.append(contentsOf: $0) }
         return try bytes.withUnsafeBytes { try parse($0, path: path, modes: modes, input: digest) }
     }
 

@@ -72,7 +72,7 @@ public struct ExperimentResults: Sendable, Equatable {
 
     public static func load(_ path: String) throws -> (ExperimentResults, InputDigest) {
         var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "experiment results (YAML or JSON)") { bytes.append(contentsOf: $0) }
+        let digest = try InputFile.stream(path, expected: "experiment results (YAML or JSON)", limits: .yaml) { bytes.append(contentsOf: $0) }
         return (try parse(String(decoding: bytes, as: UTF8.self), path: path), digest)
     }
 

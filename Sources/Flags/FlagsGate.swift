@@ -259,27 +259,33 @@ public struct FlagsGate: Sendable {
             throw GateError.toolFailed(command: "git show \(ref):\(relative)",
                                        message: "'\(ref)' is not a commit here. In GitHub Actions, check out with fetch-depth: 0 so the base is present.")
         }
+        let text = String(decoding: output.stdout, as: UTF8.self)
+        guard output.stdout.count <= InputLimits.yaml.maxBytes ?? Int.max else {
+            throw GateError.inputTooLarge(path: "\(ref):\(relative)", limit: InputLimits.yaml.maxBytes ?? 0, variable: InputLimits.yamlVariable, expected: "a flag file")
+        }
+        try YAMLGuard.check(text, path: "\(ref):\(relative)")
         do {
-            return try FlagFile.parse(String(decoding: output.stdout, as: UTF8.self), path: "\(ref):\(relative)")
+            return try FlagFile.parse(text, path: "\(ref):\(relative)")
         } catch let error as FlagFileError {
             throw GateError.usage(String(describing: error))
         }
     }
 
+    /// Reads a flag file through the shared input limits and the YAML guard, then the flag
+    /// core's parser.
     public static func load(_ path: String, root: String) throws -> FlagFile {
+        let (bytes, _) = try InputFile.readAll(path.hasPrefix("/") ? path : root + "/" + path, expected: "a flag file", limits: .yaml)
+        let text = String(decoding: bytes, as: UTF8.self)
+        try YAMLGuard.check(text, path: path)
         do {
-            var file = try FlagFile.load(path.hasPrefix("/") ? path : root + "/" + path)
-            file.path = path
-            return file
-        } catch FlagFileError.unreadable {
-            throw GateError.missingInput(path: path)
+            return try FlagFile.parse(text, path: path)
         } catch let error as FlagFileError {
-            throw GateError.usage(String(describing: error).replacingOccurrences(of: root + "/", with: ""))
+            throw GateError.usage(Excerpt.message(String(describing: error).replacingOccurrences(of: root + "/", with: ""), limit: 500))
         }
     }
 
     private func digest(_ path: String) throws -> InputDigest {
-        try InputFile.stream(path.hasPrefix("/") ? path : context.root + "/" + path, expected: "a flag file") { _ in }
+        try InputFile.stream(path.hasPrefix("/") ? path : context.root + "/" + path, expected: "a flag file", limits: .yaml) { _ in }
     }
 }
 

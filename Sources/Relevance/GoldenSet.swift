@@ -19,9 +19,12 @@ public struct GoldenSet: Sendable, Equatable {
     public var queryTexts: [String: String]
 
     public static func read(_ path: String) throws -> (golden: GoldenSet, input: InputDigest) {
+        // The opening bytes (past any byte-order mark) decide; the read stops after them.
+        struct Enough: Error {}
         var firstLine: [UInt8] = []
-        _ = try? InputFile.stream(path, expected: "a golden set") { chunk in
-            if firstLine.isEmpty { firstLine = Array(chunk.prefix(256)) }
+        _ = try? InputFile.stream(path, expected: "a golden set", limits: .streamed) { chunk in
+            firstLine.append(contentsOf: chunk.prefix(256 - firstLine.count))
+            if firstLine.count >= 256 { throw Enough() }
         }
         let opening = String(decoding: firstLine, as: UTF8.self).trimmingCharacters(in: " \t\r\n")
         if opening.hasPrefix("query_id,") { return try readCSV(path) }
@@ -33,7 +36,7 @@ public struct GoldenSet: Sendable, Equatable {
     /// `[{"query_id": "q01", "query": "…", "product_id": "p001", "grade": 4, "top_k": 3}, …]`
     static func readJSON(_ path: String) throws -> (golden: GoldenSet, input: InputDigest) {
         var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "a golden set JSON array") { bytes.append(contentsOf: $0) }
+        let digest = try InputFile.stream(path, expected: "a golden set JSON array", limits: .document) { bytes.append(contentsOf: $0) }
         guard let rows = try JSONTree.foundationValue(bytes, path: path) as? [Any] else {
             throw RelevanceError.malformedLine(path: path, line: 1, problem: "not a JSON array of {query_id, product_id, grade} objects")
         }
@@ -91,7 +94,7 @@ public struct GoldenSet: Sendable, Equatable {
     /// commas and line breaks; an unclosed quote is an error with its line and column.
     static func readCSV(_ path: String) throws -> (golden: GoldenSet, input: InputDigest) {
         var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "a golden set CSV") { bytes.append(contentsOf: $0) }
+        let digest = try InputFile.stream(path, expected: "a golden set CSV", limits: .lines) { bytes.append(contentsOf: $0) }
         var header: [String] = []
         var columns: (query: Int, product: Int, grade: Int, text: Int?, top: Int?)?
         var builder = Builder(path: path)

@@ -150,7 +150,7 @@ public enum TRECFiles {
     /// Streams `path` line by line, handing each non-blank, non-comment line's fields to `body`.
     static func streamLines(_ path: String, expected: String, body: (Int, Fields) throws -> Void) throws -> InputDigest {
         var splitter = LineSplitter(path: path)
-        let digest = try InputFile.stream(path, expected: expected) { chunk in
+        let digest = try InputFile.stream(path, expected: expected, limits: .streamedLines) { chunk in
             try splitter.feed(chunk.bindMemory(to: UInt8.self), body: body)
         }
         try splitter.finish(body: body)

@@ -8,9 +8,10 @@ public enum Lockfiles {
     /// Reads `path` (by its file name; `NAME.resolved` counts as a Package.resolved),
     /// returning the inventory and the input digest.
     public static func read(_ path: String) throws -> (Inventory, InputDigest) {
-        var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "a lockfile") { bytes.append(contentsOf: $0) }
         let name = (path as NSString).lastPathComponent
+        // JSON lockfiles may be written on one line; the others are line-based text.
+        let json = name.hasSuffix(".json") || name.hasSuffix(".resolved")
+        let (bytes, digest) = try InputFile.readAll(path, expected: "a lockfile", limits: json ? .document : .lines)
         let text = String(decoding: bytes, as: UTF8.self)
         var inventory: Inventory
         switch name {
@@ -21,14 +22,28 @@ public enum Lockfiles {
             }
         case "package-lock.json", "npm-shrinkwrap.json": inventory = try npm(bytes, path: path)
         case "Cargo.lock": inventory = try cargo(text, path: path)
-        case "poetry.lock", "uv.lock": inventory = try pythonLock(text, path: path)
+        case "poetry.lock", "uv.lock": inventory = try pythonLock(text, path: path, uv: name == "uv.lock")
         case "go.mod": inventory = try goModule(text, path: path)
         default:
             if name.hasSuffix(".txt") { inventory = try requirements(text, path: path) } else {
                 throw LockfileError(path: path, problem: "not a lockfile gate reads (\(names.joined(separator: ", ")))")
             }
         }
+        try checkSizes(inventory, path: path)
         return (inventory, digest)
+    }
+
+    /// No registry has names or versions of kilobytes: a lockfile that claims one is not a
+    /// lockfile, and would otherwise be carried into every SBOM and report written from it.
+    static func checkSizes(_ inventory: Inventory, path: String) throws {
+        for component in inventory.components + [inventory.root].compactMap({ $0 }) {
+            if component.name.utf8.count > 512 || (component.namespace?.utf8.count ?? 0) > 512 {
+                throw LockfileError(path: path, problem: "the package name '\(Excerpt.quote(component.name))' is longer than any registry allows")
+            }
+            if component.version.utf8.count > 256 {
+                throw LockfileError(path: path, problem: "\(Excerpt.quote(component.name)) has the version '\(Excerpt.quote(component.version))', longer than any registry allows")
+            }
+        }
     }
 
     // MARK: SwiftPM
@@ -158,6 +173,8 @@ public enum Lockfiles {
     /// package-lock.json lockfileVersion 2 and 3 (`packages`, keyed by node_modules path).
     public static func npm(_ bytes: [UInt8], path: String) throws -> Inventory {
         let lock: NPMLock
+        // Parsed strictly first: Foundation's decoder lets trailing commas through.
+        _ = try JSONTree.parse(bytes, path: path)
         do {
             lock = try JSONDecoder().decode(NPMLock.self, from: Data(bytes))
         } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
@@ -325,8 +342,21 @@ public enum Lockfiles {
 
     /// poetry.lock and uv.lock: `[[package]]` tables with name, version and, where given,
     /// sha256 file hashes and dependencies.
-    public static func pythonLock(_ text: String, path: String) throws -> Inventory {
+    ///
+    /// The file must show what it is, whatever its name: poetry.lock has a `[metadata]` table
+    /// with `lock-version`; uv.lock a top-level `version` and `requires-python`. A Cargo.lock
+    /// renamed poetry.lock is refused, not read as PyPI packages.
+    public static func pythonLock(_ text: String, path: String, uv: Bool) throws -> Inventory {
         let document = try TOML.parse(text, path: path)
+        if uv {
+            guard document["version"] != nil, document["requires-python"]?.string != nil else {
+                throw LockfileError(path: path, problem: "not a uv.lock: it has no top-level version and requires-python")
+            }
+        } else {
+            guard document["metadata"]?.table?["lock-version"] != nil else {
+                throw LockfileError(path: path, problem: "not a poetry.lock: it has no [metadata] table with lock-version")
+            }
+        }
         let packages = document["package"]?.tables ?? []
         let names = Set(packages.compactMap { $0["name"]?.string.map(pypiName) })
         var components: [Component] = []
@@ -428,15 +458,27 @@ public enum Lockfiles {
         }
         guard let module else { throw LockfileError(path: path, problem: "no module directive") }
         let sumPath = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("go.sum")
-        let sums = (try? String(contentsOfFile: sumPath, encoding: .utf8)) ?? ""
+        // Without a go.sum nothing is checked (go.mod alone names versions, not content); with
+        // one, every line must be a go.sum line and every required module must have its h1:
+        // line — an empty or binary go.sum fails every module instead of switching the check off.
+        let hasSums = FileManager.default.fileExists(atPath: sumPath)
         var summed = Set<String>()
-        for line in sums.split(separator: "\n") {
-            let words = line.split(separator: " ")
-            if words.count == 3, words[2].hasPrefix("h1:"), !words[1].hasSuffix("/go.mod") { summed.insert("\(words[0])@\(words[1])") }
+        if hasSums {
+            let (bytes, _) = try InputFile.readAll(sumPath, expected: "a go.sum", limits: .lines, allowEmpty: true)
+            guard let sums = String(validating: bytes, as: UTF8.self) else {
+                throw LockfileError(path: sumPath, problem: "not UTF-8 text, so not a go.sum")
+            }
+            for (index, line) in sums.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+                let words = line.split(separator: " ")
+                guard words.count == 3, words[2].hasPrefix("h1:") else {
+                    throw LockfileError(path: sumPath, position: "\(index + 1)", problem: "expected 'module version h1:hash', found '\(Excerpt.quote(line))'")
+                }
+                if !words[1].hasSuffix("/go.mod") { summed.insert("\(words[0])@\(words[1])") }
+            }
         }
         var components: [Component] = []
         for (name, version, line) in requires {
-            if !sums.isEmpty && !summed.contains("\(name)@\(version)") {
+            if hasSums && !summed.contains("\(name)@\(version)") {
                 throw LockfileError(path: path, position: "\(line)", problem: "\(name) \(version) has no h1: line in go.sum")
             }
             components.append(goComponent(name, version))

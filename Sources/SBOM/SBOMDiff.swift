@@ -66,7 +66,7 @@ public struct SBOMDiff: Sendable {
             }
         }
         var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "a CycloneDX JSON SBOM or a lockfile") { bytes.append(contentsOf: $0) }
+        let digest = try InputFile.stream(path, expected: "a CycloneDX JSON SBOM or a lockfile", limits: .document) { bytes.append(contentsOf: $0) }
         guard let root = (try? JSONTree.foundationValue(bytes, path: path)) as? [String: Any], root["bomFormat"] as? String == "CycloneDX",
               let list = root["components"] as? [[String: Any]] else {
             throw GateError.usage("\(path): neither a lockfile gate reads nor a CycloneDX JSON SBOM")

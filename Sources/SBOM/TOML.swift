@@ -178,8 +178,11 @@ enum TOML {
                 }
             default:
                 let start = index
-                while index < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x0A, 0x0D, UInt8(ascii: "#")].contains(bytes[index]) {
-                    index += 1
+                scan: while index < bytes.count {
+                    switch bytes[index] {
+                    case UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "}"), 0x0A, 0x0D, UInt8(ascii: "#"): break scan
+                    default: index += 1
+                    }
                 }
                 var text = String(decoding: bytes[start..<index], as: UTF8.self)
                 while text.last == " " || text.last == "\t" { text.removeLast() }

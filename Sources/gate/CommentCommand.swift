@@ -36,7 +36,7 @@ struct CommentCommand: ParsableCommand {
         } else {
             var bytes: [UInt8] = []
             do {
-                _ = try InputFile.stream(file, expected: "a comment body (written where GATE_COMMENT_FILE pointed)") { bytes.append(contentsOf: $0) }
+                _ = try InputFile.stream(file, expected: "a comment body (written where GATE_COMMENT_FILE pointed)", limits: .document) { bytes.append(contentsOf: $0) }
                 switch PullRequestComment.target(environment: environment, number: pullRequest) {
                 case .success(let comment):
                     outcome = comment.post(body: String(decoding: bytes, as: UTF8.self), key: key, when: when)

@@ -172,7 +172,7 @@ func exitingTwoOnError(_ body: () throws -> Void) throws {
     } catch let error as ExitCode {
         throw error
     } catch {
-        FileSink.standardError("error: \(error)\n")
+        FileSink.standardError("error: \(Excerpt.message(String(describing: error)))\n")
         throw ExitCode(2)
     }
 }

@@ -64,7 +64,7 @@ struct CoverageMergeCommand: ParsableCommand {
             FileSink.standardOutput("merged \(reports.count) reports into \(output) (\(chosen.rawValue)): \(merged.files.count) files, "
                 + "lines \(totals.lines.covered)/\(totals.lines.total), branches \(totals.branches.covered)/\(totals.branches.total)\n")
         } catch {
-            FileSink.standardError("error: \(error)\n")
+            FileSink.standardError("error: \(Excerpt.message(String(describing: error)))\n")
             throw ExitCode(2)
         }
     }

@@ -113,7 +113,7 @@ struct FlagsEvalCommand: ParsableCommand {
             line += ")"
             if let variant = evaluation.variant { line += ", variant \(variant)" }
             FileSink.standardOutput(line + "\n")
-            if let message = evaluation.message { FileSink.standardError("error: \(message)\n") }
+            if let message = evaluation.message { FileSink.standardError("error: \(Excerpt.message(message))\n") }
         }
         // A file that cannot be loaded still answers (off), but the command says it failed.
         if evaluation.reason == .error { throw ExitCode(2) }
@@ -136,7 +136,7 @@ struct FlagsSimulateCommand: ParsableCommand {
     func run() throws {
         let result = GateRunner.run(gate: FlagsSimulation.id) {
             let flags = try FlagsGate.load(file, root: FileManager.default.currentDirectoryPath)
-            let digest = try InputFile.stream(file, expected: "a flag file") { _ in }
+            let digest = try InputFile.stream(file, expected: "a flag file", limits: .yaml) { _ in }
             return FlagsSimulation(file: flags, users: users).evaluate(input: digest)
         }
         try output.finish(Report(results: [result], isCheck: false))

@@ -116,7 +116,7 @@ struct RelevanceEvalCommand: ParsableCommand {
                 FileSink.standardOutput(evaluation.trecEvalText(perQuery: q))
             }
         } catch {
-            FileSink.standardError("error: \(error)\n")
+            FileSink.standardError("error: \(Excerpt.message(String(describing: error)))\n")
             throw ExitCode(2)
         }
     }

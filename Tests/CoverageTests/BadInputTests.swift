@@ -25,7 +25,7 @@ import Testing
         ("traversal.xml", ":5: the source path '../../../etc/passwd' climbs out of its source root"),
         ("bad-hits.xml", ":6: <line number=\"2\"> has hits=\"many\""),
         ("page.html", ":1: the XML root element is <html>"),
-        ("coverage.json", ":1: not a valid coverage.py JSON report: at .files.a.py.executed_lines"),
+        ("coverage.json", ":1: not a valid coverage.py JSON report: files.a.py.executed_lines is not of the type an export has there"),
         ("bad-mode.out", ":1: 'mode: sometimes' is not a cover mode"),
         ("report.txt", "not a coverage report gate can read"),
         ("malformed.info", ":4: DA:2 is not DA:<line>,<count>"),

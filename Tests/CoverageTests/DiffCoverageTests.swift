@@ -155,12 +155,11 @@ import Testing
         #expect(result.findings.map(\.severity) == [.note])
     }
 
-    @Test("an empty diff passes with no coverable changed lines")
-    func emptyDiffPasses() throws {
-        let result = try Self.gate(Self.report, diff: "", minDiff: 70)
-        #expect(result.verdict == .pass)
-        #expect(result.summary.hasPrefix("no coverable changed lines"))
-        #expect(!result.measurements.contains { $0.name == "diff_line_coverage" })
+    @Test("an empty or white-space-only diff is an error, not a pass with no coverable changed lines", arguments: ["", "\n", "  \n\t\r\n"])
+    func emptyDiffRefused(_ text: String) throws {
+        expectError(containing: "change.patch: the file is empty (or only white space); expected a unified diff") {
+            _ = try Self.gate(Self.report, diff: text, minDiff: 70)
+        }
     }
 
     @Test("changed files that no report mentions warn instead of passing at 100%")

@@ -106,15 +106,44 @@ import Testing
         }
     }
 
+    @Test("a range vector is a valid instant query and an invalid range query: flagged only in a target that is not instant")
+    func instantTargets() throws {
+        func board(_ target: String) -> String {
+            #"{"uid": "u", "title": "t", "panels": [{"id": 1, "type": "table", "title": "p", "datasource": {"type": "prometheus", "uid": "prometheus"}, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}, "targets": [\#(target)]}]}"#
+        }
+        let instant = try Self.run(["i.json": board(#"{"refId": "A", "expr": "http_requests_total[5m]", "instant": true, "range": false}"#)], catalog: nil)
+        #expect(!instant.findings.contains { $0.rule == "dashboards/promql-syntax" }, "\(instant.findings.map(\.message))")
+        let range = try Self.run(["r.json": board(#"{"refId": "A", "expr": "http_requests_total[5m]"}"#)], catalog: nil)
+        #expect(range.findings.contains { $0.rule == "dashboards/promql-syntax" && $0.message.contains("invalid expression type \"range vector\" for range query") },
+                "\(range.findings.map(\.message))")
+    }
+
+    @Test("one unreadable dashboard is an error, and every other dashboard is still checked and reported")
+    func unreadableAmongOthers() throws {
+        let service = try Self.fixture("service-health")
+        let broken = "{\"title\": \"x\", \"panels\": [,]}"
+        let result = try Self.run(["a-broken.json": broken, "b-service.json": service, "c-cache.json": try Self.fixture("cache-performance"), "d-cut.json": "{\"title\": "])
+        #expect(result.verdict == .error)
+        #expect(result.summary.hasPrefix("2 of 4 dashboards could not be read: "), "\(result.summary)")
+        #expect(result.summary.contains("a-broken.json:1:") && result.summary.contains("d-cut.json:1:"), "\(result.summary)")
+        // The two readable dashboards were checked: their queries are counted.
+        let queries = try #require(result.measurements.first { $0.name == "queries" })
+        let alone = try Self.run(["b-service.json": service, "c-cache.json": try Self.fixture("cache-performance")])
+        #expect(queries.value > 0)
+        #expect(queries.value == alone.measurements.first { $0.name == "queries" }?.value)
+        #expect(result.findings == alone.findings)
+    }
+
     @Test("bad input: invalid JSON with line and column, nesting 100,000 deep, a 50 MB dashboard, unknown panel types")
     func badInput() throws {
-        expectError(containing: ":3:14: invalid JSON: expected ',' or '}' in an object") {
-            _ = try Self.run(["broken.json": "{\n  \"title\": \"x\",\n  \"uid\": \"y\" \"panels\": []\n}\n"])
+        func expectUnreadable(_ files: [String: String], _ message: String) throws {
+            let result = try Self.run(files)
+            #expect(result.verdict == .error)
+            #expect(result.summary.contains(message), "\(result.summary)")
         }
-        expectError(containing: "nested deeper than 512 levels") {
-            _ = try Self.run(["deep.json": String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)])
-        }
-        expectError(containing: "the file is empty") { _ = try Self.run(["empty.json": ""]) }
+        try expectUnreadable(["broken.json": "{\n  \"title\": \"x\",\n  \"uid\": \"y\" \"panels\": []\n}\n"], ":3:14: invalid JSON: expected ',' or '}' in an object")
+        try expectUnreadable(["deep.json": String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)], "nested deeper than 512 levels")
+        try expectUnreadable(["empty.json": ""], "the file is empty")
         let v2 = try Self.run(["v2.json": #"{"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard", "spec": {"elements": {}}}"#])
         #expect(v2.findings.map(\.message) == ["a Grafana v2 dashboard (dashboard.grafana.app/v2beta1) is not supported yet: export it in the classic JSON model"])
         // 50 MB: one dashboard with a huge description and many panels.

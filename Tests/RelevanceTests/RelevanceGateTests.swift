@@ -169,3 +169,16 @@ import Testing
         expectError(containing: message) { _ = try GoldenSet.read(directory + "/golden.json") }
     }
 }
+
+@Suite struct GoldenSetRecognitionTests {
+    @Test("a golden-set JSON array behind a UTF-8 byte-order mark is read as JSON, not taken for TREC qrels")
+    func bomJSON() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let json = #"[{"query_id": "q01", "query": "headphones", "product_id": "p001", "grade": 4, "top_k": 3}]"#
+        _ = FileManager.default.createFile(atPath: directory + "/golden.json", contents: Data([0xEF, 0xBB, 0xBF] + Array(json.utf8)))
+        let golden = try GoldenSet.read(directory + "/golden.json").golden
+        #expect(golden.assertions.map(\.product) == ["p001"])
+        #expect(golden.queryTexts == ["q01": "headphones"])
+    }
+}

@@ -23,24 +23,27 @@ public enum InputFile {
 
     /// Streams `path` through `consume`, returning the digest of its bytes.
     ///
-    /// An empty file is an error unless `allowEmpty` (an empty diff is a valid change).
+    /// `limits` says how large the file and its lines may be and whether it is text (a UTF-8
+    /// byte-order mark is then skipped, UTF-16 refused). An empty file is an error unless
+    /// `allowEmpty` (an empty diff is a valid change). FIFOs and devices are read only when
+    /// named under /dev (standard input, a shell's process substitution): anything else could
+    /// block forever.
     ///
-    /// - Throws: `GateError.missingInput`, `.notAFile`, `.unreadable`, `.emptyInput` (with
-    ///   `expected` in the message), or whatever `consume` throws.
+    /// - Throws: `GateError.missingInput`, `.notAFile`, `.specialFile`, `.unreadable`,
+    ///   `.emptyInput` (with `expected` in the message), `.inputTooLarge`, `.lineTooLong`,
+    ///   `.notUTF8`, or whatever `consume` throws.
     public static func stream(
         _ path: String,
         expected: String,
+        limits: InputLimits,
         allowEmpty: Bool = false,
         chunkSize: Int = defaultChunkSize,
         consume: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> InputDigest {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            if errno == ENOENT || errno == ENOTDIR { throw GateError.missingInput(path: path) }
-            throw GateError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        let kind = try fileKind(path)
+        if kind == S_IFREG, let maxBytes = limits.maxBytes, let size = regularFileSize(path), size > maxBytes {
+            throw GateError.inputTooLarge(path: path, limit: maxBytes, variable: limits.bytesVariable, expected: expected)
         }
-        let kind = info.st_mode & S_IFMT
-        guard kind == S_IFREG || kind == S_IFIFO || kind == S_IFCHR else { throw GateError.notAFile(path: path) }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw GateError.unreadable(path: path, reason: String(cString: strerror(errno)))
@@ -56,7 +59,10 @@ public enum InputFile {
             hashing.queue.sync {}
             buffers.forEach { $0.deallocate() }
         }
+        var lines = limits.maxLineLength.map { LineLengthCheck(limit: $0) }
         var total = 0
+        // Text holding nothing but white space is as empty as an empty file.
+        var hasContent = !limits.isText
         var index = 0
         while true {
             let buffer = buffers[index]
@@ -69,15 +75,81 @@ public enum InputFile {
                 if count < 0 { throw GateError.unreadable(path: path, reason: String(cString: strerror(readError))) }
                 break
             }
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            var chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
             hashing.update(SendableChunk(bytes: chunk), then: free[index])
+            if total == 0, limits.isText { chunk = try textStart(chunk, path: path) }
             total += count
+            if let maxBytes = limits.maxBytes, total > maxBytes {
+                throw GateError.inputTooLarge(path: path, limit: maxBytes, variable: limits.bytesVariable, expected: expected)
+            }
+            try lines?.check(chunk, path: path)
+            if !hasContent { hasContent = chunk.contains { !Self.isWhiteSpace($0) } }
             try consume(chunk)
             index = 1 - index
         }
         hashing.queue.sync {}
-        guard total > 0 || allowEmpty else { throw GateError.emptyInput(path: path, expected: expected) }
+        guard hasContent || allowEmpty else { throw GateError.emptyInput(path: path, expected: expected) }
         return InputDigest(path: path, sha256: hex(hashing.hasher.finalize()))
+    }
+
+    static func isWhiteSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+
+    /// Reads all of `path` into memory within `limits`: the bytes (after any UTF-8 byte-order
+    /// mark) and their digest.
+    public static func readAll(_ path: String, expected: String, limits: InputLimits, allowEmpty: Bool = false) throws -> (bytes: [UInt8], digest: InputDigest) {
+        var bytes: [UInt8] = []
+        if let size = regularFileSize(path), size <= (limits.maxBytes ?? Int.max) { bytes.reserveCapacity(size) }
+        let digest = try stream(path, expected: expected, limits: limits, allowEmpty: allowEmpty) { bytes.append(contentsOf: $0) }
+        return (bytes, digest)
+    }
+
+    /// The file type bits of `path`, refusing what is neither a regular file nor a FIFO or
+    /// device named under /dev.
+    static func fileKind(_ path: String) throws -> mode_t {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { throw GateError.missingInput(path: path) }
+            throw GateError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        let kind = info.st_mode & S_IFMT
+        if kind == S_IFDIR { throw GateError.notAFile(path: path) }
+        if kind == S_IFREG { return kind }
+        guard (kind == S_IFIFO || kind == S_IFCHR), path.hasPrefix("/dev/") || path.hasPrefix("/proc/self/fd/") else {
+            throw GateError.specialFile(path: path)
+        }
+        return kind
+    }
+
+    /// The first chunk of a text file past a UTF-8 byte-order mark; a UTF-16 or UTF-32 mark
+    /// is an error rather than a garbled message from the parser.
+    static func textStart(_ chunk: UnsafeRawBufferPointer, path: String) throws -> UnsafeRawBufferPointer {
+        if chunk.starts(with: [0xEF, 0xBB, 0xBF]) { return UnsafeRawBufferPointer(rebasing: chunk[3...]) }
+        if chunk.starts(with: [0xFF, 0xFE, 0, 0]) || chunk.starts(with: [0, 0, 0xFE, 0xFF]) {
+            throw GateError.notUTF8(path: path, encoding: "UTF-32")
+        }
+        if chunk.starts(with: [0xFF, 0xFE]) || chunk.starts(with: [0xFE, 0xFF]) {
+            throw GateError.notUTF8(path: path, encoding: "UTF-16")
+        }
+        return chunk
+    }
+
+    /// Whether text holds anything but white space.
+    public static func hasContent(_ bytes: UnsafeRawBufferPointer) -> Bool { bytes.contains { !isWhiteSpace($0) } }
+
+    /// Checks mapped bytes of a text file against `limits` as `stream` checks a stream, and
+    /// returns them past any UTF-8 byte-order mark.
+    public static func checked(_ bytes: UnsafeRawBufferPointer, path: String, expected: String, limits: InputLimits) throws -> UnsafeRawBufferPointer {
+        if let maxBytes = limits.maxBytes, bytes.count > maxBytes {
+            throw GateError.inputTooLarge(path: path, limit: maxBytes, variable: limits.bytesVariable, expected: expected)
+        }
+        guard limits.isText else { return bytes }
+        let text = try textStart(bytes, path: path)
+        if let limit = limits.maxLineLength {
+            var lines = LineLengthCheck(limit: limit)
+            try lines.check(text, path: path)
+        }
+        guard hasContent(text) else { throw GateError.emptyInput(path: path, expected: expected) }
+        return text
     }
 
     /// The digest of bytes already in memory (a mapped file).

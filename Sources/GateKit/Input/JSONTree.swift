@@ -131,7 +131,7 @@ public indirect enum JSONTree: Sendable, Equatable {
             if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
             let digits = i
             while i < bytes.count, (bytes[i] >= 0x30 && bytes[i] <= 0x39) || bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: "e")
-                || bytes[i] == UInt8(ascii: "E") || ((bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) && (bytes[i - 1] == UInt8(ascii: "e") || bytes[i - 1] == UInt8(ascii: "E"))) {
+                || bytes[i] == UInt8(ascii: "E") || ((bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) && i > digits && (bytes[i - 1] == UInt8(ascii: "e") || bytes[i - 1] == UInt8(ascii: "E"))) {
                 i += 1
             }
             guard i > digits, let value = Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)) else {
@@ -152,7 +152,7 @@ public indirect enum JSONTree: Sendable, Equatable {
 
     /// What can be wrong inside a JSON string.
     public enum StringProblem: Error, Equatable {
-        case unterminated, controlCharacter, badUnicodeEscape, badEscape
+        case unterminated, controlCharacter, badUnicodeEscape, badEscape, invalidUTF8
 
         public var message: String {
             switch self {
@@ -160,6 +160,7 @@ public indirect enum JSONTree: Sendable, Equatable {
             case .controlCharacter: "a control character inside a string"
             case .badUnicodeEscape: "a bad \\u escape in a string"
             case .badEscape: "a bad escape in a string"
+            case .invalidUTF8: "a string that is not valid UTF-8"
             }
         }
     }
@@ -172,8 +173,12 @@ public indirect enum JSONTree: Sendable, Equatable {
         var j = i
         while j < bytes.count, bytes[j] != UInt8(ascii: "\""), bytes[j] != UInt8(ascii: "\\"), bytes[j] >= 0x20 { j += 1 }
         if j < bytes.count, bytes[j] == UInt8(ascii: "\"") {
+            guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[i..<j]), as: UTF8.self) else {
+                index = i
+                throw StringProblem.invalidUTF8
+            }
             index = j + 1
-            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<j]), as: UTF8.self)
+            return text
         }
         var out: [UInt8] = []
         defer { index = i }
@@ -208,6 +213,7 @@ public indirect enum JSONTree: Sendable, Equatable {
                 throw StringProblem.badEscape
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        guard let text = String(validating: out, as: UTF8.self) else { throw StringProblem.invalidUTF8 }
+        return text
     }
 }

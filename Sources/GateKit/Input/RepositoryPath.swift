@@ -60,4 +60,20 @@ public enum RepositoryPath {
         guard path.hasPrefix(root + "/") else { return nil }
         return String(path.dropFirst(root.count + 1))
     }
+
+    /// The trailing runs of a normalised relative path's segments, longest first —
+    /// `a/b/c`, `b/c`, `c` — that could name something on disk: none longer than PATH_MAX.
+    /// Slices of the path itself, so a path of many segments costs what its length does,
+    /// not its length times its segments.
+    public static func trailingRuns(_ path: String, maxLength: Int = 4096) -> [Substring] {
+        var runs: [Substring] = []
+        var index = path.endIndex
+        while index > path.startIndex {
+            let start = path[..<index].lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+            if path.utf8.distance(from: start, to: path.endIndex) > maxLength { break }
+            if start < index { runs.append(path[start...]) }
+            index = start == path.startIndex ? start : path.index(before: start)
+        }
+        return runs.reversed()
+    }
 }

@@ -5,6 +5,16 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
     case missingInput(path: String)
     /// The path exists but is a directory or other non-regular file.
     case notAFile(path: String)
+    /// A FIFO, device or socket where a file was expected: reading it could block forever.
+    case specialFile(path: String)
+    /// A file larger than the limit for what it should be (`InputLimits`).
+    case inputTooLarge(path: String, limit: Int, variable: String, expected: String)
+    /// A line longer than `GATE_MAX_LINE_BYTES`.
+    case lineTooLong(path: String, line: Int, limit: Int)
+    /// Text in an encoding other than UTF-8 (named by its byte-order mark).
+    case notUTF8(path: String, encoding: String)
+    /// YAML that uses what gate refuses in its inputs (anchors and aliases, deep nesting).
+    case yamlRefused(path: String, line: Int, message: String)
     /// The file exists but could not be read.
     case unreadable(path: String, reason: String)
     /// The file is empty: a gate never passes on no data.
@@ -38,10 +48,22 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
             "\(path): no such file. Check the path (it is resolved against the current directory)."
         case .notAFile(let path):
             "\(path): not a file (a directory?). Pass the file itself."
+        case .specialFile(let path):
+            "\(path): a FIFO, device or socket, not a regular file; gate reads files it can finish reading. Pass the file itself."
+        case .inputTooLarge(let path, let limit, let variable, let expected):
+            "\(path): larger than \(InputLimits.describe(limit)), the limit for \(expected). "
+                + "If the file is right, raise it with \(variable) (bytes, or a number with K, M or G)."
+        case .lineTooLong(let path, let line, let limit):
+            "\(path):\(line): a line longer than \(InputLimits.describe(limit)); is this the right file? "
+                + "If it is, raise the limit with \(InputLimits.lineVariable) (bytes, or a number with K, M or G)."
+        case .notUTF8(let path, let encoding):
+            "\(path): \(encoding) text; gate reads UTF-8. Convert it (iconv -f \(encoding) -t UTF-8) or write it as UTF-8."
+        case .yamlRefused(let path, let line, let message):
+            "\(path):\(line): \(message)"
         case .unreadable(let path, let reason):
             "\(path): cannot be read (\(reason))."
         case .emptyInput(let path, let expected):
-            "\(path): the file is empty; expected \(expected). Was the step that writes it skipped or did it fail?"
+            "\(path): the file is empty (or only white space); expected \(expected). Was the step that writes it skipped or did it fail?"
         case .policySyntax(let path, let line, let message):
             "\(path)\(line.map { ":\($0)" } ?? ""): \(message)"
         case .unknownPolicyKey(let path, let line, let key, let known):
@@ -88,5 +110,27 @@ public enum GateError: Error, Equatable, CustomStringConvertible {
             previous = current
         }
         return a.isEmpty ? b.count : previous[b.count]
+    }
+}
+
+/// Input quoted in a message, and messages themselves, kept short and on one line: an error
+/// about a 16 MB line quotes a few dozen characters of it, never the line.
+public enum Excerpt {
+    /// `text` with control characters shown as spaces, cut to `limit` characters with "…".
+    public static func quote<S: StringProtocol>(_ text: S, limit: Int = 60) -> String {
+        var out = ""
+        var count = 0
+        for character in text {
+            if count == limit { return out + "…" }
+            out.append(character.isNewline || character.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) ? " " : character)
+            count += 1
+        }
+        return out
+    }
+
+    /// A whole message on one line and at most `limit` characters, whatever it quotes.
+    public static func message(_ text: String, limit: Int = 2000) -> String {
+        guard text.utf8.count > limit || text.contains(where: \.isNewline) else { return text }
+        return quote(text, limit: limit)
     }
 }

@@ -73,9 +73,10 @@ public struct GateResult: Sendable, Equatable {
         self.durationMs = durationMs
     }
 
-    /// The result of a gate that could not judge: verdict `error`, the reason as summary.
+    /// The result of a gate that could not judge: verdict `error`, the reason as summary — on
+    /// one line and bounded, whatever input it quotes.
     public static func error(gate: String, message: String, inputs: [InputDigest] = []) -> GateResult {
-        GateResult(gate: gate, verdict: .error, summary: message, inputs: inputs)
+        GateResult(gate: gate, verdict: .error, summary: Excerpt.message(message), inputs: inputs)
     }
 
     /// The verdict the measurements and findings imply: the worst failed measurement, `warn`

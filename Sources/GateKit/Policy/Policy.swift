@@ -47,7 +47,7 @@ public struct Policy: Sendable, Equatable {
     public static func load(path: String) throws -> Policy {
         var bytes: [UInt8] = []
         do {
-            _ = try InputFile.stream(path, expected: "a YAML mapping") { bytes.append(contentsOf: $0) }
+            _ = try InputFile.stream(path, expected: "a YAML mapping", limits: .yaml) { bytes.append(contentsOf: $0) }
         } catch GateError.emptyInput {
             return Policy(path: path, entries: [])
         }
@@ -56,6 +56,7 @@ public struct Policy: Sendable, Equatable {
 
     /// Parses policy text; `path` is only used in messages.
     public static func parse(_ text: String, path: String) throws -> Policy {
+        try YAMLGuard.check(text, path: path)
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -63,9 +64,9 @@ public struct Policy: Sendable, Equatable {
             throw GateError.policySyntax(path: path, line: context.mark.line,
                                          message: "the key '\(duplicates.sorted().joined(separator: "', '"))' appears twice")
         } catch let error as YamlError {
-            throw GateError.policySyntax(path: path, line: Self.line(of: error), message: "not valid YAML: \(error)")
+            throw GateError.policySyntax(path: path, line: Self.line(of: error), message: "not valid YAML: \(Self.problem(of: error))")
         } catch {
-            throw GateError.policySyntax(path: path, line: nil, message: "not valid YAML: \(error)")
+            throw GateError.policySyntax(path: path, line: nil, message: "not valid YAML: \(Excerpt.message(String(describing: error), limit: 200))")
         }
         guard let node else { return Policy(path: path, entries: []) }
         guard case .map(let entries, _) = try convert(node, path: path) else {
@@ -99,6 +100,18 @@ public struct Policy: Sendable, Equatable {
             return .map(entries, line: line)
         case .alias:
             throw GateError.policySyntax(path: path, line: line, message: "YAML aliases are not allowed in policies")
+        }
+    }
+
+    /// libyaml's problem without the excerpt of the input Yams adds (which can be a whole line).
+    public static func problem(of error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            return "\(context.map { "\($0.text) " } ?? "")\(problem) (column \(mark.column))"
+        case .composer(let context, let problem, let mark, _):
+            return "\(context.map { "\($0.text) " } ?? "")\(problem) (column \(mark.column))"
+        default:
+            return Excerpt.message(String(describing: error), limit: 200)
         }
     }
 
