@@ -2,10 +2,17 @@
 # The whole test suite — unit tests of every module, the gate binary end to end, and delivery
 # (the release tarball, the install script, the action's scripts; actionlint on the workflows
 # and the action, shellcheck on scripts/) — then gate's own gates on the coverage it just
-# measured, run by the debug build and by the release binary, which must agree on every verdict.
+# measured, run by the debug build and by the release binary, which must agree on every verdict;
+# last, a short fuzzing run of every parser family under AddressSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup-suite.sh
+# The fuzzing build (its own scratch path, sanitizers on) runs beside the release build, whose
+# optimised modules compile one at a time and leave a core idle; dependencies are resolved
+# first so the two builds do not both resolve them.
+swift package resolve > /dev/null
+bash scripts/fuzz.sh build &
+fuzz_build=$!
 # The release tarball the delivery tests check (ldd, --version, a gate, installing it), signed
 # with the fixtures' test key.
 GATE_SIGNING_KEY_FILE=fixtures/keys/fixture-signing.key bash scripts/build-release.sh .build/dist > /dev/null
@@ -13,5 +20,9 @@ bash scripts/self-coverage.sh
 rm -rf .build/check-debug
 .build/debug/gate check --color never --results-dir .build/check-debug
 bash scripts/release-check.sh .build/dist --same-as .build/check-debug --color never
+# Every parser family fuzzed for 15 s (scripts/fuzz.sh 600 is the long run): any crash, leak,
+# sanitizer report or slow input fails the suite.
+wait "$fuzz_build"
+bash scripts/fuzz.sh 15
 # The test runner's closing line again, last, where CI reads it.
 grep -E "^. Test run with [0-9]+ tests" .build/coverage/test.log | tail -n 1
