@@ -114,11 +114,15 @@ public enum DriftStatistics {
         let range = max(a.last!, b.last!) - min(a.first!, b.first!)
         var width = range / (log2(size) + 1)
         var bins = 1
-        if width != 0 {
+        if !range.isFinite {
+            // Values spanning more than a Double holds (±1e308): Sturges's count of bins,
+            // each step computed without the overflowing difference.
+            bins = Int((log2(size) + 1).rounded(.up))
+        } else if width != 0 {
             if integers && width < 1 { width = 1 }
             bins = Int(((last - first) / width).rounded(.up))
         }
-        let step = (last - first) / Double(bins)
+        let step = range.isFinite ? (last - first) / Double(bins) : last / Double(bins) - first / Double(bins)
         var edges = (0...bins).map { Double($0) * step + first }
         edges[bins] = last
         return edges

@@ -205,6 +205,23 @@ import Testing
         expectError(containing: message) { _ = try Self.gate(Self.policy(current: directory + "/current.csv")) }
     }
 
+    @Test("values spanning more than a Double holds (±1e308) are binned without overflow, not trapped")
+    func extremeValues() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // More than 20 distinct values, so the column is binned (Sturges) rather than counted.
+        let values = ["-1e308", "1e308", "-1.7976931348623157e308", "1.7976931348623157e308"] + (0..<30).map(String.init)
+        try Fixtures.write("x\n" + values.joined(separator: "\n") + "\n", to: directory + "/reference.csv")
+        try Fixtures.write("x\n" + values.reversed().joined(separator: "\n") + "\n", to: directory + "/current.csv")
+        var policy = Self.policy(current: directory + "/current.csv")
+        policy.reference = directory + "/reference.csv"
+        policy.ignore = []
+        let result = try Self.gate(policy)
+        // The same values in another order: no drift, and every statistic finite.
+        #expect(result.verdict == .pass, "\(result.summary)")
+        #expect(result.measurements.allSatisfy { $0.value.isFinite })
+    }
+
     @Test("binary garbage and a 4 MB unterminated line end in an error, not a crash or a pass")
     func hostile() throws {
         let directory = try Fixtures.temporaryDirectory()

@@ -58,7 +58,7 @@ public struct PullRequestComment: Sendable {
             var bytes: [UInt8] = []
             if (try? InputFile.stream(event, expected: "the event payload", limits: .document) { bytes.append(contentsOf: $0) }) != nil,
                let payload = try? bytes.withUnsafeBytes({ try JSONTree.parse($0) }),
-               let value = payload["pull_request"]?["number"]?.number, value >= 1, value == value.rounded() {
+               let value = payload["pull_request"]?["number"]?.number, value >= 1, value < 1e15, value == value.rounded() {
                 pull = Int(value)
             }
         }

@@ -78,7 +78,8 @@ public struct HTMLReporter: Reporter {
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"measurements\" width=\"\(labelWidth + barWidth + 70)\" height=\"\(height)\" font-size=\"12\">\n"
         for (index, m) in measurements.enumerated() {
             let y = index * rowHeight + 5
-            let width = Int((min(max(m.value, 0), 100) / 100 * Double(barWidth)).rounded())
+            // max(NaN, 0) is NaN, and Int(NaN) traps: a value that is not a number draws no bar.
+            let width = m.value.isFinite ? Int((min(max(m.value, 0), 100) / 100 * Double(barWidth)).rounded()) : 0
             let color = switch m.verdict {
             case .pass: "#2da44e"
             case .warn: "#bf8700"
@@ -88,7 +89,7 @@ public struct HTMLReporter: Reporter {
             svg += "<text x=\"0\" y=\"\(y + 15)\">\(escape(m.name))</text>"
             svg += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(barWidth)\" height=\"18\" fill=\"#eaeef2\"/>"
             svg += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(width)\" height=\"18\" fill=\"\(color)\"/>"
-            if let threshold = m.threshold {
+            if let threshold = m.threshold, threshold.isFinite {
                 let x = labelWidth + Int((min(max(threshold, 0), 100) / 100 * Double(barWidth)).rounded())
                 svg += "<line x1=\"\(x)\" y1=\"\(y - 2)\" x2=\"\(x)\" y2=\"\(y + 20)\" stroke=\"#1f2328\" stroke-width=\"2\"/>"
             }
