@@ -65,9 +65,15 @@ struct HostileInputTests {
 
     @Test("a YAML alias bomb as a policy, an experiment file or a flag file is refused at its first anchor")
     func aliasBombs() throws {
-        let directory = try Self.workspace(["gates/coverage.yml": Self.aliasBomb, "results.yml": Self.aliasBomb, "flags.yml": Self.aliasBomb])
+        let directory = try Self.workspace([
+            "gates/coverage.yml": Self.aliasBomb, "results.yml": Self.aliasBomb, "flags.yml": Self.aliasBomb,
+            "gates/sbom.yml": "lockfiles: [requirements.txt]\nunknown: warn\n", "requirements.txt": "requests==2.31.0\n",
+        ])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Self.expectRefused(["check"], in: directory, message: "gates/coverage.yml:1: a YAML anchor (&a)")
+        // The planted policy stops its own gate only: the others are judged.
+        let check = try MeasuredRun.gate(["check", "--color", "never"], in: directory)
+        #expect(check.stdout.split(separator: "\n").contains { $0.hasPrefix("sbom ") && ($0.contains(" warn ") || $0.contains(" pass ")) }, "\(check.stdout)")
         try Self.expectRefused(["experiment", "results.yml"], in: directory, message: "results.yml:1: a YAML anchor (&a)")
         try Self.expectRefused(["flags", "lint", "flags.yml"], in: directory, message: "flags.yml:1: a YAML anchor (&a)")
         // A YAML-valued flag goes through the same reader.
