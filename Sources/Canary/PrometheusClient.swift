@@ -58,8 +58,11 @@ public enum PrometheusError: Error, Equatable, CustomStringConvertible {
 /// with exponential backoff on connection errors, timeouts, 429 and 5xx, then an error.
 public final class PrometheusClient: @unchecked Sendable {
     public let endpoint: PrometheusEndpoint
-    /// Warnings Prometheus attached to answers, for the report.
-    public private(set) var warnings: [String] = []
+    /// Warnings Prometheus attached to answers, for the report. Queries run on several
+    /// threads at once (`parallelMap` over the metrics), so they are collected under a lock.
+    public var warnings: [String] { lock.withLock { collected } }
+    private var collected: [String] = []
+    private let lock = NSLock()
     private let environment: [String: String]
     /// Waits between attempts (tests shorten them).
     var sleep: (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
@@ -72,13 +75,17 @@ public final class PrometheusClient: @unchecked Sendable {
     /// `query_range`: every series the query returns over [start, end] at `step` seconds.
     public func queryRange(_ query: String, start: Double, end: Double, step: Double) throws -> [PrometheusSeries] {
         let body = try get("/api/v1/query_range", ["query": query, "start": Self.number(start), "end": Self.number(end), "step": Self.number(step)], query: query)
-        return try Self.parse(body, source: "\(endpoint.url) query_range", query: query, warnings: &warnings)
+        var found: [String] = []
+        defer { lock.withLock { collected += found } }
+        return try Self.parse(body, source: "\(endpoint.url) query_range", query: query, warnings: &found)
     }
 
     /// `query` at one instant.
     public func query(_ query: String, at time: Double) throws -> [PrometheusSeries] {
         let body = try get("/api/v1/query", ["query": query, "time": Self.number(time)], query: query)
-        return try Self.parse(body, source: "\(endpoint.url) query", query: query, warnings: &warnings)
+        var found: [String] = []
+        defer { lock.withLock { collected += found } }
+        return try Self.parse(body, source: "\(endpoint.url) query", query: query, warnings: &found)
     }
 
     static func number(_ value: Double) -> String {

@@ -30,9 +30,9 @@ enum LLVMCovJSONParser {
         var files: [String: FileCoverage] = [:]
         var hasBranches = false
         for data in export.data {
-            let summaries = Self.functionSummaries(data.functions ?? [])
+            let summaries = try Self.functionSummaries(data.functions ?? [], path: path)
             for file in data.files {
-                let lines = LLVMLineStats.lines(of: file.segments).map { LineRecord(line: $0.line, hits: $0.count) }
+                let lines = try Self.lines(of: file.segments, in: file.filename, path: path).map { LineRecord(line: $0.line, hits: $0.count) }
                 var branchTotals: [UInt32: (covered: UInt32, total: UInt32)] = [:]
                 for branch in file.branches ?? [] {
                     var entry = branchTotals[branch.line] ?? (0, 0)
@@ -63,7 +63,16 @@ enum LLVMCovJSONParser {
 
     /// Per file: `llvm-cov report`'s line count (summed over instantiation groups) and one
     /// function record per group.
-    private static func functionSummaries(_ functions: [Export.Function]) -> [String: (lines: CoverageCount, functions: [FunctionRecord])] {
+    /// The per-line view of one file's (or function's) segments; segments no export has are an error.
+    static func lines(of segments: [LLVMSegment], in file: String, path: String) throws -> [LLVMLineStats.Line] {
+        do {
+            return try LLVMLineStats.lines(of: segments)
+        } catch let error as LLVMLineStats.Unusable {
+            throw CoverageError.malformedRecord(path: path, line: 1, problem: "not a valid llvm-cov export: \(Excerpt.quote(file)): \(error.problem)")
+        }
+    }
+
+    private static func functionSummaries(_ functions: [Export.Function], path: String) throws -> [String: (lines: CoverageCount, functions: [FunctionRecord])] {
         struct Group {
             var name: String
             var line: UInt32
@@ -78,7 +87,7 @@ enum LLVMCovJSONParser {
             let regions = function.regions.filter { $0.fileID == main }
             guard let first = regions.first else { continue }
             let filename = function.filenames[main]
-            let stats = LLVMLineStats.lines(of: LLVMSegmentBuilder.segments(from: regions))
+            let stats = try Self.lines(of: LLVMSegmentBuilder.segments(from: regions), in: filename, path: path)
             let lines = CoverageCount(covered: stats.filter { $0.count > 0 }.count, total: stats.count)
             let key = "\(first.startLine):\(first.startColumn)"
             if var group = groups[filename]?[key] {

@@ -6,9 +6,26 @@ enum LLVMLineStats {
         var count: UInt64
     }
 
+    /// No source file has more lines than this; segments spanning more are not a real export
+    /// (and would be a record per line).
+    static let maximumSpan: UInt32 = 1 << 24
+
+    struct Unusable: Error {
+        var problem: String
+    }
+
     /// Mapped lines from the first segment's line to the last's, with their counts.
-    static func lines(of segments: [LLVMSegment]) -> [Line] {
-        guard let first = segments.first else { return [] }
+    ///
+    /// - Throws: `Unusable` for segments out of line order or spanning more than
+    ///   `maximumSpan` lines.
+    static func lines(of segments: [LLVMSegment]) throws -> [Line] {
+        guard let first = segments.first, let last = segments.last else { return [] }
+        for index in segments.indices.dropFirst() where segments[index].line < segments[index - 1].line {
+            throw Unusable(problem: "segment \(index) (line \(segments[index].line)) comes before the line of the one preceding it")
+        }
+        guard last.line - first.line <= maximumSpan else {
+            throw Unusable(problem: "segments span lines \(first.line) to \(last.line), more than any source file has")
+        }
         var result: [Line] = []
         var index = 0
         var line = first.line
@@ -34,7 +51,8 @@ enum LLVMLineStats {
                 result.append(Line(line: line, count: count))
             }
             if index >= segments.count { break }
-            line += 1
+            // Lines before the next segment that no counted region covers map to nothing.
+            line = current.isEmpty && !(wrapped?.hasCount ?? false) ? segments[index].line : line + 1
         }
         return result
     }
