@@ -20,9 +20,9 @@ bash scripts/self-coverage.sh
 rm -rf .build/check-debug
 .build/debug/gate check --color never --results-dir .build/check-debug
 bash scripts/release-check.sh .build/dist --same-as .build/check-debug --color never
-# Every parser family fuzzed for 15 s (scripts/fuzz.sh 600 is the long run): any crash, leak,
+# Every parser family fuzzed for 10 s (scripts/fuzz.sh 600 is the long run): any crash, leak,
 # sanitizer report or slow input fails the suite.
 wait "$fuzz_build"
-bash scripts/fuzz.sh 15
+bash scripts/fuzz.sh 10
 # The test runner's closing line again, last, where CI reads it.
 grep -E "^. Test run with [0-9]+ tests" .build/coverage/test.log | tail -n 1
