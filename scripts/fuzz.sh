@@ -49,7 +49,8 @@ for target in "${targets[@]}"; do
     # Seeds: the fixtures of the family, up to 64 KiB each (larger ones slow every mutation),
     # and the inputs earlier runs found problems with (fixtures/fuzz/TARGET).
     for directory in $(seeds "$target") "fixtures/fuzz/$target"; do
-        find "$directory" -type f -size -64k -print0 2>/dev/null | while IFS= read -r -d '' file; do
+        [ -d "$directory" ] || continue
+        find "$directory" -type f -size -64k -print0 | while IFS= read -r -d '' file; do
             cp "$file" "$corpus/seed-$(sha1sum "$file" | cut -c1-16)"
         done
     done
