@@ -188,18 +188,15 @@ public enum CoverageReportReader {
                 : CoberturaParser(path: path, resolver: resolver, fastPath: fastXML, sizeHint: sizeHint)
         }
         if head.hasPrefix("{") {
-            // Told apart by structure, whatever the order of keys: parsed strictly first (line
-            // and column for any error), then read by the format's decoder.
+            // Told apart by structure, whatever the order of keys: checked strictly first (line
+            // and column for any error) keeping only the outline — an export of hundreds of
+            // megabytes is not built twice — then read by the format's decoder.
             return WholeDocumentParser(path: path) { bytes in
-                let document = try JSONTree.parse(bytes, path: path)
-                if document["type"]?.string == "llvm.coverage.json.export" || document["data"]?.array != nil {
-                    if let file = document["data"]?.array?.first?["files"]?.array?.first, file["segments"] == nil, file["summary"] != nil {
-                        throw CoverageError.unsupportedFormat(
-                            path: path, format: "an llvm-cov export made with -summary-only, which has no line data (export without -summary-only)")
-                    }
+                let outline = try JSONTree.parse(bytes, path: path, keepingDepth: 2)
+                if outline["type"]?.string == "llvm.coverage.json.export" || outline["data"]?.array != nil {
                     return try LLVMCovJSONParser.report(from: bytes, path: path, resolver: resolver)
                 }
-                if document["meta"]?["format"] != nil, document["files"]?.isObject == true {
+                if outline["meta"]?["format"] != nil, outline["files"]?.isObject == true {
                     return try CoveragePyJSONParser.report(from: bytes, path: path, resolver: resolver)
                 }
                 throw CoverageError.unsupportedFormat(path: path, format: "this JSON (gate reads llvm-cov export JSON and coverage.py JSON)")

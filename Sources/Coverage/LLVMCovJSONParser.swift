@@ -21,6 +21,11 @@ enum LLVMCovJSONParser {
         let export: Export
         do {
             export = try JSONDecoder().decode(Export.self, from: Data(bytes))
+        } catch DecodingError.keyNotFound(let key, let context)
+                    where key.stringValue == "segments" && context.codingPath.map(\.intValue) == [nil, 0, nil, 0] {
+            // -summary-only leaves out every file's segments: the first file already lacks them.
+            throw CoverageError.unsupportedFormat(
+                path: path, format: "an llvm-cov export made with -summary-only, which has no line data (export without -summary-only)")
         } catch let error as DecodingError {
             throw CoverageError.malformedRecord(path: path, line: 1, problem: "not a valid llvm-cov export: \(Self.describe(error))")
         }

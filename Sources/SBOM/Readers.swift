@@ -174,7 +174,7 @@ public enum Lockfiles {
     public static func npm(_ bytes: [UInt8], path: String) throws -> Inventory {
         let lock: NPMLock
         // Parsed strictly first: Foundation's decoder lets trailing commas through.
-        _ = try JSONTree.parse(bytes, path: path)
+        _ = try JSONTree.parse(bytes, path: path, keepingDepth: 0)
         do {
             lock = try JSONDecoder().decode(NPMLock.self, from: Data(bytes))
         } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {

@@ -3,9 +3,9 @@ import Foundation
 extension JSONTree {
     /// Parses `bytes` as the JSON document `path`: any parse error becomes `GateError.malformedJSON`
     /// with its line and column, and nesting is bounded — the one way gates read JSON.
-    public static func parse(_ bytes: [UInt8], path: String) throws -> JSONTree {
+    public static func parse(_ bytes: [UInt8], path: String, keepingDepth: Int = .max) throws -> JSONTree {
         do {
-            return try bytes.withUnsafeBytes { try JSONTree.parse($0) }
+            return try bytes.withUnsafeBytes { try JSONTree.parse($0, keepingDepth: keepingDepth) }
         } catch let error as ParseError {
             throw GateError.malformedJSON(path: path, line: error.line, column: error.column, message: error.message)
         }

@@ -41,8 +41,11 @@ public indirect enum JSONTree: Sendable, Equatable {
 
     public static let maximumDepth = 512
 
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws -> JSONTree {
-        var reader = Reader(bytes: bytes)
+    /// - Parameter keepingDepth: values nested deeper than this are checked and dropped
+    ///   (an object or array keeps its members only above it), so a large document can be
+    ///   validated, and its outline read, in memory that does not grow with it.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, keepingDepth: Int = .max) throws -> JSONTree {
+        var reader = Reader(bytes: bytes, keep: keepingDepth)
         reader.skipSpace()
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { reader.i = 3; reader.skipSpace() }
         let value = try reader.value(depth: 0)
@@ -53,7 +56,12 @@ public indirect enum JSONTree: Sendable, Equatable {
 
     private struct Reader {
         let bytes: UnsafeRawBufferPointer
+        let keep: Int
         var i = 0
+
+        init(bytes: UnsafeRawBufferPointer, keep: Int) {
+            (self.bytes, self.keep) = (bytes, keep)
+        }
 
         func error(_ message: String, at offset: Int? = nil) -> ParseError {
             let end = min(offset ?? i, bytes.count)
@@ -85,7 +93,8 @@ public indirect enum JSONTree: Sendable, Equatable {
                     guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error("expected ':' after the key \"\(key)\"") }
                     i += 1
                     skipSpace()
-                    members.append((key, try value(depth: depth + 1)))
+                    let member = try value(depth: depth + 1)
+                    if depth < keep { members.append((key, member)) }
                     skipSpace()
                     guard i < bytes.count else { throw error("unexpected end of input inside an object") }
                     if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -100,7 +109,8 @@ public indirect enum JSONTree: Sendable, Equatable {
                 if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
                 while true {
                     skipSpace()
-                    items.append(try value(depth: depth + 1))
+                    let item = try value(depth: depth + 1)
+                    if depth < keep { items.append(item) }
                     skipSpace()
                     guard i < bytes.count else { throw error("unexpected end of input inside an array") }
                     if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
