@@ -119,6 +119,19 @@ import Glibc
         }
     }
 
+    @Test("numbers follow JSON's grammar, kept or only checked", arguments: [0, 1, .max])
+    func jsonNumbers(_ keep: Int) throws {
+        for bad in ["01", "1.", ".5", "-", "1e", "1e+", "+1", "--1", "0x10"] {
+            expectError(containing: "invalid JSON") { _ = try JSONTree.parse(Array("[[\(bad)]]".utf8), path: "n.json", keepingDepth: keep) }
+        }
+        for good in ["0", "-0", "10", "-0.5e+3", "1E5", "2.25"] {
+            _ = try JSONTree.parse(Array("[[\(good)]]".utf8), path: "n.json", keepingDepth: keep)
+        }
+        let outline = try JSONTree.parse(Array(#"{"a": {"b": [1, 2]}, "c": 3}"#.utf8), path: "n.json", keepingDepth: keep)
+        #expect(outline["c"]?.number == (keep >= 1 ? 3 : nil))
+        #expect(outline["a"]?["b"]?.array?.count == (keep >= 2 ? 2 : nil))
+    }
+
     @Test("quotes of input are short and on one line")
     func excerpts() {
         #expect(Excerpt.quote("abc") == "abc")

@@ -124,6 +124,8 @@ public indirect enum JSONTree: Sendable, Equatable {
             case UInt8(ascii: "f"): try literal("false"); return .bool(false)
             case UInt8(ascii: "n"): try literal("null"); return .null
             default:
+                // A number that is dropped is checked against JSON's grammar, not converted.
+                if depth > keep { try skipNumber(); return .null }
                 return .number(try number())
             }
         }
@@ -136,18 +138,40 @@ public indirect enum JSONTree: Sendable, Equatable {
             i += expected.count
         }
 
+        /// A number by JSON's grammar (no leading zeros, no bare "." or "1."), then converted.
         mutating func number() throws -> Double {
             let start = i
-            if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
-            let digits = i
-            while i < bytes.count, (bytes[i] >= 0x30 && bytes[i] <= 0x39) || bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: "e")
-                || bytes[i] == UInt8(ascii: "E") || ((bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) && i > digits && (bytes[i - 1] == UInt8(ascii: "e") || bytes[i - 1] == UInt8(ascii: "E"))) {
-                i += 1
-            }
-            guard i > digits, let value = Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)) else {
+            try skipNumber()
+            guard let value = Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)) else {
                 throw error("unexpected character '\(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + 1, bytes.count)]), as: UTF8.self))'", at: start)
             }
             return value
+        }
+
+        /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, without making a Double.
+        mutating func skipNumber() throws {
+            let start = i
+            func digits() -> Int {
+                let from = i
+                while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1 }
+                return i - from
+            }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
+            let leadingZero = i < bytes.count && bytes[i] == 0x30
+            let integer = digits()
+            var valid = integer > 0 && !(leadingZero && integer > 1)
+            if valid, i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+                i += 1
+                valid = digits() > 0
+            }
+            if valid, i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+                i += 1
+                if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+                valid = digits() > 0
+            }
+            guard valid else {
+                throw error("unexpected character '\(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + 1, bytes.count)]), as: UTF8.self))'", at: start)
+            }
         }
 
         mutating func string() throws -> String {
