@@ -1,3 +1,5 @@
+import GateKit
+
 /// SPDX license expressions (SPDX 2.3, annex D): identifiers (`MIT`, `Apache-2.0`, `GPL-2.0+`,
 /// `LicenseRef-…`), `WITH` exceptions, `AND`, `OR` and parentheses, `AND` binding tighter
 /// than `OR`. Operators are matched in any case, as most tools accept.
@@ -10,7 +12,7 @@ public indirect enum SPDXExpression: Equatable, Sendable, CustomStringConvertibl
     public struct ParseError: Error, Equatable, CustomStringConvertible {
         public var expression: String
         public var problem: String
-        public var description: String { "'\(expression)' is not an SPDX license expression: \(problem)" }
+        public var description: String { "'\(Excerpt.quote(expression))' is not an SPDX license expression: \(problem)" }
     }
 
     public static func parse(_ text: String) throws -> SPDXExpression {
@@ -70,6 +72,10 @@ public indirect enum SPDXExpression: Equatable, Sendable, CustomStringConvertibl
         let tokens: [String]
         let text: String
         var position = 0
+        /// Parentheses open around the current token: bounded, as each is a level of recursion
+        /// (2 KB of "(" overflowed the stack under AddressSanitizer).
+        var depth = 0
+        static let maximumDepth = 32
 
         func isOperator(_ token: String, _ name: String) -> Bool { token.uppercased() == name }
 
@@ -106,6 +112,11 @@ public indirect enum SPDXExpression: Equatable, Sendable, CustomStringConvertibl
             let token = tokens[position]
             position += 1
             if token == "(" {
+                depth += 1
+                defer { depth -= 1 }
+                guard depth <= Self.maximumDepth else {
+                    throw ParseError(expression: text, problem: "parentheses nested more than \(Self.maximumDepth) deep")
+                }
                 let inner = try or()
                 guard position < tokens.count, tokens[position] == ")" else { throw ParseError(expression: text, problem: "a '(' is not closed") }
                 position += 1

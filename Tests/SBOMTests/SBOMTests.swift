@@ -198,4 +198,17 @@ struct SPDXExpressionTests {
             #expect(!SPDXExpression.isValid(bad), "\(bad)")
         }
     }
+
+    @Test("parentheses nest 32 deep at most: deeper is an error with a short quote, not a stack overflow")
+    func nesting() throws {
+        let fine = String(repeating: "(", count: 32) + "MIT" + String(repeating: ")", count: 32)
+        #expect(try SPDXExpression.parse(fine).choices == [["MIT"]])
+        let deep = String(repeating: "(", count: 100_000) + "MIT" + String(repeating: ")", count: 100_000)
+        expectError(containing: "is not an SPDX license expression: parentheses nested more than 32 deep") { _ = try SPDXExpression.parse(deep) }
+        do {
+            _ = try SPDXExpression.parse(deep)
+        } catch {
+            #expect(String(describing: error).count < 200)
+        }
+    }
 }
