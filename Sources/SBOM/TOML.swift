@@ -26,6 +26,9 @@ enum TOML {
         let bytes: [UInt8]
         let path: String
         var index = 0
+        /// Arrays and inline tables open around the current value: each is a level of
+        /// recursion, so they are bounded.
+        var depth = 0
         var line = 1
 
         func error(_ problem: String) -> LockfileError {
@@ -140,6 +143,9 @@ enum TOML {
 
         private mutating func value() throws -> TOMLValue {
             guard index < bytes.count else { throw error("expected a value") }
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= 32 else { throw error("arrays and inline tables nested more than 32 deep") }
             switch bytes[index] {
             case UInt8(ascii: "\""): return .string(try basicString())
             case UInt8(ascii: "'"): return .string(try literalString())

@@ -212,3 +212,14 @@ struct SPDXExpressionTests {
         }
     }
 }
+
+@Suite struct TOMLNestingTests {
+    @Test("TOML arrays and inline tables nest 32 deep at most: deeper is an error with its line, not a stack overflow")
+    func nesting() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        try Fixtures.write("version = 3\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\ndependencies = \(deep)\n", to: directory + "/Cargo.lock")
+        expectError(containing: "Cargo.lock:6: arrays and inline tables nested more than 32 deep") { _ = try Lockfiles.read(directory + "/Cargo.lock") }
+    }
+}
