@@ -14,8 +14,7 @@ import GateKit
 /// | k6 summary (`--summary-export` or handleSummary JSON) | `{"metrics": {…}}` | trend metrics' med/p(90)/p(95)/max, rates |
 public enum BenchImport {
     public static func read(_ path: String, biggerIsBetter: Bool = false) throws -> (results: BenchResults, input: InputDigest) {
-        var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "a benchmark result (JSON)", limits: .document) { bytes.append(contentsOf: $0) }
+        let (bytes, digest) = try InputFile.readAll(path, expected: "a benchmark result (JSON)", limits: .document)
         let document = try JSONTree.foundationValue(bytes, path: path)
         let results = try parse(document, path: path, biggerIsBetter: biggerIsBetter)
         try check(results, path: path)

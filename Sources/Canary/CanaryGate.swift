@@ -105,8 +105,7 @@ public struct CanaryGate: Sendable {
         let series: [PrometheusSeries]
         if let offline = policy.offline {
             let path = context.resolve(offline) + "/\(metric.name).\(group).json"
-            var bytes: [UInt8] = []
-            _ = try InputFile.stream(path, expected: "a saved Prometheus query_range answer", limits: .document) { bytes.append(contentsOf: $0) }
+            let bytes = try InputFile.readAll(path, expected: "a saved Prometheus query_range answer", limits: .document).bytes
             var warnings: [String] = []
             series = try PrometheusClient.parse(bytes, source: path, query: query, warnings: &warnings)
         } else {

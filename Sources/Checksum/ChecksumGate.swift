@@ -61,11 +61,10 @@ public struct ChecksumGate: Sendable {
         guard let manifestPath = policy.manifest else {
             throw GateError.usage("checksum: pass the manifest (gate checksum verify MANIFEST, or manifest: in gates/checksum.yml).")
         }
-        var bytes: [UInt8] = []
-        let digest = try InputFile.stream(context.resolve(manifestPath), expected: "a sha256sum manifest", limits: .lines) { bytes.append(contentsOf: $0) }
+        let (bytes, digest) = try InputFile.readAll(context.resolve(manifestPath), expected: "a sha256sum manifest", limits: .lines)
         let manifest = try ChecksumManifest.parse(String(decoding: bytes, as: UTF8.self), path: manifestPath)
         let root = policy.root ?? ((manifestPath as NSString).deletingLastPathComponent.isEmpty ? "." : (manifestPath as NSString).deletingLastPathComponent)
-        let rootPath = context.resolve(root)
+        let rootPath = RepositoryPath.normalize(context.resolve(root))
         var findings: [Finding] = []
         if let keyPath = policy.verifyKey {
             let signaturePath = policy.signature ?? manifestPath + ".sig"

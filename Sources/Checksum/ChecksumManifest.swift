@@ -74,6 +74,8 @@ public struct ChecksumManifest: Sendable, Equatable {
         let base = URL(fileURLWithPath: root).standardizedFileURL.resolvingSymlinksInPath().path
         guard let walker = FileManager.default.enumerator(atPath: base) else { throw GateError.missingInput(path: root) }
         var result: [String] = []
+        // How messages name a file: as the user named the directory, without a doubled slash.
+        let shown = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
         while let relative = walker.nextObject() as? String {
             let full = base + "/" + relative
             var info = stat()
@@ -82,19 +84,19 @@ public struct ChecksumManifest: Sendable, Equatable {
             if kind == S_IFLNK {
                 let target = URL(fileURLWithPath: full).resolvingSymlinksInPath().path
                 guard target == base || target.hasPrefix(base + "/") else {
-                    throw GateError.usage("\(root)/\(relative): a symbolic link leading out of the root (to \(target))")
+                    throw GateError.usage("\(shown)/\(relative): a symbolic link leading out of the root (to \(target))")
                 }
                 var targetInfo = stat()
                 guard stat(full, &targetInfo) == 0 else { continue }
                 let targetKind = targetInfo.st_mode & S_IFMT
                 if targetKind == S_IFDIR { continue }
-                guard targetKind == S_IFREG else { throw GateError.specialFile(path: "\(root)/\(relative)") }
+                guard targetKind == S_IFREG else { throw GateError.specialFile(path: "\(shown)/\(relative)") }
             } else if kind == S_IFDIR {
                 continue
             } else if kind != S_IFREG {
                 // A FIFO, socket or device among the artifacts: not something a release ships,
                 // and reading a FIFO would block.
-                throw GateError.specialFile(path: "\(root)/\(relative)")
+                throw GateError.specialFile(path: "\(shown)/\(relative)")
             }
             if !excluded.contains(relative) { result.append(relative) }
         }

@@ -93,8 +93,8 @@ public struct CoverageGate: Sendable {
         var changes: ChangedLines?
         if let diff = policy.diff {
             // `-`: the diff on standard input (`git diff … | gate coverage --diff -`).
-            var bytes: [UInt8] = []
-            var digest = try InputFile.stream(diff == "-" ? "/dev/stdin" : diff, expected: "a unified diff (git diff)", limits: .lines) { bytes.append(contentsOf: $0) }
+            let (bytes, read) = try InputFile.readAll(diff == "-" ? "/dev/stdin" : diff, expected: "a unified diff (git diff)", limits: .lines)
+            var digest = read
             digest.path = diff
             inputs.append(PendingDigest(digest))
             changes = try UnifiedDiff.parse(bytes, source: diff == "-" ? "(standard input)" : diff)

@@ -176,10 +176,9 @@ public enum CoverageReportReader {
 
     /// Picks the parser from the opening bytes: `<` for XML (the root element then decides),
     /// an LCOV record key for a tracefile; JSON and Go profiles are named so the user knows
-    /// what they passed.
+    /// what they passed. The chunk is past any byte-order mark (the input layer skips it).
     static func detect(_ chunk: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, fastXML: Bool = false, sizeHint: Int = 0) throws -> any CoverageParser {
         var index = 0
-        if chunk.count >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF { index = 3 }
         while index < chunk.count, [0x20, 0x09, 0x0A, 0x0D].contains(chunk[index]) { index += 1 }
         let head = String(decoding: chunk[index..<min(chunk.count, index + 64)], as: UTF8.self)
         if head.hasPrefix("<") {

@@ -66,8 +66,6 @@ enum LLVMCovJSONParser {
         return CoverageReport(formats: [.llvmCov], files: Array(files.values), hasBranchData: hasBranches, hasFunctionData: true)
     }
 
-    /// Per file: `llvm-cov report`'s line count (summed over instantiation groups) and one
-    /// function record per group.
     /// The per-line view of one file's (or function's) segments; segments no export has are an error.
     static func lines(of segments: [LLVMSegment], in file: String, path: String) throws -> [LLVMLineStats.Line] {
         do {
@@ -77,6 +75,8 @@ enum LLVMCovJSONParser {
         }
     }
 
+    /// Per file: `llvm-cov report`'s line count (summed over instantiation groups) and one
+    /// function record per group.
     private static func functionSummaries(_ functions: [Export.Function], path: String) throws -> [String: (lines: CoverageCount, functions: [FunctionRecord])] {
         struct Group {
             var name: String

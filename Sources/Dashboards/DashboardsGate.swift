@@ -99,8 +99,8 @@ public struct DashboardsGate: Sendable {
         var catalog: MetricCatalog?
         var inputs: [InputDigest] = []
         if let path = policy.catalog {
-            var bytes: [UInt8] = []
-            var digest = try InputFile.stream(context.resolve(path), expected: "a metric catalog (names, or a Prometheus exposition)", limits: .lines) { bytes.append(contentsOf: $0) }
+            let (bytes, read) = try InputFile.readAll(context.resolve(path), expected: "a metric catalog (names, or a Prometheus exposition)", limits: .lines)
+            var digest = read
             digest.path = path
             inputs.append(digest)
             catalog = MetricCatalog.parse(String(decoding: bytes, as: UTF8.self), source: path)
@@ -207,8 +207,8 @@ public struct DashboardsGate: Sendable {
 
     /// One file read, parsed and checked.
     func check(_ path: String, catalog: MetricCatalog?) throws -> Checked {
-        var bytes: [UInt8] = []
-        var digest = try InputFile.stream(context.resolve(path), expected: "a Grafana dashboard (JSON)", limits: .document) { bytes.append(contentsOf: $0) }
+        let (bytes, read) = try InputFile.readAll(context.resolve(path), expected: "a Grafana dashboard (JSON)", limits: .document)
+        var digest = read
         digest.path = path
         let tree = try JSONTree.parse(bytes, path: path)
         let checker = DashboardChecker(path: path, dashboard: Dashboard(tree), catalog: catalog, datasources: policy.datasources)
@@ -221,8 +221,7 @@ public struct DashboardsGate: Sendable {
     public func expressions() throws -> [(file: String, place: String, text: String, error: PromQLError?)] {
         var all: [(file: String, place: String, text: String, error: PromQLError?)] = []
         for path in try files() {
-            var bytes: [UInt8] = []
-            _ = try InputFile.stream(context.resolve(path), expected: "a Grafana dashboard (JSON)", limits: .document) { bytes.append(contentsOf: $0) }
+            let bytes = try InputFile.readAll(context.resolve(path), expected: "a Grafana dashboard (JSON)", limits: .document).bytes
             let tree = try JSONTree.parse(bytes, path: path)
             let checker = DashboardChecker(path: path, dashboard: Dashboard(tree), catalog: nil, datasources: [])
             _ = checker.check()

@@ -63,22 +63,19 @@ public struct DataTable: Sendable {
                       input: InputFile.digest(of: bytes, path: path))
         }
         if let mapped { return mapped }
-        var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: expected, limits: .lines) { bytes.append(contentsOf: $0) }
+        let (bytes, digest) = try InputFile.readAll(path, expected: expected, limits: .lines)
         return try bytes.withUnsafeBytes { try parse($0, path: path, modes: modes, input: digest) }
     }
 
+    /// `bytes` as the input layer hands them over: past any byte-order mark, not blank.
     static func parse(_ bytes: UnsafeRawBufferPointer, path: String, modes: [String: ColumnMode], input: InputDigest) throws -> DataTable {
-        var start = 0
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
-        var first = start
+        var first = 0
         while first < bytes.count, bytes[first] == 0x20 || bytes[first] == 0x09 || bytes[first] == 0x0A || bytes[first] == 0x0D { first += 1 }
         guard first < bytes.count else { throw DriftError.empty(path: path) }
-        let body = UnsafeRawBufferPointer(rebasing: bytes[start...])
         if bytes[first] == UInt8(ascii: "{") {
-            return try JSONLinesReader(path: path, modes: modes).read(body, input: input)
+            return try JSONLinesReader(path: path, modes: modes).read(bytes, input: input)
         }
-        return try CSVReader(path: path, modes: modes).read(body, input: input)
+        return try CSVReader(path: path, modes: modes).read(bytes, input: input)
     }
 }
 

@@ -71,8 +71,7 @@ public struct ExperimentResults: Sendable, Equatable {
     static let keys = ["experiment", "control", "users", "expected-split", "primary", "metrics"]
 
     public static func load(_ path: String) throws -> (ExperimentResults, InputDigest) {
-        var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "experiment results (YAML or JSON)", limits: .yaml) { bytes.append(contentsOf: $0) }
+        let (bytes, digest) = try InputFile.readAll(path, expected: "experiment results (YAML or JSON)", limits: .yaml)
         return (try parse(String(decoding: bytes, as: UTF8.self), path: path), digest)
     }
 

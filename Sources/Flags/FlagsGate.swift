@@ -260,8 +260,9 @@ public struct FlagsGate: Sendable {
                                        message: "'\(ref)' is not a commit here. In GitHub Actions, check out with fetch-depth: 0 so the base is present.")
         }
         let text = String(decoding: output.stdout, as: UTF8.self)
-        guard output.stdout.count <= InputLimits.yaml.maxBytes ?? Int.max else {
-            throw GateError.inputTooLarge(path: "\(ref):\(relative)", limit: InputLimits.yaml.maxBytes ?? 0, variable: InputLimits.yamlVariable, expected: "a flag file")
+        let limits = InputLimits.yaml
+        if let maxBytes = limits.maxBytes, output.stdout.count > maxBytes {
+            throw GateError.inputTooLarge(path: "\(ref):\(relative)", limit: maxBytes, variable: limits.bytesVariable, expected: "a flag file")
         }
         try YAMLGuard.check(text, path: "\(ref):\(relative)")
         do {

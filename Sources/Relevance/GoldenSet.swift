@@ -35,8 +35,7 @@ public struct GoldenSet: Sendable, Equatable {
 
     /// `[{"query_id": "q01", "query": "…", "product_id": "p001", "grade": 4, "top_k": 3}, …]`
     static func readJSON(_ path: String) throws -> (golden: GoldenSet, input: InputDigest) {
-        var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "a golden set JSON array", limits: .document) { bytes.append(contentsOf: $0) }
+        let (bytes, digest) = try InputFile.readAll(path, expected: "a golden set JSON array", limits: .document)
         guard let rows = try JSONTree.foundationValue(bytes, path: path) as? [Any] else {
             throw RelevanceError.malformedLine(path: path, line: 1, problem: "not a JSON array of {query_id, product_id, grade} objects")
         }
@@ -93,8 +92,7 @@ public struct GoldenSet: Sendable, Equatable {
     /// CSV through the strict reader every gate uses (`CSVRecords`): a quoted field may hold
     /// commas and line breaks; an unclosed quote is an error with its line and column.
     static func readCSV(_ path: String) throws -> (golden: GoldenSet, input: InputDigest) {
-        var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "a golden set CSV", limits: .lines) { bytes.append(contentsOf: $0) }
+        let (bytes, digest) = try InputFile.readAll(path, expected: "a golden set CSV", limits: .lines)
         var header: [String] = []
         var columns: (query: Int, product: Int, grade: Int, text: Int?, top: Int?)?
         var builder = Builder(path: path)

@@ -65,8 +65,7 @@ public struct SBOMDiff: Sendable {
                 throw GateError.usage(String(describing: error))
             }
         }
-        var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "a CycloneDX JSON SBOM or a lockfile", limits: .document) { bytes.append(contentsOf: $0) }
+        let (bytes, digest) = try InputFile.readAll(path, expected: "a CycloneDX JSON SBOM or a lockfile", limits: .document)
         guard let root = (try? JSONTree.foundationValue(bytes, path: path)) as? [String: Any], root["bomFormat"] as? String == "CycloneDX",
               let list = root["components"] as? [[String: Any]] else {
             throw GateError.usage("\(path): neither a lockfile gate reads nor a CycloneDX JSON SBOM")

@@ -34,9 +34,8 @@ struct CommentCommand: ParsableCommand {
         if when == .never {
             outcome = .skipped("comment: never")
         } else {
-            var bytes: [UInt8] = []
             do {
-                _ = try InputFile.stream(file, expected: "a comment body (written where GATE_COMMENT_FILE pointed)", limits: .document) { bytes.append(contentsOf: $0) }
+                let bytes = try InputFile.readAll(file, expected: "a comment body (written where GATE_COMMENT_FILE pointed)", limits: .document).bytes
                 switch PullRequestComment.target(environment: environment, number: pullRequest) {
                 case .success(let comment):
                     outcome = comment.post(body: String(decoding: bytes, as: UTF8.self), key: key, when: when)

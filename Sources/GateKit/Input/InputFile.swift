@@ -25,7 +25,7 @@ public enum InputFile {
     ///
     /// `limits` says how large the file and its lines may be and whether it is text (a UTF-8
     /// byte-order mark is then skipped, UTF-16 refused). An empty file is an error unless
-    /// `allowEmpty` (an empty diff is a valid change). FIFOs and devices are read only when
+    /// `allowEmpty` (an artifact may be empty). FIFOs and devices are read only when
     /// named under /dev (standard input, a shell's process substitution): anything else could
     /// block forever.
     ///

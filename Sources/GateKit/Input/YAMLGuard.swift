@@ -14,9 +14,9 @@ public enum YAMLGuard {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else { return }
         defer { yaml_parser_delete(&parser) }
-        var utf8 = Array(text.utf8)
-        if utf8.isEmpty { return }
-        try utf8.withUnsafeMutableBufferPointer { buffer in
+        var text = text
+        if text.isEmpty { return }
+        try text.withUTF8 { buffer in
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
             var depth = 0

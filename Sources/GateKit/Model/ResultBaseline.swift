@@ -13,8 +13,7 @@ public struct PreviousResult: Sendable {
 
     /// Reads `path`, which must be a result of `gate` that judged (not an error).
     public static func load(_ path: String, gate: String) throws -> PreviousResult {
-        var bytes: [UInt8] = []
-        let digest = try InputFile.stream(path, expected: "a gate result (gate-result/v1 JSON)", limits: .document) { bytes.append(contentsOf: $0) }
+        let (bytes, digest) = try InputFile.readAll(path, expected: "a gate result (gate-result/v1 JSON)", limits: .document)
         let document = try JSONTree.parse(bytes, path: path)
         guard document["schema"]?.string == GateResult.schema else {
             throw GateError.invalidBaseline(path: path, problem: "it is not a gate-result/v1 document")

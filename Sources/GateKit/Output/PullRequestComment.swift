@@ -55,9 +55,8 @@ public struct PullRequestComment: Sendable {
         }
         var pull = number
         if pull == nil, let event = variables["GITHUB_EVENT_PATH"], !event.isEmpty {
-            var bytes: [UInt8] = []
-            if (try? InputFile.stream(event, expected: "the event payload", limits: .document) { bytes.append(contentsOf: $0) }) != nil,
-               let payload = try? bytes.withUnsafeBytes({ try JSONTree.parse($0) }),
+            if let bytes = try? InputFile.readAll(event, expected: "the event payload", limits: .document).bytes,
+               let payload = try? JSONTree.parse(bytes, path: event),
                let value = payload["pull_request"]?["number"]?.number, value >= 1, value < 1e15, value == value.rounded() {
                 pull = Int(value)
             }

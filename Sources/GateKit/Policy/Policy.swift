@@ -45,9 +45,9 @@ public struct Policy: Sendable, Equatable {
 
     /// Reads and parses a policy file. An empty file is an empty policy.
     public static func load(path: String) throws -> Policy {
-        var bytes: [UInt8] = []
+        let bytes: [UInt8]
         do {
-            _ = try InputFile.stream(path, expected: "a YAML mapping", limits: .yaml) { bytes.append(contentsOf: $0) }
+            bytes = try InputFile.readAll(path, expected: "a YAML mapping", limits: .yaml).bytes
         } catch GateError.emptyInput {
             return Policy(path: path, entries: [])
         }
