@@ -70,9 +70,16 @@ let package = Package(
             dependencies: ["GateKit", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // Lockfile readers: what a project pins, as components with purls. Not a gate: the
+        // sbom and vulns gates both read lockfiles through it.
+        .target(
+            name: "Dependencies",
+            dependencies: ["GateKit"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SBOM",
-            dependencies: ["GateKit"],
+            dependencies: ["GateKit", "Dependencies"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -115,6 +122,7 @@ let package = Package(
                 "FeatureFlags",
                 "Flags",
                 "Experiment",
+                "Dependencies",
                 "SBOM",
                 "Checksum",
                 "Drift",
@@ -130,7 +138,7 @@ let package = Package(
         // -sanitize=fuzzer,address -DFUZZING); built plainly, it replays files through them.
         .executableTarget(
             name: "gate-fuzz",
-            dependencies: ["GateKit", "Coverage", "Relevance", "Flags", "Experiment", "SBOM", "Checksum", "Drift", "Bench", "Canary", "Dashboards"],
+            dependencies: ["GateKit", "Coverage", "Relevance", "Flags", "Experiment", "Dependencies", "SBOM", "Checksum", "Drift", "Bench", "Canary", "Dashboards"],
             swiftSettings: swiftSettings
         ),
         // Fixture paths, temporary directories and running the built binary; tests only.
@@ -142,7 +150,8 @@ let package = Package(
         .testTarget(name: "FeatureFlagsTests", dependencies: ["FeatureFlags", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FlagsTests", dependencies: ["Flags", "FeatureFlags", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "SBOMTests", dependencies: ["SBOM", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DependenciesTests", dependencies: ["Dependencies", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SBOMTests", dependencies: ["SBOM", "Dependencies", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DashboardsTests", dependencies: ["Dashboards", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CanaryTests", dependencies: ["Canary", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),

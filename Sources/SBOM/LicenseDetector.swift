@@ -1,3 +1,4 @@
+import Dependencies
 import Foundation
 
 /// Names the license of a license file by the passages that set the common licenses apart

@@ -1,4 +1,5 @@
 import Foundation
+import Dependencies
 import GateKit
 
 private typealias Measurement = GateKit.Measurement

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Dependencies
 import GateKit
 
 /// CycloneDX 1.6 and SPDX 2.3 JSON documents from inventories. Deterministic: components

@@ -8,6 +8,7 @@ import Experiment
 import Flags
 import GateKit
 import Relevance
+import Dependencies
 import SBOM
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Dependencies
 import GateKit
 import SBOM
 

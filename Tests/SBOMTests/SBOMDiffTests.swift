@@ -1,6 +1,7 @@
 import Foundation
 import GateKit
 import GateTestSupport
+import Dependencies
 @testable import SBOM
 import Testing
 

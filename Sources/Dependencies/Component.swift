@@ -26,11 +26,16 @@ public struct Component: Sendable, Equatable, Hashable {
     public var source: String?
     /// purls of what it depends on, when the lockfile records it.
     public var dependencies: [String]
+    /// The name as the ecosystem's registry and its advisories spell it, which the purl may
+    /// not keep: a Go module's path in its own case (`github.com/BurntSushi/toml`), an npm
+    /// package with its scope (`@types/node`), a Swift package's URL without scheme and `.git`.
+    public var registryName: String
 
     public init(ecosystem: Ecosystem, namespace: String? = nil, name: String, version: String, hashes: [String: String] = [:],
-                license: String? = nil, source: String? = nil, dependencies: [String] = []) {
+                license: String? = nil, source: String? = nil, dependencies: [String] = [], registryName: String? = nil) {
         (self.ecosystem, self.namespace, self.name, self.version) = (ecosystem, namespace, name, version)
         (self.hashes, self.license, self.source, self.dependencies) = (hashes, license, source, dependencies)
+        self.registryName = registryName ?? ((namespace?.isEmpty ?? true) ? name : namespace! + "/" + name)
         purl = makePurl()
     }
 
@@ -68,11 +73,15 @@ public struct Inventory: Sendable, Equatable {
     public var source: String
     public var root: Component?
     public var components: [Component]
+    /// The line of the lockfile that pins each component, by purl, where the reader knows it:
+    /// findings about a package point there.
+    public var lines: [String: Int]
 
-    public init(source: String, root: Component? = nil, components: [Component]) {
+    public init(source: String, root: Component? = nil, components: [Component], lines: [String: Int] = [:]) {
         self.source = source
         self.root = root
         self.components = components.map { ($0.purl, $0) }.sorted { $0.0 < $1.0 }.map(\.1)
+        self.lines = lines
     }
 }
 

@@ -18,8 +18,15 @@ typealias TOMLTable = [String: TOMLValue]
 
 enum TOML {
     static func parse(_ text: String, path: String) throws -> TOMLTable {
+        try parseWithLines(text, path: path).0
+    }
+
+    /// The document, and the line of each element's header for every array of tables
+    /// (`"package"`: the line of each `[[package]]`, in order).
+    static func parseWithLines(_ text: String, path: String) throws -> (TOMLTable, [String: [Int]]) {
         var parser = Parser(bytes: Array(text.utf8), path: path)
-        return try parser.document()
+        let document = try parser.document()
+        return (document, parser.arrayTableLines)
     }
 
     struct Parser {
@@ -30,6 +37,7 @@ enum TOML {
         /// recursion, so they are bounded.
         var depth = 0
         var line = 1
+        var arrayTableLines: [String: [Int]] = [:]
 
         func error(_ problem: String) -> LockfileError {
             LockfileError(path: path, position: "\(line)", problem: problem)
@@ -50,6 +58,7 @@ enum TOML {
                     current = name
                     currentIsArrayElement = isArray
                     if isArray {
+                        arrayTableLines[name.joined(separator: "."), default: []].append(line)
                         try appendTable(&root, at: name)
                     } else {
                         try ensureTable(&root, at: name)

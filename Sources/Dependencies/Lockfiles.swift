@@ -18,7 +18,7 @@ public enum Lockfiles {
         case _ where name == "Package.resolved" || name.hasSuffix(".resolved"):
             inventory = try swiftPM(bytes, path: path)
             if name == "Package.resolved", let root = swiftRoot(beside: path, pins: inventory.components) {
-                inventory = Inventory(source: inventory.source, root: root, components: inventory.components)
+                inventory = Inventory(source: inventory.source, root: root, components: inventory.components, lines: inventory.lines)
             }
         case "package-lock.json", "npm-shrinkwrap.json": inventory = try npm(bytes, path: path)
         case "Cargo.lock": inventory = try cargo(text, path: path)
@@ -70,6 +70,8 @@ public enum Lockfiles {
         }
         var components: [Component] = []
         var seen: [String: Int] = [:]
+        let keyLines = jsonStringLines(bytes, keys: [version == 1 ? "package" : "identity"])
+        var lines: [String: Int] = [:]
         for (index, pin) in pins.enumerated() {
             let position = (version == 1 ? "object.pins" : "pins") + "[\(index)]"
             let identity = (pin[version == 1 ? "package" : "identity"] as? String)
@@ -85,9 +87,11 @@ public enum Lockfiles {
                 throw LockfileError(path: path, position: position + ".state", problem: "neither a version nor a revision")
             }
             let (namespace, name) = swiftCoordinates(location, identity: identity)
-            components.append(Component(ecosystem: .swift, namespace: namespace, name: name, version: pinned, source: location))
+            let component = Component(ecosystem: .swift, namespace: namespace, name: name, version: pinned, source: location)
+            lines[component.purl] = keyLines[identity]
+            components.append(component)
         }
-        return Inventory(source: path, components: components)
+        return Inventory(source: path, components: components, lines: lines)
     }
 
     /// The root package, from `swift package dump-package` run beside a Package.resolved
@@ -117,7 +121,8 @@ public enum Lockfiles {
         return root
     }
 
-    /// `https://github.com/apple/swift-crypto.git` → (github.com/apple, swift-crypto).
+    /// `https://github.com/apple/swift-crypto.git` → (github.com/apple, swift-crypto), in the
+    /// URL's own case: purl's swift namespace is case-sensitive (`github.com/Quick/Nimble`).
     static func swiftCoordinates(_ location: String, identity: String) -> (String?, String) {
         var text = location
         for prefix in ["https://", "http://", "ssh://", "git@"] where text.hasPrefix(prefix) { text.removeFirst(prefix.count) }
@@ -127,7 +132,7 @@ public enum Lockfiles {
         var parts = text.split(separator: "/").map(String.init)
         guard parts.count >= 2 else { return (nil, identity) }
         let name = parts.removeLast()
-        return (parts.joined(separator: "/").lowercased(), name)
+        return (parts.joined(separator: "/"), name)
     }
 
     // MARK: npm
@@ -212,9 +217,13 @@ public enum Lockfiles {
                     }
                 }
             }
-            return Component(ecosystem: .npm, namespace: namespace, name: name, version: version, hashes: hashes,
-                             license: entry.license, source: entry.resolved)
+            let made = Component(ecosystem: .npm, namespace: namespace, name: name, version: version, hashes: hashes,
+                                 license: entry.license, source: entry.resolved)
+            if let line = keyLines[key] { lines[made.purl] = min(lines[made.purl] ?? line, line) }
+            return made
         }
+        let keyLines = jsonObjectKeyLines(bytes)
+        var lines: [String: Int] = [:]
         var byKey: [String: Component] = [:]
         byKey.reserveCapacity(packages.count)
         for (key, entry) in packages { if let made = try component(key, entry) { byKey[key] = made } }
@@ -242,7 +251,7 @@ public enum Lockfiles {
             made.dependencies = direct.compactMap { resolve($0, from: "")?.purl }.sorted()
             rootComponent = made
         }
-        return Inventory(source: path, root: rootComponent, components: components)
+        return Inventory(source: path, root: rootComponent, components: components, lines: lines)
     }
 
     /// The package name at the end of a lockfile key: `node_modules/a/node_modules/@s/b` → `@s/b`.
@@ -282,14 +291,19 @@ public enum Lockfiles {
 
     /// A pinned requirements file: `name==version` (extras and markers allowed), `--hash`
     /// options, `\` continuations; options lines and comments skipped; anything not pinned is
-    /// an error naming the line.
+    /// an error naming the line. A package may be pinned more than once only under environment
+    /// markers (`uv export` writes `numpy==2.0.2 ; python_version < '3.10'` and
+    /// `numpy==2.2.1 ; python_version >= '3.10'`): pip installs the one whose marker holds, so
+    /// both versions are components. Twice without a marker, or twice under the same one, is an
+    /// error, as pip makes it.
     public static func requirements(_ text: String, path: String) throws -> Inventory {
         var components: [Component] = []
-        var seen: [String: Int] = [:]
+        var lines: [String: Int] = [:]
+        var seen: [String: [(line: Int, marker: String?)]] = [:]
         var logical = ""
         var startLine = 0
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for (index, raw) in lines.enumerated() {
+        let textLines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, raw) in textLines.enumerated() {
             var line = String(raw.hasSuffix("\r") ? raw.dropLast() : raw)
             if logical.isEmpty { startLine = index + 1 }
             if line.hasSuffix("\\") {
@@ -307,6 +321,9 @@ public enum Lockfiles {
             var words = entry.split(separator: " ").map(String.init)
             let requirement = words.removeFirst()
             for word in words where word.hasPrefix("--hash=sha256:") { hashes["SHA-256"] = String(word.dropFirst("--hash=sha256:".count)) }
+            // The marker follows ';' (after the requirement or as a later word).
+            let beforeOptions = entry.components(separatedBy: " --").first ?? entry
+            let marker = beforeOptions.firstIndex(of: ";").map { String(beforeOptions[beforeOptions.index(after: $0)...]).trimmingCharacters(in: .whitespaces) }
             let spec = requirement.split(separator: ";", maxSplits: 1).first.map(String.init) ?? requirement
             guard let equals = spec.range(of: "==") else {
                 throw LockfileError(path: path, position: "\(startLine)", problem: "'\(spec)' is not pinned (name==version)")
@@ -318,13 +335,18 @@ public enum Lockfiles {
                 throw LockfileError(path: path, position: "\(startLine)", problem: "'\(spec)' is not an exact pin")
             }
             let normalized = pypiName(name)
-            if let first = seen[normalized] {
-                throw LockfileError(path: path, position: "\(startLine)", problem: "'\(normalized)' is pinned twice (also at line \(first))")
+            if let clash = seen[normalized]?.first(where: { $0.marker == nil || marker == nil || $0.marker == marker }) {
+                throw LockfileError(path: path, position: "\(startLine)", problem: "'\(normalized)' is pinned twice (also at line \(clash.line))"
+                                    + (marker == nil || clash.marker == nil ? "" : " under the same marker"))
             }
-            seen[normalized] = startLine
-            components.append(Component(ecosystem: .pypi, name: normalized, version: version, hashes: hashes))
+            seen[normalized, default: []].append((startLine, marker))
+            let component = Component(ecosystem: .pypi, name: normalized, version: version, hashes: hashes)
+            if lines[component.purl] == nil {
+                lines[component.purl] = startLine
+                components.append(component)
+            }
         }
-        return Inventory(source: path, components: components)
+        return Inventory(source: path, components: components, lines: lines)
     }
 
     /// PEP 503 normalisation, as purl's pypi type asks: lowercase, runs of -_. to one '-'.
@@ -347,7 +369,7 @@ public enum Lockfiles {
     /// with `lock-version`; uv.lock a top-level `version` and `requires-python`. A Cargo.lock
     /// renamed poetry.lock is refused, not read as PyPI packages.
     public static func pythonLock(_ text: String, path: String, uv: Bool) throws -> Inventory {
-        let document = try TOML.parse(text, path: path)
+        let (document, headerLines) = try TOML.parseWithLines(text, path: path)
         if uv {
             guard document["version"] != nil, document["requires-python"]?.string != nil else {
                 throw LockfileError(path: path, problem: "not a uv.lock: it has no top-level version and requires-python")
@@ -358,9 +380,13 @@ public enum Lockfiles {
             }
         }
         let packages = document["package"]?.tables ?? []
-        let names = Set(packages.compactMap { $0["name"]?.string.map(pypiName) })
-        var components: [Component] = []
-        var rootComponent: Component?
+        let packageLines = headerLines["package"] ?? []
+        // A package may be locked at several versions (uv's forked resolutions: sphinx 8.1.3
+        // for Python < 3.11 and 8.2.3 above). A dependency on it then names its version
+        // (uv writes `{ name = "sphinx", version = "8.1.3", marker = … }`); one without a
+        // version depends on every version locked.
+        var parsed: [(item: Component, references: [(name: String, version: String?)], isRoot: Bool)] = []
+        var lines: [String: Int] = [:]
         for (index, package) in packages.enumerated() {
             guard let name = package["name"]?.string, let version = package["version"]?.string else {
                 throw LockfileError(path: path, position: "package[\(index)]", problem: "a package needs name and version")
@@ -369,43 +395,56 @@ public enum Lockfiles {
             // uv: sdist = { hash = "sha256:…" }; poetry: files = [{ hash = "sha256:…" }].
             let hash = package["sdist"]?.table?["hash"]?.string ?? package["files"]?.tables.first?["hash"]?.string
             if let hash, hash.hasPrefix("sha256:") { item.hashes["SHA-256"] = String(hash.dropFirst(7)) }
-            var dependencies: [String] = []
-            if let list = package["dependencies"]?.tables { dependencies = list.compactMap { $0["name"]?.string } }
-            if let table = package["dependencies"]?.table { dependencies = Array(table.keys) }
-            item.dependencies = dependencies.map(pypiName).filter(names.contains).sorted()
-            // uv marks the project itself with source = { editable = "." } or { virtual = "." }.
-            if let source = package["source"]?.table, source["editable"] != nil || source["virtual"] != nil {
-                rootComponent = item
-                continue
+            var references: [(String, String?)] = []
+            if let list = package["dependencies"]?.tables {
+                references = list.compactMap { entry in entry["name"]?.string.map { (pypiName($0), entry["version"]?.string) } }
             }
-            components.append(item)
+            if let table = package["dependencies"]?.table { references = table.keys.map { (pypiName($0), nil) } }
+            // uv marks the project itself with source = { editable = "." } or { virtual = "." }.
+            let source = package["source"]?.table
+            let isRoot = source?["editable"] != nil || source?["virtual"] != nil
+            if index < packageLines.count { lines[item.purl] = packageLines[index] }
+            parsed.append((item, references, isRoot))
         }
-        let versions = Dictionary(components.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        func withPurls(_ item: Component) -> Component {
+        var byName: [String: [Component]] = [:]
+        for entry in parsed where !entry.isRoot { byName[entry.item.name, default: []].append(entry.item) }
+        var components: [Component] = []
+        var rootComponent: Component?
+        for (item, references, isRoot) in parsed {
+            var resolved = Set<String>()
+            for (name, version) in references {
+                for candidate in byName[name] ?? [] where version == nil || candidate.version == version {
+                    resolved.insert(candidate.purl)
+                }
+            }
             var copy = item
-            copy.dependencies = item.dependencies.compactMap { versions[$0]?.purl }.sorted()
-            return copy
+            copy.dependencies = resolved.sorted()
+            if isRoot { rootComponent = copy } else { components.append(copy) }
         }
-        return Inventory(source: path, root: rootComponent.map(withPurls), components: components.map(withPurls))
+        return Inventory(source: path, root: rootComponent, components: components, lines: lines)
     }
 
     // MARK: Rust
 
     /// Cargo.lock: `[[package]]` with name, version, source, checksum, dependencies
     /// (`"name"`, `"name version"` or `"name version (source)"`). Packages without a source
-    /// are the workspace's own.
+    /// are the workspace's own; the root is the package of the Cargo.toml beside the lock
+    /// (ripgrep, not its member globset), else the one member no other member depends on.
     public static func cargo(_ text: String, path: String) throws -> Inventory {
-        let document = try TOML.parse(text, path: path)
+        let (document, headerLines) = try TOML.parseWithLines(text, path: path)
         guard let packages = document["package"]?.tables, !packages.isEmpty else {
             throw LockfileError(path: path, problem: "no [[package]] entries")
         }
+        let packageLines = headerLines["package"] ?? []
         var all: [(Component, [String], Bool)] = []
+        var lines: [String: Int] = [:]
         for (index, package) in packages.enumerated() {
             guard let name = package["name"]?.string, let version = package["version"]?.string else {
                 throw LockfileError(path: path, position: "package[\(index)]", problem: "a package needs name and version")
             }
             var item = Component(ecosystem: .cargo, name: name, version: version, source: package["source"]?.string)
             if let checksum = package["checksum"]?.string { item.hashes["SHA-256"] = checksum }
+            if index < packageLines.count { lines[item.purl] = packageLines[index] }
             all.append((item, package["dependencies"]?.strings ?? [], package["source"] == nil))
         }
         var byName: [String: [Component]] = [:]
@@ -417,15 +456,33 @@ public enum Lockfiles {
             return candidates.first?.purl
         }
         var components: [Component] = []
-        var roots: [Component] = []
+        var members: [Component] = []
         for (item, references, local) in all {
             var copy = item
-            copy.dependencies = references.compactMap(resolve).sorted()
-            if local { roots.append(copy) } else { components.append(copy) }
+            copy.dependencies = Array(Set(references.compactMap(resolve))).sorted()
+            if local { members.append(copy) } else { components.append(copy) }
         }
-        // One workspace member is the root; others are components like any crate.
-        let root = roots.first
-        return Inventory(source: path, root: root, components: components + roots.dropFirst())
+        let rootIndex = cargoRootIndex(members, manifest: ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("Cargo.toml"))
+        var root: Component?
+        if let rootIndex { root = members.remove(at: rootIndex) }
+        return Inventory(source: path, root: root, components: components + members, lines: lines)
+    }
+
+    /// Which workspace member is the root: the `[package]` of the Cargo.toml beside the lock
+    /// when it names a member; else the member no other member depends on (the binary at the
+    /// top), the first of them by name if several; nil when the workspace has no members.
+    static func cargoRootIndex(_ members: [Component], manifest: String) -> Int? {
+        guard !members.isEmpty else { return nil }
+        if FileManager.default.fileExists(atPath: manifest),
+           let (bytes, _) = try? InputFile.readAll(manifest, expected: "a Cargo.toml", limits: .lines),
+           let table = try? TOML.parse(String(decoding: bytes, as: UTF8.self), path: manifest),
+           let name = table["package"]?.table?["name"]?.string,
+           let index = members.firstIndex(where: { $0.name == name }) {
+            return index
+        }
+        let dependedOn = Set(members.flatMap(\.dependencies))
+        let tops = members.indices.filter { !dependedOn.contains(members[$0].purl) }
+        return (tops.isEmpty ? Array(members.indices) : tops).min { members[$0].name < members[$1].name }
     }
 
     // MARK: Go
@@ -477,21 +534,84 @@ public enum Lockfiles {
             }
         }
         var components: [Component] = []
+        var lines: [String: Int] = [:]
         for (name, version, line) in requires {
             if hasSums && !summed.contains("\(name)@\(version)") {
                 throw LockfileError(path: path, position: "\(line)", problem: "\(name) \(version) has no h1: line in go.sum")
             }
-            components.append(goComponent(name, version))
+            let component = goComponent(name, version)
+            lines[component.purl] = lines[component.purl] ?? line
+            components.append(component)
         }
         var root = goComponent(module, "")
         root.dependencies = components.map(\.purl).sorted()
-        return Inventory(source: path, root: root, components: components)
+        return Inventory(source: path, root: root, components: components, lines: lines)
     }
 
     static func goComponent(_ path: String, _ version: String) -> Component {
         let parts = path.split(separator: "/").map(String.init)
         let name = parts.last ?? path
         let namespace = parts.dropLast().joined(separator: "/")
-        return Component(ecosystem: .golang, namespace: namespace.isEmpty ? nil : namespace.lowercased(), name: name.lowercased(), version: version)
+        // purl lowercases a Go path; advisories name the module in its own case.
+        return Component(ecosystem: .golang, namespace: namespace.isEmpty ? nil : namespace.lowercased(), name: name.lowercased(), version: version,
+                         registryName: path)
+    }
+
+    // MARK: Lines
+
+    /// The line of each string value of the given keys in a JSON document, by value
+    /// (`"identity" : "swift-crypto"` → 7), found by a scan of the raw text: lockfiles are
+    /// written one key per line, and a one-line file puts everything on line 1.
+    static func jsonStringLines(_ bytes: [UInt8], keys: Set<String>) -> [String: Int] {
+        var result: [String: Int] = [:]
+        var strings = JSONStringScanner(bytes: bytes)
+        var previous: (text: String, line: Int)?
+        while let string = strings.next() {
+            let (text, line, isKey) = string
+            if !isKey, let key = previous, keys.contains(key.text), result[text] == nil { result[text] = line }
+            previous = isKey ? (text, line) : nil
+        }
+        return result
+    }
+
+    /// The line of every object key in a JSON document (the first time each key appears).
+    static func jsonObjectKeyLines(_ bytes: [UInt8]) -> [String: Int] {
+        var result: [String: Int] = [:]
+        var strings = JSONStringScanner(bytes: bytes)
+        while let string = strings.next() {
+            let (text, line, isKey) = string
+            if isKey && result[text] == nil { result[text] = line }
+        }
+        return result
+    }
+}
+
+/// The strings of a JSON text in order, with their line and whether each is an object key
+/// (followed by ':'). Escapes other than `\"` and `\\` are kept as written: the callers look up
+/// names and versions, which have none. Used only on documents already parsed.
+struct JSONStringScanner {
+    let bytes: [UInt8]
+    var index = 0
+    var line = 1
+
+    mutating func next() -> (String, Int, Bool)? {
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: "\n") { line += 1; continue }
+            guard byte == UInt8(ascii: "\"") else { continue }
+            var text: [UInt8] = []
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                if bytes[index] == UInt8(ascii: "\\"), index + 1 < bytes.count { index += 1 }
+                text.append(bytes[index])
+                index += 1
+            }
+            index += 1
+            var look = index
+            while look < bytes.count, bytes[look] == UInt8(ascii: " ") || bytes[look] == UInt8(ascii: "\t") { look += 1 }
+            let isKey = look < bytes.count && bytes[look] == UInt8(ascii: ":")
+            return (String(decoding: text, as: UTF8.self), line, isKey)
+        }
+        return nil
     }
 }
