@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -83,6 +84,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Vulns",
+            dependencies: ["GateKit", "Dependencies", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Experiment",
             dependencies: ["GateKit"],
             swiftSettings: swiftSettings
@@ -124,6 +130,7 @@ let package = Package(
                 "Experiment",
                 "Dependencies",
                 "SBOM",
+                "Vulns",
                 "Checksum",
                 "Drift",
                 "Bench",
@@ -138,7 +145,7 @@ let package = Package(
         // -sanitize=fuzzer,address -DFUZZING); built plainly, it replays files through them.
         .executableTarget(
             name: "gate-fuzz",
-            dependencies: ["GateKit", "Coverage", "Relevance", "Flags", "Experiment", "Dependencies", "SBOM", "Checksum", "Drift", "Bench", "Canary", "Dashboards"],
+            dependencies: ["GateKit", "Coverage", "Relevance", "Flags", "Experiment", "Dependencies", "SBOM", "Vulns", "Checksum", "Drift", "Bench", "Canary", "Dashboards"],
             swiftSettings: swiftSettings
         ),
         // Fixture paths, temporary directories and running the built binary; tests only.
@@ -152,6 +159,7 @@ let package = Package(
         .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DependenciesTests", dependencies: ["Dependencies", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "Dependencies", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "VulnsTests", dependencies: ["Vulns", "Dependencies", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DashboardsTests", dependencies: ["Dashboards", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CanaryTests", dependencies: ["Canary", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),

@@ -350,7 +350,7 @@ public enum Lockfiles {
     }
 
     /// PEP 503 normalisation, as purl's pypi type asks: lowercase, runs of -_. to one '-'.
-    static func pypiName(_ name: String) -> String {
+    public static func pypiName(_ name: String) -> String {
         var result = ""
         for character in name.lowercased() {
             if "-_.".contains(character) {
@@ -562,7 +562,7 @@ public enum Lockfiles {
     /// The line of each string value of the given keys in a JSON document, by value
     /// (`"identity" : "swift-crypto"` → 7), found by a scan of the raw text: lockfiles are
     /// written one key per line, and a one-line file puts everything on line 1.
-    static func jsonStringLines(_ bytes: [UInt8], keys: Set<String>) -> [String: Int] {
+    public static func jsonStringLines(_ bytes: [UInt8], keys: Set<String>) -> [String: Int] {
         var result: [String: Int] = [:]
         var strings = JSONStringScanner(bytes: bytes)
         var previous: (text: String, line: Int)?

@@ -10,6 +10,7 @@ import GateKit
 import Relevance
 import Dependencies
 import SBOM
+import Vulns
 
 #if canImport(Glibc)
 import Glibc
@@ -22,7 +23,7 @@ import Darwin
 /// and runs every reader of the family on it. A thrown error is a correct answer; a crash, a
 /// sanitizer report, a leak or a timeout is not.
 enum FuzzTarget: String, CaseIterable {
-    case coverage, diff, yaml, lockfile, table, relevance, json, promql, manifest
+    case coverage, diff, yaml, lockfile, table, relevance, json, promql, manifest, osv
 
     func run(_ bytes: UnsafeRawBufferPointer) {
         let file = FuzzFile.shared
@@ -51,6 +52,19 @@ enum FuzzTarget: String, CaseIterable {
             } else {
                 file.write(rest, name: name)
                 _ = try? Lockfiles.read(file.path)
+            }
+        case .osv:
+            // An advisory as JSON and as YAML; its versions in every scheme; its vectors.
+            let record = Array(bytes)
+            for yaml in [false, true] {
+                guard let advisory = try? OSVReader.record(record, source: "record", yaml: yaml) else { continue }
+                let index = AdvisoryIndex([advisory])
+                for affected in advisory.affected {
+                    for ecosystem in [Ecosystem.pypi, .cargo, .golang] {
+                        _ = index.matches(ecosystem: AdvisoryEcosystem(ecosystem)!, name: affected.name, version: affected.versions.first ?? "1.0")
+                    }
+                }
+                for severity in advisory.severity + advisory.affected.flatMap(\.severity) { _ = try? CVSS.score(severity.score) }
             }
         case .table:
             file.write(bytes, name: "data.csv")

@@ -10,6 +10,7 @@ import GateKit
 import Checksum
 import Relevance
 import SBOM
+import Vulns
 
 /// A gate's command: the subcommand named as the gate, whose judging command (itself, or
 /// its default subcommand) has a flag for every policy key.
@@ -49,6 +50,7 @@ enum GateRegistry {
         RegisteredGate(FlagsCommand.self),
         RegisteredGate(ExperimentCommand.self),
         RegisteredGate(SBOMCommand.self),
+        RegisteredGate(VulnsCommand.self),
         RegisteredGate(ChecksumCommand.self),
         RegisteredGate(DriftCommand.self),
         RegisteredGate(BenchCommand.self),
@@ -63,6 +65,7 @@ enum GateRegistry {
         FlagsCommand.self,
         ExperimentCommand.self,
         SBOMCommand.self,
+        VulnsCommand.self,
         ChecksumCommand.self,
         DriftCommand.self,
         BenchCommand.self,

@@ -17,6 +17,7 @@ struct LicenseTests {
             "swift-asn1": "Apache-2.0",
             "swift-crypto": "Apache-2.0",
             "Yams": "MIT",
+            "ZIPFoundation": "MIT",
         ])
     }
 

@@ -152,7 +152,9 @@ public struct Policy: Sendable, Equatable {
     /// path into the value (`metrics[latency].bad`); its first part names the entry.
     public func invalid(line: Int?, key: String, expected: String) -> GateError {
         let top = String(key.prefix { $0 != "." && $0 != "[" })
-        if let flag = entry(top)?.flag ?? entries.lazy.compactMap(\.flag).first {
+        // The entry's own origin; a key in neither is blamed on the command line if any flag
+        // was given (the overlay is what the gate read), else on the file.
+        if let flag = entry(top).map(\.flag) ?? entries.lazy.compactMap(\.flag).first {
             return .invalidPolicyValue(path: flag, line: nil, key: key, expected: expected)
         }
         return .invalidPolicyValue(path: path, line: line, key: key, expected: expected)
