@@ -16,7 +16,7 @@ seconds=${1:-20}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(coverage diff yaml lockfile table relevance json promql manifest)
+    targets=(coverage diff yaml lockfile table relevance json promql manifest osv)
 fi
 
 seeds() {
@@ -30,6 +30,7 @@ seeds() {
         json) echo fixtures/bench fixtures/canary fixtures/dashboards ;;
         promql) echo fixtures/dashboards fixtures/catalog ;;
         manifest) echo fixtures/sbom fixtures/keys ;;
+        osv) echo fixtures/vulns/osv fixtures/vulns/osv-malformed ;;
         *) echo "unknown fuzz target '$1'" >&2; exit 2 ;;
     esac
 }
@@ -42,9 +43,9 @@ swift build --product gate-fuzz --scratch-path .build-fuzz \
 binary=.build-fuzz/debug/gate-fuzz
 mkdir -p .build-fuzz/findings
 
-failed=0
-for target in "${targets[@]}"; do
-    corpus=.build-fuzz/corpus/$target
+# One target per core at a time: each libFuzzer run is single-threaded.
+fuzz_target() {
+    local target=$1 corpus=.build-fuzz/corpus/$1 log=.build-fuzz/$1.log runs
     mkdir -p "$corpus"
     # Seeds: the fixtures of the family, up to 64 KiB each (larger ones slow every mutation),
     # and the inputs earlier runs found problems with (fixtures/fuzz/TARGET).
@@ -54,16 +55,26 @@ for target in "${targets[@]}"; do
             cp "$file" "$corpus/seed-$(sha1sum "$file" | cut -c1-16)"
         done
     done
-    log=.build-fuzz/$target.log
     if GATE_FUZZ_TARGET=$target ASAN_OPTIONS=detect_leaks=1 "$binary" "$corpus" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -artifact_prefix=".build-fuzz/findings/$target-" -print_final_stats=1 > "$log" 2>&1; then
         runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo 0)
         echo "fuzz $target: ${runs} executions in ${seconds} s, nothing found"
     else
-        failed=1
         echo "fuzz $target: FOUND A PROBLEM — the input is in .build-fuzz/findings/" >&2
         grep -E 'ERROR|SUMMARY|Fatal|Test unit written' "$log" | head -n 10 >&2 || tail -n 20 "$log" >&2
+        return 1
     fi
+}
+
+jobs=$(nproc 2>/dev/null || echo 1)
+failed=0
+pids=()
+for target in "${targets[@]}"; do
+    # (wait -n only makes room; each status is read below, bash keeps it.)
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+    fuzz_target "$target" &
+    pids+=($!)
 done
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
 exit "$failed"
