@@ -39,7 +39,7 @@ mkdir -p .build-fuzz
 swift build --product gate-fuzz --scratch-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING > .build-fuzz/build.log 2>&1 \
     || { tail -n 30 .build-fuzz/build.log; echo "fuzz: the build failed" >&2; exit 2; }
-[ "$seconds" = build ] && exit 0
+if [ "$seconds" = build ]; then echo "fuzz.sh: the sanitized build took $SECONDS s" >&2; exit 0; fi
 binary=.build-fuzz/debug/gate-fuzz
 mkdir -p .build-fuzz/findings
 

@@ -46,7 +46,9 @@ public enum SBOMWriter {
         return formatter.string(from: Date(timeIntervalSince1970: Double(epoch)))
     }
 
-    public static func cycloneDX(_ inventories: [Inventory], environment: [String: String] = [:]) -> String {
+    /// - Parameter vulnerabilities: a `vulnerabilities` section (`SBOMVulnerabilities`), left
+    ///   out when empty.
+    public static func cycloneDX(_ inventories: [Inventory], environment: [String: String] = [:], vulnerabilities: [JSONValue] = []) -> String {
         let (root, components) = merged(inventories)
         var single: [String: Bool] = [:]   // a few distinct licenses among thousands of components
         func component(_ item: Component, type: String = "library") -> JSONValue {
@@ -85,7 +87,7 @@ public enum SBOMWriter {
             ("metadata", .orderedObject(metadata)),
             ("components", .array(components.map { component($0) })),
             ("dependencies", .array(dependencies)),
-        ])
+        ] + (vulnerabilities.isEmpty ? [] : [("vulnerabilities", .array(vulnerabilities))]))
         return document.rendered()
     }
 
@@ -159,5 +161,45 @@ public enum SBOMWriter {
             ("relationships", .array(relationships)),
         ])
         return document.rendered()
+    }
+}
+
+/// A CycloneDX `vulnerabilities` section from a `gate vulns` result (its JSON, `gate-result/v1`):
+/// each vulnerability of a component the SBOM lists, with its aliases as references, its CVSS
+/// rating, the fix as the recommendation and a VEX not-affected as the analysis. SBOM reads the
+/// result file rather than the vulns gate's code, so neither gate depends on the other.
+public enum SBOMVulnerabilities {
+    public static func read(_ path: String, components: Set<String>) throws -> [JSONValue] {
+        let (bytes, _) = try InputFile.readAll(path, expected: "a gate vulns result (--format json)", limits: .document)
+        let tree = try JSONTree.parse(bytes, path: path)
+        guard tree["gate"]?.string == "vulns", let list = tree["details"]?["vulnerabilities"]?.array else {
+            throw GateError.usage("\(path): not a gate vulns result (gate-result/v1 with gate: vulns and details.vulnerabilities)")
+        }
+        var entries: [(String, JSONValue)] = []
+        for item in list {
+            guard let purl = item["purl"]?.string, let id = item["id"]?.string, components.contains(purl) else { continue }
+            var fields: [(String, JSONValue)] = [("bom-ref", .string(id + "/" + purl)), ("id", .string(id))]
+            let aliases = item["aliases"]?.array?.compactMap(\.string) ?? []
+            if !aliases.isEmpty {
+                fields.append(("references", .array(aliases.map { alias in
+                    .orderedObject([("id", .string(alias)), ("source", .orderedObject([("name", .string(String(alias.prefix { $0 != "-" })))]))])
+                })))
+            }
+            var rating: [(String, JSONValue)] = []
+            if let score = item["score"]?.number { rating.append(("score", .number(score))) }
+            rating.append(("severity", .string(item["severity"]?.string ?? "unknown")))
+            if let vector = item["vector"]?.string {
+                rating.append(("method", .string(vector.hasPrefix("CVSS:3.1/") ? "CVSSv31" : vector.hasPrefix("CVSS:3.0/") ? "CVSSv3" : "CVSSv2")))
+                rating.append(("vector", .string(vector)))
+            }
+            fields.append(("ratings", .array([.orderedObject(rating)])))
+            fields.append(("recommendation", .string(item["fixed"]?.string.map { "Upgrade to \($0) or later." } ?? "No fixed version is known.")))
+            if item["standing"]?.string == "not affected" {
+                fields.append(("analysis", .orderedObject([("state", .string("not_affected"))])))
+            }
+            fields.append(("affects", .array([.orderedObject([("ref", .string(purl))])])))
+            entries.append((id + "\u{0}" + purl, .orderedObject(fields)))
+        }
+        return entries.sorted { $0.0 < $1.0 }.map(\.1)
     }
 }

@@ -55,9 +55,12 @@ struct SBOMGenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("cyclonedx or spdx.", valueName: "format")) var format = "cyclonedx"
     @Option(help: ArgumentHelp("Write the SBOM here instead of standard output.", valueName: "path")) var output: String?
     @Option(help: ArgumentHelp("The SPDX document name (default: the current directory's name).", valueName: "name")) var name: String?
+    @Option(help: ArgumentHelp("A gate vulns result (--format json): add its vulnerabilities to a CycloneDX SBOM.", valueName: "result.json"))
+    var vulns: String?
 
     func validate() throws {
         guard ["cyclonedx", "spdx"].contains(format) else { throw ValidationError("--format must be cyclonedx or spdx.") }
+        guard vulns == nil || format == "cyclonedx" else { throw ValidationError("--vulns adds a CycloneDX section: use --format cyclonedx.") }
     }
 
     func run() throws {
@@ -67,8 +70,10 @@ struct SBOMGenerateCommand: ParsableCommand {
             let context = GateContext.current
             let documentName = name ?? (context.root as NSString).lastPathComponent
             let environment = context.environment.variables
+            let purls = Set(inventories.flatMap { $0.components.map(\.purl) })
+            let vulnerabilities = try vulns.map { try SBOMVulnerabilities.read($0, components: purls) } ?? []
             let text = format == "spdx" ? SBOMWriter.spdx(inventories, name: documentName, environment: environment, now: context.now)
-                : SBOMWriter.cycloneDX(inventories, environment: environment)
+                : SBOMWriter.cycloneDX(inventories, environment: environment, vulnerabilities: vulnerabilities)
             if let output {
                 guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
                     throw GateError.cannotWrite(path: output, reason: "cannot create the file")

@@ -30,7 +30,7 @@ import Testing
     @Test("every policy key has a flag of the same name, and every flag is a policy key")
     func keysAndFlags() throws {
         let contracts = try Self.contracts()
-        #expect(contracts.count == 10)
+        #expect(contracts.count == 11)
         for contract in contracts {
             let output = try GateBinary.run(contract.command + ["--experimental-dump-help"])
             #expect(output.status == 0)
@@ -70,6 +70,7 @@ import Testing
         "flags": "file: fixtures/flags/flags.yml\nmax-override-days: 0\nstale-days: 0",
         "experiment": "results: fixtures/experiments/checkout-button.yml",
         "sbom": "lockfiles: [fixtures/sbom/npm/package-lock.json]\ndeny: [MIT]",
+        "vulns": "lockfiles: [fixtures/vulns/rules/requirements.txt, fixtures/vulns/rules/Cargo.lock]\ndatabases: [fixtures/vulns/osv]\nfail-on: high",
         "checksum": "manifest: $TMP/artifact/MANIFEST.sha256",
         "drift": "reference: fixtures/drift/reference.csv\ncurrent: fixtures/drift/drifted.csv",
         "bench": "baseline: fixtures/bench/hyperfine.json\ncurrent: fixtures/bench/google-benchmark.json",
@@ -169,6 +170,7 @@ import Testing
         ("flags", "stale-days", "-1", "'stale-days' must be a number from 0 to 3650."),
         ("experiment", "alpha", "0.7", "'alpha' must be a number from"),
         ("sbom", "unknown", "maybe", "'unknown' must be warn or fail."),
+        ("vulns", "fail-on", "severe", "'fail-on' must be"),
         ("checksum", "manifest", "no-such-manifest.sha256", "no-such-manifest.sha256: no such file."),
         ("drift", "drift-share", "1.5", "'drift-share' must be a number from 0 to 1."),
         ("bench", "wall-margin", "-5", "'wall-margin' must be a number from 0 to 100."),

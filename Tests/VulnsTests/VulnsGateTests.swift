@@ -126,6 +126,50 @@ struct VulnsGateTests {
         #expect(none.stderr.contains("databases"))
     }
 
+    @Test("new-only against the base branch's result: a vulnerability already there is existing, an added pin's is new and fails")
+    func newOnly() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let databases = Fixtures.path("vulns/osv")
+        try Fixtures.write("epoch-pkg==2.0\n", to: directory + "/requirements.txt")
+        let base = try GateBinary.run(["vulns", "requirements.txt", "--databases", databases, "--results-dir", "base"], in: directory, environment: Self.now)
+        #expect(base.status == 1)
+        // Only an upgrade that leaves the advisory in place: the same finding, not a new one.
+        try Fixtures.write("epoch-pkg==2.1\n", to: directory + "/requirements.txt")
+        let (same, _) = try Self.run(["requirements.txt", "--databases", databases, "--baseline-dir", "base", "--new-only"], in: directory)
+        #expect(same.status == 0, "\(same.stdout)")
+        try Fixtures.write("epoch-pkg==2.1\norder-pkg==1.6\n", to: directory + "/requirements.txt")
+        let (added, json) = try Self.run(["requirements.txt", "--databases", databases, "--baseline-dir", "base", "--new-only"], in: directory)
+        #expect(added.status == 1)
+        let states = Self.findings(json, rule: "vulns/vulnerable").map { "\(($0["message"] as? String)?.prefix(13) ?? "") \($0["baseline"] as? String ?? "-")" }.sorted()
+        #expect(states == ["epoch-pkg@2.1 unchanged", "order-pkg@1.6 new"], "\(states)")
+    }
+
+    @Test("gate sbom generate --vulns: a CycloneDX vulnerabilities section from the result, valid by cyclonedx-python-lib",
+          .enabled(if: ProcessInfo.processInfo.environment["GATE_SBOM_VALIDATOR"] != nil))
+    func sbomSection() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let vulns = try GateBinary.run(["vulns", "requirements.txt", "Cargo.lock", "--databases", "../osv", "--vex", "openvex.json",
+                                        "--format", "json", "--output", directory + "/vulns.json"], in: Self.rules, environment: Self.now)
+        #expect(vulns.status == 1)
+        let sbom = try GateBinary.run(["sbom", "generate", "requirements.txt", "Cargo.lock", "--vulns", directory + "/vulns.json",
+                                       "--output", directory + "/bom.cdx.json"], in: Self.rules)
+        #expect(sbom.status == 0, "\(sbom.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/bom.cdx.json"))) as? [String: Any])
+        let entries = try #require(document["vulnerabilities"] as? [[String: Any]])
+        let byID = Dictionary(uniqueKeysWithValues: entries.map { ($0["id"] as! String, $0) })
+        #expect(byID.keys.sorted() == ["TEST-2026-0001", "TEST-2026-0002", "TEST-2026-0003", "TEST-2026-0006", "TEST-2026-0007", "TEST-2026-0008", "TEST-2026-0010"])
+        #expect((byID["TEST-2026-0001"]?["analysis"] as? [String: Any])?["state"] as? String == "not_affected")
+        let rating = try #require((byID["TEST-2026-0007"]?["ratings"] as? [[String: Any]])?.first)
+        #expect(rating["method"] as? String == "CVSSv2" && rating["score"] as? Double == 7.5 && rating["severity"] as? String == "high")
+        #expect(byID["TEST-2026-0001"]?["recommendation"] as? String == "Upgrade to 2.0 or later.")
+        #expect((byID["TEST-2026-0010"]?["ratings"] as? [[String: Any]])?.first?["severity"] as? String == "unknown")
+        let python = ProcessInfo.processInfo.environment["GATE_SBOM_VALIDATOR"]!
+        let output = try Shell.run([python, Fixtures.repositoryRoot + "/scripts/validate_sbom.py", directory + "/bom.cdx.json"], in: directory)
+        #expect(output.contains("bom.cdx.json: valid"), "\(output)")
+    }
+
     @Test("max-database-age: a snapshot whose newest record is older warns")
     func stale() throws {
         let (output, json) = try Self.run(["Cargo.lock", "--databases", "../osv", "--max-database-age", "30d"],
