@@ -21,7 +21,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
@@ -30,6 +29,13 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
         ),
+        // libcrypto (OpenSSL 3) for SHA-256 and Ed25519, through GateCrypto.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+        .target(name: "GateCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
@@ -41,7 +47,7 @@ let package = Package(
                 "CLibXML2",
                 "CCurl",
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "GateCrypto",
             ],
             swiftSettings: swiftSettings
         ),
@@ -53,7 +59,7 @@ let package = Package(
         // Vendored: the product search the gates test. Knows nothing about gates.
         .target(
             name: "Recommender",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["GateCrypto"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -63,12 +69,12 @@ let package = Package(
         ),
         .target(
             name: "FeatureFlags",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")],
+            dependencies: ["GateCrypto", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Checksum",
-            dependencies: ["GateKit", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["GateKit", "GateCrypto"],
             swiftSettings: swiftSettings
         ),
         // Lockfile readers: what a project pins, as components with purls. Not a gate: the
@@ -80,7 +86,7 @@ let package = Package(
         ),
         .target(
             name: "SBOM",
-            dependencies: ["GateKit", "Dependencies"],
+            dependencies: ["GateKit", "Dependencies", "GateCrypto"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -150,7 +156,7 @@ let package = Package(
         ),
         // Fixture paths, temporary directories and running the built binary; tests only.
         .target(name: "GateTestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "GateKitTests", dependencies: ["GateKit", "GateTestSupport", "CCurl"], swiftSettings: swiftSettings),
+        .testTarget(name: "GateKitTests", dependencies: ["GateKit", "GateCrypto", "GateTestSupport", "CCurl"], swiftSettings: swiftSettings),
         .testTarget(name: "CoverageTests", dependencies: ["Coverage", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RelevanceTests", dependencies: ["Relevance", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "GateTestSupport"], swiftSettings: swiftSettings),

@@ -1,4 +1,4 @@
-import Crypto
+import GateCrypto
 import Foundation
 
 /// Why an evaluation came out as it did.

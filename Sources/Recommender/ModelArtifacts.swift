@@ -1,4 +1,4 @@
-import Crypto
+import GateCrypto
 import Foundation
 
 /// A trained model on disk: a directory of files and `MANIFEST.sha256`, which lists every

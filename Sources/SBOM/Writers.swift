@@ -1,4 +1,4 @@
-import Crypto
+import GateCrypto
 import Foundation
 import Dependencies
 import GateKit

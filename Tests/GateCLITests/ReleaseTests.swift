@@ -19,12 +19,13 @@ import Testing
     static var tarballBuilt: Bool { FileManager.default.fileExists(atPath: tarball) || ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// Libraries the release binary may load directly: glibc's, the C++ runtime the static Swift
-    /// standard library needs, libxml2, libcurl and zlib (osv.dev's all.zip archives; libxml2
-    /// and libcurl depend on it anyway). Everything else comes through those.
+    /// standard library needs, libxml2, libcurl, libcrypto (SHA-256, Ed25519; libcurl loads it
+    /// anyway) and zlib (osv.dev's all.zip; libxml2 and libcurl load it anyway). Everything else
+    /// comes through those.
     static let allowedLibraries: Set<String> = [
         "libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1",
         "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "libstdc++.so.6", "libgcc_s.so.1",
-        "libxml2.so.2", "libcurl.so.4", "libz.so.1",
+        "libxml2.so.2", "libcurl.so.4", "libcrypto.so.3", "libz.so.1",
     ]
 
     @Test("the release tarball: a stripped binary with no Swift runtime library, its completions, the version, a gate that runs, SHA256SUMS listing it",

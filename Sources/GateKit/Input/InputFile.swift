@@ -1,4 +1,4 @@
-import Crypto
+import GateCrypto
 import Dispatch
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import Crypto
+import GateCrypto
 
 /// Where in the repository a finding points. Paths are relative to the repository root so that
 /// GitHub annotations and SARIF results attach to the right file.
