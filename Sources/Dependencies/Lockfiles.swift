@@ -487,30 +487,57 @@ public enum Lockfiles {
 
     // MARK: Go
 
-    /// go.mod's `require` directives (with go.sum beside it, its `h1:` lines confirm each
-    /// module is summed); `replace` and `exclude` are not applied.
+    /// go.mod's `require` directives, with `replace` applied: a module replaced by another
+    /// module version is that one (what the build compiles, and what go.sum sums); one replaced
+    /// by a local directory is the project's own code and not a dependency. With go.sum beside
+    /// it, its `h1:` lines confirm each module is summed. `exclude` and `retract` change
+    /// nothing that is required.
     public static func goModule(_ text: String, path: String) throws -> Inventory {
         var module: String?
         var requires: [(String, String, Int)] = []
-        var inRequire = false
+        var replacements: [(old: String, oldVersion: String?, new: String, newVersion: String?, line: Int)] = []
+        var block: String?
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var line = String(raw)
             if let comment = line.range(of: "//") { line = String(line[..<comment.lowerBound]) }
             line = line.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
-            let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-            if inRequire {
-                if line == ")" { inRequire = false; continue }
-                guard words.count == 2 else { throw LockfileError(path: path, position: "\(index + 1)", problem: "expected 'module version'") }
-                requires.append((words[0], words[1], index + 1))
-            } else if words.first == "module", words.count == 2 {
+            var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            if let open = block {
+                if line == ")" { block = nil; continue }
+                words.insert(open, at: 0)
+            } else if words.count == 2, words[1] == "(", ["require", "replace", "exclude", "retract", "tool", "godebug"].contains(words[0]) {
+                block = words[0]
+                continue
+            }
+            switch words.first {
+            case "module" where words.count == 2:
                 module = words[1]
-            } else if words.first == "require" {
-                if words.count == 2 && words[1] == "(" { inRequire = true } else if words.count == 3 {
-                    requires.append((words[1], words[2], index + 1))
-                } else {
-                    throw LockfileError(path: path, position: "\(index + 1)", problem: "expected 'require module version'")
+            case "require":
+                guard words.count == 3 else { throw LockfileError(path: path, position: "\(index + 1)", problem: "expected 'require module version'") }
+                requires.append((words[1], words[2], index + 1))
+            case "replace":
+                // old [version] => new [version]
+                guard let arrow = words.firstIndex(of: "=>"), arrow == 2 || arrow == 3, words.count - arrow == 2 || words.count - arrow == 3 else {
+                    throw LockfileError(path: path, position: "\(index + 1)", problem: "expected 'replace module [version] => module version' or '=> ./directory'")
                 }
+                replacements.append((words[1], arrow == 3 ? words[2] : nil, words[arrow + 1], words.count - arrow == 3 ? words[arrow + 2] : nil, index + 1))
+            default:
+                continue
+            }
+        }
+        // A replacement of one version wins over one of every version.
+        func replaced(_ name: String, _ version: String) -> (String, String)?? {
+            guard let rule = replacements.first(where: { $0.old == name && $0.oldVersion == version })
+                ?? replacements.first(where: { $0.old == name && $0.oldVersion == nil }) else { return .none }
+            guard let newVersion = rule.newVersion else { return .some(nil) }   // a local directory
+            return .some((rule.new, newVersion))
+        }
+        requires = requires.compactMap { name, version, line in
+            switch replaced(name, version) {
+            case .none: return (name, version, line)
+            case .some(nil): return nil
+            case .some(let target?): return (target.0, target.1, line)
             }
         }
         guard let module else { throw LockfileError(path: path, problem: "no module directive") }

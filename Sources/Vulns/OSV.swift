@@ -1,6 +1,5 @@
 import Foundation
 import GateKit
-import Yams
 import ZIPFoundation
 
 /// One advisory in the OSV schema (ossf.github.io/osv-schema), with the fields that decide
@@ -165,30 +164,12 @@ public enum OSVReader {
         }
     }
 
-    /// YAML read as JSON's data model: every scalar a string (a version `1.10` stays
-    /// "1.10"), `~`/`null`/empty plain scalars null. Anchors and aliases are refused first.
+    /// YAML read as JSON's data model, straight from libyaml's events (`YAMLGuard.tree`):
+    /// every scalar a string (a version `1.10` stays "1.10"), `~`/`null`/empty plain scalars
+    /// null; anchors and aliases refused.
     static func yamlTree(_ bytes: [UInt8], source: String) throws -> JSONTree {
         guard let text = String(validating: bytes, as: UTF8.self) else { throw OSVError(source: source, problem: "not UTF-8 text") }
-        try YAMLGuard.check(text, path: source)
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: text)
-        } catch {
-            throw OSVError(source: source, problem: "not YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
-        }
-        guard let node else { throw OSVError(source: source, problem: "empty") }
-        func convert(_ node: Node) -> JSONTree {
-            switch node {
-            case .scalar(let scalar):
-                if scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string) { return .null }
-                return .string(scalar.string)
-            case .sequence(let sequence): return .array(sequence.map(convert))
-            case .mapping(let mapping):
-                return .object(mapping.map { (key: $0.key.string ?? "", value: convert($0.value)) })
-            case .alias: return .null
-            }
-        }
-        return convert(node)
+        return try YAMLGuard.tree(text, path: source)
     }
 
     /// The record's fields, each checked for its type.

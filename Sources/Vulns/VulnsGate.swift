@@ -217,7 +217,12 @@ public struct VulnsGate: Sendable {
             Measurement(name: "advisories", value: Double(index.records.count)),
             Measurement(name: "not_covered", value: Double(uncovered.values.reduce(0, +)), verdict: uncovered.isEmpty ? .pass : .warn),
         ]
-        if let databaseAge { measurements.append(Measurement(name: "database_age", value: (databaseAge / 86_400 * 10).rounded() / 10, unit: "days")) }
+        // The age is judged, so shown, only when max-database-age asks for it.
+        if let databaseAge, let limit = policy.maxDatabaseAge {
+            let days = (databaseAge / 86_400 * 10).rounded() / 10
+            measurements.append(Measurement(name: "database_age", value: days, unit: "days", threshold: (limit / 86_400 * 10).rounded() / 10,
+                                            comparison: .atMost, verdict: databaseAge > limit ? .warn : .pass))
+        }
         let rows = vulnerabilities.sorted { ($0.component.purl, $0.match.record.id) < ($1.component.purl, $1.match.record.id) }.map { v in
             [Self.label(v.component), v.match.record.id, Self.severityText(v), v.match.fixedIn ?? "no fix", v.standing]
         }

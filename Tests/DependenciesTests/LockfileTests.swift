@@ -187,6 +187,19 @@ struct LockfileShapeTests {
         #expect(alone.lines["pkg:cargo/memchr@2.7.4"] == 12)
     }
 
+    @Test("go.mod with replace directives: a module replaced by a module version is that version (as go.sum sums it); one replaced by a directory is not a dependency")
+    func goReplace() throws {
+        let inventory = try Lockfiles.read(Fixtures.path("sbom/go-replace/go.mod")).0
+        #expect(inventory.components.map { "\($0.registryName)@\($0.version)" } == [
+            "github.com/example/inflect@v0.0.0-20171215194931-a12c3aec81a6", "github.com/example/render@v0.4.0", "golang.org/x/text@v0.3.3",
+        ])
+        #expect(inventory.lines["pkg:golang/golang.org/x/text@v0.3.3"] == 9)
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Fixtures.write("module m\nrequire a.example/b v1.0.0\nreplace a.example/b => \n", to: directory + "/go.mod")
+        expectError(containing: "go.mod:3: expected 'replace module [version] => module version'") { _ = try Lockfiles.read(directory + "/go.mod") }
+    }
+
     @Test("Swift purls keep the URL's case: purl's swift namespace and name are case-sensitive")
     func swiftCase() throws {
         let pins = try Lockfiles.read(Fixtures.path("sbom/swiftpm-case/Package.resolved")).0

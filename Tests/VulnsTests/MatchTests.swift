@@ -109,6 +109,27 @@ struct MatchTests {
         expectError(containing: row.1) { _ = try OSVReader.load(directory + "/db") }
     }
 
+    @Test("YAML records: versions stay text as written; anchors, aliases, deep nesting and broken YAML are errors with the line", arguments: [
+        ("id: Y-1\nmodified: x\nbase: &a [1]\nmore: *a\n", "Y-1.yaml:3: a YAML anchor (&a)"),
+        ("id: Y-1\nmodified: x\naffected: " + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "\n",
+         "Y-1.yaml:3: YAML nested more than 64 levels deep"),
+        ("id: Y-1\nmodified: x\naffected: [\n", "Y-1.yaml:4: not YAML"),
+        ("id: Y-1\nmodified: x\n? [a, b]\n: c\n", "Y-1.yaml:3: a mapping key that is not a plain value"),
+    ])
+    func yamlRecords(_ row: (String, String)) throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Fixtures.write(row.0, to: directory + "/Y-1.yaml")
+        expectError(containing: row.1) { _ = try OSVReader.load(directory + "/Y-1.yaml") }
+        // Plain scalars keep their text: 1.10 is not the number 1.1.
+        try Fixtures.write("id: Y-2\nmodified: 2026-01-01\naffected:\n- package: {ecosystem: PyPI, name: p}\n  versions: [1.10, 2.0]\n", to: directory + "/Y-2.yaml")
+        let record = try #require(try OSVReader.load(directory + "/Y-2.yaml").records.first)
+        #expect(record.modified == "2026-01-01")
+        #expect(record.affected.first?.versions == ["1.10", "2.0"])
+        try Fixtures.write("id: Y-3\nmodified: 2026-01-01\naffected:\n- package: {ecosystem: PyPI, name: p}\n  versions: [1.10, ~]\n", to: directory + "/Y-3.yaml")
+        expectError(containing: "Y-3.yaml: affected[0].versions[1] is not a string") { _ = try OSVReader.load(directory + "/Y-3.yaml") }
+    }
+
     @Test("an osv.dev all.zip reads to the same records as the folder; a damaged entry or one past the size limit is an error")
     func zip() throws {
         let directory = try Fixtures.temporaryDirectory()
