@@ -175,6 +175,26 @@ struct HostileInputTests {
         // Standard input is still read: `--diff -`.
     }
 
+    @Test("advisory databases: an alias bomb, a 1 GB record, a FIFO, an empty record, a 1 GB VEX, a zip that is not one")
+    func advisoryDatabases() throws {
+        let directory = try Self.workspace([
+            "requirements.txt": "requests==2.31.0\n", "bomb/PYSEC-1.yaml": Self.aliasBomb, "big/GO-1.json": nil, "yamlbig/PYSEC-2.yaml": nil,
+            "empty/GO-2.json": "", "ok/GO-3.json": #"{"id": "GO-3", "modified": "2026-01-01T00:00:00Z"}"#, "vex.json": nil,
+            "fake.zip": "PK\u{3}\u{4} not a zip at all\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(mkfifo(directory + "/ok/GO-4.json", 0o600) == 0)
+        let run = ["vulns", "requirements.txt", "--databases"]
+        try Self.expectRefused(run + ["bomb"], in: directory, message: "bomb/PYSEC-1.yaml:1: a YAML anchor (&a)")
+        try Self.expectRefused(run + ["big"], in: directory, message: "big/GO-1.json: larger than 512 MiB")
+        try Self.expectRefused(run + ["yamlbig"], in: directory, message: "yamlbig/PYSEC-2.yaml: larger than 1 MiB")
+        try Self.expectRefused(run + ["empty"], in: directory, message: "empty/GO-2.json: the file is empty")
+        try Self.expectRefused(run + ["ok"], in: directory, message: "ok/GO-4.json: a FIFO, device or socket")
+        try Self.expectRefused(run + ["fake.zip"], in: directory, message: "fake.zip: not a zip archive")
+        try FileManager.default.removeItem(atPath: directory + "/ok/GO-4.json")
+        try Self.expectRefused(run + ["ok", "--vex", "vex.json"], in: directory, message: "vex.json: larger than 512 MiB")
+    }
+
     @Test("instruction counts past 2^53, infinite or negative samples are refused, not trapped or judged",
           arguments: ["1e19", "1e308", "-1e19", "-1", "4.5"])
     func benchSamples(_ sample: String) throws {
