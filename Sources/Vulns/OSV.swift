@@ -202,6 +202,14 @@ public enum OSVReader {
             try list(value, field).enumerated().map { index, item in
                 guard let type = try string(item["type"], "\(field)[\(index)].type", required: true),
                       let score = try string(item["score"], "\(field)[\(index)].score", required: true) else { throw fail("\(field)[\(index)] is incomplete") }
+                // A vector that decides the verdict must be one: a broken one is a broken record.
+                if type == "CVSS_V3" || type == "CVSS_V2" {
+                    do {
+                        _ = try CVSS.score(score)
+                    } catch {
+                        throw fail("\(field)[\(index)].score '\(Excerpt.quote(score, limit: 80))' is not a \(type == "CVSS_V3" ? "CVSS v3" : "CVSS v2") vector: \(error)")
+                    }
+                }
                 return OSVRecord.Severity(type: type, score: score)
             }
         }

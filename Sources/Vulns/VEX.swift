@@ -18,7 +18,9 @@ public struct VEXStatement: Sendable, Equatable {
         let target = Self.trim(purl)
         return products.contains { product in
             let own = Self.trim(product)
-            return own == target || (!own.contains("@") && target.hasPrefix(own + "@"))
+            // Versioned when an '@' follows the last '/' (a scope's '@' comes before it).
+            let versioned = own.split(separator: "/").last?.contains("@") ?? false
+            return own == target || (!versioned && target.hasPrefix(own + "@"))
         }
     }
 

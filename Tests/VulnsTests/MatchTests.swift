@@ -80,6 +80,18 @@ struct MatchTests {
         #expect(Self.fixedIn(.golang, "golang.org/x/demo", "v0.0.0-20200101000000-aaaaaaaaaaaa") == "0.0.0-20210101000000-abcdef123456")
     }
 
+    @Test("a VEX product purl without a version covers every version, a scoped npm name included; one with a version covers that one")
+    func vexProducts() {
+        func statement(_ product: String) -> VEXStatement {
+            VEXStatement(vulnerability: "X", products: [product], status: "not_affected", justification: "", source: "vex.json")
+        }
+        #expect(statement("pkg:npm/%40types/node").covers(purl: "pkg:npm/%40types/node@20.1.0"))
+        #expect(statement("pkg:npm/@types/node").covers(purl: "pkg:npm/%40types/node@20.1.0"))
+        #expect(!statement("pkg:npm/%40types/node@20.2.0").covers(purl: "pkg:npm/%40types/node@20.1.0"))
+        #expect(statement("pkg:pypi/order-pkg@1.6?repository_url=x").covers(purl: "pkg:pypi/order-pkg@1.6"))
+        #expect(!statement("pkg:pypi/order-pkg").covers(purl: "pkg:pypi/order-pkg-extra@1.6"))
+    }
+
     @Test("an ecosystem with no advisories is not covered")
     func coverage() {
         #expect(Self.index.covers(AdvisoryEcosystem(.pypi)!))
@@ -98,6 +110,8 @@ struct MatchTests {
          "affected[0].ranges[0].type is 'RANGE', not SEMVER, ECOSYSTEM or GIT"),
         ("{\"id\": \"X-1\", \"modified\": \"2026", "X-1.json:1:"),
         ("[1, 2]", "not an OSV record"),
+        ("{\"id\": \"X-1\", \"modified\": \"2026-01-01T00:00:00Z\", \"severity\": [{\"type\": \"CVSS_V3\", \"score\": \"CVSS:3.1/AV:N/AC:L\"}]}",
+         "severity[0].score 'CVSS:3.1/AV:N/AC:L' is not a CVSS v3 vector: the base metric PR is missing"),
     ])
     func malformed(_ row: (String, String)) throws {
         let directory = try Fixtures.temporaryDirectory()
