@@ -99,9 +99,16 @@ let package = Package(
             dependencies: ["GateKit"],
             swiftSettings: swiftSettings
         ),
+        // The PromQL lexer and parser (Prometheus 2.42's grammar and errors): not a gate; the
+        // dashboards gate parses queries with it, and rule files will be checked with it too.
+        .target(
+            name: "PromQL",
+            dependencies: ["GateKit"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Dashboards",
-            dependencies: ["GateKit"],
+            dependencies: ["GateKit", "PromQL"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -151,7 +158,7 @@ let package = Package(
         // -sanitize=fuzzer,address -DFUZZING); built plainly, it replays files through them.
         .executableTarget(
             name: "gate-fuzz",
-            dependencies: ["GateKit", "Coverage", "Relevance", "Flags", "Experiment", "Dependencies", "SBOM", "Vulns", "Checksum", "Drift", "Bench", "Canary", "Dashboards"],
+            dependencies: ["GateKit", "Coverage", "Relevance", "Flags", "Experiment", "Dependencies", "SBOM", "Vulns", "Checksum", "Drift", "Bench", "Canary", "PromQL", "Dashboards"],
             swiftSettings: swiftSettings
         ),
         // Fixture paths, temporary directories and running the built binary; tests only.
@@ -167,7 +174,7 @@ let package = Package(
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "Dependencies", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VulnsTests", dependencies: ["Vulns", "Dependencies", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "DashboardsTests", dependencies: ["Dashboards", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "DashboardsTests", dependencies: ["Dashboards", "PromQL", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CanaryTests", dependencies: ["Canary", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DriftTests", dependencies: ["Drift", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),

@@ -1,5 +1,6 @@
 import Foundation
 import GateKit
+import PromQL
 
 /// The rules of one dashboard. Findings name the file; their messages start with the panel
 /// ("panel 4 'Latency'") and the target (refId or index), which exclusions match on.

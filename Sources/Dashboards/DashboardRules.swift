@@ -1,4 +1,5 @@
 import GateKit
+import PromQL
 
 /// Every rule the dashboard gate applies: an id, a default severity, one line of doc.
 public enum DashboardRule: String, CaseIterable, Sendable {

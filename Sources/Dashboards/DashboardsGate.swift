@@ -1,5 +1,6 @@
 import Foundation
 import GateKit
+import PromQL
 
 private typealias Measurement = GateKit.Measurement
 

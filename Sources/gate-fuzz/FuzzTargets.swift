@@ -7,6 +7,7 @@ import Drift
 import Experiment
 import Flags
 import GateKit
+import PromQL
 import Relevance
 import Dependencies
 import SBOM

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dashboards
 import Foundation
 import GateKit
+import PromQL
 
 /// `gate dashboards`: Grafana dashboards and their PromQL, validated offline.
 struct DashboardsCommand: GateCommand {

@@ -1,4 +1,5 @@
 @testable import Dashboards
+@testable import PromQL
 import Foundation
 import GateTestSupport
 import Testing

@@ -7,10 +7,10 @@ public enum PromQLType: String, Sendable {
     case matrix = "range vector"
     case string
 
-    var name: String { rawValue }
+    public var name: String { rawValue }
 }
 
-/// A parsed expression, with what the dashboard rules need: its type, every vector
+/// A parsed expression, with what the gates need: its type, every vector
 /// selector (metric names, matchers, ranges) and every function call.
 public indirect enum PromQLNode: Sendable {
     case number(Double)
