@@ -111,6 +111,13 @@ let package = Package(
             dependencies: ["GateKit", "PromQL"],
             swiftSettings: swiftSettings
         ),
+        // Prometheus rule files (the alert-rules gate, #21, in progress): read and checked as
+        // promtool checks them.
+        .target(
+            name: "Alerts",
+            dependencies: ["GateKit", "PromQL", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Canary",
             dependencies: ["GateKit", "CCurl"],
@@ -174,6 +181,7 @@ let package = Package(
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "Dependencies", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VulnsTests", dependencies: ["Vulns", "Dependencies", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DashboardsTests", dependencies: ["Dashboards", "PromQL", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CanaryTests", dependencies: ["Canary", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),

@@ -1,0 +1,247 @@
+import Foundation
+import GateKit
+import PromQL
+import Yams
+
+/// One rule of a rule group, with the lines it was written on.
+public struct PrometheusRule: Sendable, Equatable {
+    public var record: String?
+    public var alert: String?
+    public var expr: String?
+    public var forDuration: String?
+    public var keepFiringFor: String?
+    public var labels: [(key: String, value: String)]
+    public var annotations: [(key: String, value: String)]
+    /// The line of the rule's first key; of `record`/`alert` (line:column), and of `expr`.
+    public var line: Int
+    public var namePosition: (line: Int, column: Int)?
+    public var exprPosition: (line: Int, column: Int)?
+
+    public var name: String { record ?? alert ?? "" }
+
+    public static func == (a: PrometheusRule, b: PrometheusRule) -> Bool {
+        (a.record, a.alert, a.expr, a.forDuration, a.keepFiringFor, a.line) == (b.record, b.alert, b.expr, b.forDuration, b.keepFiringFor, b.line)
+            && a.labels.map { "\($0.key)=\($0.value)" } == b.labels.map { "\($0.key)=\($0.value)" }
+            && a.annotations.map { "\($0.key)=\($0.value)" } == b.annotations.map { "\($0.key)=\($0.value)" }
+    }
+}
+
+public struct PrometheusRuleGroup: Sendable, Equatable {
+    public var name: String
+    public var interval: String?
+    public var limit: Int?
+    public var rules: [PrometheusRule]
+    public var line: Int
+    public var column: Int
+}
+
+/// A problem promtool's `check rules` reports, with its position when promtool gives one.
+public struct RuleProblem: Sendable, Equatable, CustomStringConvertible {
+    public var line: Int?
+    public var message: String
+    public var description: String { (line.map { "\($0): " } ?? "") + message }
+}
+
+/// Prometheus rule files as Prometheus 2.42 reads them (`groups:` of `name`, `interval`,
+/// `limit`, `rules:` of `record`/`alert`, `expr`, `for`, `keep_firing_for`, `labels`,
+/// `annotations`), and Kubernetes PrometheusRule manifests (`spec.groups`), several YAML
+/// documents to a file. The first step of the alert-rules gate: structure, keys, names and
+/// expressions checked as `promtool check rules` checks them (templates are not parsed yet).
+public enum RuleFiles {
+    static let groupKeys: Set<String> = ["name", "interval", "limit", "rules"]
+    static let ruleKeys: Set<String> = ["record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"]
+
+    /// The groups in `text`, or a problem that stops the reading as it stops promtool's (YAML
+    /// errors, unknown keys, values of the wrong kind, bad durations). A plain rule file is
+    /// read as Prometheus loads it — its first YAML document only; `ignoredDocuments` counts
+    /// the others (rules there never run), for the gate to report. PrometheusRule manifests
+    /// are read from every document.
+    public static func parse(_ text: String, path: String) throws -> (groups: [PrometheusRuleGroup], ignoredDocuments: Int) {
+        try YAMLGuard.check(text, path: path)
+        let documents: [Node]
+        do {
+            documents = Array(try Yams.compose_all(yaml: text))
+        } catch {
+            throw GateError.usage("\(path): not YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+        }
+        var groups: [PrometheusRuleGroup] = []
+        var ignored = 0
+        for (index, document) in documents.enumerated() {
+            guard case .mapping(let root) = document else {
+                throw RuleFileError(path: path, line: document.mark?.line, message: "a rule file is a mapping with groups")
+            }
+            var groupList: Node?
+            if root["apiVersion"] != nil || root["kind"] != nil {
+                // A PrometheusRule manifest: its groups are under spec.
+                guard root["kind"]?.string == "PrometheusRule" else {
+                    throw RuleFileError(path: path, line: document.mark?.line, message: "a Kubernetes document of kind '\(root["kind"]?.string ?? "")', not PrometheusRule")
+                }
+                groupList = root["spec"]?.mapping?["groups"]
+            } else if index > 0 {
+                ignored += 1
+                continue
+            } else {
+                for key in root.keys where key.string != "groups" {
+                    throw RuleFileError(path: path, line: key.mark?.line, message: "field \(key.string ?? "?") not found in type rulefmt.RuleGroups")
+                }
+                groupList = root["groups"]
+            }
+            guard let groupList else { continue }
+            guard case .sequence(let items) = groupList else {
+                throw RuleFileError(path: path, line: groupList.mark?.line, message: "groups is not a list")
+            }
+            for item in items { groups.append(try group(item, path: path)) }
+        }
+        return (groups, ignored)
+    }
+
+    static func group(_ node: Node, path: String) throws -> PrometheusRuleGroup {
+        guard case .mapping(let fields) = node else { throw RuleFileError(path: path, line: node.mark?.line, message: "a group is a mapping") }
+        for key in fields.keys where !groupKeys.contains(key.string ?? "") {
+            throw RuleFileError(path: path, line: key.mark?.line, message: "field \(key.string ?? "?") not found in type rulefmt.RuleGroup")
+        }
+        let interval = try scalar(fields["interval"], path: path, field: "interval")
+        if let interval, !isDuration(interval) { throw RuleFileError(path: path, line: nil, message: "not a valid duration string: \"\(interval)\"") }
+        var limit: Int?
+        if let text = try scalar(fields["limit"], path: path, field: "limit") {
+            guard let value = Int(text) else { throw RuleFileError(path: path, line: fields["limit"]?.mark?.line, message: "cannot unmarshal !!str `\(text)` into int") }
+            limit = value
+        }
+        var rules: [PrometheusRule] = []
+        switch fields["rules"] {
+        case .sequence(let items)?:
+            for item in items { rules.append(try rule(item, path: path)) }
+        case .scalar(let value)? where ["", "~", "null"].contains(value.string):
+            break   // rules: (empty)
+        case nil:
+            break
+        case let other?:
+            throw RuleFileError(path: path, line: other.mark?.line, message: "rules is not a list")
+        }
+        let nameKey = fields.keys.first { $0.string == "name" }
+        return PrometheusRuleGroup(name: try scalar(fields["name"], path: path, field: "name") ?? "", interval: interval, limit: limit, rules: rules,
+                                   line: nameKey?.mark?.line ?? node.mark?.line ?? 0, column: nameKey?.mark?.column ?? 0)
+    }
+
+    static func rule(_ node: Node, path: String) throws -> PrometheusRule {
+        guard case .mapping(let fields) = node else { throw RuleFileError(path: path, line: node.mark?.line, message: "a rule is a mapping") }
+        for key in fields.keys where !ruleKeys.contains(key.string ?? "") {
+            throw RuleFileError(path: path, line: key.mark?.line, message: "field \(key.string ?? "?") not found in type rulefmt.RuleNode")
+        }
+        func position(_ key: String) -> (Int, Int)? { fields[key]?.mark.map { ($0.line, $0.column) } }
+        let forDuration = try scalar(fields["for"], path: path, field: "for")
+        let keepFiringFor = try scalar(fields["keep_firing_for"], path: path, field: "keep_firing_for")
+        for duration in [forDuration, keepFiringFor].compactMap({ $0 }) where !isDuration(duration) {
+            throw RuleFileError(path: path, line: nil, message: "not a valid duration string: \"\(duration)\"")
+        }
+        return PrometheusRule(
+            record: try scalar(fields["record"], path: path, field: "record"), alert: try scalar(fields["alert"], path: path, field: "alert"),
+            expr: try scalar(fields["expr"], path: path, field: "expr"), forDuration: forDuration, keepFiringFor: keepFiringFor,
+            labels: try pairs(fields["labels"], path: path), annotations: try pairs(fields["annotations"], path: path),
+            line: fields.keys.first?.mark?.line ?? node.mark?.line ?? 0,
+            namePosition: position("record") ?? position("alert"), exprPosition: position("expr"))
+    }
+
+    static func scalar(_ node: Node?, path: String, field: String) throws -> String? {
+        guard let node else { return nil }
+        guard case .scalar(let value) = node else {
+            throw RuleFileError(path: path, line: node.mark?.line, message: "\(field) must be a single value")
+        }
+        return value.string
+    }
+
+    static func pairs(_ node: Node?, path: String) throws -> [(key: String, value: String)] {
+        guard let node else { return [] }
+        guard case .mapping(let mapping) = node else { throw RuleFileError(path: path, line: node.mark?.line, message: "labels and annotations are mappings") }
+        return try mapping.map { key, value in
+            guard case .scalar(let text) = value else { throw RuleFileError(path: path, line: value.mark?.line, message: "a label or annotation value must be text") }
+            return (key.string ?? "", text.string)
+        }
+    }
+
+    /// Prometheus' duration syntax (model.ParseDuration): units y w d h m s ms in that order,
+    /// each at most once, or "0".
+    static func isDuration(_ text: String) -> Bool {
+        if text == "0" { return true }
+        let units = ["y", "w", "d", "h", "m", "s", "ms"]
+        var rest = Substring(text)
+        var lastUnit = -1
+        guard !rest.isEmpty else { return false }
+        while !rest.isEmpty {
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            guard !digits.isEmpty else { return false }
+            rest = rest.dropFirst(digits.count)
+            let unit = rest.hasPrefix("ms") ? "ms" : String(rest.prefix(1))
+            guard let index = units.firstIndex(of: unit), index > lastUnit else { return false }
+            lastUnit = index
+            rest = rest.dropFirst(unit.count)
+        }
+        return true
+    }
+
+    /// What `promtool check rules` lists for parsed groups: every rule's problems, then
+    /// repeated group names. Template syntax is not checked yet.
+    public static func check(_ groups: [PrometheusRuleGroup]) -> [RuleProblem] {
+        var problems: [RuleProblem] = []
+        var seen = Set<String>()
+        for group in groups {
+            if group.name.isEmpty { problems.append(RuleProblem(line: group.line, message: "Groupname must not be empty")) }
+            if !seen.insert(group.name).inserted {
+                problems.append(RuleProblem(line: group.line, message: "groupname: \"\(group.name)\" is repeated in the same file"))
+            }
+            for (index, rule) in group.rules.enumerated() {
+                let prefix = "group \"\(group.name)\", rule \(index + 1), \"\(rule.name)\": "
+                func add(_ message: String, _ line: Int?) { problems.append(RuleProblem(line: line, message: prefix + message)) }
+                if rule.record != nil && rule.alert != nil { add("only one of 'record' and 'alert' must be set", rule.namePosition?.line) }
+                if rule.record == nil && rule.alert == nil { add("one of 'record' or 'alert' must be set", rule.line) }
+                if let expr = rule.expr, !expr.isEmpty {
+                    do {
+                        _ = try PromQLParser.parse(expr)
+                    } catch let error as PromQLError {
+                        add("could not parse expression: \(positioned(error, in: expr)): parse error: \(error.message)", rule.exprPosition?.line)
+                    } catch {
+                        add("could not parse expression: \(error)", rule.exprPosition?.line)
+                    }
+                } else {
+                    add("field 'expr' must be set in rule", nil)
+                }
+                if let record = rule.record {
+                    if !rule.annotations.isEmpty { add("invalid field 'annotations' in recording rule", rule.namePosition?.line) }
+                    if rule.forDuration != nil { add("invalid field 'for' in recording rule", rule.namePosition?.line) }
+                    if rule.keepFiringFor != nil { add("invalid field 'keep_firing_for' in recording rule", rule.namePosition?.line) }
+                    if !isMetricName(record) { add("invalid recording rule name: \(record)", rule.namePosition?.line) }
+                }
+                for label in rule.labels where !isLabelName(label.key) || label.key == "__name__" { add("invalid label name: \(label.key)", nil) }
+                for annotation in rule.annotations where !isLabelName(annotation.key) { add("invalid annotation name: \(annotation.key)", nil) }
+            }
+        }
+        return problems
+    }
+
+    /// Prometheus' `line:column` (1-based) of a byte offset in an expression.
+    static func positioned(_ error: PromQLError, in expr: String) -> String {
+        let bytes = Array(expr.utf8.prefix(max(0, error.offset)))
+        let line = bytes.filter { $0 == UInt8(ascii: "\n") }.count + 1
+        let column = bytes.count - (bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+        return "\(line):\(column)"
+    }
+
+    /// `[a-zA-Z_:][a-zA-Z0-9_:]*`
+    public static func isMetricName(_ text: String) -> Bool {
+        guard let first = text.utf8.first, first == UInt8(ascii: "_") || first == UInt8(ascii: ":") || (first | 0x20 >= 0x61 && first | 0x20 <= 0x7A) else { return false }
+        return text.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ":") || ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }
+    }
+
+    /// `[a-zA-Z_][a-zA-Z0-9_]*`
+    public static func isLabelName(_ text: String) -> Bool {
+        !text.contains(":") && isMetricName(text)
+    }
+}
+
+/// A rule file promtool would not load at all: the file, the line if known, the problem.
+public struct RuleFileError: Error, CustomStringConvertible {
+    public var path: String
+    public var line: Int?
+    public var message: String
+    public var description: String { "\(path)\(line.map { ":\($0)" } ?? ""): \(message)" }
+}
