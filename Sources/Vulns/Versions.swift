@@ -1,3 +1,5 @@
+import Foundation
+
 /// How an ecosystem orders its versions, as OSV's ECOSYSTEM and SEMVER ranges need:
 /// PyPI by PEP 440, crates.io, npm and SwiftPM by SemVer 2.0 precedence, Go by SemVer with its
 /// `v` prefix and `+incompatible`.
@@ -156,7 +158,7 @@ public struct PEP440Version: Comparable, Hashable, Sendable {
     }
 
     public init?(_ text: String) {
-        var s = Array(text.lowercased().trimmingWhitespace.utf8)[...]
+        var s = Array(text.lowercased().trimmingCharacters(in: .whitespaces).utf8)[...]
         func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
         func number() -> UInt64? {
             var value: UInt64 = 0
@@ -265,17 +267,14 @@ public struct PEP440Version: Comparable, Hashable, Sendable {
     public static func < (a: PEP440Version, b: PEP440Version) -> Bool {
         let (x, y) = (a.key, b.key)
         if x.0 != y.0 { return x.0 < y.0 }
-        if x.1 != y.1 { return Self.releaseLess(x.1, y.1) }
+        // Releases, trailing zeros gone, as tuples: a shorter one the longer begins with is smaller.
+        if x.1 != y.1 { return x.1.lexicographicallyPrecedes(y.1) }
         if x.2 != y.2 { return x.2 < y.2 }
         if x.3 != y.3 { return x.3 < y.3 }
         if x.4 != y.4 { return x.4 < y.4 }
         // No local version sorts below any; local versions segment by segment.
         return a.local.lexicographicallyPrecedes(b.local)
     }
-
-    /// Releases with trailing zeros removed, compared as tuples (a shorter one that the longer
-    /// begins with is smaller).
-    static func releaseLess(_ a: [UInt64], _ b: [UInt64]) -> Bool { a.lexicographicallyPrecedes(b) }
 
     public static func == (a: PEP440Version, b: PEP440Version) -> Bool { !(a < b) && !(b < a) }
 
@@ -284,14 +283,5 @@ public struct PEP440Version: Comparable, Hashable, Sendable {
         while trimmed.count > 1, trimmed.last == 0 { trimmed.removeLast() }
         hasher.combine(epoch); hasher.combine(trimmed); hasher.combine(post); hasher.combine(dev); hasher.combine(local)
         hasher.combine(pre?.kind); hasher.combine(pre?.number)
-    }
-}
-
-extension String {
-    var trimmingWhitespace: String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first.isWhitespace { scalars = scalars.dropFirst() }
-        while let last = scalars.last, last.isWhitespace { scalars = scalars.dropLast() }
-        return String(scalars)
     }
 }

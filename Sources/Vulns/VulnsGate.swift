@@ -64,15 +64,12 @@ public struct VulnsPolicy: Sendable, Equatable {
                 guard case .map(let fields, let mapLine) = item else {
                     throw policy.invalid(line: item.line, key: "ignore", expected: "a list of {id, reason, expires}")
                 }
+                // Each entry read as a policy of its own, as the dashboards gate reads its excludes.
                 let line = fields.first?.line ?? mapLine
-                var values: [String: String] = [:]
-                for field in fields {
-                    guard ["id", "reason", "expires"].contains(field.key), case .scalar(let text, _) = field.value, !text.isEmpty else {
-                        throw policy.invalid(line: field.line, key: "ignore.\(field.key)", expected: "id, reason and expires, each a non-empty text")
-                    }
-                    values[field.key] = text
-                }
-                guard let id = values["id"], let reason = values["reason"], let expiresText = values["expires"] else {
+                let entry = Policy(path: policy.path, entries: fields)
+                try entry.requireKnownKeys(["id", "reason", "expires"])
+                guard let id = try entry.string("id"), let reason = try entry.string("reason"), let expiresText = try entry.string("expires"),
+                      !id.isEmpty, !reason.isEmpty else {
                     throw policy.invalid(line: line, key: "ignore", expected: "id, reason and expires on every entry (an ignore without an end is a silent accept)")
                 }
                 guard let expires = Timestamp.seconds(expiresText) else {
@@ -127,7 +124,6 @@ public struct VulnsGate: Sendable {
     public struct Vulnerability: Sendable {
         public var component: Component
         public var lockfile: String
-        public var line: Int?
         public var match: AdvisoryIndex.Match
         public var level: SeverityLevel?
         public var score: CVSS.Score?
@@ -163,7 +159,6 @@ public struct VulnsGate: Sendable {
         var uncovered: [String: Int] = [:]
         var uncoveredSource: [String: String] = [:]
         var packages = 0
-        var usedIgnores = Set<String>()
         for inventory in inventories {
             for component in inventory.components {
                 packages += 1
@@ -181,10 +176,10 @@ public struct VulnsGate: Sendable {
                                             location: location, identity: "\(ecosystem.osvName):\(component.registryName):\(problem.id)"))
                 }
                 for match in matches {
-                    var vulnerability = Vulnerability(component: component, lockfile: inventory.source, line: location.line, match: match,
+                    var vulnerability = Vulnerability(component: component, lockfile: inventory.source, match: match,
                                                       level: nil, score: nil, standing: "")
                     (vulnerability.level, vulnerability.score) = Self.severity(of: match)
-                    let finding = judge(&vulnerability, statements: statements, usedIgnores: &usedIgnores, location: location,
+                    let finding = judge(&vulnerability, statements: statements, location: location,
                                         identity: "\(ecosystem.osvName):\(component.registryName):\(match.record.id)")
                     findings += finding
                     vulnerabilities.append(vulnerability)
@@ -247,7 +242,7 @@ public struct VulnsGate: Sendable {
     }
 
     /// The finding for one vulnerability, after VEX and ignores, with its standing set.
-    func judge(_ vulnerability: inout Vulnerability, statements: [VEXStatement], usedIgnores: inout Set<String>,
+    func judge(_ vulnerability: inout Vulnerability, statements: [VEXStatement],
                location: Location, identity: String) -> [Finding] {
         let record = vulnerability.match.record
         let names = Set([record.id] + record.aliases)
@@ -263,7 +258,6 @@ public struct VulnsGate: Sendable {
         }
         var findings: [Finding] = []
         if let ignore = policy.ignore.first(where: { names.contains($0.id) }) {
-            usedIgnores.insert(ignore.id)
             if ignore.expires > now {
                 vulnerability.standing = "ignored"
                 return [Finding(severity: .note, rule: "vulns/ignored", message: "\(subject): ignored until \(ignore.expiresText) (\(ignore.reason))",

@@ -3,7 +3,7 @@ import GateKit
 import Vulns
 
 /// `gate vulns`: locked dependencies against OSV advisories, offline.
-struct VulnsCommand: GateCommand, ParsableCommand {
+struct VulnsCommand: GateCommand {
     typealias Judged = VulnsGate
     static let configuration = CommandConfiguration(
         commandName: "vulns",

@@ -202,7 +202,7 @@ struct LockfileShapeTests {
 
     @Test("Swift purls keep the URL's case: purl's swift namespace and name are case-sensitive")
     func swiftCase() throws {
-        let pins = try Lockfiles.read(Fixtures.path("sbom/swiftpm-case/Package.resolved")).0
+        let pins = try Lockfiles.read(Fixtures.path("sbom/swiftpm-case/case.resolved")).0
         #expect(pins.components.map(\.purl) == ["pkg:swift/github.com/Quick/Nimble@13.8.0", "pkg:swift/github.com/swiftcsv/SwiftCSV@0.10.0"])
         #expect(pins.lines["pkg:swift/github.com/Quick/Nimble@13.8.0"] == 5)
     }

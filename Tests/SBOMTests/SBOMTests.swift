@@ -10,7 +10,7 @@ struct SBOMDocumentTests {
                            "poetry/poetry.lock", "uv/uv.lock", "cargo/Cargo.lock", "go/go.mod",
                            // Shapes that broke once: a forked uv resolution, a Cargo workspace, markers, case.
                            "uv-forked/uv.lock", "cargo-workspace/Cargo.lock", "requirements-markers/requirements.txt",
-                           "swiftpm-case/Package.resolved"]
+                           "swiftpm-case/case.resolved"]
 
     @Test("deterministic: the same lockfile and SOURCE_DATE_EPOCH give the same bytes; the serial number follows the content")
     func deterministic() throws {
