@@ -111,8 +111,8 @@ let package = Package(
             dependencies: ["GateKit", "PromQL"],
             swiftSettings: swiftSettings
         ),
-        // Prometheus rule files (the alert-rules gate, #21, in progress): read and checked as
-        // promtool checks them.
+        // The alert-rules gate: rule files checked as promtool checks them, linted against the
+        // metric catalog, unit tests run by the PromQL library's evaluator.
         .target(
             name: "Alerts",
             dependencies: ["GateKit", "PromQL", .product(name: "Yams", package: "Yams")],
@@ -156,6 +156,7 @@ let package = Package(
                 "Bench",
                 "Canary",
                 "Dashboards",
+                "Alerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -165,7 +166,7 @@ let package = Package(
         // -sanitize=fuzzer,address -DFUZZING); built plainly, it replays files through them.
         .executableTarget(
             name: "gate-fuzz",
-            dependencies: ["GateKit", "Coverage", "Relevance", "Flags", "Experiment", "Dependencies", "SBOM", "Vulns", "Checksum", "Drift", "Bench", "Canary", "PromQL", "Dashboards"],
+            dependencies: ["GateKit", "Coverage", "Relevance", "Flags", "Experiment", "Dependencies", "SBOM", "Vulns", "Checksum", "Drift", "Bench", "Canary", "PromQL", "Dashboards", "Alerts"],
             swiftSettings: swiftSettings
         ),
         // Fixture paths, temporary directories and running the built binary; tests only.
@@ -181,7 +182,7 @@ let package = Package(
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "Dependencies", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VulnsTests", dependencies: ["Vulns", "Dependencies", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "PromQL", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DashboardsTests", dependencies: ["Dashboards", "PromQL", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CanaryTests", dependencies: ["Canary", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),

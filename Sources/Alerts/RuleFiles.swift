@@ -213,9 +213,36 @@ public enum RuleFiles {
                 }
                 for label in rule.labels where !isLabelName(label.key) || label.key == "__name__" { add("invalid label name: \(label.key)", nil) }
                 for annotation in rule.annotations where !isLabelName(annotation.key) { add("invalid annotation name: \(annotation.key)", nil) }
+                // Templates of alerting rules, parsed after Prometheus' own definitions.
+                if let alert = rule.alert, !alert.isEmpty {
+                    for (kind, pairs) in [("label", rule.labels), ("annotation", rule.annotations)] {
+                        for pair in pairs {
+                            if let error = AlertTemplate.check(templatePrefix + pair.value, alert: alert) { add("\(kind) \(GoFormat.quote(pair.key)): \(error)", nil) }
+                        }
+                    }
+                }
             }
         }
         return problems
+    }
+
+    /// What the rule manager puts before every label and annotation template.
+    static let templatePrefix = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
+
+    /// Repeated rules as promtool's lint finds them: the same name and labels anywhere in
+    /// the file, each repeated pair once, at its second rule's line.
+    public static func duplicates(_ groups: [PrometheusRuleGroup]) -> [(name: String, labels: PromLabels, line: Int)] {
+        var out: [(String, PromLabels, Int)] = []
+        var seen = Set<PromLabels>(), reported = Set<PromLabels>()
+        for group in groups {
+            for rule in group.rules {
+                let labels = PromLabels(rule.labels.map { ($0.key, $0.value) })
+                var key = labels
+                key.set("__name__", rule.name)
+                if !seen.insert(key).inserted, reported.insert(key).inserted { out.append((rule.name, labels, rule.line)) }
+            }
+        }
+        return out
     }
 
     /// Prometheus' `line:column` (1-based) of a byte offset in an expression.
@@ -226,16 +253,8 @@ public enum RuleFiles {
         return "\(line):\(column)"
     }
 
-    /// `[a-zA-Z_:][a-zA-Z0-9_:]*`
-    public static func isMetricName(_ text: String) -> Bool {
-        guard let first = text.utf8.first, first == UInt8(ascii: "_") || first == UInt8(ascii: ":") || (first | 0x20 >= 0x61 && first | 0x20 <= 0x7A) else { return false }
-        return text.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ":") || ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }
-    }
-
-    /// `[a-zA-Z_][a-zA-Z0-9_]*`
-    public static func isLabelName(_ text: String) -> Bool {
-        !text.contains(":") && isMetricName(text)
-    }
+    static func isMetricName(_ text: String) -> Bool { RuleNames.isMetricName(text) }
+    static func isLabelName(_ text: String) -> Bool { RuleNames.isLabelName(text) }
 }
 
 /// A rule file promtool would not load at all: the file, the line if known, the problem.

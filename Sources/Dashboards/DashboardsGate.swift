@@ -104,10 +104,10 @@ public struct DashboardsGate: Sendable {
             var digest = read
             digest.path = path
             inputs.append(digest)
-            catalog = MetricCatalog.parse(String(decoding: bytes, as: UTF8.self), source: path)
+            catalog = try MetricCatalog.parse(bytes, source: path)
         }
         if let url = policy.catalogPrometheus {
-            var live = try Self.liveCatalog(url, environment: context.environment.variables)
+            var live = try MetricCatalog.live(url, environment: context.environment.variables)
             if let file = catalog {
                 live.names.formUnion(file.names)
                 live.types.merge(file.types) { a, _ in a }
@@ -172,30 +172,6 @@ public struct DashboardsGate: Sendable {
         }
         return GateResult(gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings, inputs: inputs,
                           rules: Self.rules)
-    }
-
-    /// The metric names a live Prometheus has, one request (`PROMETHEUS_TOKEN` as a bearer
-    /// token when set; never printed).
-    static func liveCatalog(_ url: String, environment: [String: String]) throws -> MetricCatalog {
-        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
-        var headers = ["Accept: application/json"]
-        if let token = environment["PROMETHEUS_TOKEN"], !token.isEmpty { headers.append("Authorization: Bearer " + token) }
-        let source = "\(base)/api/v1/label/__name__/values"
-        switch HTTPClient.get(source, headers: headers, timeout: 10) {
-        case .failure(.transport(let reason)):
-            throw GateError.toolFailed(command: "GET \(source)", message: "\(reason). Is Prometheus running there?")
-        case .failure(.tooLarge(let limit)):
-            throw GateError.toolFailed(command: "GET \(source)", message: "the answer is larger than \(limit >> 20) MiB")
-        case .success(let response):
-            guard response.status == 200,
-                  let tree = try? response.body.withUnsafeBytes({ try JSONTree.parse($0) }),
-                  tree["status"]?.string == "success", let names = tree["data"]?.array else {
-                throw GateError.toolFailed(command: "GET \(source)", message: "HTTP \(response.status), not a label-values answer")
-            }
-            var catalog = MetricCatalog(source: source)
-            catalog.names = Set(names.compactMap(\.string))
-            return catalog
-        }
     }
 
     /// What one file's check leaves: the tree is freed on the worker thread that read it.

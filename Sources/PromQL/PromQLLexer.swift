@@ -33,6 +33,8 @@ public struct PromQLError: Error, Equatable, CustomStringConvertible {
 struct PromQLLexer {
     let bytes: [UInt8]
     var position = 0
+    /// Open parentheses: input ending inside one is the lexer's error, as in Prometheus.
+    var parens = 0
 
     init(_ text: String) { bytes = Array(text.utf8) }
 
@@ -58,7 +60,10 @@ struct PromQLLexer {
     mutating func next(duration expectDuration: Bool = false) throws -> PromQLToken {
         skipSpace()
         let start = position
-        guard position < bytes.count else { return PromQLToken(kind: .end, start: start, end: start) }
+        guard position < bytes.count else {
+            if parens > 0 { throw PromQLError(start, "unclosed left parenthesis") }
+            return PromQLToken(kind: .end, start: start, end: start)
+        }
         let b = bytes[position]
         if expectDuration, Self.isDigit(b) {
             return PromQLToken(kind: .duration(try duration()), start: start, end: position)
@@ -96,6 +101,7 @@ struct PromQLLexer {
         let next = position < bytes.count ? bytes[position] : 0
         switch b {
         case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ","):
+            if b == UInt8(ascii: "(") { parens += 1 } else if b == UInt8(ascii: ")") { parens -= 1 }
             return PromQLToken(kind: .punct(Character(Unicode.Scalar(b))), start: start, end: position)
         case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "%"), UInt8(ascii: "^"), UInt8(ascii: "@"):
             return PromQLToken(kind: .op(String(Character(Unicode.Scalar(b)))), start: start, end: position)

@@ -19,11 +19,11 @@ public indirect enum PromQLNode: Sendable {
     case matrix(PromQLSelector, range: Double, rangeStart: Int)
     case subquery(PromQLNode, range: Double, step: Double?)
     case call(String, [PromQLNode], start: Int)
-    case aggregate(String, param: PromQLNode?, PromQLNode)
-    case binary(String, PromQLNode, PromQLNode)
+    case aggregate(String, param: PromQLNode?, PromQLNode, grouping: PromQLGrouping?)
+    case binary(String, PromQLNode, PromQLNode, PromQLMatching)
     case unary(String, PromQLNode)
     case paren(PromQLNode)
-    case modified(PromQLNode)  // offset / @ applied
+    case modified(PromQLNode, offset: Double, at: PromQLAt?)
 
     public var type: PromQLType {
         switch self {
@@ -33,10 +33,34 @@ public indirect enum PromQLNode: Sendable {
         case .matrix, .subquery: .matrix
         case .call(let name, _, _): PromQLFunctions.table[name]?.returns ?? .vector
         case .aggregate: .vector
-        case .binary(_, let l, let r): l.type == .scalar && r.type == .scalar ? .scalar : .vector
-        case .unary(_, let e), .paren(let e), .modified(let e): e.type
+        case .binary(_, let l, let r, _): l.type == .scalar && r.type == .scalar ? .scalar : .vector
+        case .unary(_, let e), .paren(let e), .modified(let e, _, _): e.type
         }
     }
+}
+
+/// `by (…)` or `without (…)` of an aggregation.
+public struct PromQLGrouping: Sendable {
+    public var without: Bool
+    public var labels: [String]
+}
+
+/// How a binary operator pairs its sides: `bool`, `on`/`ignoring`, `group_left`/`group_right`.
+public struct PromQLMatching: Sendable {
+    public enum Cardinality: Sendable { case oneToOne, manyToOne, oneToMany, manyToMany }
+    public var returnBool = false
+    public var on = false
+    public var labels: [String] = []
+    public var cardinality = Cardinality.oneToOne
+    /// The labels `group_left(…)`/`group_right(…)` copy from the "one" side.
+    public var include: [String] = []
+}
+
+/// `@ t`, `@ start()` or `@ end()` (an instant query's start and end are its time).
+public enum PromQLAt: Sendable {
+    case time(Double)
+    case start
+    case end
 }
 
 public struct PromQLSelector: Sendable {
@@ -145,11 +169,13 @@ public struct PromQLParser {
             }
             var matching: (on: Bool, labels: [String])?
             var grouping: [String]?
+            var cardinality = PromQLMatching.Cardinality.oneToOne
             if keyword("on") || keyword("ignoring") {
                 let on = keyword("on")
                 try advance()
                 matching = (on, try labelList())
                 if keyword("group_left") || keyword("group_right") {
+                    cardinality = keyword("group_left") ? .manyToOne : .oneToMany
                     try advance()
                     grouping = isPunct("(") ? try labelList() : []
                 }
@@ -158,7 +184,9 @@ public struct PromQLParser {
             let rightStart = token.start
             let right = try expression(op == "^" ? precedence : precedence + 1)
             try checkBinary(op, left, right, returnBool: returnBool, matching: matching, grouping: grouping, at: (leftStart, opStart, rightStart))
-            left = .binary(op, left, right)
+            if Self.setOperators.contains(op) { cardinality = .manyToMany }
+            left = .binary(op, left, right, PromQLMatching(returnBool: returnBool, on: matching?.on ?? false, labels: matching?.labels ?? [],
+                                                           cardinality: cardinality, include: grouping ?? []))
         }
         return left
     }
@@ -249,10 +277,9 @@ public struct PromQLParser {
                     negative = isOp("-")
                     try advance(duration: true)
                 }
-                guard case .duration = token.kind else { throw PromQLError(token.start, "unexpected \(describe(token)) in offset, expected duration") }
-                _ = negative
+                guard case .duration(let seconds) = token.kind else { throw PromQLError(token.start, "unexpected \(describe(token)) in offset, expected duration") }
                 try advance()
-                node = .modified(node)
+                node = Self.modify(node, offset: negative ? -seconds : seconds, at: nil)
                 continue
             }
             if isOp("@") {
@@ -261,7 +288,9 @@ public struct PromQLParser {
                 guard !atSet else { throw PromQLError(expressionStart, "@ <timestamp> may not be set multiple times") }
                 atSet = true
                 try advance()
+                let at: PromQLAt
                 if keyword("start") || keyword("end") {
+                    at = keyword("start") ? .start : .end
                     try advance()
                     try expect("(", "in @")
                     try expect(")", "in @")
@@ -274,13 +303,20 @@ public struct PromQLParser {
                     guard case .number(let value) = token.kind, (sign * value).isFinite else {
                         throw PromQLError(token.start, "unexpected \(describe(token)) in @, expected timestamp")
                     }
+                    at = .time((sign * value * 1000).rounded() / 1000)
                     try advance()
                 }
-                node = .modified(node)
+                node = Self.modify(node, offset: nil, at: at)
                 continue
             }
             return node
         }
+    }
+
+    /// One `.modified` node carries both modifiers of an expression.
+    private static func modify(_ node: PromQLNode, offset: Double?, at: PromQLAt?) -> PromQLNode {
+        if case .modified(let inner, let oldOffset, let oldAt) = node { return .modified(inner, offset: offset ?? oldOffset, at: at ?? oldAt) }
+        return .modified(node, offset: offset ?? 0, at: at)
     }
 
     private func allowsModifier(_ node: PromQLNode) -> Bool {
@@ -315,6 +351,7 @@ public struct PromQLParser {
             if Self.aggregators.contains(lower), isPunct("(") || keyword("by") || keyword("without") {
                 return try aggregate(lower, start: start)
             }
+            if lower == "atan2" { throw PromQLError(start, "unexpected <op:atan2>") }
             if isPunct("("), let function = PromQLFunctions.table[name] {
                 return try call(name, function, start: start)
             }
@@ -364,17 +401,18 @@ public struct PromQLParser {
     }
 
     private mutating func aggregate(_ op: String, start: Int) throws -> PromQLNode {
-        var grouped = false
+        var grouping: PromQLGrouping?
         if keyword("by") || keyword("without") {
+            let without = keyword("without")
             try advance()
-            _ = try labelList()
-            grouped = true
+            grouping = PromQLGrouping(without: without, labels: try labelList())
         }
         try expect("(", "in aggregation")
         let (arguments, starts) = try argumentList("in aggregation")
-        if !grouped, keyword("by") || keyword("without") {
+        if grouping == nil, keyword("by") || keyword("without") {
+            let without = keyword("without")
             try advance()
-            _ = try labelList()
+            grouping = PromQLGrouping(without: without, labels: try labelList())
         }
         let needsParameter = ["topk", "bottomk", "quantile", "count_values"].contains(op)
         let expected = needsParameter ? 2 : 1
@@ -393,7 +431,7 @@ public struct PromQLParser {
             }
             parameter = arguments[0]
         }
-        return .aggregate(op, param: parameter, expression)
+        return .aggregate(op, param: parameter, expression, grouping: grouping)
     }
 
     private mutating func call(_ name: String, _ function: PromQLFunctions.Signature, start: Int) throws -> PromQLNode {
@@ -432,6 +470,7 @@ public struct PromQLParser {
         if isPunct("{") {
             try advance()
             while !isPunct("}") {
+                if case .end = token.kind { throw PromQLError(token.start, "unexpected end of input inside braces") }
                 let labelStart = token.start
                 let label: String
                 switch token.kind {
@@ -439,12 +478,14 @@ public struct PromQLParser {
                 default: throw PromQLError(token.start, "unexpected \(describe(token)) in label matching, expected label")
                 }
                 try advance()
+                if case .end = token.kind { throw PromQLError(token.start, "unexpected end of input inside braces") }
                 let op: String
                 switch token.kind {
                 case .op(let s) where ["=", "!=", "=~", "!~"].contains(s): op = s
                 default: throw PromQLError(token.start, "unexpected \(describe(token)) in label matching, expected label matching operator")
                 }
                 try advance()
+                if case .end = token.kind { throw PromQLError(token.start, "unexpected end of input inside braces") }
                 guard case .string(let value) = token.kind else {
                     throw PromQLError(token.start, "unexpected \(describe(token)) in label matching, expected string")
                 }
@@ -460,6 +501,7 @@ public struct PromQLParser {
                     if metricName == nil { metricName = value }
                 }
                 matchers.append((label, op, value))
+                if case .end = token.kind { throw PromQLError(token.start, "unexpected end of input inside braces") }
                 if isPunct(",") { try advance() } else if !isPunct("}") {
                     throw PromQLError(token.start, "unexpected \(describe(token)) in label matching, expected \",\" or \"}\"")
                 }
@@ -490,10 +532,10 @@ extension PromQLNode {
         case .matrix(let s, let range, _): [(s, range, function)]
         case .subquery(let e, _, _): e.selectors(inFunction: nil)
         case .call(let name, let args, _): args.flatMap { $0.selectors(inFunction: name) }
-        case .aggregate(_, let param, let e): (param?.selectors() ?? []) + e.selectors()
-        case .binary(_, let l, let r): l.selectors() + r.selectors()
+        case .aggregate(_, let param, let e, _): (param?.selectors() ?? []) + e.selectors()
+        case .binary(_, let l, let r, _): l.selectors() + r.selectors()
         case .unary(_, let e), .paren(let e): e.selectors()
-        case .modified(let e): e.selectors(inFunction: function)
+        case .modified(let e, _, _): e.selectors(inFunction: function)
         }
     }
 }
@@ -505,6 +547,19 @@ final class RegexCache: @unchecked Sendable {
     static let shared = RegexCache()
     private let lock = NSLock()
     private var known: [String: (valid: Bool, matchesEmpty: Bool)] = [:]
+    private var compiled: [String: Regex<AnyRegexOutput>] = [:]
+
+    /// The anchored regular expression of a matcher or of label_replace (nil if invalid).
+    func regex(_ pattern: String) -> Regex<AnyRegexOutput>? {
+        lock.lock()
+        if let hit = compiled[pattern] { lock.unlock(); return hit }
+        lock.unlock()
+        guard let regex = try? Regex("^(?:" + pattern + ")$") else { return nil }
+        lock.lock()
+        compiled[pattern] = regex
+        lock.unlock()
+        return regex
+    }
 
     func info(_ pattern: String) -> (valid: Bool, matchesEmpty: Bool) {
         lock.lock()

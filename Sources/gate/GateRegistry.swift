@@ -1,3 +1,4 @@
+import Alerts
 import ArgumentParser
 import Bench
 import Canary
@@ -56,6 +57,7 @@ enum GateRegistry {
         RegisteredGate(BenchCommand.self),
         RegisteredGate(CanaryCommand.self),
         RegisteredGate(DashboardsCommand.self),
+        RegisteredGate(AlertsCommand.self),
     ]
 
     static let commands: [any ParsableCommand.Type] = [
@@ -71,6 +73,7 @@ enum GateRegistry {
         BenchCommand.self,
         CanaryCommand.self,
         DashboardsCommand.self,
+        AlertsCommand.self,
         RecommenderCommand.self,
         CommentCommand.self,
         RulesCommand.self,

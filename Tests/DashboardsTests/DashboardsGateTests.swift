@@ -1,5 +1,6 @@
 @testable import Dashboards
 import Foundation
+import PromQL
 import GateKit
 import GateTestSupport
 import Testing
@@ -46,7 +47,7 @@ import Testing
          "datasource-unresolved", "panel 2 'Requests per second': datasource uid '${nosuchds}'"),
         ("sum by (code) (rate(http_requests_total{job=~\\\"$job\\\"", "sum by (code) (rate(http_requests_total{job=~\\\"$cluster\\\"", "variable-undefined",
          "panel 2 'Requests per second', target A: uses $cluster"),
-        ("sum by (code) (rate(", "sum by (code) ((rate(", "promql-syntax", "panel 2 'Requests per second', target A: unexpected end of input in aggregation, expected \")\" (at character 96 of"),
+        ("sum by (code) (rate(", "sum by (code) ((rate(", "promql-syntax", "panel 2 'Requests per second', target A: unclosed left parenthesis (at character 96 of"),
         ("sum by (code) (rate(", "sum by (code) (ratez(", "promql-unknown-function", "unknown function with name \"ratez\" (at character 16"),
         ("[$__rate_interval]))\",\n          \"legendFormat\": \"{{instance}}\"\n        }\n      ]\n    },\n    {\n      \"id\": 3", "[5m]))\",\n          \"legendFormat\": \"{{instance}}\"\n        }\n      ]\n    },\n    {\n      \"id\": 3",
          "rate-interval", "panel 2 'Requests per second', target A: rate(http_requests_total[5m]) over a fixed range"),
@@ -204,7 +205,7 @@ import Testing
         let names = #"{"status":"success","data":["up","http_requests_total","http_request_duration_seconds_bucket","process_resident_memory_bytes","process_cpu_seconds_total"]}"#
         let server = try ScriptedHTTPServer([.init(status: 200, body: names)])
         defer { server.stop() }
-        let catalog = try DashboardsGate.liveCatalog(server.url, environment: ["PROMETHEUS_TOKEN": "t0ken"])
+        let catalog = try MetricCatalog.live(server.url, environment: ["PROMETHEUS_TOKEN": "t0ken"])
         #expect(catalog.names.count == 5 && catalog.contains("http_requests_total"))
         #expect(server.requests.first?.contains("GET /api/v1/label/__name__/values") == true)
         #expect(server.requests.first?.contains("Authorization: Bearer t0ken") == true)
@@ -213,6 +214,6 @@ import Testing
         policy.catalogPrometheus = server.url
         let result = try DashboardsGate(policy: policy, context: GateContext(root: Fixtures.repositoryRoot)).evaluate()
         #expect(result.findings.isEmpty, "\(result.findings.map(\.message))")
-        expectError(containing: "Is Prometheus running there?") { _ = try DashboardsGate.liveCatalog("http://127.0.0.1:\(freePort())", environment: [:]) }
+        expectError(containing: "Is Prometheus running there?") { _ = try MetricCatalog.live("http://127.0.0.1:\(freePort())", environment: [:]) }
     }
 }

@@ -84,6 +84,7 @@ import Testing
                 triggers: [{above: 0, for: 1m}]
             """,
         "dashboards": "dashboards: [$TMP/boards]",
+        "alerts": "rule-files: [fixtures/alerts/lint/flagged.yml]\ncatalog: fixtures/dashboards/metrics.prom",
     ]
 
     /// Writes the scenarios (each with `extra` appended) as a gates/ directory.
@@ -176,6 +177,7 @@ import Testing
         ("bench", "wall-margin", "-5", "'wall-margin' must be a number from 0 to 100."),
         ("canary", "step", "soon", "'step' must be a duration such as 15s."),
         ("dashboards", "catalog", "no-such-catalog.prom", "no-such-catalog.prom: no such file."),
+        ("alerts", "catalog", "no-such-catalog.prom", "no-such-catalog.prom: no such file."),
     ]
 
     @Test("the same bad value gives the same exit 2 and message from the policy file and from the flag")

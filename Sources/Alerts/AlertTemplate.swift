@@ -1,0 +1,543 @@
+import Foundation
+import PromQL
+
+/// A value inside a template: what Go's text/template passes between pipeline stages.
+public indirect enum TemplateValue: Sendable {
+    case none
+    case bool(Bool)
+    case int(Int)
+    case float(Double)
+    case string(String)
+    case map([String: TemplateValue])
+    case list([TemplateValue])
+    /// A query result sample (`query`, `first`, `label`, `value`).
+    case sample(PromLabels, Double)
+
+    var truth: Bool {
+        switch self {
+        case .none: false
+        case .bool(let b): b
+        case .int(let i): i != 0
+        case .float(let f): f != 0
+        case .string(let s): !s.isEmpty
+        case .map(let m): !m.isEmpty
+        case .list(let l): !l.isEmpty
+        case .sample: true
+        }
+    }
+
+    /// How `{{ . }}` prints it (fmt's %v).
+    var printed: String {
+        switch self {
+        case .none: "<no value>"
+        case .bool(let b): b ? "true" : "false"
+        case .int(let i): String(i)
+        case .float(let f): GoFormat.g(f)
+        case .string(let s): s
+        case .map(let m): "map[" + m.keys.sorted().map { "\($0):\(m[$0]!.printed)" }.joined(separator: " ") + "]"
+        case .list(let l): "[" + l.map(\.printed).joined(separator: " ") + "]"
+        case .sample(let labels, let value): "{\(labels.dictionary.keys.sorted().map { "\($0)=\(labels[$0]!)" }.joined(separator: ", "))} \(GoFormat.g(value))"
+        }
+    }
+
+    var typeName: String {
+        switch self {
+        case .none: "nil"
+        case .bool: "bool"
+        case .int: "int"
+        case .float: "float64"
+        case .string: "string"
+        case .map: "map[string]string"
+        case .list: "[]interface {}"
+        case .sample: "*template.sample"
+        }
+    }
+}
+
+/// A template error in Go's words: `template: NAME:LINE: message`.
+public struct TemplateError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Prometheus' alert templates: Go's text/template syntax (actions, pipelines, variables,
+/// if/else/range/with/define/template, trim markers, comments) with Prometheus' functions,
+/// parsed as `promtool check rules` parses them and executed as the rule manager expands
+/// labels and annotations (`missingkey=zero`).
+public struct AlertTemplate {
+    indirect enum Node {
+        case text(String)
+        case action(Pipe, line: Int)
+        case branch(String, Pipe, [Node], [Node]?, line: Int)   // if, range, with
+        case include(String, Pipe?, line: Int)
+        case loopControl(String)
+    }
+
+    struct Pipe {
+        var declarations: [String] = []
+        var assigns = false
+        var commands: [[Operand]] = []
+    }
+
+    indirect enum Operand {
+        case dot
+        case field(Operand?, [String])        // .A.B, or (x).A
+        case variable(String, [String])
+        case literal(TemplateValue)
+        case function(String)
+        case pipe(Pipe)
+    }
+
+    static let functions: Set<String> = [
+        // Go's builtins
+        "and", "or", "not", "len", "index", "slice", "print", "printf", "println", "html", "js", "urlquery", "call",
+        "eq", "ne", "lt", "le", "gt", "ge",
+        // Prometheus'
+        "query", "first", "label", "value", "strvalue", "sortByLabel", "args", "tmpl", "safeHtml", "match", "title", "toUpper", "toLower",
+        "humanize", "humanize1024", "humanizeDuration", "humanizePercentage", "humanizeTimestamp", "graphLink", "tableLink", "reReplaceAll",
+        "pathPrefix", "externalURL", "stripPort", "parseDuration", "toTime",
+    ]
+
+    let name: String
+    var root: [Node] = []
+    var defined: [String: [Node]] = [:]
+
+    /// Parses `text` (Prometheus prepends its `$labels`, `$value`, … definitions, so those
+    /// variables are known).
+    public init(_ text: String, name: String) throws {
+        self.name = name
+        var parser = Parser(text: text, name: name)
+        (root, defined) = try parser.parseAll()
+    }
+
+    /// What Prometheus' rule manager writes for a label or annotation: the expansion, or
+    /// `<error expanding template: …>`.
+    public static func expandForAlert(_ text: String, name: String, labels: PromLabels, externalLabels: [String: String], externalURL: String,
+                                      value: Double, query: ((String) throws -> [PromSample])?) -> String {
+        do {
+            let template = try AlertTemplate(text, name: name)
+            var executor = Executor(template: template, query: query, externalURL: externalURL)
+            let data = TemplateValue.map([
+                "Labels": .map(labels.dictionary.mapValues { .string($0) }),
+                "ExternalLabels": .map(externalLabels.mapValues { .string($0) }),
+                "ExternalURL": .string(externalURL),
+                "Value": .float(value),
+            ])
+            executor.variables = [("$", data), ("$labels", data.lookup("Labels")), ("$externalLabels", data.lookup("ExternalLabels")),
+                                  ("$externalURL", .string(externalURL)), ("$value", .float(value))]
+            return try executor.run(template.root, dot: data)
+        } catch let error as TemplateError {
+            return "<error expanding template: \(error.description.hasPrefix("template:") ? "error parsing template \(name): " : "error executing template \(name): ")\(error)>"
+        } catch {
+            return "<error expanding template: \(error)>"
+        }
+    }
+
+    /// promtool's parse check of an alerting rule's label or annotation.
+    public static func check(_ text: String, alert: String) -> String? {
+        do {
+            _ = try AlertTemplate(text, name: "__alert_" + alert)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    // MARK: Parsing
+
+    struct Parser {
+        let text: String
+        let name: String
+        var chars: [Character]
+        var position = 0
+        var line = 1
+        var scopes: [Set<String>] = [["$", "$labels", "$externalLabels", "$externalURL", "$value"]]
+        var defined: [String: [Node]] = [:]
+        var pendingTrim = false
+
+        init(text: String, name: String) {
+            (self.text, self.name, chars) = (text, name, Array(text))
+        }
+
+        func error(_ message: String, line: Int? = nil) -> TemplateError {
+            TemplateError(description: "template: \(name):\(line ?? self.line): \(message)")
+        }
+
+        mutating func parseAll() throws -> ([Node], [String: [Node]]) {
+            let (nodes, end) = try list(until: [])
+            if let end { throw error("unexpected {{\(end)}}") }
+            return (nodes, defined)
+        }
+
+        /// Nodes up to one of `terminators` ("end", "else"), which is returned.
+        mutating func list(until terminators: Set<String>) throws -> ([Node], String?) {
+            var nodes: [Node] = []
+            while position < chars.count {
+                // Text up to the next "{{".
+                var text = ""
+                while position < chars.count, !(chars[position] == "{" && position + 1 < chars.count && chars[position + 1] == "{") {
+                    if chars[position] == "\n" { line += 1 }
+                    text.append(chars[position])
+                    position += 1
+                }
+                if pendingTrim { text = String(text.drop { $0.isWhitespace }); pendingTrim = false }
+                guard position < chars.count else {
+                    if !text.isEmpty { nodes.append(.text(text)) }
+                    break
+                }
+                position += 2
+                // "{{- " trims the text before.
+                if position + 1 < chars.count, chars[position] == "-", chars[position + 1].isWhitespace {
+                    while let last = text.last, last.isWhitespace { text.removeLast() }
+                    position += 1
+                }
+                if !text.isEmpty { nodes.append(.text(text)) }
+                let actionLine = line
+                var tokens = try actionTokens()
+                if tokens.isEmpty { continue }   // a comment
+                if case .word(let keyword) = tokens[0] {
+                    switch keyword {
+                    case "end", "else":
+                        guard terminators.contains(keyword) else { throw error("unexpected {{\(keyword)}}", line: actionLine) }
+                        if keyword == "end", tokens.count > 1 { throw error("unexpected \(tokens[1]) in end", line: actionLine) }
+                        if keyword == "else" {
+                            elseTail = Array(tokens.dropFirst())
+                        }
+                        return (nodes, keyword)
+                    case "if", "range", "with":
+                        tokens.removeFirst()
+                        scopes.append([])
+                        let pipe = try pipeline(&tokens, context: keyword, line: actionLine, allowDeclare: true)
+                        let (body, end) = try list(until: ["end", "else"])
+                        guard let end else { throw error("unexpected EOF") }
+                        var otherwise: [Node]?
+                        if end == "else" {
+                            let tail = elseTail
+                            elseTail = []
+                            if let first = tail.first, case .word(let chained) = first, chained == "if" || chained == "with" {
+                                // {{else if …}} is an if inside the else.
+                                var rest = Array(tail.dropFirst())
+                                let inner = try pipeline(&rest, context: chained, line: line, allowDeclare: true)
+                                let (innerBody, innerEnd) = try list(until: ["end", "else"])
+                                guard let innerEnd else { throw error("unexpected EOF") }
+                                var innerElse: [Node]?
+                                if innerEnd == "else" {
+                                    guard elseTail.isEmpty else { throw error("unexpected \(elseTail[0]) in else") }
+                                    let (e, close) = try list(until: ["end"])
+                                    guard close != nil else { throw error("unexpected EOF") }
+                                    innerElse = e
+                                }
+                                otherwise = [.branch(chained, inner, innerBody, innerElse, line: line)]
+                            } else {
+                                guard tail.isEmpty else { throw error("unexpected \(tail[0]) in else") }
+                                let (e, close) = try list(until: ["end"])
+                                guard close != nil else { throw error("unexpected EOF") }
+                                otherwise = e
+                            }
+                        }
+                        scopes.removeLast()
+                        nodes.append(.branch(keyword, pipe, body, otherwise, line: actionLine))
+                        continue
+                    case "template":
+                        tokens.removeFirst()
+                        guard !tokens.isEmpty, case .literal(.string(let target)) = tokens.removeFirst() else {
+                            throw error("unexpected \(tokens.first.map { "\($0)" } ?? "\"}}\"") in template clause", line: actionLine)
+                        }
+                        let pipe = tokens.isEmpty ? nil : try pipeline(&tokens, context: "template", line: actionLine, allowDeclare: false)
+                        nodes.append(.include(target, pipe, line: actionLine))
+                        continue
+                    case "define", "block":
+                        tokens.removeFirst()
+                        guard !tokens.isEmpty, case .literal(.string(let target)) = tokens.removeFirst() else {
+                            throw error("unexpected \(tokens.first.map { "\($0)" } ?? "\"}}\"") in \(keyword) clause", line: actionLine)
+                        }
+                        let pipe = keyword == "block" ? try pipeline(&tokens, context: "block", line: actionLine, allowDeclare: false) : nil
+                        let saved = scopes
+                        scopes = [["$"]]
+                        let (body, end) = try list(until: ["end"])
+                        scopes = saved
+                        guard end != nil else { throw error("unexpected EOF") }
+                        defined[target] = body
+                        if keyword == "block" { nodes.append(.include(target, pipe, line: actionLine)) }
+                        continue
+                    case "break", "continue":
+                        nodes.append(.loopControl(keyword))
+                        continue
+                    default: break
+                    }
+                }
+                nodes.append(.action(try pipeline(&tokens, context: "command", line: actionLine, allowDeclare: true), line: actionLine))
+            }
+            if !terminators.isEmpty { return (nodes, nil) }
+            return (nodes, nil)
+        }
+
+        var elseTail: [Token] = []
+
+        enum Token: CustomStringConvertible {
+            case word(String)           // identifiers and keywords
+            case field(String)          // .Name
+            case variable(String)       // $name
+            case literal(TemplateValue)
+            case dot
+            case pipe, open, close, declare, assign, comma
+
+            var description: String {
+                switch self {
+                case .word(let w): "\"\(w)\""
+                case .field(let f): "<.\(f)>"
+                case .variable(let v): "\"\(v)\""
+                case .literal(let v): "\"\(v.printed)\""
+                case .dot: "<.>"
+                case .pipe: "\"|\""
+                case .open: "\"(\""
+                case .close: "\")\""
+                case .declare: "\":=\""
+                case .assign: "\"=\""
+                case .comma: "\",\""
+                }
+            }
+        }
+
+        /// The tokens of one action, up to and including "}}" (or "-}}").
+        mutating func actionTokens() throws -> [Token] {
+            var tokens: [Token] = []
+            func skipSpace() { while position < chars.count, chars[position] == " " || chars[position] == "\t" || chars[position] == "\r" || chars[position] == "\n" {
+                if chars[position] == "\n" { line += 1 }
+                position += 1
+            } }
+            skipSpace()
+            if position + 1 < chars.count, chars[position] == "/", chars[position + 1] == "*" {
+                guard let close = text.range(of: "*/", range: text.index(text.startIndex, offsetBy: position)..<text.endIndex) else { throw error("unclosed comment") }
+                let end = text.distance(from: text.startIndex, to: close.upperBound)
+                line += chars[position..<end].filter { $0 == "\n" }.count
+                position = end
+                skipSpace()
+                if position + 2 < chars.count, chars[position] == "-", chars[position + 1] == "}", chars[position + 2] == "}" {
+                    position += 3
+                    pendingTrim = true
+                    return []
+                }
+                guard position + 1 < chars.count, chars[position] == "}", chars[position + 1] == "}" else { throw error("comment ends before closing delimiter") }
+                position += 2
+                return []
+            }
+            var depth = 0
+            while true {
+                skipSpace()
+                guard position < chars.count else { throw error("unclosed action") }
+                let c = chars[position]
+                if c == "}" && position + 1 < chars.count && chars[position + 1] == "}" {
+                    if depth > 0 { throw error("unclosed left paren") }
+                    position += 2
+                    return tokens
+                }
+                if c == "-" && position + 2 < chars.count && chars[position + 1] == "}" && chars[position + 2] == "}" && position > 0 && chars[position - 1].isWhitespace {
+                    if depth > 0 { throw error("unclosed left paren") }
+                    position += 3
+                    pendingTrim = true
+                    return tokens
+                }
+                switch c {
+                case "|": tokens.append(.pipe); position += 1
+                case "(": tokens.append(.open); depth += 1; position += 1
+                case ")":
+                    depth -= 1
+                    if depth < 0 { throw error("unexpected right paren") }
+                    tokens.append(.close); position += 1
+                case ",": tokens.append(.comma); position += 1
+                case "=": tokens.append(.assign); position += 1
+                case ":":
+                    guard position + 1 < chars.count, chars[position + 1] == "=" else { throw error("expected :=") }
+                    tokens.append(.declare); position += 2
+                case "\"":
+                    position += 1
+                    var value = ""
+                    while true {
+                        guard position < chars.count, chars[position] != "\n" else { throw error("unterminated quoted string") }
+                        let d = chars[position]
+                        position += 1
+                        if d == "\"" { break }
+                        if d == "\\" {
+                            guard position < chars.count else { throw error("unterminated quoted string") }
+                            let e = chars[position]
+                            position += 1
+                            switch e {
+                            case "n": value.append("\n")
+                            case "t": value.append("\t")
+                            case "r": value.append("\r")
+                            case "\\": value.append("\\")
+                            case "\"": value.append("\"")
+                            case "'": value.append("'")
+                            case "a": value.append("\u{07}")
+                            case "b": value.append("\u{08}")
+                            case "f": value.append("\u{0C}")
+                            case "v": value.append("\u{0B}")
+                            default: throw error("invalid syntax")
+                            }
+                            continue
+                        }
+                        value.append(d)
+                    }
+                    tokens.append(.literal(.string(value)))
+                case "`":
+                    position += 1
+                    var value = ""
+                    while true {
+                        guard position < chars.count else { throw error("unterminated raw quoted string") }
+                        let d = chars[position]
+                        position += 1
+                        if d == "`" { break }
+                        if d == "\n" { line += 1 }
+                        value.append(d)
+                    }
+                    tokens.append(.literal(.string(value)))
+                case "'":
+                    position += 1
+                    guard position + 1 < chars.count, chars[position + 1] == "'" else { throw error("unterminated character constant") }
+                    tokens.append(.literal(.int(Int(chars[position].unicodeScalars.first!.value))))
+                    position += 2
+                case "$":
+                    var word = "$"
+                    position += 1
+                    while position < chars.count, chars[position].isLetter || chars[position].isNumber || chars[position] == "_" { word.append(chars[position]); position += 1 }
+                    tokens.append(.variable(word))
+                    try fieldChain(&tokens)
+                case ".":
+                    if position + 1 < chars.count, chars[position + 1].isLetter || chars[position + 1] == "_" {
+                        try fieldChain(&tokens)
+                    } else if position + 1 < chars.count, chars[position + 1].isNumber {
+                        tokens.append(try number())
+                    } else {
+                        tokens.append(.dot)
+                        position += 1
+                    }
+                default:
+                    if c.isNumber || ((c == "-" || c == "+") && position + 1 < chars.count && (chars[position + 1].isNumber || chars[position + 1] == ".")) {
+                        tokens.append(try number())
+                    } else if c.isLetter || c == "_" {
+                        var word = ""
+                        while position < chars.count, chars[position].isLetter || chars[position].isNumber || chars[position] == "_" { word.append(chars[position]); position += 1 }
+                        switch word {
+                        case "true": tokens.append(.literal(.bool(true)))
+                        case "false": tokens.append(.literal(.bool(false)))
+                        case "nil": tokens.append(.literal(.none))
+                        default: tokens.append(.word(word))
+                        }
+                        try fieldChain(&tokens)
+                    } else {
+                        throw error("unexpected \(GoFormat.quote(String(c))) in \(tokens.isEmpty ? "command" : "operand")")
+                    }
+                }
+            }
+        }
+
+        /// `.A.B` right after an operand (or alone) becomes field tokens.
+        mutating func fieldChain(_ tokens: inout [Token]) throws {
+            while position + 1 < chars.count, chars[position] == ".", chars[position + 1].isLetter || chars[position + 1] == "_" {
+                position += 1
+                var word = ""
+                while position < chars.count, chars[position].isLetter || chars[position].isNumber || chars[position] == "_" { word.append(chars[position]); position += 1 }
+                tokens.append(.field(word))
+            }
+        }
+
+        mutating func number() throws -> Token {
+            var text = ""
+            while position < chars.count, chars[position].isNumber || chars[position].isLetter || "+-._".contains(chars[position]) {
+                let c = chars[position]
+                if (c == "+" || c == "-"), !text.isEmpty, !(text.last == "e" || text.last == "E") { break }
+                text.append(c)
+                position += 1
+            }
+            let clean = text.replacingOccurrences(of: "_", with: "")
+            if let i = Int(clean) { return .literal(.int(i)) }
+            if clean.lowercased().hasPrefix("0x"), let i = Int(clean.dropFirst(2), radix: 16) { return .literal(.int(i)) }
+            if let f = Double(clean), !clean.lowercased().contains("n") { return .literal(.float(f)) }
+            throw error("bad number syntax: \(GoFormat.quote(text))")
+        }
+
+        func known(_ variable: String) -> Bool { scopes.contains { $0.contains(variable) } }
+
+        mutating func pipeline(_ tokens: inout [Token], context: String, line: Int, allowDeclare: Bool) throws -> Pipe {
+            var pipe = Pipe()
+            // $x := … or $x, $y := … (range)
+            if allowDeclare, case .variable(let first)? = tokens.first {
+                if tokens.count > 1, case .declare = tokens[1] {
+                    pipe.declarations = [first]
+                    tokens.removeFirst(2)
+                } else if tokens.count > 1, case .assign = tokens[1] {
+                    guard known(first) else { throw error("undefined variable \(GoFormat.quote(first))", line: line) }
+                    pipe.declarations = [first]
+                    pipe.assigns = true
+                    tokens.removeFirst(2)
+                } else if tokens.count > 3, case .comma = tokens[1], case .variable(let second) = tokens[2], case .declare = tokens[3], context == "range" {
+                    pipe.declarations = [first, second]
+                    tokens.removeFirst(4)
+                }
+            }
+            var index = 0
+            pipe.commands = try commands(tokens, &index, context: context, line: line, nested: false)
+            if !pipe.assigns { for variable in pipe.declarations { scopes[scopes.count - 1].insert(variable) } }
+            return pipe
+        }
+
+        mutating func commands(_ tokens: [Token], _ index: inout Int, context: String, line: Int, nested: Bool) throws -> [[Operand]] {
+            var commands: [[Operand]] = []
+            var current: [Operand] = []
+            while index < tokens.count {
+                let token = tokens[index]
+                index += 1
+                switch token {
+                case .pipe:
+                    guard !current.isEmpty else { throw error("missing value for command", line: line) }
+                    commands.append(current)
+                    current = []
+                case .close:
+                    guard nested else { throw error("unexpected right paren", line: line) }
+                    guard !current.isEmpty else { throw error("missing value for parenthesized pipeline", line: line) }
+                    commands.append(current)
+                    return commands
+                case .open:
+                    var inner = Pipe()
+                    inner.commands = try self.commands(tokens, &index, context: context, line: line, nested: true)
+                    current.append(try chained(.pipe(inner), tokens, &index))
+                case .word(let word):
+                    guard Self.isFunction(word) else { throw error("function \(GoFormat.quote(word)) not defined", line: line) }
+                    current.append(.function(word))
+                case .field(let f):
+                    var path = [f]
+                    while index < tokens.count, case .field(let next) = tokens[index] { path.append(next); index += 1 }
+                    current.append(.field(nil, path))
+                case .variable(let v):
+                    guard known(v) else { throw error("undefined variable \(GoFormat.quote(v))", line: line) }
+                    var path: [String] = []
+                    while index < tokens.count, case .field(let next) = tokens[index] { path.append(next); index += 1 }
+                    current.append(.variable(v, path))
+                case .literal(let value): current.append(.literal(value))
+                case .dot: current.append(.dot)
+                case .declare, .assign, .comma:
+                    throw error("unexpected \(token) in operand", line: line)
+                }
+            }
+            if nested { throw error("unclosed left paren", line: line) }
+            guard !current.isEmpty else { throw error(commands.isEmpty ? "missing value for \(context)" : "missing value for command", line: line) }
+            commands.append(current)
+            return commands
+        }
+
+        func chained(_ operand: Operand, _ tokens: [Token], _ index: inout Int) throws -> Operand {
+            var path: [String] = []
+            while index < tokens.count, case .field(let next) = tokens[index] { path.append(next); index += 1 }
+            return path.isEmpty ? operand : .field(operand, path)
+        }
+
+        static func isFunction(_ word: String) -> Bool { AlertTemplate.functions.contains(word) }
+    }
+}
+
+extension TemplateValue {
+    func lookup(_ key: String) -> TemplateValue {
+        if case .map(let m) = self { return m[key] ?? .string("") }
+        return .none
+    }
+}
