@@ -57,6 +57,8 @@ public indirect enum TemplateValue: Sendable {
 /// A template error in Go's words: `template: NAME:LINE: message`.
 public struct TemplateError: Error, CustomStringConvertible {
     public var description: String
+    /// Raised while running the template, not while parsing it.
+    public var executing = false
 }
 
 /// Prometheus' alert templates: Go's text/template syntax (actions, pipelines, variables,
@@ -126,7 +128,7 @@ public struct AlertTemplate {
                                   ("$externalURL", .string(externalURL)), ("$value", .float(value))]
             return try executor.run(template.root, dot: data)
         } catch let error as TemplateError {
-            return "<error expanding template: \(error.description.hasPrefix("template:") ? "error parsing template \(name): " : "error executing template \(name): ")\(error)>"
+            return "<error expanding template: error \(error.executing ? "executing" : "parsing") template \(name): \(error)>"
         } catch {
             return "<error expanding template: \(error)>"
         }

@@ -18,7 +18,7 @@ extension AlertTemplate {
         }
 
         func fail(_ message: String, line: Int) -> TemplateError {
-            TemplateError(description: "template: \(template.name):\(line): executing \"\(template.name)\": \(message)")
+            TemplateError(description: "template: \(template.name):\(line): executing \"\(template.name)\": \(message)", executing: true)
         }
 
         mutating func run(_ nodes: [Node], dot: TemplateValue) throws -> String {

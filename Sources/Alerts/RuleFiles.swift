@@ -17,7 +17,8 @@ public struct PrometheusRule: Sendable, Equatable {
     public var namePosition: (line: Int, column: Int)?
     public var exprPosition: (line: Int, column: Int)?
 
-    public var name: String { record ?? alert ?? "" }
+    /// The alert name when both are set, as Prometheus names a rule.
+    public var name: String { alert ?? record ?? "" }
 
     public static func == (a: PrometheusRule, b: PrometheusRule) -> Bool {
         (a.record, a.alert, a.expr, a.forDuration, a.keepFiringFor, a.line) == (b.record, b.alert, b.expr, b.forDuration, b.keepFiringFor, b.line)

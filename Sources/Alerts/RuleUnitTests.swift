@@ -21,7 +21,7 @@ public enum RuleUnitTests {
         /// promtool's report: `Unit Testing:  FILE`, then `  SUCCESS` or `  FAILED:` and each
         /// failure followed by a blank line, then a blank line.
         public var report: String {
-            var out = warnings.map { "  WARNING: \($0)\n" }.joined() + "Unit Testing:  \(path)\n"
+            var out = "Unit Testing:  \(path)\n" + warnings.map { "  WARNING: \($0)\n" }.joined()
             if passed {
                 out += "  SUCCESS\n"
             } else {
@@ -75,12 +75,14 @@ public enum RuleUnitTests {
             result.failures = ["group name repeated in evaluation order: \(name)"]
             return result
         }
+        // Rule files are relative to the test file's folder; warnings name them as given.
         let folder = (path as NSString).deletingLastPathComponent
+        let shownFolder = ((displayPath ?? path) as NSString).deletingLastPathComponent
         var ruleFiles: [String] = []
         for pattern in file.ruleFiles {
             let full = pattern.hasPrefix("/") ? pattern : (folder.isEmpty ? pattern : folder + "/" + pattern)
             let matches = expand(full)
-            if matches.isEmpty { result.warnings.append("no file match pattern \(full)") }
+            if matches.isEmpty { result.warnings.append("no file match pattern \(pattern.hasPrefix("/") || shownFolder.isEmpty ? pattern : shownFolder + "/" + pattern)") }
             ruleFiles += matches
         }
         for (index, group) in file.groups.enumerated() {
@@ -163,7 +165,7 @@ public enum RuleUnitTests {
                         guard case .mapping(let s) = sample else { throw TestFileError(message: "yaml: an expected sample is a mapping") }
                         try strict(s, ["labels", "value", "histogram"], type: "main.sample")
                         let valueText = s["value"]?.string ?? "0"
-                        guard let value = AlertTemplate.goParseFloat(valueText.hasPrefix(".") ? "0" + valueText : valueText) ?? yamlFloat(valueText) else {
+                        guard let value = yamlFloat(valueText) else {
                             throw TestFileError(message: "yaml: unmarshal errors:\n  line \((s["value"]?.mark?.line ?? 0)): cannot unmarshal !!str `\(valueText)` into float64")
                         }
                         samples.append((s["labels"]?.string ?? "", value))
@@ -176,7 +178,12 @@ public enum RuleUnitTests {
         return (ruleFiles, interval, order, groups)
     }
 
+    /// A YAML float as go-yaml reads one into a float64: decimal and exponent forms, `.inf`,
+    /// `-.inf`, `.nan` — not Go's `NaN` or `Inf`.
     static func yamlFloat(_ text: String) -> Double? {
+        if text.wholeMatch(of: #/[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?/#) != nil {
+            return Double(text.replacingOccurrences(of: "_", with: ""))
+        }
         switch text {
         case ".inf", ".Inf", ".INF", "+.inf": return .infinity
         case "-.inf", "-.Inf", "-.INF": return -.infinity
@@ -338,6 +345,7 @@ public enum SeriesNotation {
     /// `name{a="b"}`, `{__name__="x", a="b"}` or `name`.
     public static func labels(_ text: String) throws -> PromLabels {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return PromLabels() }
         do {
             let node = try PromQLParser.parse(trimmed)
             guard case .selector(let selector) = node else { throw Error(description: "1:1: parse error: unexpected expression, expected a series") }

@@ -251,6 +251,7 @@ public struct PromQLParser {
                     try advance(duration: true)
                     var step: Double?
                     if case .duration(let s) = token.kind {
+                        guard s > 0 else { throw PromQLError(token.start, "duration must be greater than 0") }
                         step = s
                         try advance()
                     }
@@ -278,6 +279,7 @@ public struct PromQLParser {
                     try advance(duration: true)
                 }
                 guard case .duration(let seconds) = token.kind else { throw PromQLError(token.start, "unexpected \(describe(token)) in offset, expected duration") }
+                guard seconds > 0 else { throw PromQLError(token.start, "duration must be greater than 0") }
                 try advance()
                 node = Self.modify(node, offset: negative ? -seconds : seconds, at: nil)
                 continue

@@ -38,13 +38,48 @@ struct RuleFileTests {
         }
     }
 
+    @Test("every problem promtool lists, in its words (templates included), and its count of duplicate rules",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: promtool)))
+    func sameProblemsAsPromtool() throws {
+        let folders = ["alerts/check", "alerts/lint", "alerts/rules", "alerts/unit"]
+        var compared = 0
+        for folder in folders {
+            let directory = Fixtures.path(folder)
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory).filter({ $0.hasSuffix(".yml") && !$0.hasSuffix("-test.yml") }).sorted() {
+                let output = try ProcessRunner.run(Self.promtool, ["check", "rules", name], in: directory)
+                let text = output.stdout + output.stderr
+                let source = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
+                let parsed: (groups: [PrometheusRuleGroup], ignoredDocuments: Int)
+                do {
+                    parsed = try RuleFiles.parse(source, path: name)
+                } catch let error as RuleFileError {
+                    // A file promtool cannot load at all: one message, which names the same problem.
+                    #expect(output.status == 1 && text.contains(error.message), "\(folder)/\(name): \(error.message) vs \(text)")
+                    continue
+                }
+                // promtool: "FILE: L:C: L:C: group …" — the positions dropped, the words compared.
+                let theirs = Set(text.split(separator: "\n").filter { $0.hasPrefix(name + ": ") }.map { line in
+                    var rest = line.dropFirst(name.count + 2)
+                    while let match = rest.prefixMatch(of: #/\d+:\d+: /#) { rest = rest[match.range.upperBound...] }
+                    return String(rest)
+                })
+                let ours = Set(RuleFiles.check(parsed.groups).map(\.message))
+                #expect(ours == theirs, "\(folder)/\(name)")
+                let duplicates = text.firstMatch(of: #/lint error (\d+) duplicate rule/#).map { Int($0.output.1)! } ?? 0
+                #expect(RuleFiles.duplicates(parsed.groups).count == duplicates, "\(folder)/\(name)")
+                compared += 1
+            }
+        }
+        #expect(compared >= 15)
+    }
+
     @Test("the problems promtool lists, in its words, at the lines it gives")
     func messages() throws {
         func problems(_ name: String) throws -> [String] {
             let text = try String(contentsOfFile: Self.corpus + "/" + name, encoding: .utf8)
             return RuleFiles.check(try RuleFiles.parse(text, path: name).groups).map(\.description)
         }
-        #expect(try problems("invalid-both-names.yml") == ["4: group \"g\", rule 1, \"job:x:sum\": only one of 'record' and 'alert' must be set"])
+        #expect(try problems("invalid-both-names.yml") == ["4: group \"g\", rule 1, \"X\": only one of 'record' and 'alert' must be set"])
         #expect(try problems("invalid-no-expr.yml") == ["group \"g\", rule 1, \"NoExpr\": field 'expr' must be set in rule"])
         // promtool: "1:16: parse error: unclosed left parenthesis" — the position agrees; the
         // PromQL parser words an unclosed parenthesis at the end as the aggregation's error.
