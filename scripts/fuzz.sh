@@ -16,7 +16,7 @@ seconds=${1:-20}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(coverage diff yaml lockfile table relevance json promql manifest osv)
+    targets=(coverage diff yaml lockfile table relevance json promql manifest osv alerts)
 fi
 
 seeds() {
@@ -31,6 +31,7 @@ seeds() {
         promql) echo fixtures/dashboards fixtures/catalog ;;
         manifest) echo fixtures/sbom fixtures/keys ;;
         osv) echo fixtures/vulns/osv fixtures/vulns/osv-malformed ;;
+        alerts) echo fixtures/alerts ;;
         *) echo "unknown fuzz target '$1'" >&2; exit 2 ;;
     esac
 }

@@ -171,7 +171,13 @@ public struct AlertTemplate {
         }
 
         /// Nodes up to one of `terminators` ("end", "else"), which is returned.
+        var nesting = 0
+
         mutating func list(until terminators: Set<String>) throws -> ([Node], String?) {
+            // Go's parser recurses without a bound; gate stops a hostile template here.
+            nesting += 1
+            defer { nesting -= 1 }
+            guard nesting <= 200 else { throw error("template nested more than 200 levels deep") }
             var nodes: [Node] = []
             while position < chars.count {
                 // Text up to the next "{{".
@@ -341,7 +347,9 @@ public struct AlertTemplate {
                 }
                 switch c {
                 case "|": tokens.append(.pipe); position += 1
-                case "(": tokens.append(.open); depth += 1; position += 1
+                case "(":
+                    tokens.append(.open); depth += 1; position += 1
+                    guard depth <= 200 else { throw error("parentheses nested more than 200 levels deep") }
                 case ")":
                     depth -= 1
                     if depth < 0 { throw error("unexpected right paren") }

@@ -145,7 +145,8 @@ struct AlertsLint {
         }
         if let record = rule.record {
             let parts = record.split(separator: ":", omittingEmptySubsequences: false)
-            if parts.count != 3 || parts.contains(where: \.isEmpty) {
+            // level:metric:operations — at least the three parts, none empty.
+            if parts.count < 3 || parts.contains(where: \.isEmpty) {
                 add(.recordingName, "recording rule \(record) is not named level:metric:operations")
             }
         }

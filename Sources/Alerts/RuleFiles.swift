@@ -12,9 +12,10 @@ public struct PrometheusRule: Sendable, Equatable {
     public var keepFiringFor: String?
     public var labels: [(key: String, value: String)]
     public var annotations: [(key: String, value: String)]
-    /// The line of the rule's first key; of `record`/`alert` (line:column), and of `expr`.
+    /// The line of the rule's first key; of the `record` and `alert` values, and of `expr`'s.
     public var line: Int
-    public var namePosition: (line: Int, column: Int)?
+    public var recordPosition: (line: Int, column: Int)?
+    public var alertPosition: (line: Int, column: Int)?
     public var exprPosition: (line: Int, column: Int)?
 
     /// The alert name when both are set, as Prometheus names a rule.
@@ -36,11 +37,22 @@ public struct PrometheusRuleGroup: Sendable, Equatable {
     public var column: Int
 }
 
-/// A problem promtool's `check rules` reports, with its position when promtool gives one.
+/// A problem promtool's `check rules` reports, at the YAML nodes it names (line:column,
+/// 1-based; 0:0 for a field that is missing; none for labels and templates).
 public struct RuleProblem: Sendable, Equatable, CustomStringConvertible {
-    public var line: Int?
+    public var positions: [Position]
     public var message: String
-    public var description: String { (line.map { "\($0): " } ?? "") + message }
+
+    public struct Position: Sendable, Equatable {
+        public var line: Int
+        public var column: Int
+    }
+
+    public init(_ positions: [Position], _ message: String) { (self.positions, self.message) = (positions, message) }
+
+    /// The line a finding points at: the first position's, unless it is 0:0.
+    public var line: Int? { positions.first.flatMap { $0.line > 0 ? $0.line : nil } }
+    public var description: String { positions.map { "\($0.line):\($0.column): " }.joined() + message }
 }
 
 /// Prometheus rule files as Prometheus 2.42 reads them (`groups:` of `name`, `interval`,
@@ -58,15 +70,28 @@ public enum RuleFiles {
     /// the others (rules there never run), for the gate to report. PrometheusRule manifests
     /// are read from every document.
     public static func parse(_ text: String, path: String) throws -> (groups: [PrometheusRuleGroup], ignoredDocuments: Int) {
-        try YAMLGuard.check(text, path: path)
-        let documents: [Node]
+        // compose_all stops quietly at a syntax error, so every document is checked first. A
+        // plain file's later documents are never decoded by Prometheus, so their syntax
+        // errors pass there too: they count as ignored documents.
+        var syntaxError: (any Error)?
+        do {
+            try YAMLGuard.check(text, path: path, syntaxErrors: true)
+        } catch GateError.yamlRefused(let at, let line, let message) where message.hasPrefix("not YAML") {
+            syntaxError = GateError.yamlRefused(path: at, line: line, message: message)
+        }
+        var documents: [Node]
         do {
             documents = Array(try Yams.compose_all(yaml: text))
         } catch {
             throw GateError.usage("\(path): not YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
-        var groups: [PrometheusRuleGroup] = []
         var ignored = 0
+        if let syntaxError {
+            guard let first = documents.first, case .mapping(let root) = first, root["apiVersion"] == nil, root["kind"] == nil else { throw syntaxError }
+            documents = [first]
+            ignored = 1
+        }
+        var groups: [PrometheusRuleGroup] = []
         for (index, document) in documents.enumerated() {
             guard case .mapping(let root) = document else {
                 throw RuleFileError(path: path, line: document.mark?.line, message: "a rule file is a mapping with groups")
@@ -140,7 +165,7 @@ public enum RuleFiles {
             expr: try scalar(fields["expr"], path: path, field: "expr"), forDuration: forDuration, keepFiringFor: keepFiringFor,
             labels: try pairs(fields["labels"], path: path), annotations: try pairs(fields["annotations"], path: path),
             line: fields.keys.first?.mark?.line ?? node.mark?.line ?? 0,
-            namePosition: position("record") ?? position("alert"), exprPosition: position("expr"))
+            recordPosition: position("record"), alertPosition: position("alert"), exprPosition: position("expr"))
     }
 
     static func scalar(_ node: Node?, path: String, field: String) throws -> String? {
@@ -186,39 +211,44 @@ public enum RuleFiles {
         var problems: [RuleProblem] = []
         var seen = Set<String>()
         for group in groups {
-            if group.name.isEmpty { problems.append(RuleProblem(line: group.line, message: "Groupname must not be empty")) }
+            let groupAt = [RuleProblem.Position(line: group.line, column: group.column)]
+            if group.name.isEmpty { problems.append(RuleProblem(groupAt, "Groupname must not be empty")) }
             if !seen.insert(group.name).inserted {
-                problems.append(RuleProblem(line: group.line, message: "groupname: \"\(group.name)\" is repeated in the same file"))
+                problems.append(RuleProblem(groupAt, "groupname: \"\(group.name)\" is repeated in the same file"))
             }
             for (index, rule) in group.rules.enumerated() {
                 let prefix = "group \"\(group.name)\", rule \(index + 1), \"\(rule.name)\": "
-                func add(_ message: String, _ line: Int?) { problems.append(RuleProblem(line: line, message: prefix + message)) }
-                if rule.record != nil && rule.alert != nil { add("only one of 'record' and 'alert' must be set", rule.namePosition?.line) }
-                if rule.record == nil && rule.alert == nil { add("one of 'record' or 'alert' must be set", rule.line) }
+                func at(_ position: (line: Int, column: Int)?) -> RuleProblem.Position {
+                    RuleProblem.Position(line: position?.line ?? 0, column: position?.column ?? 0)
+                }
+                func add(_ message: String, _ positions: [RuleProblem.Position]) { problems.append(RuleProblem(positions, prefix + message)) }
+                let record = at(rule.recordPosition)
+                if rule.record != nil && rule.alert != nil { add("only one of 'record' and 'alert' must be set", [record, at(rule.alertPosition)]) }
+                if rule.record == nil && rule.alert == nil { add("one of 'record' or 'alert' must be set", [record]) }
                 if let expr = rule.expr, !expr.isEmpty {
                     do {
                         _ = try PromQLParser.parse(expr)
                     } catch let error as PromQLError {
-                        add("could not parse expression: \(positioned(error, in: expr)): parse error: \(error.message)", rule.exprPosition?.line)
+                        add("could not parse expression: \(positioned(error, in: expr)): parse error: \(error.message)", [at(rule.exprPosition)])
                     } catch {
-                        add("could not parse expression: \(error)", rule.exprPosition?.line)
+                        add("could not parse expression: \(error)", [at(rule.exprPosition)])
                     }
                 } else {
-                    add("field 'expr' must be set in rule", nil)
+                    add("field 'expr' must be set in rule", [at(rule.exprPosition)])
                 }
-                if let record = rule.record {
-                    if !rule.annotations.isEmpty { add("invalid field 'annotations' in recording rule", rule.namePosition?.line) }
-                    if rule.forDuration != nil { add("invalid field 'for' in recording rule", rule.namePosition?.line) }
-                    if rule.keepFiringFor != nil { add("invalid field 'keep_firing_for' in recording rule", rule.namePosition?.line) }
-                    if !isMetricName(record) { add("invalid recording rule name: \(record)", rule.namePosition?.line) }
+                if let name = rule.record {
+                    if !rule.annotations.isEmpty { add("invalid field 'annotations' in recording rule", [record]) }
+                    if rule.forDuration != nil { add("invalid field 'for' in recording rule", [record]) }
+                    if rule.keepFiringFor != nil { add("invalid field 'keep_firing_for' in recording rule", [record]) }
+                    if !isMetricName(name) { add("invalid recording rule name: \(name)", [record]) }
                 }
-                for label in rule.labels where !isLabelName(label.key) || label.key == "__name__" { add("invalid label name: \(label.key)", nil) }
-                for annotation in rule.annotations where !isLabelName(annotation.key) { add("invalid annotation name: \(annotation.key)", nil) }
+                for label in rule.labels where !isLabelName(label.key) || label.key == "__name__" { add("invalid label name: \(label.key)", []) }
+                for annotation in rule.annotations where !isLabelName(annotation.key) { add("invalid annotation name: \(annotation.key)", []) }
                 // Templates of alerting rules, parsed after Prometheus' own definitions.
                 if let alert = rule.alert, !alert.isEmpty {
                     for (kind, pairs) in [("label", rule.labels), ("annotation", rule.annotations)] {
                         for pair in pairs {
-                            if let error = AlertTemplate.check(templatePrefix + pair.value, alert: alert) { add("\(kind) \(GoFormat.quote(pair.key)): \(error)", nil) }
+                            if let error = AlertTemplate.check(templatePrefix + pair.value, alert: alert) { add("\(kind) \(GoFormat.quote(pair.key)): \(error)", []) }
                         }
                     }
                 }

@@ -78,12 +78,14 @@ public enum RuleUnitTests {
         // Rule files are relative to the test file's folder; warnings name them as given.
         let folder = (path as NSString).deletingLastPathComponent
         let shownFolder = ((displayPath ?? path) as NSString).deletingLastPathComponent
-        var ruleFiles: [String] = []
+        var ruleFiles: [(path: String, shown: String)] = []
         for pattern in file.ruleFiles {
             let full = pattern.hasPrefix("/") ? pattern : (folder.isEmpty ? pattern : folder + "/" + pattern)
+            let shown = pattern.hasPrefix("/") || shownFolder.isEmpty ? pattern : shownFolder + "/" + pattern
             let matches = expand(full)
-            if matches.isEmpty { result.warnings.append("no file match pattern \(pattern.hasPrefix("/") || shownFolder.isEmpty ? pattern : shownFolder + "/" + pattern)") }
-            ruleFiles += matches
+            if matches.isEmpty { result.warnings.append("no file match pattern \(shown)") }
+            ruleFiles += matches.map { ($0, (shown as NSString).deletingLastPathComponent.isEmpty ? ($0 as NSString).lastPathComponent
+                                        : (shown as NSString).deletingLastPathComponent + "/" + ($0 as NSString).lastPathComponent) }
         }
         for (index, group) in file.groups.enumerated() {
             result.groups += 1
@@ -97,6 +99,9 @@ public enum RuleUnitTests {
     }
 
     struct TestFileError: Error { var message: String }
+
+    /// The most rule evaluations one test group may ask for (a year at one a minute).
+    static let maxSteps: Int64 = 525_600
 
     /// filepath.Glob for a rule-file pattern: wildcards in the last component only.
     static func expand(_ pattern: String) -> [String] {
@@ -121,7 +126,8 @@ public enum RuleUnitTests {
         guard case .mapping(let root)? = node else { throw TestFileError(message: "yaml: a test file is a mapping of rule_files and tests") }
         try strict(root, fileKeys, type: "main.unitTestFile")
         let ruleFiles = try strings(root["rule_files"])
-        let interval = try duration(root["evaluation_interval"]) ?? 60_000
+        let given = try duration(root["evaluation_interval"]) ?? 0
+        let interval = given == 0 ? 60_000 : given
         let order = try strings(root["group_eval_order"])
         var groups: [Group] = []
         if let tests = root["tests"] {
@@ -141,7 +147,11 @@ public enum RuleUnitTests {
                     try strict(s, ["series", "values"], type: "main.series")
                     let description = s["series"]?.string ?? ""
                     let labels: PromLabels
-                    do { labels = try SeriesNotation.labels(description) } catch { throw TestFileError(message: "\(error)") }
+                    do {
+                        labels = try SeriesNotation.labels(description, followedBy: s["values"]?.string ?? "")
+                    } catch {
+                        throw TestFileError(message: "\(error)")
+                    }
                     group.series.append(Series(labels: labels, values: s["values"]?.string ?? ""))
                 }
                 for test in try list(fields["alert_rule_test"]) {
@@ -228,8 +238,8 @@ public enum RuleUnitTests {
 
     // MARK: Running a test group
 
-    static func runGroup(_ group: Group, ruleFiles: [String], evaluationInterval: Int64, order: [String]) -> [String] {
-        let interval = group.interval ?? evaluationInterval
+    static func runGroup(_ group: Group, ruleFiles: [(path: String, shown: String)], evaluationInterval: Int64, order: [String]) -> [String] {
+        let interval = group.interval.flatMap { $0 == 0 ? nil : $0 } ?? evaluationInterval
         let store = PromSeriesStore()
         for series in group.series {
             let values: [Double?]
@@ -240,12 +250,12 @@ public enum RuleUnitTests {
         }
         // The rule groups, in group_eval_order first, then as the files list them.
         var loaded: [(name: String, rules: [LoadedRule])] = []
-        for path in ruleFiles {
+        for (path, shown) in ruleFiles {
             do {
                 let (bytes, _) = try InputFile.readAll(path, expected: "a rule file", limits: .yaml)
-                let (groups, _) = try RuleFiles.parse(String(decoding: bytes, as: UTF8.self), path: path)
+                let (groups, _) = try RuleFiles.parse(String(decoding: bytes, as: UTF8.self), path: shown)
                 let problems = RuleFiles.check(groups)
-                if !problems.isEmpty { return problems.map { "\(path): \($0)" } }
+                if !problems.isEmpty { return problems.map { "\(shown): \($0)" } }
                 for g in groups {
                     loaded.append((g.name, try g.rules.map { LoadedRule(rule: $0, expression: try PromQLParser.parse($0.expr ?? "")) }))
                 }
@@ -257,6 +267,10 @@ public enum RuleUnitTests {
         loaded = loaded.enumerated().sorted { (rank[$0.element.name] ?? 0, $0.offset) < (rank[$1.element.name] ?? 0, $1.offset) }.map(\.element)
         let engine = RuleEngine(store: store, groups: loaded, externalLabels: group.externalLabels, externalURL: group.externalURL, step: evaluationInterval)
         let maxTime = (group.alerts.map(\.evalTime) + group.exprs.map(\.evalTime)).max() ?? 0
+        // Every step evaluates every rule: a bound keeps a mistyped eval_time from running for hours.
+        guard evaluationInterval > 0, maxTime / evaluationInterval <= maxSteps else {
+            return ["    eval_time \(GoDuration.model(maxTime)) is more than \(maxSteps) evaluations of \(GoDuration.model(evaluationInterval)): gate stops here"]
+        }
         let alertTimes = Array(Set(group.alerts.map(\.evalTime))).sorted()
         var current = 0
         var failures: [String] = []
@@ -340,6 +354,17 @@ public enum RuleUnitTests {
 public enum SeriesNotation {
     public struct Error: Swift.Error, CustomStringConvertible {
         public var description: String
+    }
+
+    /// `name{a="b"}`, `{__name__="x", a="b"}` or `name`. promtool reads a series and its
+    /// values as one line, so a brace left open meets the first value.
+    public static func labels(_ text: String, followedBy values: String) throws -> PromLabels {
+        do {
+            return try labels(text)
+        } catch let error as Error {
+            guard error.description.hasSuffix("unexpected end of input inside braces"), let first = values.first(where: { !$0.isWhitespace }) else { throw error }
+            throw Error(description: "1:\(text.utf8.count + 2): parse error: unexpected character inside braces: '\(first)'")
+        }
     }
 
     /// `name{a="b"}`, `{__name__="x", a="b"}` or `name`.

@@ -48,10 +48,17 @@ public struct PromQLEvaluator {
 
     public init(store: PromSeriesStore) { self.store = store }
 
+    static let maxSubquerySteps: Int64 = 10_000
+
+    /// Subquery steps left for one query: nested subqueries multiply, and a query must stop.
+    final class Budget: @unchecked Sendable { var steps = 1_000_000 }
+    var budget = Budget()
+
     /// Evaluates `node` at `time` (milliseconds since the epoch).
     public func instant(_ node: PromQLNode, at time: Int64) throws -> PromValue {
         var evaluator = self
         evaluator.queryTime = time
+        evaluator.budget = Budget()
         return try evaluator.eval(node, time)
     }
 
@@ -150,6 +157,11 @@ public struct PromQLEvaluator {
     func subquery(_ inner: PromQLNode, range: Double, step: Double?, at t: Int64) throws -> [PromRange] {
         let stepMs = step.map(milliseconds) ?? defaultStep
         guard stepMs > 0 else { return [] }
+        // Prometheus stops a query past its sample limit (10,000 in promtool's tests); a
+        // subquery of more steps than that could not have run there either.
+        guard milliseconds(range) / stepMs <= Self.maxSubquerySteps else {
+            throw PromQLEvaluationError("query processing would load too many samples into memory in subquery evaluation")
+        }
         var start = t - milliseconds(range)
         // Steps fall on multiples of the step.
         let remainder = start % stepMs
@@ -158,6 +170,10 @@ public struct PromQLEvaluator {
         var order: [PromLabels] = []
         var time = start
         while time <= t {
+            budget.steps -= 1
+            guard budget.steps >= 0 else {
+                throw PromQLEvaluationError("query processing would load too many samples into memory in subquery evaluation")
+            }
             switch try eval(inner, time) {
             case .vector(let samples):
                 for sample in samples {

@@ -6,6 +6,7 @@ import Dashboards
 import Drift
 import Experiment
 import Flags
+import Alerts
 import GateKit
 import PromQL
 import Relevance
@@ -24,7 +25,7 @@ import Darwin
 /// and runs every reader of the family on it. A thrown error is a correct answer; a crash, a
 /// sanitizer report, a leak or a timeout is not.
 enum FuzzTarget: String, CaseIterable {
-    case coverage, diff, yaml, lockfile, table, relevance, json, promql, manifest, osv
+    case coverage, diff, yaml, lockfile, table, relevance, json, promql, manifest, osv, alerts
 
     func run(_ bytes: UnsafeRawBufferPointer) {
         let file = FuzzFile.shared
@@ -84,6 +85,28 @@ enum FuzzTarget: String, CaseIterable {
             let text = String(decoding: bytes, as: UTF8.self)
             _ = try? PromQLParser.parse(text)
             _ = MetricCatalog.parse(text, source: "catalog")
+        case .alerts:
+            // The bytes as a rule file (read, checked, linted, each expression evaluated over a
+            // small store, each template expanded) and as a unit-test file run against it.
+            let text = String(decoding: bytes, as: UTF8.self)
+            file.write(bytes, name: "rules.yml")
+            if let parsed = try? RuleFiles.parse(text, path: "rules.yml") {
+                _ = RuleFiles.check(parsed.groups)
+                _ = RuleFiles.duplicates(parsed.groups)
+                let store = PromSeriesStore()
+                for t in 0..<5 { store.append(PromLabels(["__name__": "up", "job": "a"]), Int64(t) * 60_000, Double(t % 2)) }
+                let evaluator = PromQLEvaluator(store: store)
+                for rule in parsed.groups.flatMap(\.rules) {
+                    if let expr = rule.expr, let node = try? PromQLParser.parse(expr) {
+                        _ = try? evaluator.instant(node, at: 240_000)
+                        _ = LabelSet.of(node)
+                    }
+                    for pair in rule.labels + rule.annotations {
+                        _ = AlertTemplate.expandForAlert(pair.value, name: "f", labels: PromLabels(["job": "a"]), externalLabels: [:], externalURL: "", value: 1, query: nil)
+                    }
+                }
+            }
+            _ = try? RuleUnitTests.run(file.path)
         case .manifest:
             let text = String(decoding: bytes, as: UTF8.self)
             _ = try? ChecksumManifest.parse(text, path: "SHA256SUMS")

@@ -30,7 +30,7 @@ import Testing
     @Test("every policy key has a flag of the same name, and every flag is a policy key")
     func keysAndFlags() throws {
         let contracts = try Self.contracts()
-        #expect(contracts.count == 11)
+        #expect(contracts.count == 12)
         for contract in contracts {
             let output = try GateBinary.run(contract.command + ["--experimental-dump-help"])
             #expect(output.status == 0)

@@ -67,6 +67,7 @@ struct HostileInputTests {
     func aliasBombs() throws {
         let directory = try Self.workspace([
             "gates/coverage.yml": Self.aliasBomb, "results.yml": Self.aliasBomb, "flags.yml": Self.aliasBomb,
+            "rules.yml": Self.aliasBomb, "rules-test.yml": Self.aliasBomb,
             "gates/sbom.yml": "lockfiles: [requirements.txt]\nunknown: warn\n", "requirements.txt": "requests==2.31.0\n",
         ])
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -76,6 +77,8 @@ struct HostileInputTests {
         #expect(check.stdout.split(separator: "\n").contains { $0.hasPrefix("sbom ") && ($0.contains(" warn ") || $0.contains(" pass ")) }, "\(check.stdout)")
         try Self.expectRefused(["experiment", "results.yml"], in: directory, message: "results.yml:1: a YAML anchor (&a)")
         try Self.expectRefused(["flags", "lint", "flags.yml"], in: directory, message: "flags.yml:1: a YAML anchor (&a)")
+        try Self.expectRefused(["alerts", "rules.yml"], in: directory, message: "rules.yml:1: a YAML anchor (&a)")
+        try Self.expectRefused(["alerts", "test", "rules-test.yml"], in: directory, message: "rules-test.yml:1: a YAML anchor (&a)")
         // A YAML-valued flag goes through the same reader.
         try Self.expectRefused(["drift", "--current", "c.csv", "--reference", "r.csv", "--columns", "{a: &x {type: numeric}, b: *x}"],
                                in: directory, message: "a YAML anchor (&x)")
@@ -96,6 +99,7 @@ struct HostileInputTests {
             "gates/coverage.yml": nil, "flags.yml": nil, "results.yml": nil, "current.csv": nil, "reference.csv": "a\n1\n",
             "SHA256SUMS": nil, "requirements.txt": nil, "poetry.lock": nil, "lcov.info": nil, "golden.tsv": nil,
             "boards/big.json": nil, "bench.json": nil, "metrics.prom": nil, "change.patch": nil, "cov.xml": Self.cobertura,
+            "rules.yml": nil, "rules-test.yml": nil,
         ])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let yaml = "larger than 1 MiB, the limit for"
@@ -114,6 +118,9 @@ struct HostileInputTests {
         try Self.expectRefused(["dashboards", "boards"], in: directory, message: "big.json: larger than 512 MiB")
         try Self.expectRefused(["bench", "compare", "--baseline", "bench.json", "--current", "bench.json"], in: directory, message: "bench.json: larger than 512 MiB")
         try Self.expectRefused(["dashboards", "boards", "--catalog", "metrics.prom"], in: directory, message: "metrics.prom\(document)")
+        try Self.expectRefused(["alerts", "rules.yml"], in: directory, message: "rules.yml: \(yaml) a Prometheus rule file")
+        try Self.expectRefused(["alerts", "test", "rules-test.yml"], in: directory, message: "rules-test.yml: \(yaml) a rule test file")
+        try Self.expectRefused(["alerts", "--catalog", "metrics.prom", "--tests", "cov.xml"], in: directory, message: "metrics.prom\(document)")
     }
 
     @Test("a limit raised in the environment lets a long line through to the format's own check")

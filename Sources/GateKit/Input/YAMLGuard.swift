@@ -9,10 +9,12 @@ public enum YAMLGuard {
     public static let maxDepth = 64
 
     /// Throws `GateError.yamlRefused` with the line of the first anchor, alias or too-deep
-    /// collection; syntax errors are left to the parser that follows, which reports them.
-    public static func check(_ text: String, path: String) throws {
+    /// collection; syntax errors are left to the parser that follows, which reports them —
+    /// unless `syntaxErrors` is set, for callers whose parser stops quietly at one (Yams'
+    /// `compose_all` ends its sequence there).
+    public static func check(_ text: String, path: String, syntaxErrors: Bool = false) throws {
         if text.isEmpty { return }
-        try walk(text, path: path, syntaxErrors: false) { _, _ in false }
+        try walk(text, path: path, syntaxErrors: syntaxErrors) { _, _ in false }
     }
 
     /// libyaml's events for `text`, each passed to `body` (with its line) after the guard has
