@@ -218,7 +218,8 @@ public struct AlertsGate: Sendable {
         ]
         let warnings = findings.count - errors
         let summary = "\(ruleCount) rule\(ruleCount == 1 ? "" : "s") (\(alertCount) alert\(alertCount == 1 ? "" : "s")) in \(paths.count) file\(paths.count == 1 ? "" : "s"), "
-            + "\(testGroups - failedGroups)/\(testGroups) test group\(testGroups == 1 ? "" : "s") passed: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+            + (testGroups == 0 ? "no unit tests" : "\(testGroups - failedGroups) of \(testGroups) test group\(testGroups == 1 ? "" : "s") passed")
+            + ": \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
         return GateResult(gate: Self.id, verdict: GateResult.verdict(measurements: measurements, findings: findings), summary: summary,
                           measurements: measurements, findings: findings, inputs: inputs, rules: Self.rules,
                           details: .object(["tests": .array(testDetails), "catalog": catalog.map { .string($0.source) } ?? .null]))

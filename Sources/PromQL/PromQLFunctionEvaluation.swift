@@ -300,7 +300,7 @@ extension PromQLEvaluator {
 
     func labelReplace(_ arguments: [PromQLNode], _ t: Int64) throws -> [PromSample] {
         let (destination, replacement, source, pattern) = (string(arguments[1]), string(arguments[2]), string(arguments[3]), string(arguments[4]))
-        guard let regex = RegexCache.shared.regex(pattern) else { throw PromQLEvaluationError("invalid regular expression in label_replace(): \(pattern)") }
+        guard let regex = store.regex(pattern) else { throw PromQLEvaluationError("invalid regular expression in label_replace(): \(pattern)") }
         guard RuleNames.isLabelName(destination) else { throw PromQLEvaluationError("invalid destination label name in label_replace(): \(destination)") }
         var out: [PromSample] = []
         for sample in try vector(arguments[0], t) {

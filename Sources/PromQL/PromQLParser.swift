@@ -549,20 +549,6 @@ final class RegexCache: @unchecked Sendable {
     static let shared = RegexCache()
     private let lock = NSLock()
     private var known: [String: (valid: Bool, matchesEmpty: Bool)] = [:]
-    private var compiled: [String: Regex<AnyRegexOutput>] = [:]
-
-    /// The anchored regular expression of a matcher or of label_replace (nil if invalid).
-    func regex(_ pattern: String) -> Regex<AnyRegexOutput>? {
-        lock.lock()
-        if let hit = compiled[pattern] { lock.unlock(); return hit }
-        lock.unlock()
-        guard let regex = try? Regex("^(?:" + pattern + ")$") else { return nil }
-        lock.lock()
-        compiled[pattern] = regex
-        lock.unlock()
-        return regex
-    }
-
     func info(_ pattern: String) -> (valid: Bool, matchesEmpty: Bool) {
         lock.lock()
         if let hit = known[pattern] { lock.unlock(); return hit }

@@ -88,8 +88,19 @@ public final class PromSeriesStore: @unchecked Sendable {
     public private(set) var series: [Series] = []
     private var index: [PromLabels: Int] = [:]
     private var byName: [String: [Int]] = [:]
+    /// Compiled matchers and label_replace patterns, for as long as the store lives (a
+    /// process-wide cache would grow with every pattern it ever saw).
+    private var compiled: [String: Regex<AnyRegexOutput>?] = [:]
 
     public init() {}
+
+    /// The anchored regular expression of a matcher or of label_replace (nil if invalid).
+    func regex(_ pattern: String) -> Regex<AnyRegexOutput>? {
+        if let hit = compiled[pattern] { return hit }
+        let regex = try? Regex("^(?:" + pattern + ")$")
+        compiled[pattern] = regex
+        return regex
+    }
 
     /// Prometheus' stale marker: a NaN with its own bit pattern.
     public static let staleNaN = Double(bitPattern: 0x7FF0_0000_0000_0002)
@@ -122,7 +133,7 @@ public final class PromSeriesStore: @unchecked Sendable {
         var matchers = selector.matchers
         if let name = selector.name, !matchers.contains(where: { $0.label == "__name__" }) { matchers.append(("__name__", "=", name)) }
         let compiled = matchers.map { m -> (String, String, String, Regex<AnyRegexOutput>?) in
-            (m.label, m.op, m.value, m.op.hasSuffix("~") ? RegexCache.shared.regex(m.value) : nil)
+            (m.label, m.op, m.value, m.op.hasSuffix("~") ? regex(m.value) : nil)
         }
         return candidates.filter { position in
             let labels = series[position].labels
