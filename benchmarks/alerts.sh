@@ -3,7 +3,7 @@
 #  1. RULES rules (default 10,000: ten files of a thousand recording and alerting rules, with
 #     templates) checked — `gate alerts` (check and lint against the service catalog) vs
 #     `promtool check rules`;
-#  2. GROUPS unit-test groups (default 1,000, in one test file over the seeds' rule file, each
+#  2. TEST_GROUPS unit-test groups (default 1,000, in one test file over the seeds' rule file, each
 #     with its own series, alert and PromQL expectations) evaluated — `gate alerts test` vs
 #     `promtool test rules`.
 # Prints each median wall time over RUNS runs (default 5) and the ratio promtool/gate; both
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RULES=${RULES:-10000}
-GROUPS_=${GROUPS:-1000}
+GROUPS_=${TEST_GROUPS:-1000}
 RUNS=${RUNS:-5}
 command -v promtool >/dev/null || { echo "alerts benchmark: promtool is not installed (apt-get install prometheus)" >&2; exit 2; }
 work=$(pwd)/benchmarks/work/alerts

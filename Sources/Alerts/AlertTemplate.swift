@@ -40,6 +40,8 @@ public indirect enum TemplateValue: Sendable {
         }
     }
 
+    var isString: Bool { if case .string = self { return true }; return false }
+
     var typeName: String {
         switch self {
         case .none: "nil"
@@ -77,7 +79,14 @@ public struct AlertTemplate {
     struct Pipe {
         var declarations: [String] = []
         var assigns = false
-        var commands: [[Operand]] = []
+        var commands: [Command] = []
+    }
+
+    /// One command of a pipeline, with its byte offset and text for Go's error context.
+    struct Command {
+        var operands: [Operand]
+        var offset: Int
+        var text: String
     }
 
     indirect enum Operand {
@@ -94,9 +103,9 @@ public struct AlertTemplate {
         "and", "or", "not", "len", "index", "slice", "print", "printf", "println", "html", "js", "urlquery", "call",
         "eq", "ne", "lt", "le", "gt", "ge",
         // Prometheus'
-        "query", "first", "label", "value", "strvalue", "sortByLabel", "args", "tmpl", "safeHtml", "match", "title", "toUpper", "toLower",
+        "query", "first", "label", "value", "strvalue", "sortByLabel", "args", "safeHtml", "match", "title", "toUpper", "toLower",
         "humanize", "humanize1024", "humanizeDuration", "humanizePercentage", "humanizeTimestamp", "graphLink", "tableLink", "reReplaceAll",
-        "pathPrefix", "externalURL", "stripPort", "parseDuration", "toTime",
+        "pathPrefix", "externalURL", "stripPort", "stripDomain", "parseDuration", "toTime",
     ]
 
     let name: String
@@ -202,7 +211,7 @@ public struct AlertTemplate {
                 let actionLine = line
                 var tokens = try actionTokens()
                 if tokens.isEmpty { continue }   // a comment
-                if case .word(let keyword) = tokens[0] {
+                if case .word(let keyword) = tokens[0].kind {
                     switch keyword {
                     case "end", "else":
                         guard terminators.contains(keyword) else { throw error("unexpected {{\(keyword)}}", line: actionLine) }
@@ -221,7 +230,7 @@ public struct AlertTemplate {
                         if end == "else" {
                             let tail = elseTail
                             elseTail = []
-                            if let first = tail.first, case .word(let chained) = first, chained == "if" || chained == "with" {
+                            if let first = tail.first, case .word(let chained) = first.kind, chained == "if" || chained == "with" {
                                 // {{else if …}} is an if inside the else.
                                 var rest = Array(tail.dropFirst())
                                 let inner = try pipeline(&rest, context: chained, line: line, allowDeclare: true)
@@ -247,7 +256,7 @@ public struct AlertTemplate {
                         continue
                     case "template":
                         tokens.removeFirst()
-                        guard !tokens.isEmpty, case .literal(.string(let target)) = tokens.removeFirst() else {
+                        guard !tokens.isEmpty, case .literal(.string(let target)) = tokens.removeFirst().kind else {
                             throw error("unexpected \(tokens.first.map { "\($0)" } ?? "\"}}\"") in template clause", line: actionLine)
                         }
                         let pipe = tokens.isEmpty ? nil : try pipeline(&tokens, context: "template", line: actionLine, allowDeclare: false)
@@ -255,7 +264,7 @@ public struct AlertTemplate {
                         continue
                     case "define", "block":
                         tokens.removeFirst()
-                        guard !tokens.isEmpty, case .literal(.string(let target)) = tokens.removeFirst() else {
+                        guard !tokens.isEmpty, case .literal(.string(let target)) = tokens.removeFirst().kind else {
                             throw error("unexpected \(tokens.first.map { "\($0)" } ?? "\"}}\"") in \(keyword) clause", line: actionLine)
                         }
                         let pipe = keyword == "block" ? try pipeline(&tokens, context: "block", line: actionLine, allowDeclare: false) : nil
@@ -281,7 +290,15 @@ public struct AlertTemplate {
 
         var elseTail: [Token] = []
 
-        enum Token: CustomStringConvertible {
+        /// A token and where it is in the template (character offsets).
+        struct Token: CustomStringConvertible {
+            var kind: Kind
+            var start: Int
+            var end: Int
+            var description: String { kind.description }
+        }
+
+        enum Kind: CustomStringConvertible {
             case word(String)           // identifiers and keywords
             case field(String)          // .Name
             case variable(String)       // $name
@@ -304,6 +321,9 @@ public struct AlertTemplate {
                 case .comma: "\",\""
                 }
             }
+
+            var isPipe: Bool { if case .pipe = self { return true }; return false }
+            var isClose: Bool { if case .close = self { return true }; return false }
         }
 
         /// The tokens of one action, up to and including "}}" (or "-}}").
@@ -332,6 +352,8 @@ public struct AlertTemplate {
             var depth = 0
             while true {
                 skipSpace()
+                let tokenStart = position
+                func add(_ kind: Kind) { tokens.append(Token(kind: kind, start: tokenStart, end: position)) }
                 guard position < chars.count else { throw error("unclosed action") }
                 let c = chars[position]
                 if c == "}" && position + 1 < chars.count && chars[position + 1] == "}" {
@@ -346,19 +368,19 @@ public struct AlertTemplate {
                     return tokens
                 }
                 switch c {
-                case "|": tokens.append(.pipe); position += 1
+                case "|": position += 1; add(.pipe)
                 case "(":
-                    tokens.append(.open); depth += 1; position += 1
+                    depth += 1; position += 1; add(.open)
                     guard depth <= 200 else { throw error("parentheses nested more than 200 levels deep") }
                 case ")":
                     depth -= 1
                     if depth < 0 { throw error("unexpected right paren") }
-                    tokens.append(.close); position += 1
-                case ",": tokens.append(.comma); position += 1
-                case "=": tokens.append(.assign); position += 1
+                    position += 1; add(.close)
+                case ",": position += 1; add(.comma)
+                case "=": position += 1; add(.assign)
                 case ":":
                     guard position + 1 < chars.count, chars[position + 1] == "=" else { throw error("expected :=") }
-                    tokens.append(.declare); position += 2
+                    position += 2; add(.declare)
                 case "\"":
                     position += 1
                     var value = ""
@@ -388,7 +410,7 @@ public struct AlertTemplate {
                         }
                         value.append(d)
                     }
-                    tokens.append(.literal(.string(value)))
+                    add(.literal(.string(value)))
                 case "`":
                     position += 1
                     var value = ""
@@ -400,38 +422,41 @@ public struct AlertTemplate {
                         if d == "\n" { line += 1 }
                         value.append(d)
                     }
-                    tokens.append(.literal(.string(value)))
+                    add(.literal(.string(value)))
                 case "'":
                     position += 1
                     guard position + 1 < chars.count, chars[position + 1] == "'" else { throw error("unterminated character constant") }
-                    tokens.append(.literal(.int(Int(chars[position].unicodeScalars.first!.value))))
+                    let code = Int(chars[position].unicodeScalars.first!.value)
                     position += 2
+                    add(.literal(.int(code)))
                 case "$":
                     var word = "$"
                     position += 1
                     while position < chars.count, chars[position].isLetter || chars[position].isNumber || chars[position] == "_" { word.append(chars[position]); position += 1 }
-                    tokens.append(.variable(word))
+                    add(.variable(word))
                     try fieldChain(&tokens)
                 case ".":
                     if position + 1 < chars.count, chars[position + 1].isLetter || chars[position + 1] == "_" {
                         try fieldChain(&tokens)
                     } else if position + 1 < chars.count, chars[position + 1].isNumber {
-                        tokens.append(try number())
+                        let kind = try number()
+                        add(kind)
                     } else {
-                        tokens.append(.dot)
                         position += 1
+                        add(.dot)
                     }
                 default:
                     if c.isNumber || ((c == "-" || c == "+") && position + 1 < chars.count && (chars[position + 1].isNumber || chars[position + 1] == ".")) {
-                        tokens.append(try number())
+                        let kind = try number()
+                        add(kind)
                     } else if c.isLetter || c == "_" {
                         var word = ""
                         while position < chars.count, chars[position].isLetter || chars[position].isNumber || chars[position] == "_" { word.append(chars[position]); position += 1 }
                         switch word {
-                        case "true": tokens.append(.literal(.bool(true)))
-                        case "false": tokens.append(.literal(.bool(false)))
-                        case "nil": tokens.append(.literal(.none))
-                        default: tokens.append(.word(word))
+                        case "true": add(.literal(.bool(true)))
+                        case "false": add(.literal(.bool(false)))
+                        case "nil": add(.literal(.none))
+                        default: add(.word(word))
                         }
                         try fieldChain(&tokens)
                     } else {
@@ -444,14 +469,15 @@ public struct AlertTemplate {
         /// `.A.B` right after an operand (or alone) becomes field tokens.
         mutating func fieldChain(_ tokens: inout [Token]) throws {
             while position + 1 < chars.count, chars[position] == ".", chars[position + 1].isLetter || chars[position + 1] == "_" {
+                let start = position
                 position += 1
                 var word = ""
                 while position < chars.count, chars[position].isLetter || chars[position].isNumber || chars[position] == "_" { word.append(chars[position]); position += 1 }
-                tokens.append(.field(word))
+                tokens.append(Token(kind: .field(word), start: start, end: position))
             }
         }
 
-        mutating func number() throws -> Token {
+        mutating func number() throws -> Kind {
             var text = ""
             while position < chars.count, chars[position].isNumber || chars[position].isLetter || "+-._".contains(chars[position]) {
                 let c = chars[position]
@@ -471,16 +497,16 @@ public struct AlertTemplate {
         mutating func pipeline(_ tokens: inout [Token], context: String, line: Int, allowDeclare: Bool) throws -> Pipe {
             var pipe = Pipe()
             // $x := … or $x, $y := … (range)
-            if allowDeclare, case .variable(let first)? = tokens.first {
-                if tokens.count > 1, case .declare = tokens[1] {
+            if allowDeclare, case .variable(let first)? = tokens.first?.kind {
+                if tokens.count > 1, case .declare = tokens[1].kind {
                     pipe.declarations = [first]
                     tokens.removeFirst(2)
-                } else if tokens.count > 1, case .assign = tokens[1] {
+                } else if tokens.count > 1, case .assign = tokens[1].kind {
                     guard known(first) else { throw error("undefined variable \(GoFormat.quote(first))", line: line) }
                     pipe.declarations = [first]
                     pipe.assigns = true
                     tokens.removeFirst(2)
-                } else if tokens.count > 3, case .comma = tokens[1], case .variable(let second) = tokens[2], case .declare = tokens[3], context == "range" {
+                } else if tokens.count > 3, case .comma = tokens[1].kind, case .variable(let second) = tokens[2].kind, case .declare = tokens[3].kind, context == "range" {
                     pipe.declarations = [first, second]
                     tokens.removeFirst(4)
                 }
@@ -491,21 +517,30 @@ public struct AlertTemplate {
             return pipe
         }
 
-        mutating func commands(_ tokens: [Token], _ index: inout Int, context: String, line: Int, nested: Bool) throws -> [[Operand]] {
-            var commands: [[Operand]] = []
+        mutating func commands(_ tokens: [Token], _ index: inout Int, context: String, line: Int, nested: Bool) throws -> [Command] {
+            var commands: [Command] = []
             var current: [Operand] = []
+            var first: Int?, last = 0
+            func close() {
+                // Go's errors name a command by its position (bytes into the template) and text.
+                let start = first ?? 0
+                commands.append(Command(operands: current, offset: String(chars[0..<start]).utf8.count, text: String(chars[start..<max(start, last)])))
+                current = []
+                first = nil
+            }
             while index < tokens.count {
                 let token = tokens[index]
                 index += 1
-                switch token {
+                if first == nil, !(token.kind.isPipe || token.kind.isClose) { first = token.start }
+                switch token.kind {
                 case .pipe:
                     guard !current.isEmpty else { throw error("missing value for command", line: line) }
-                    commands.append(current)
-                    current = []
+                    close()
+                    continue
                 case .close:
                     guard nested else { throw error("unexpected right paren", line: line) }
                     guard !current.isEmpty else { throw error("missing value for parenthesized pipeline", line: line) }
-                    commands.append(current)
+                    close()
                     return commands
                 case .open:
                     var inner = Pipe()
@@ -516,28 +551,29 @@ public struct AlertTemplate {
                     current.append(.function(word))
                 case .field(let f):
                     var path = [f]
-                    while index < tokens.count, case .field(let next) = tokens[index] { path.append(next); index += 1 }
+                    while index < tokens.count, case .field(let next) = tokens[index].kind { path.append(next); index += 1 }
                     current.append(.field(nil, path))
                 case .variable(let v):
                     guard known(v) else { throw error("undefined variable \(GoFormat.quote(v))", line: line) }
                     var path: [String] = []
-                    while index < tokens.count, case .field(let next) = tokens[index] { path.append(next); index += 1 }
+                    while index < tokens.count, case .field(let next) = tokens[index].kind { path.append(next); index += 1 }
                     current.append(.variable(v, path))
                 case .literal(let value): current.append(.literal(value))
                 case .dot: current.append(.dot)
                 case .declare, .assign, .comma:
                     throw error("unexpected \(token) in operand", line: line)
                 }
+                last = tokens[index - 1].end
             }
             if nested { throw error("unclosed left paren", line: line) }
             guard !current.isEmpty else { throw error(commands.isEmpty ? "missing value for \(context)" : "missing value for command", line: line) }
-            commands.append(current)
+            close()
             return commands
         }
 
         func chained(_ operand: Operand, _ tokens: [Token], _ index: inout Int) throws -> Operand {
             var path: [String] = []
-            while index < tokens.count, case .field(let next) = tokens[index] { path.append(next); index += 1 }
+            while index < tokens.count, case .field(let next) = tokens[index].kind { path.append(next); index += 1 }
             return path.isEmpty ? operand : .field(operand, path)
         }
 

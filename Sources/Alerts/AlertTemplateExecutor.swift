@@ -10,6 +10,8 @@ extension AlertTemplate {
         var variables: [(String, TemplateValue)] = []
         var output = ""
         var depth = 0
+        /// The command running, which Go's execution errors name.
+        var command: Command?
 
         enum Flow: Error { case breakLoop, continueLoop }
 
@@ -17,8 +19,15 @@ extension AlertTemplate {
             (self.template, self.query, self.externalURL) = (template, query, externalURL)
         }
 
+        /// Go's ExecError: `template: NAME:LINE:OFFSET: executing "NAME" at <COMMAND>: message`, the
+        /// command cut to 20 bytes as Go cuts it.
         func fail(_ message: String, line: Int) -> TemplateError {
-            TemplateError(description: "template: \(template.name):\(line): executing \"\(template.name)\": \(message)", executing: true)
+            guard let command else {
+                return TemplateError(description: "template: \(template.name): \(message)", executing: true)
+            }
+            let context = command.text.utf8.count > 20 ? String(decoding: command.text.utf8.prefix(20), as: UTF8.self) + "..." : command.text
+            return TemplateError(description: "template: \(template.name):\(line):\(command.offset): executing \"\(template.name)\" at <\(context)>: \(message)",
+                                 executing: true)
         }
 
         mutating func run(_ nodes: [Node], dot: TemplateValue) throws -> String {
@@ -129,6 +138,8 @@ extension AlertTemplate {
             for key in path {
                 switch value {
                 case .map(let m): value = m[key] ?? .string("")
+                case .sample(let labels, _) where key == "Labels": value = .map(labels.dictionary.mapValues { .string($0) })
+                case .sample(_, let v) where key == "Value": value = .float(v)
                 case .none: throw fail("nil pointer evaluating interface {}.\(key)", line: line)
                 default: throw fail("can't evaluate field \(key) in type \(value.typeName)", line: line)
                 }
@@ -136,16 +147,20 @@ extension AlertTemplate {
             return value
         }
 
-        mutating func run(_ command: [Operand], dot: TemplateValue, piped: TemplateValue?, line: Int) throws -> TemplateValue {
-            if case .function(let name) = command[0] {
-                var arguments = try command.dropFirst().map { try operand($0, dot: dot, line: line) }
+        mutating func run(_ command: Command, dot: TemplateValue, piped: TemplateValue?, line: Int) throws -> TemplateValue {
+            let operands = command.operands
+            if case .function(let name) = operands[0] {
+                var arguments = try operands.dropFirst().map { try operand($0, dot: dot, line: line) }
                 if let piped { arguments.append(piped) }
+                let saved = self.command
+                self.command = command
+                defer { self.command = saved }
                 return try call(name, arguments, line: line)
             }
-            guard command.count == 1, piped == nil else {
-                throw fail("can't give argument to non-function \(command.count > 1 ? "value" : "value")", line: line)
+            guard operands.count == 1, piped == nil else {
+                throw fail("can't give argument to non-function \(command.text)", line: line)
             }
-            return try operand(command[0], dot: dot, line: line)
+            return try operand(operands[0], dot: dot, line: line)
         }
 
         func number(_ value: TemplateValue, _ function: String, line: Int) throws -> Double {
@@ -199,6 +214,18 @@ extension AlertTemplate {
                 if host.hasPrefix("["), let close = host.firstIndex(of: "]") { return .string(String(host[host.index(after: host.startIndex)..<close])) }
                 if let colon = host.lastIndex(of: ":"), host.filter({ $0 == ":" }).count == 1 { return .string(String(host[..<colon])) }
                 return .string(host)
+            case "stripDomain":
+                try arity(1)
+                let hostPort = try text(0)
+                var host = hostPort, port = ""
+                if let colon = hostPort.lastIndex(of: ":"), !hostPort.hasPrefix("[") || hostPort[..<colon].hasSuffix("]"),
+                   hostPort.filter({ $0 == ":" }).count == 1 || hostPort.hasPrefix("[") {
+                    host = String(hostPort[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                    port = String(hostPort[hostPort.index(after: colon)...])
+                }
+                if host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy({ UInt8($0) != nil }) || host.contains(":") { return .string(hostPort) }
+                let short = String(host.split(separator: ".", omittingEmptySubsequences: false).first ?? "")
+                return .string(port.isEmpty ? short : short + ":" + port)
             case "reReplaceAll":
                 try arity(3)
                 let (pattern, replacement, input) = (try text(0), try text(1), try text(2))
@@ -224,9 +251,10 @@ extension AlertTemplate {
                 guard !args.isEmpty else { throw fail("wrong number of args for printf: want at least 1 got 0", line: line) }
                 return .string(AlertTemplate.printf(try text(0), Array(args.dropFirst())))
             case "print":
+                // fmt.Sprint: a space between operands when neither is a string.
                 var out = ""
                 for (i, a) in args.enumerated() {
-                    if i > 0, case .string = a, case .string = args[i - 1] {} else if i > 0 { out += " " }
+                    if i > 0, !a.isString, !args[i - 1].isString { out += " " }
                     out += a.printed
                 }
                 return .string(out)
@@ -268,14 +296,30 @@ extension AlertTemplate {
             case "le": try arity(2); let c = try compare(args[0], args[1], line: line); return .bool(c == -1 || c == 0)
             case "gt": try arity(2); return .bool(try compare(args[0], args[1], line: line) == 1)
             case "ge": try arity(2); let c = try compare(args[0], args[1], line: line); return .bool(c == 1 || c == 0)
-            case "html", "safeHtml":
+            case "safeHtml":
+                try arity(1)
+                return .string(try text(0))
+            case "html":
                 return .string(args.map(\.printed).joined().replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                     .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&#34;").replacingOccurrences(of: "'", with: "&#39;"))
             case "urlquery":
                 return .string(args.map(\.printed).joined().addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? "")
-            case "js": return .string(args.map(\.printed).joined())
-            case "pathPrefix": return .string(URL(string: externalURL)?.path ?? "")
-            case "externalURL": return .string(externalURL)
+            case "js":
+                var out = ""
+                for scalar in args.map(\.printed).joined().unicodeScalars {
+                    switch scalar {
+                    case "\\": out += "\\\\"
+                    case "'": out += "\\'"
+                    case "\"": out += "\\\""
+                    case "<", ">", "&", "=": out += String(format: "\\u%04X", scalar.value)
+                    default: out += scalar.value < 0x20 ? String(format: "\\u%04X", scalar.value) : String(scalar)
+                    }
+                }
+                return .string(out)
+            case "pathPrefix", "externalURL":
+                // The rule manager of promtool's tests has no external URL object: Prometheus
+                // 2.42 fails here, and so does gate, to print what it prints.
+                throw fail("error calling \(name): runtime error: invalid memory address or nil pointer dereference", line: line)
             case "args":
                 var m: [String: TemplateValue] = [:]
                 for (i, a) in args.enumerated() { m["arg\(i)"] = a }
@@ -468,7 +512,7 @@ extension AlertTemplate {
             case ("q", .string(let s)): out += pad(GoFormat.quote(s), spec)
             case ("t", .bool(let b)): out += pad(b ? "true" : "false", spec)
             case ("d", .int(let n)): out += String(format: spec + "lld", Int64(n))
-            case ("x", .int(let n)), ("X", .int(let n)): out += String(format: spec + "ll" + String(verb), Int64(n))
+            case ("x", .int(let n)), ("X", .int(let n)), ("o", .int(let n)): out += String(format: spec + "ll" + String(verb), Int64(n))
             case ("x", .string(let s)): out += s.utf8.map { String(format: "%02x", $0) }.joined()
             case ("f", .float(let f)), ("F", .float(let f)), ("e", .float(let f)), ("E", .float(let f)):
                 out += f.isFinite ? String(format: spec + String(verb), f) : fourDigits(f)

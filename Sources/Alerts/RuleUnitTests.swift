@@ -130,9 +130,8 @@ public enum RuleUnitTests {
         let interval = given == 0 ? 60_000 : given
         let order = try strings(root["group_eval_order"])
         var groups: [Group] = []
-        if let tests = root["tests"] {
-            guard case .sequence(let items) = tests else { throw TestFileError(message: "yaml: tests is not a list") }
-            for item in items {
+        do {
+            for item in try list(root["tests"]) {
                 guard case .mapping(let fields) = item else { throw TestFileError(message: "yaml: a test group is a mapping") }
                 try strict(fields, groupKeys, type: "main.testGroup")
                 var group = Group()
