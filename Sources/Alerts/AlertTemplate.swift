@@ -82,11 +82,12 @@ public struct AlertTemplate {
         var commands: [Command] = []
     }
 
-    /// One command of a pipeline, with its byte offset and text for Go's error context.
+    /// One command of a pipeline, with where it is (characters into the template) for Go's
+    /// error context, which names it by byte offset and text.
     struct Command {
         var operands: [Operand]
-        var offset: Int
-        var text: String
+        var start: Int
+        var end: Int
     }
 
     indirect enum Operand {
@@ -109,6 +110,7 @@ public struct AlertTemplate {
     ]
 
     let name: String
+    let text: String
     var root: [Node] = []
     var defined: [String: [Node]] = [:]
 
@@ -116,6 +118,7 @@ public struct AlertTemplate {
     /// variables are known).
     public init(_ text: String, name: String) throws {
         self.name = name
+        self.text = text
         var parser = Parser(text: text, name: name)
         (root, defined) = try parser.parseAll()
     }
@@ -124,8 +127,15 @@ public struct AlertTemplate {
     /// `<error expanding template: …>`.
     public static func expandForAlert(_ text: String, name: String, labels: PromLabels, externalLabels: [String: String], externalURL: String,
                                       value: Double, query: ((String) throws -> [PromSample])?) -> String {
+        expand(Result { try AlertTemplate(text, name: name) }, name: name, labels: labels, externalLabels: externalLabels,
+               externalURL: externalURL, value: value, query: query)
+    }
+
+    /// The same, for a template parsed once and run at every evaluation.
+    static func expand(_ parsed: Result<AlertTemplate, any Error>, name: String, labels: PromLabels, externalLabels: [String: String],
+                       externalURL: String, value: Double, query: ((String) throws -> [PromSample])?) -> String {
         do {
-            let template = try AlertTemplate(text, name: name)
+            let template = try parsed.get()
             var executor = Executor(template: template, query: query, externalURL: externalURL)
             let data = TemplateValue.map([
                 "Labels": .map(labels.dictionary.mapValues { .string($0) }),
@@ -432,13 +442,13 @@ public struct AlertTemplate {
                 case "$":
                     var word = "$"
                     position += 1
-                    while position < chars.count, chars[position].isLetter || chars[position].isNumber || chars[position] == "_" { word.append(chars[position]); position += 1 }
+                    while position < chars.count, letter(chars[position]) || digit(chars[position]) || chars[position] == "_" { word.append(chars[position]); position += 1 }
                     add(.variable(word))
                     try fieldChain(&tokens)
                 case ".":
-                    if position + 1 < chars.count, chars[position + 1].isLetter || chars[position + 1] == "_" {
+                    if position + 1 < chars.count, letter(chars[position + 1]) || chars[position + 1] == "_" {
                         try fieldChain(&tokens)
-                    } else if position + 1 < chars.count, chars[position + 1].isNumber {
+                    } else if position + 1 < chars.count, digit(chars[position + 1]) {
                         let kind = try number()
                         add(kind)
                     } else {
@@ -446,12 +456,12 @@ public struct AlertTemplate {
                         add(.dot)
                     }
                 default:
-                    if c.isNumber || ((c == "-" || c == "+") && position + 1 < chars.count && (chars[position + 1].isNumber || chars[position + 1] == ".")) {
+                    if digit(c) || ((c == "-" || c == "+") && position + 1 < chars.count && (digit(chars[position + 1]) || chars[position + 1] == ".")) {
                         let kind = try number()
                         add(kind)
-                    } else if c.isLetter || c == "_" {
+                    } else if letter(c) || c == "_" {
                         var word = ""
-                        while position < chars.count, chars[position].isLetter || chars[position].isNumber || chars[position] == "_" { word.append(chars[position]); position += 1 }
+                        while position < chars.count, letter(chars[position]) || digit(chars[position]) || chars[position] == "_" { word.append(chars[position]); position += 1 }
                         switch word {
                         case "true": add(.literal(.bool(true)))
                         case "false": add(.literal(.bool(false)))
@@ -468,18 +478,18 @@ public struct AlertTemplate {
 
         /// `.A.B` right after an operand (or alone) becomes field tokens.
         mutating func fieldChain(_ tokens: inout [Token]) throws {
-            while position + 1 < chars.count, chars[position] == ".", chars[position + 1].isLetter || chars[position + 1] == "_" {
+            while position + 1 < chars.count, chars[position] == ".", letter(chars[position + 1]) || chars[position + 1] == "_" {
                 let start = position
                 position += 1
                 var word = ""
-                while position < chars.count, chars[position].isLetter || chars[position].isNumber || chars[position] == "_" { word.append(chars[position]); position += 1 }
+                while position < chars.count, letter(chars[position]) || digit(chars[position]) || chars[position] == "_" { word.append(chars[position]); position += 1 }
                 tokens.append(Token(kind: .field(word), start: start, end: position))
             }
         }
 
         mutating func number() throws -> Kind {
             var text = ""
-            while position < chars.count, chars[position].isNumber || chars[position].isLetter || "+-._".contains(chars[position]) {
+            while position < chars.count, digit(chars[position]) || letter(chars[position]) || "+-._".contains(chars[position]) {
                 let c = chars[position]
                 if (c == "+" || c == "-"), !text.isEmpty, !(text.last == "e" || text.last == "E") { break }
                 text.append(c)
@@ -524,7 +534,7 @@ public struct AlertTemplate {
             func close() {
                 // Go's errors name a command by its position (bytes into the template) and text.
                 let start = first ?? 0
-                commands.append(Command(operands: current, offset: String(chars[0..<start]).utf8.count, text: String(chars[start..<max(start, last)])))
+                commands.append(Command(operands: current, start: start, end: max(start, last)))
                 current = []
                 first = nil
             }
@@ -579,6 +589,18 @@ public struct AlertTemplate {
 
         static func isFunction(_ word: String) -> Bool { AlertTemplate.functions.contains(word) }
     }
+}
+
+/// Letters and digits as Go's template lexer takes them, ASCII first (Character's Unicode
+/// properties were a tenth of running a template).
+@inline(__always) func letter(_ c: Character) -> Bool {
+    if let a = c.asciiValue { return (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A }
+    return c.isLetter
+}
+
+@inline(__always) func digit(_ c: Character) -> Bool {
+    if let a = c.asciiValue { return a >= 0x30 && a <= 0x39 }
+    return c.isNumber
 }
 
 extension TemplateValue {

@@ -25,8 +25,11 @@ extension AlertTemplate {
             guard let command else {
                 return TemplateError(description: "template: \(template.name): \(message)", executing: true)
             }
-            let context = command.text.utf8.count > 20 ? String(decoding: command.text.utf8.prefix(20), as: UTF8.self) + "..." : command.text
-            return TemplateError(description: "template: \(template.name):\(line):\(command.offset): executing \"\(template.name)\" at <\(context)>: \(message)",
+            let chars = Array(template.text)
+            let offset = String(chars[0..<command.start]).utf8.count
+            let text = String(chars[command.start..<command.end])
+            let context = text.utf8.count > 20 ? String(decoding: text.utf8.prefix(20), as: UTF8.self) + "..." : text
+            return TemplateError(description: "template: \(template.name):\(line):\(offset): executing \"\(template.name)\" at <\(context)>: \(message)",
                                  executing: true)
         }
 
@@ -158,7 +161,7 @@ extension AlertTemplate {
                 return try call(name, arguments, line: line)
             }
             guard operands.count == 1, piped == nil else {
-                throw fail("can't give argument to non-function \(command.text)", line: line)
+                throw fail("can't give argument to non-function", line: line)
             }
             return try operand(operands[0], dot: dot, line: line)
         }

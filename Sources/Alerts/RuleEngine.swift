@@ -19,6 +19,9 @@ final class LoadedRule {
     let expression: PromQLNode
     let holdFor: Int64
     let keepFiringFor: Int64
+    /// Label and annotation templates, parsed once (an alerting rule's).
+    let labelTemplates: [Result<AlertTemplate, any Error>]
+    let annotationTemplates: [Result<AlertTemplate, any Error>]
     var active: [PromLabels: ActiveAlert] = [:]
     var activeOrder: [PromLabels] = []
     var lastSeries: Set<PromLabels> = []
@@ -28,6 +31,18 @@ final class LoadedRule {
         self.expression = expression
         holdFor = Int64((AlertTemplate.parseDuration(rule.forDuration ?? "0") ?? 0) * 1000)
         keepFiringFor = Int64((AlertTemplate.parseDuration(rule.keepFiringFor ?? "0") ?? 0) * 1000)
+        let name = "__alert_" + rule.name
+        let parse: ((key: String, value: String)) -> Result<AlertTemplate, any Error> = { pair in
+            Result { try AlertTemplate(RuleFiles.templatePrefix + pair.value, name: name) }
+        }
+        labelTemplates = rule.alert == nil ? [] : rule.labels.map(parse)
+        annotationTemplates = rule.alert == nil ? [] : rule.annotations.map(parse)
+    }
+
+    /// A fresh copy: the same rule and parsed templates, no alert state.
+    init(copying other: LoadedRule) {
+        (rule, expression, holdFor, keepFiringFor) = (other.rule, other.expression, other.holdFor, other.keepFiringFor)
+        (labelTemplates, annotationTemplates) = (other.labelTemplates, other.annotationTemplates)
     }
 
     var name: String { rule.name }
@@ -100,19 +115,18 @@ final class RuleEngine {
         var current: [PromLabels: ActiveAlert] = [:]
         var order: [PromLabels] = []
         let templateName = "__alert_" + rule.name
-        let prefix = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
         let queryFunction: (String) throws -> [PromSample] = { [self] text in
             try query(try PromQLParser.parse(text), at: t)
         }
         for sample in results {
-            func expand(_ text: String) -> String {
-                AlertTemplate.expandForAlert(prefix + text, name: templateName, labels: sample.labels, externalLabels: externalLabels,
-                                             externalURL: externalURL, value: sample.value, query: queryFunction)
+            func expand(_ template: Result<AlertTemplate, any Error>) -> String {
+                AlertTemplate.expand(template, name: templateName, labels: sample.labels, externalLabels: externalLabels,
+                                     externalURL: externalURL, value: sample.value, query: queryFunction)
             }
             var labels = sample.labels.withoutName
-            for label in rule.rule.labels { labels.set(label.key, expand(label.value)) }
+            for (label, template) in zip(rule.rule.labels, rule.labelTemplates) { labels.set(label.key, expand(template)) }
             labels.set("alertname", rule.name)
-            let annotations = rule.rule.annotations.map { (name: $0.key, value: expand($0.value)) }
+            let annotations = zip(rule.rule.annotations, rule.annotationTemplates).map { (name: $0.key, value: expand($1)) }
                 .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
             guard current[labels] == nil else {
                 throw PromQLEvaluationError("vector contains metrics with the same labelset after applying alert labels")

@@ -87,9 +87,10 @@ public enum RuleUnitTests {
             ruleFiles += matches.map { ($0, (shown as NSString).deletingLastPathComponent.isEmpty ? ($0 as NSString).lastPathComponent
                                         : (shown as NSString).deletingLastPathComponent + "/" + ($0 as NSString).lastPathComponent) }
         }
+        let ruleSet = load(ruleFiles)
         for (index, group) in file.groups.enumerated() {
             result.groups += 1
-            let failures = runGroup(group, ruleFiles: ruleFiles, evaluationInterval: file.interval, order: file.order)
+            let failures = runGroup(group, ruleSet: ruleSet, evaluationInterval: file.interval, order: file.order)
             if !failures.isEmpty {
                 result.failedGroups.append(group.name.isEmpty ? "#\(index + 1)" : group.name)
                 result.failures += failures
@@ -122,7 +123,7 @@ public enum RuleUnitTests {
     static func parse(_ text: String, path: String) throws -> (ruleFiles: [String], interval: Int64, order: [String], groups: [Group]) {
         try YAMLGuard.check(text, path: path)
         let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch { throw TestFileError(message: "yaml: \(String(describing: error).split(separator: "\n").first ?? "")") }
+        do { node = try Yams.compose(yaml: text, .basic) } catch { throw TestFileError(message: "yaml: \(String(describing: error).split(separator: "\n").first ?? "")") }
         guard case .mapping(let root)? = node else { throw TestFileError(message: "yaml: a test file is a mapping of rule_files and tests") }
         try strict(root, fileKeys, type: "main.unitTestFile")
         let ruleFiles = try strings(root["rule_files"])
@@ -190,9 +191,26 @@ public enum RuleUnitTests {
     /// A YAML float as go-yaml reads one into a float64: decimal and exponent forms, `.inf`,
     /// `-.inf`, `.nan` — not Go's `NaN` or `Inf`.
     static func yamlFloat(_ text: String) -> Double? {
-        if text.wholeMatch(of: #/[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?/#) != nil {
-            return Double(text.replacingOccurrences(of: "_", with: ""))
+        // [-+]? (digits [. digits?] | . digits) ([eE] [-+]? digits)?, underscores allowed in the digits.
+        var bytes = Array(text.utf8)[...]
+        if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        let isDigit: (UInt8) -> Bool = { $0 >= 0x30 && $0 <= 0x39 }
+        let integer = bytes.prefix { isDigit($0) || $0 == UInt8(ascii: "_") }
+        var rest = bytes.dropFirst(integer.count)
+        var fraction = 0
+        if rest.first == UInt8(ascii: ".") {
+            rest = rest.dropFirst()
+            fraction = rest.prefix { isDigit($0) || $0 == UInt8(ascii: "_") }.count
+            rest = rest.dropFirst(fraction)
         }
+        let mantissaOK = integer.first.map(isDigit) ?? (fraction > 0)
+        if mantissaOK, let e = rest.first, e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            rest = rest.dropFirst()
+            if let sign = rest.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { rest = rest.dropFirst() }
+            let exponent = rest.prefix(while: isDigit)
+            rest = exponent.isEmpty ? bytes.prefix(0) + [0] : rest.dropFirst(exponent.count)
+        }
+        if mantissaOK, rest.isEmpty { return Double(text.replacingOccurrences(of: "_", with: "")) }
         switch text {
         case ".inf", ".Inf", ".INF", "+.inf": return .infinity
         case "-.inf", "-.Inf", "-.INF": return -.infinity
@@ -237,7 +255,29 @@ public enum RuleUnitTests {
 
     // MARK: Running a test group
 
-    static func runGroup(_ group: Group, ruleFiles: [(path: String, shown: String)], evaluationInterval: Int64, order: [String]) -> [String] {
+    struct LoadFailure: Error { var messages: [String] }
+
+    /// The rule files, read, checked and parsed once for all test groups — or the errors
+    /// promtool would print for each group.
+    static func load(_ ruleFiles: [(path: String, shown: String)]) -> Result<[(name: String, rules: [LoadedRule])], LoadFailure> {
+        var loaded: [(name: String, rules: [LoadedRule])] = []
+        for (path, shown) in ruleFiles {
+            do {
+                let (bytes, _) = try InputFile.readAll(path, expected: "a rule file", limits: .yaml)
+                let (groups, _) = try RuleFiles.parse(String(decoding: bytes, as: UTF8.self), path: shown)
+                let problems = RuleFiles.check(groups)
+                if !problems.isEmpty { return .failure(LoadFailure(messages: problems.map { "\(shown): \($0)" })) }
+                for g in groups {
+                    loaded.append((g.name, try g.rules.map { LoadedRule(rule: $0, expression: try PromQLParser.parse($0.expr ?? "")) }))
+                }
+            } catch {
+                return .failure(LoadFailure(messages: ["\(error)"]))
+            }
+        }
+        return .success(loaded)
+    }
+
+    static func runGroup(_ group: Group, ruleSet: Result<[(name: String, rules: [LoadedRule])], LoadFailure>, evaluationInterval: Int64, order: [String]) -> [String] {
         let interval = group.interval.flatMap { $0 == 0 ? nil : $0 } ?? evaluationInterval
         let store = PromSeriesStore()
         for series in group.series {
@@ -247,20 +287,11 @@ public enum RuleUnitTests {
                 if let value { store.append(series.labels, Int64(index) * interval, value) }
             }
         }
-        // The rule groups, in group_eval_order first, then as the files list them.
+        // The rule groups (fresh alert state per test group), in group_eval_order first, then as the files list them.
         var loaded: [(name: String, rules: [LoadedRule])] = []
-        for (path, shown) in ruleFiles {
-            do {
-                let (bytes, _) = try InputFile.readAll(path, expected: "a rule file", limits: .yaml)
-                let (groups, _) = try RuleFiles.parse(String(decoding: bytes, as: UTF8.self), path: shown)
-                let problems = RuleFiles.check(groups)
-                if !problems.isEmpty { return problems.map { "\(shown): \($0)" } }
-                for g in groups {
-                    loaded.append((g.name, try g.rules.map { LoadedRule(rule: $0, expression: try PromQLParser.parse($0.expr ?? "")) }))
-                }
-            } catch {
-                return ["\(error)"]
-            }
+        switch ruleSet {
+        case .failure(let failure): return failure.messages
+        case .success(let groups): loaded = groups.map { ($0.name, $0.rules.map(LoadedRule.init(copying:))) }
         }
         let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         loaded = loaded.enumerated().sorted { (rank[$0.element.name] ?? 0, $0.offset) < (rank[$1.element.name] ?? 0, $1.offset) }.map(\.element)
