@@ -156,40 +156,58 @@ public struct AlertsGate: Sendable {
         var findings: [Finding] = []
         var parsed: [(path: String, groups: [PrometheusRuleGroup])] = []
         var ruleCount = 0, alertCount = 0
-        for path in paths {
+        // Files are read, checked and linted on all cores, in two passes: the lint needs every
+        // file's recording rules first.
+        struct Read: Sendable {
+            var digest: InputDigest
+            var findings: [Finding]
+            var groups: [PrometheusRuleGroup]?
+        }
+        let reads = parallelMap(paths.count) { index -> Read in
+            let path = paths[index]
             let (bytes, read) = try InputFile.readAll(context.resolve(path), expected: "a Prometheus rule file (YAML)", limits: .yaml)
-            inputs.append(InputDigest(path: path, sha256: read.sha256))
+            var found: [Finding] = []
             let groups: [PrometheusRuleGroup]
             do {
                 let (g, ignored) = try RuleFiles.parse(String(decoding: bytes, as: UTF8.self), path: path)
                 groups = g
                 if ignored > 0 {
-                    findings.append(finding(.ignoredDocument, "\(ignored) YAML document\(ignored == 1 ? "" : "s") after the first: Prometheus loads only the first document of a rule file", file: path, line: nil))
+                    found.append(finding(.ignoredDocument, "\(ignored) YAML document\(ignored == 1 ? "" : "s") after the first: Prometheus loads only the first document of a rule file", file: path, line: nil))
                 }
             } catch let error as RuleFileError {
-                findings.append(finding(.invalid, error.message, file: path, line: error.line))
-                continue
+                return Read(digest: InputDigest(path: path, sha256: read.sha256), findings: [finding(.invalid, error.message, file: path, line: error.line)], groups: nil)
             }
-            let problems = RuleFiles.check(groups)
-            for problem in problems { findings.append(finding(.invalid, problem.message, file: path, line: problem.line)) }
+            for problem in RuleFiles.check(groups) { found.append(finding(.invalid, problem.message, file: path, line: problem.line)) }
             for duplicate in RuleFiles.duplicates(groups) {
-                findings.append(finding(.duplicate, "rule \(duplicate.name)\(duplicate.labels.isEmpty ? "" : " \(duplicate.labels)") is defined twice", file: path, line: duplicate.line))
+                found.append(finding(.duplicate, "rule \(duplicate.name)\(duplicate.labels.isEmpty ? "" : " \(duplicate.labels)") is defined twice", file: path, line: duplicate.line))
             }
-            parsed.append((path, groups))
+            return Read(digest: InputDigest(path: path, sha256: read.sha256), findings: found, groups: groups)
+        }
+        for (path, result) in zip(paths, reads) {
+            let read = try result.get()
+            inputs.append(read.digest)
+            findings += read.findings
+            if let groups = read.groups { parsed.append((path, groups)) }
         }
         let recorded = Set(parsed.flatMap { $0.groups.flatMap { $0.rules.compactMap(\.record) } })
         let lint = AlertsLint(catalog: catalog, severities: Set(policy.severities), requiredAnnotations: policy.requiredAnnotations, recorded: recorded)
-        for (path, groups) in parsed {
-            for group in groups {
-                for rule in group.rules {
-                    ruleCount += 1
-                    if rule.alert != nil { alertCount += 1 }
-                    guard let expr = rule.expr, let node = try? PromQLParser.parse(expr) else { continue }
-                    for problem in lint.check(rule, expression: node) {
-                        findings.append(finding(problem.rule, problem.message, file: path, line: problem.line))
-                    }
+        let sharedParsed = parsed
+        let linted = parallelMap(parsed.count) { index -> [Finding] in
+            let (path, groups) = sharedParsed[index]
+            var found: [Finding] = []
+            for rule in groups.flatMap(\.rules) {
+                guard let expr = rule.expr, let node = try? PromQLParser.parse(expr) else { continue }
+                for problem in lint.check(rule, expression: node) {
+                    found.append(finding(problem.rule, problem.message, file: path, line: problem.line))
                 }
             }
+            return found
+        }
+        for result in linted { findings += try result.get() }
+        for (_, groups) in parsed {
+            let rules = groups.flatMap(\.rules)
+            ruleCount += rules.count
+            alertCount += rules.filter { $0.alert != nil }.count
         }
         // Unit tests.
         var testGroups = 0, failedGroups = 0

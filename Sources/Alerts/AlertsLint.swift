@@ -197,12 +197,15 @@ struct AlertsLint {
                 || (end > start && bytes[end] >= 0x30 && bytes[end] <= 0x39) { end += 1 }
             return end > start ? String(decoding: bytes[start..<end], as: UTF8.self) : nil
         }
-        func matches(_ word: String, at index: Int) -> Bool {
-            let w = Array(word.utf8)
-            return index + w.count <= bytes.count && Array(bytes[index..<index + w.count]) == w
+        func matches(_ word: StaticString, at index: Int) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard index + count <= bytes.count else { return false }
+            return word.withUTF8Buffer { w in (0..<count).allSatisfy { bytes[index + $0] == w[$0] } }
         }
         var i = 0
         while i < bytes.count {
+            // Only "$labels.", ".Labels." and "index" can start a reference.
+            guard bytes[i] == UInt8(ascii: "$") || bytes[i] == UInt8(ascii: ".") || bytes[i] == UInt8(ascii: "i") else { i += 1; continue }
             var found: String?
             if matches("$labels.", at: i) {
                 found = name(at: i + 8)
