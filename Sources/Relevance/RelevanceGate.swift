@@ -36,6 +36,7 @@ public struct RelevancePolicy: Sendable, Equatable {
         PolicyKey("missing", .choice(["zero", "fail"]), "A golden query the ranking leaves out: zero (counts 0, warns) or fail."),
         PolicyKey("baseline", .path, "An earlier relevance result: mean NDCG@k may not fall more than max-drop below it."),
         PolicyKey("max-drop", .threshold, "How far mean NDCG@k may fall below the baseline (default 0)."),
+        PolicyKey("significance", .number, "With baseline: a drop beyond max-drop fails only when Fisher's randomization test over the per-query NDCG@k finds it significant at this level (e.g. 0.05)."),
     ]
     public static var keys: [String] { policyKeys.map(\.name) }
 
@@ -56,6 +57,8 @@ public struct RelevancePolicy: Sendable, Equatable {
     public var missing = Missing.zero
     public var baseline: String?
     public var maxDrop: Double?
+    /// The level at which a drop must be significant (paired, per query) to fail.
+    public var significance: Double?
 
     public init() {}
 
@@ -78,6 +81,7 @@ public struct RelevancePolicy: Sendable, Equatable {
         }
         baseline = try policy.string("baseline")
         maxDrop = try policy.number("max-drop", in: 0...1)
+        significance = try policy.number("significance", in: 0.000_001...0.5)
     }
 }
 
@@ -225,11 +229,22 @@ public struct RelevanceGate: Sendable {
         if let baseline {
             let drop = baseline.mean - mean
             let allowed = policy.maxDrop ?? 0
-            let failed = drop > allowed + 1e-12
+            var failed = drop > allowed + 1e-12
+            var significanceNote = ""
+            if let level = policy.significance {
+                // The same queries, paired: a drop of the mean that per-query noise explains passes.
+                let paired = scores.compactMap { query, value in baseline.queries[query].map { ($0, value) } }
+                let test = PairedTests.randomization(paired.map(\.0), paired.map(\.1))
+                let significant = drop > 0 && test.p < level
+                measurements.append(Measurement(name: "ndcg_drop_p", value: test.p, threshold: level, comparison: .atLeast,
+                                                verdict: failed && significant ? .fail : .pass))
+                significanceNote = "; Fisher's randomization test over \(paired.count) paired queries gives p = \(String(format: "%.3g", test.p)) < \(Measurement.format(level))"
+                failed = failed && significant
+            }
             measurements.append(Measurement(name: "ndcg_drop", value: Self.shown(max(drop, 0)), threshold: allowed, comparison: .atMost, verdict: failed ? .fail : .pass))
             if failed {
                 findings.append(Finding(severity: .error, rule: "relevance/max-drop",
-                                        message: "mean NDCG@\(k) fell from \(Self.text(baseline.mean)) to \(Self.text(mean)); at most \(Measurement.format(allowed)) allowed"))
+                                        message: "mean NDCG@\(k) fell from \(Self.text(baseline.mean)) to \(Self.text(mean)); at most \(Measurement.format(allowed)) allowed" + significanceNote))
             }
         }
         let verdict = GateResult.verdict(measurements: measurements, findings: findings)

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import GateKit
 import Relevance
@@ -12,7 +13,7 @@ struct RelevanceCommand: GateCommand {
             counts as 0 and is reported (missing: zero) or fails the gate (missing: fail).
             Policy: gates/relevance.yml with the keys \(RelevancePolicy.keys.joined(separator: ", ")).
             """,
-        subcommands: [RelevanceEvalCommand.self],
+        subcommands: [RelevanceEvalCommand.self, RelevanceCompareCommand.self],
         aliases: ["ndcg"])
 
     @Option(help: ArgumentHelp("The golden set: CSV (query_id,query,product_id,grade,top_k) or TREC qrels.", valueName: "file"))
@@ -48,13 +49,17 @@ struct RelevanceCommand: GateCommand {
     @Option(name: .customLong("max-drop"), help: ArgumentHelp("With --baseline: how far mean NDCG@k may fall (default 0).", valueName: "value"))
     var maxDrop: String?
 
+    @Option(help: ArgumentHelp("With --baseline: a drop fails only when significant at this level (Fisher's randomization test, paired per query).", valueName: "p"))
+    var significance: String?
+
     @OptionGroup var common: CommonOptions
 
     var flags: [PolicyFlag] {
         [PolicyFlag("golden", golden), PolicyFlag("run", runFile).replacing("engine"), PolicyFlag("engine", engine).replacing("run"),
          PolicyFlag("catalog", catalog).replacing("model"), PolicyFlag("interactions", interactions),
          PolicyFlag("model", model).replacing("catalog"), PolicyFlag("k", k), PolicyFlag("min-ndcg", minNDCG),
-         PolicyFlag("missing", missing), PolicyFlag("baseline", baseline), PolicyFlag("max-drop", maxDrop)]
+         PolicyFlag("missing", missing), PolicyFlag("baseline", baseline), PolicyFlag("max-drop", maxDrop),
+         PolicyFlag("significance", significance)]
     }
 
     func run() throws {
@@ -131,5 +136,73 @@ struct RelevanceEvalCommand: ParsableCommand {
             "queries": .orderedObject(evaluation.perQuery.map { ($0.query, values($0.values)) }),
             "missing": .array(evaluation.missing.map(JSONValue.string)),
         ])
+    }
+}
+
+struct RelevanceCompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare runs query by query: mean differences, paired t-test and Fisher's randomization test, corrected for many comparisons.",
+        discussion: """
+            Every pair of runs on every measure (trec_eval's; a query missing from a run counts 0). The randomization \
+            test flips the signs of the per-query differences: exactly, by enumeration, when at most 24 differences are \
+            non-zero, else --permutations random flips from a fixed --seed (p = (1 + hits) / (1 + permutations)). The \
+            table marks beside each mean the runs it beats at --alpha after the correction. --format json (an option of \
+            gate relevance) prints every per-query value and p-value.
+            """)
+
+    @Argument(help: ArgumentHelp("Judgements: qid iter docno grade.", valueName: "qrels"))
+    var qrels: String
+
+    @Argument(help: ArgumentHelp("Two or more runs: qid Q0 docno rank score tag.", valueName: "run"))
+    var runs: [String]
+
+    @Option(name: .short, help: ArgumentHelp("Measure (repeatable; default ndcg_cut.10, map, recip_rank, P.10).", valueName: "measure"))
+    var measure: [String] = []
+
+    @Option(help: ArgumentHelp("The test that decides significance: fisher (randomization) or ttest.", valueName: "fisher|ttest"))
+    var test = "fisher"
+
+    @Option(help: ArgumentHelp("Correction across all comparisons: holm, bonferroni or none.", valueName: "holm|bonferroni|none"))
+    var correction = "holm"
+
+    @Option(help: ArgumentHelp("Significance level (default 0.05).", valueName: "p")) var alpha = 0.05
+    @Option(help: ArgumentHelp("Random sign flips when enumeration is too large (default 100000).", valueName: "n")) var permutations = 100_000
+    @Option(help: ArgumentHelp("The seed of those flips.", valueName: "n")) var seed: UInt64 = 20_261_205
+
+    @ParentCommand var relevance: RelevanceCommand
+
+    func validate() throws {
+        guard [.text, .json].contains(relevance.common.output.format) else {
+            throw ValidationError("gate relevance compare writes --format text or json.")
+        }
+        guard runs.count >= 2 else { throw ValidationError("give at least two runs to compare.") }
+        guard RelevanceComparison.Test(rawValue: test) != nil else { throw ValidationError("--test must be fisher or ttest.") }
+        guard RelevanceComparison.Correction(rawValue: correction) != nil else { throw ValidationError("--correction must be holm, bonferroni or none.") }
+        guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be between 0 and 1.") }
+        guard permutations >= 1, permutations <= 10_000_000 else { throw ValidationError("--permutations must be between 1 and 10000000.") }
+        for name in measure {
+            do { _ = try Measure.parse(name) } catch { throw ValidationError(String(describing: error)) }
+        }
+    }
+
+    func run() throws {
+        try exitingTwoOnError {
+            let names = measure.isEmpty ? ["ndcg_cut.10", "map", "recip_rank", "P.10"] : measure
+            let measures = try names.flatMap(Measure.parse)
+            let judgements = try TRECFiles.readQrels(qrels).qrels
+            var loaded: [(name: String, run: Run)] = []
+            for path in runs {
+                loaded.append(((path as NSString).lastPathComponent, try TRECFiles.readRun(path).run))
+            }
+            var options = RelevanceComparison.Options()
+            options.test = RelevanceComparison.Test(rawValue: test)!
+            options.correction = RelevanceComparison.Correction(rawValue: correction)!
+            options.alpha = alpha
+            options.permutations = permutations
+            options.seed = seed
+            let comparison = RelevanceComparison(qrels: judgements, runs: loaded, measures: measures, options: options)
+            FileSink.standardOutput(relevance.common.output.format == .json ? comparison.json.rendered() : comparison.text)
+        }
     }
 }
