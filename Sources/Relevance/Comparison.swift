@@ -111,7 +111,9 @@ public struct RelevanceComparison: Sendable {
                            Self.pValue(pair.tTest.p), Self.pValue(pair.randomization.p) + " (\(randomization))", Self.pValue(pair.adjusted),
                            pair.significant ? "significant" : ""])
         }
-        return out + ColumnTable.render(header: detailHeader, rows: detail)
+        let table = ColumnTable.render(header: detailHeader, rows: detail)
+        return out + table.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression) }.joined(separator: "\n")
     }
 
     static func pValue(_ p: Double) -> String {
