@@ -13,7 +13,7 @@ struct RelevanceCommand: GateCommand {
             counts as 0 and is reported (missing: zero) or fails the gate (missing: fail).
             Policy: gates/relevance.yml with the keys \(RelevancePolicy.keys.joined(separator: ", ")).
             """,
-        subcommands: [RelevanceEvalCommand.self, RelevanceCompareCommand.self],
+        subcommands: [RelevanceEvalCommand.self, RelevanceCompareCommand.self, RelevanceShadowCommand.self],
         aliases: ["ndcg"])
 
     @Option(help: ArgumentHelp("The golden set: CSV (query_id,query,product_id,grade,top_k) or TREC qrels.", valueName: "file"))
@@ -204,5 +204,85 @@ struct RelevanceCompareCommand: ParsableCommand {
             let comparison = RelevanceComparison(qrels: judgements, runs: loaded, measures: measures, options: options)
             FileSink.standardOutput(relevance.common.output.format == .json ? comparison.json.rendered() : comparison.text)
         }
+    }
+}
+
+struct RelevanceShadowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shadow",
+        abstract: "Shadow mode: the current and a candidate model rank the same queries; how much the rankings change, no judgements needed.",
+        discussion: """
+            Per query: overlap@k, Kendall's tau-b over the union of the two top k, rank-biased overlap (extrapolated, \
+            persistence --p) and whether the first result changed; overall their means, the top-1 change rate and each \
+            model's zero-result rate, and the queries that changed most. Thresholds make it a check: exit 1 when one \
+            is crossed.
+            """)
+
+    @Option(help: ArgumentHelp("Queries: one per line, or a CSV with a `query` column (a golden set).", valueName: "file")) var queries: String
+    @Option(help: ArgumentHelp("The current model directory (gate recommender train).", valueName: "dir")) var current: String
+    @Option(help: ArgumentHelp("The candidate model directory.", valueName: "dir")) var candidate: String
+    @Option(help: ArgumentHelp("The depth compared, k (default 10).", valueName: "k")) var depth = 10
+    @Option(help: ArgumentHelp("RBO's persistence, 0 < p < 1 (default 0.9).", valueName: "p")) var p = 0.9
+    @Option(name: .customLong("min-rbo"), help: ArgumentHelp("Fail when mean RBO is below this.", valueName: "value")) var minRBO: Double?
+    @Option(name: .customLong("max-top1-change"), help: ArgumentHelp("Fail when more queries than this share change their first result.", valueName: "rate"))
+    var maxTopChange: Double?
+    @Option(name: .customLong("max-zero-result-rate"), help: ArgumentHelp("Fail when the candidate returns nothing for more queries than this share.", valueName: "rate"))
+    var maxZeroResultRate: Double?
+
+    @ParentCommand var relevance: RelevanceCommand
+
+    func validate() throws {
+        guard [.text, .json].contains(relevance.common.output.format) else { throw ValidationError("gate relevance shadow writes --format text or json.") }
+        guard depth >= 1, depth <= 1000 else { throw ValidationError("--depth must be between 1 and 1000.") }
+        guard p > 0, p < 1 else { throw ValidationError("--p must be between 0 and 1.") }
+    }
+
+    func run() throws {
+        try exitingTwoOnError {
+            let texts = try ShadowQueries.read(queries)
+            let keyed = Dictionary(texts.map { ($0.id, $0.text) }, uniquingKeysWith: { a, _ in a })
+            let now = try RecommenderEngine(modelPath: current).rank(keyed, depth: depth)
+            let next = try RecommenderEngine(modelPath: candidate).rank(keyed, depth: depth)
+            let shadow = ShadowComparison(queries: texts, current: now, candidate: next, k: depth, p: p)
+            var failures: [String] = []
+            if let minRBO, shadow.meanRBO < minRBO { failures.append("mean RBO \(String(format: "%.4f", shadow.meanRBO)) < \(minRBO)") }
+            if let maxTopChange, shadow.topChangeRate > maxTopChange {
+                failures.append("top-1 change rate \(String(format: "%.4f", shadow.topChangeRate)) > \(maxTopChange)")
+            }
+            if let maxZeroResultRate, shadow.candidateZeroResultRate > maxZeroResultRate {
+                failures.append("candidate zero-result rate \(String(format: "%.4f", shadow.candidateZeroResultRate)) > \(maxZeroResultRate)")
+            }
+            if relevance.common.output.format == .json {
+                FileSink.standardOutput(Self.json(shadow, failures: failures).rendered())
+            } else {
+                FileSink.standardOutput(Self.text(shadow, failures: failures))
+            }
+            if !failures.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    static func text(_ shadow: ShadowComparison, failures: [String]) -> String {
+        let f = { (x: Double) in String(format: "%.4f", x) }
+        var out = "shadow: \(failures.isEmpty ? "PASS" : "FAIL")  \(shadow.queries.count) queries, top \(shadow.k): overlap \(f(shadow.meanOverlap)), "
+            + "tau-b \(f(shadow.meanTau)), RBO(p=\(shadow.p)) \(f(shadow.meanRBO)), top-1 changed \(f(shadow.topChangeRate)), "
+            + "zero results \(f(shadow.currentZeroResultRate)) → \(f(shadow.candidateZeroResultRate))\n"
+        for failure in failures { out += "  fail: \(failure)\n" }
+        let rows = shadow.mostChanged.prefix(10).map { [$0.id, $0.text, f($0.overlap), f($0.tau), f($0.rbo), $0.topChanged ? "yes" : ""] }
+        out += "\nMost changed\n" + ColumnTable.render(header: ["query", "text", "overlap", "tau-b", "RBO", "top-1 changed"], rows: Array(rows))
+        return out
+    }
+
+    static func json(_ shadow: ShadowComparison, failures: [String]) -> JSONValue {
+        .object([
+            "k": .integer(shadow.k), "p": .number(shadow.p), "queries": .integer(shadow.queries.count),
+            "overlap": .number(shadow.meanOverlap), "tau_b": .number(shadow.meanTau), "rbo": .number(shadow.meanRBO),
+            "top1_change_rate": .number(shadow.topChangeRate),
+            "zero_result_rate": .object(["current": .number(shadow.currentZeroResultRate), "candidate": .number(shadow.candidateZeroResultRate)]),
+            "failures": .array(failures.map(JSONValue.string)),
+            "per_query": .array(shadow.queries.map { q in
+                .object(["id": .string(q.id), "text": .string(q.text), "overlap": .number(q.overlap), "tau_b": .number(q.tau), "rbo": .number(q.rbo),
+                         "top1_changed": .bool(q.topChanged), "current_results": .integer(q.currentResults), "candidate_results": .integer(q.candidateResults)])
+            }),
+        ])
     }
 }

@@ -124,3 +124,55 @@ import Testing
         #expect(try judge("noise", ["--significance", "2"]).status == 2)
     }
 }
+
+/// Shadow mode's agreement measures: RBO against the `rbo` package (PyPI rbo 0.1.3,
+/// `rbo.RankingSimilarity(S, T).rbo_ext(p)`, the paper's equation 32), Kendall's tau-b against
+/// `scipy.stats.kendalltau` on the ranks of the union of the top k.
+@Suite struct ShadowTests {
+    static let lists: [String: ([String], [String])] = [
+        "same": (Array("abcdefghij").map(String.init), Array("abcdefghij").map(String.init)),
+        "swap": (Array("abcdefghij").map(String.init), Array("bacdefghij").map(String.init)),
+        "disjoint": (Array("abcde").map(String.init), Array("vwxyz").map(String.init)),
+        "shifted": (Array("abcdefghij").map(String.init), Array("xabcdefghi").map(String.init)),
+        "uneven": (Array("abcdefghij").map(String.init), Array("cabfz").map(String.init)),
+        "reversed": (Array("abcdefgh").map(String.init), Array("hgfedcba").map(String.init)),
+    ]
+
+    @Test("extrapolated RBO equals the reference implementation", arguments: [
+        ("same", 0.9, 1.0), ("same", 0.98, 1.0), ("swap", 0.9, 0.8999999999999999), ("swap", 0.98, 0.98),
+        ("disjoint", 0.9, 0.0), ("shifted", 0.9, 0.7297157565642858), ("shifted", 0.98, 0.8624221785988686),
+        ("uneven", 0.9, 0.6412722434357143), ("uneven", 0.98, 0.6895264980944645),
+        ("reversed", 0.9, 0.5894589857142858), ("reversed", 0.98, 0.9027426252036266),
+    ])
+    func rbo(_ row: (String, Double, Double)) {
+        let (a, b) = Self.lists[row.0]!
+        #expect(abs(RankingAgreement.rbo(a, b, p: row.1) - row.2) < 1e-12, "\(row.0) p=\(row.1)")
+        #expect(abs(RankingAgreement.rbo(b, a, p: row.1) - row.2) < 1e-12, "symmetric")
+    }
+
+    /// stats.kendalltau(rank_a, rank_b).statistic, ranks over the union, k + 1 where a list lacks an item.
+    @Test("Kendall's tau-b over the union of the top k equals SciPy's", arguments: [
+        ("swap", 0.9555555555555554), ("shifted", 0.6363636363636364), ("uneven", 0.42640143271122083), ("reversed", -0.9999999999999998),
+    ])
+    func tau(_ row: (String, Double)) {
+        let (a, b) = Self.lists[row.0]!
+        #expect(abs(RankingAgreement.kendallTauB(a, b, k: 10) - row.1) < 1e-12, "\(row.0)")
+    }
+
+    @Test("overlap@k, and shadow mode on the fixture model: against itself nothing changes")
+    func shadow() throws {
+        #expect(RankingAgreement.overlap(["a", "b", "c"], ["c", "a", "x"], k: 10) == 2.0 / 3.0)
+        #expect(RankingAgreement.overlap([], [], k: 10) == 1)
+        let same = try GateBinary.run(["relevance", "shadow", "--queries", "fixtures/golden/golden.csv", "--current", "fixtures/model",
+                                       "--candidate", "fixtures/model", "--format", "json", "--min-rbo", "0.99"], in: Fixtures.repositoryRoot)
+        #expect(same.status == 0, "\(same.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(same.stdout.utf8)) as? [String: Any])
+        #expect(document["rbo"] as? Double == 1 && document["overlap"] as? Double == 1 && document["top1_change_rate"] as? Double == 0)
+        #expect(document["queries"] as? Int == 30)
+        let directory = try Fixtures.temporaryDirectory()
+        try Fixtures.write("wireless headphones\n\n# a comment\nzzzz qqqq\n", to: directory + "/queries.txt")
+        let strict = try GateBinary.run(["relevance", "shadow", "--queries", directory + "/queries.txt", "--current", "fixtures/model",
+                                         "--candidate", "fixtures/model", "--max-zero-result-rate", "0.1"], in: Fixtures.repositoryRoot)
+        #expect(strict.status == 1 && strict.stdout.contains("candidate zero-result rate 0.5000 > 0.1"), "\(strict.stdout)\(strict.stderr)")
+    }
+}
