@@ -36,6 +36,11 @@ public struct RelevancePolicy: Sendable, Equatable {
         PolicyKey("missing", .choice(["zero", "fail"]), "A golden query the ranking leaves out: zero (counts 0, warns) or fail."),
         PolicyKey("baseline", .path, "An earlier relevance result: mean NDCG@k may not fall more than max-drop below it."),
         PolicyKey("max-drop", .threshold, "How far mean NDCG@k may fall below the baseline (default 0)."),
+        PolicyKey("queries", .path, "Queries (one per line, or a CSV with a query column) for the zero-result rate and shadow mode (default: the golden set's)."),
+        PolicyKey("max-zero-result-rate", .threshold, "The largest share of queries the engine may answer with nothing (the seeds: 0.05)."),
+        PolicyKey("shadow", .path, "A candidate model directory ranked beside the engine (shadow mode): how much the rankings change."),
+        PolicyKey("min-rbo", .threshold, "With shadow: the least mean rank-biased overlap (p 0.9, depth k) between the engine and the candidate."),
+        PolicyKey("max-top1-change", .threshold, "With shadow: the largest share of queries whose first result may change."),
         PolicyKey("significance", .number, "With baseline: a drop beyond max-drop fails only when Fisher's randomization test over the per-query NDCG@k finds it significant at this level (e.g. 0.05)."),
     ]
     public static var keys: [String] { policyKeys.map(\.name) }
@@ -59,6 +64,12 @@ public struct RelevancePolicy: Sendable, Equatable {
     public var maxDrop: Double?
     /// The level at which a drop must be significant (paired, per query) to fail.
     public var significance: Double?
+    public var queries: String?
+    public var maxZeroResultRate: Double?
+    /// A candidate model directory for shadow mode, and its thresholds.
+    public var shadow: String?
+    public var minRBO: Double?
+    public var maxTopChange: Double?
 
     public init() {}
 
@@ -82,6 +93,11 @@ public struct RelevancePolicy: Sendable, Equatable {
         baseline = try policy.string("baseline")
         maxDrop = try policy.number("max-drop", in: 0...1)
         significance = try policy.number("significance", in: 0.000_001...0.5)
+        queries = try policy.string("queries")
+        maxZeroResultRate = try policy.number("max-zero-result-rate", in: 0...1)
+        shadow = try policy.string("shadow")
+        minRBO = try policy.number("min-rbo", in: 0...1)
+        maxTopChange = try policy.number("max-top1-change", in: 0...1)
     }
 }
 
@@ -106,6 +122,10 @@ public struct RelevanceGate: Sendable {
                        help: "The run does not rank this query: it counts as 0 (missing: zero) or fails the gate (missing: fail)."),
         RuleDescriptor(id: "relevance/max-drop", severity: .error, summary: "Mean NDCG@k fell more than allowed since the baseline.",
                        help: "Compared with the baseline result, mean NDCG@k may fall by at most max-drop."),
+        RuleDescriptor(id: "relevance/zero-results", severity: .error, summary: "More queries than max-zero-result-rate allows return nothing.",
+                       help: "Look at the listed queries: missing synonyms, products or spelling correction."),
+        RuleDescriptor(id: "relevance/shadow-change", severity: .error, summary: "The shadow candidate changes the rankings more than min-rbo or max-top1-change allow.",
+                       help: "Check the most changed queries; if the change is wanted, lower the thresholds for this release."),
         RuleDescriptor(id: "relevance/worst-query", severity: .note, summary: "One of the lowest-scoring golden queries.",
                        help: "Listed to show where the ranking is weakest."),
     ]
@@ -128,6 +148,7 @@ public struct RelevanceGate: Sendable {
         let (golden, goldenDigest) = try GoldenSet.read(goldenPath)
         var inputs = [goldenDigest]
         let run: Run
+        var rankingEngine: (any RankingEngine)?
         switch (policy.run, policy.engine) {
         case (let path?, nil):
             let loaded = try TRECFiles.readRun(path)
@@ -150,6 +171,7 @@ public struct RelevanceGate: Sendable {
                 throw GateError.usage("relevance: no ranking engine named '\(name)' in this build" + hint)
             }
             run = try engine.rank(golden.queryTexts, depth: max(policy.k, golden.assertions.map(\.topK).max() ?? 0))
+            rankingEngine = engine
         case (nil, nil):
             throw GateError.usage("relevance: nothing to judge. Pass --run FILE (a TREC run) or --engine NAME.")
         case (_?, _?):
@@ -166,6 +188,12 @@ public struct RelevanceGate: Sendable {
             do { baseline = try Self.baseline(previous, k: policy.k) } catch { unusable = String(describing: error) }
         }
         var result = judge(golden, run: run, baseline: baseline, inputs: inputs)
+        if policy.queries != nil || policy.maxZeroResultRate != nil || policy.shadow != nil {
+            guard let rankingEngine else {
+                throw GateError.usage("relevance: queries, max-zero-result-rate and shadow rank queries with an engine: give engine, not run.")
+            }
+            try addQueryChecks(&result, golden: golden, engine: rankingEngine)
+        }
         if let unusable { result.addNote("the ratchet did not run: \(unusable)") }
         return result
     }
@@ -267,6 +295,49 @@ public struct RelevanceGate: Sendable {
         ])
         return GateResult(gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings,
                           inputs: inputs, rules: Self.rules, details: details, tables: [table])
+    }
+
+    /// The zero-result rate over the queries, and shadow mode against a candidate model.
+    func addQueryChecks(_ result: inout GateResult, golden: GoldenSet, engine: any RankingEngine) throws {
+        let queries: [(id: String, text: String)]
+        if let path = policy.queries {
+            queries = try ShadowQueries.read(path)
+        } else {
+            queries = golden.queryTexts.keys.sorted().map { ($0, golden.queryTexts[$0]!) }
+        }
+        let keyed = Dictionary(queries.map { ($0.id, $0.text) }, uniquingKeysWith: { a, _ in a })
+        let current = try engine.rank(keyed, depth: policy.k)
+        let empty = queries.filter { (current.queries[$0.id] ?? []).isEmpty }
+        let rate = queries.isEmpty ? 0 : Double(empty.count) / Double(queries.count)
+        let zeroFailed = policy.maxZeroResultRate.map { rate > $0 + 1e-12 } ?? false
+        result.measurements.append(Measurement(name: "zero_result_rate", value: rate, threshold: policy.maxZeroResultRate,
+                                               comparison: .atMost, verdict: zeroFailed ? .fail : .pass))
+        if zeroFailed {
+            result.findings.append(Finding(severity: .error, rule: "relevance/zero-results",
+                                           message: "\(empty.count) of \(queries.count) queries return nothing (\(Measurement.format(rate * 100))%), at most \(Measurement.format(policy.maxZeroResultRate! * 100))% allowed: "
+                                               + empty.prefix(5).map { "'\($0.text)'" }.joined(separator: ", ") + (empty.count > 5 ? ", …" : "")))
+        }
+        if let candidatePath = policy.shadow {
+            let candidate = try RecommenderEngine(modelPath: candidatePath).rank(keyed, depth: policy.k)
+            let shadow = ShadowComparison(queries: queries, current: current, candidate: candidate, k: policy.k, p: 0.9)
+            let rboFailed = policy.minRBO.map { shadow.meanRBO < $0 - 1e-12 } ?? false
+            let topFailed = policy.maxTopChange.map { shadow.topChangeRate > $0 + 1e-12 } ?? false
+            result.measurements += [
+                Measurement(name: "shadow_rbo", value: shadow.meanRBO, threshold: policy.minRBO, comparison: .atLeast, verdict: rboFailed ? .fail : .pass),
+                Measurement(name: "shadow_top1_change", value: shadow.topChangeRate, threshold: policy.maxTopChange, comparison: .atMost, verdict: topFailed ? .fail : .pass),
+                Measurement(name: "shadow_overlap", value: shadow.meanOverlap),
+                Measurement(name: "shadow_tau_b", value: shadow.meanTau),
+                Measurement(name: "shadow_zero_result_rate", value: shadow.candidateZeroResultRate),
+            ]
+            if rboFailed || topFailed {
+                let worst = shadow.mostChanged.prefix(3).map { "'\($0.text)' (RBO \(String(format: "%.3f", $0.rbo)))" }.joined(separator: ", ")
+                result.findings.append(Finding(severity: .error, rule: "relevance/shadow-change",
+                                               message: "the candidate \(candidatePath) changes the rankings more than allowed: mean RBO \(String(format: "%.4f", shadow.meanRBO)), "
+                                                   + "top-1 changed for \(Measurement.format(shadow.topChangeRate * 100))% of queries; most changed: \(worst)"))
+            }
+            result.summary += "; shadow \(candidatePath): RBO \(String(format: "%.4f", shadow.meanRBO)), top-1 changed \(Measurement.format(shadow.topChangeRate * 100))%"
+        }
+        result.verdict = GateResult.verdict(measurements: result.measurements, findings: result.findings)
     }
 
     /// Four decimals, truncated, so a failing 0.64996 never shows as 0.6500.

@@ -52,14 +52,26 @@ struct RelevanceCommand: GateCommand {
     @Option(help: ArgumentHelp("With --baseline: a drop fails only when significant at this level (Fisher's randomization test, paired per query).", valueName: "p"))
     var significance: String?
 
+    @Option(help: ArgumentHelp("Queries for the zero-result rate and shadow mode: one per line, or a CSV with a query column.", valueName: "file"))
+    var queries: String?
+    @Option(name: .customLong("max-zero-result-rate"), help: ArgumentHelp("The largest share of queries the engine may answer with nothing.", valueName: "rate"))
+    var maxZeroResultRate: String?
+    @Option(help: ArgumentHelp("A candidate model directory ranked beside the engine (shadow mode).", valueName: "dir"))
+    var shadow: String?
+    @Option(name: .customLong("min-rbo"), help: ArgumentHelp("With --shadow: the least mean rank-biased overlap.", valueName: "value"))
+    var minRBO: String?
+    @Option(name: .customLong("max-top1-change"), help: ArgumentHelp("With --shadow: the largest share of queries whose first result may change.", valueName: "rate"))
+    var maxTopChange: String?
+
     @OptionGroup var common: CommonOptions
 
     var flags: [PolicyFlag] {
-        [PolicyFlag("golden", golden), PolicyFlag("run", runFile).replacing("engine"), PolicyFlag("engine", engine).replacing("run"),
+        [PolicyFlag("golden", golden), PolicyFlag("run", runFile).replacing("engine", "queries", "max-zero-result-rate", "shadow", "min-rbo", "max-top1-change"), PolicyFlag("engine", engine).replacing("run"),
          PolicyFlag("catalog", catalog).replacing("model"), PolicyFlag("interactions", interactions),
          PolicyFlag("model", model).replacing("catalog"), PolicyFlag("k", k), PolicyFlag("min-ndcg", minNDCG),
          PolicyFlag("missing", missing), PolicyFlag("baseline", baseline), PolicyFlag("max-drop", maxDrop),
-         PolicyFlag("significance", significance)]
+         PolicyFlag("significance", significance), PolicyFlag("queries", queries), PolicyFlag("max-zero-result-rate", maxZeroResultRate),
+         PolicyFlag("shadow", shadow), PolicyFlag("min-rbo", minRBO), PolicyFlag("max-top1-change", maxTopChange)]
     }
 
     func run() throws {
@@ -212,37 +224,39 @@ struct RelevanceShadowCommand: ParsableCommand {
         commandName: "shadow",
         abstract: "Shadow mode: the current and a candidate model rank the same queries; how much the rankings change, no judgements needed.",
         discussion: """
+            gate relevance shadow --queries FILE --model CURRENT --shadow CANDIDATE [--k 10] [--min-rbo V] [--max-top1-change V] \
+            [--max-zero-result-rate V] — the options of gate relevance, which runs the same comparison beside its golden set. \
             Per query: overlap@k, Kendall's tau-b over the union of the two top k, rank-biased overlap (extrapolated, \
             persistence --p) and whether the first result changed; overall their means, the top-1 change rate and each \
-            model's zero-result rate, and the queries that changed most. Thresholds make it a check: exit 1 when one \
-            is crossed.
+            model's zero-result rate, and the queries that changed most. A threshold crossed is exit 1.
             """)
 
-    @Option(help: ArgumentHelp("Queries: one per line, or a CSV with a `query` column (a golden set).", valueName: "file")) var queries: String
-    @Option(help: ArgumentHelp("The current model directory (gate recommender train).", valueName: "dir")) var current: String
-    @Option(help: ArgumentHelp("The candidate model directory.", valueName: "dir")) var candidate: String
-    @Option(help: ArgumentHelp("The depth compared, k (default 10).", valueName: "k")) var depth = 10
     @Option(help: ArgumentHelp("RBO's persistence, 0 < p < 1 (default 0.9).", valueName: "p")) var p = 0.9
-    @Option(name: .customLong("min-rbo"), help: ArgumentHelp("Fail when mean RBO is below this.", valueName: "value")) var minRBO: Double?
-    @Option(name: .customLong("max-top1-change"), help: ArgumentHelp("Fail when more queries than this share change their first result.", valueName: "rate"))
-    var maxTopChange: Double?
-    @Option(name: .customLong("max-zero-result-rate"), help: ArgumentHelp("Fail when the candidate returns nothing for more queries than this share.", valueName: "rate"))
-    var maxZeroResultRate: Double?
 
     @ParentCommand var relevance: RelevanceCommand
 
     func validate() throws {
         guard [.text, .json].contains(relevance.common.output.format) else { throw ValidationError("gate relevance shadow writes --format text or json.") }
-        guard depth >= 1, depth <= 1000 else { throw ValidationError("--depth must be between 1 and 1000.") }
         guard p > 0, p < 1 else { throw ValidationError("--p must be between 0 and 1.") }
+        guard relevance.queries != nil, relevance.model != nil, relevance.shadow != nil else {
+            throw ValidationError("gate relevance shadow needs --queries FILE, --model CURRENT and --shadow CANDIDATE.")
+        }
     }
 
     func run() throws {
         try exitingTwoOnError {
-            let texts = try ShadowQueries.read(queries)
+            func number(_ text: String?, _ name: String) throws -> Double? {
+                guard let text else { return nil }
+                guard let value = Double(text), value >= 0, value <= 1 else { throw GateError.usage("--\(name) must be a number from 0 to 1, not '\(text)'") }
+                return value
+            }
+            guard let depth = Int(relevance.k ?? "10"), depth >= 1, depth <= 1000 else { throw GateError.usage("--k must be a whole number from 1 to 1000") }
+            let minRBO = try number(relevance.minRBO, "min-rbo"), maxTopChange = try number(relevance.maxTopChange, "max-top1-change")
+            let maxZeroResultRate = try number(relevance.maxZeroResultRate, "max-zero-result-rate")
+            let texts = try ShadowQueries.read(relevance.queries!)
             let keyed = Dictionary(texts.map { ($0.id, $0.text) }, uniquingKeysWith: { a, _ in a })
-            let now = try RecommenderEngine(modelPath: current).rank(keyed, depth: depth)
-            let next = try RecommenderEngine(modelPath: candidate).rank(keyed, depth: depth)
+            let now = try RecommenderEngine(modelPath: relevance.model!).rank(keyed, depth: depth)
+            let next = try RecommenderEngine(modelPath: relevance.shadow!).rank(keyed, depth: depth)
             let shadow = ShadowComparison(queries: texts, current: now, candidate: next, k: depth, p: p)
             var failures: [String] = []
             if let minRBO, shadow.meanRBO < minRBO { failures.append("mean RBO \(String(format: "%.4f", shadow.meanRBO)) < \(minRBO)") }

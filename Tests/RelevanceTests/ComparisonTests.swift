@@ -163,16 +163,48 @@ import Testing
     func shadow() throws {
         #expect(RankingAgreement.overlap(["a", "b", "c"], ["c", "a", "x"], k: 10) == 2.0 / 3.0)
         #expect(RankingAgreement.overlap([], [], k: 10) == 1)
-        let same = try GateBinary.run(["relevance", "shadow", "--queries", "fixtures/golden/golden.csv", "--current", "fixtures/model",
-                                       "--candidate", "fixtures/model", "--format", "json", "--min-rbo", "0.99"], in: Fixtures.repositoryRoot)
+        let same = try GateBinary.run(["relevance", "shadow", "--queries", "fixtures/golden/golden.csv", "--model", "fixtures/model",
+                                       "--shadow", "fixtures/model", "--format", "json", "--min-rbo", "0.99"], in: Fixtures.repositoryRoot)
         #expect(same.status == 0, "\(same.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(same.stdout.utf8)) as? [String: Any])
         #expect(document["rbo"] as? Double == 1 && document["overlap"] as? Double == 1 && document["top1_change_rate"] as? Double == 0)
         #expect(document["queries"] as? Int == 30)
         let directory = try Fixtures.temporaryDirectory()
         try Fixtures.write("wireless headphones\n\n# a comment\nzzzz qqqq\n", to: directory + "/queries.txt")
-        let strict = try GateBinary.run(["relevance", "shadow", "--queries", directory + "/queries.txt", "--current", "fixtures/model",
-                                         "--candidate", "fixtures/model", "--max-zero-result-rate", "0.1"], in: Fixtures.repositoryRoot)
+        let strict = try GateBinary.run(["relevance", "shadow", "--queries", directory + "/queries.txt", "--model", "fixtures/model",
+                                         "--shadow", "fixtures/model", "--max-zero-result-rate", "0.1"], in: Fixtures.repositoryRoot)
         #expect(strict.status == 1 && strict.stdout.contains("candidate zero-result rate 0.5000 > 0.1"), "\(strict.stdout)\(strict.stderr)")
+    }
+}
+
+/// The gate's query checks: the zero-result rate and shadow mode, each with a case that trips
+/// it and the repository's policy as the control.
+@Suite struct QueryCheckTests {
+    static let base = ["relevance", "--golden", "fixtures/golden/golden.csv", "--engine", "recommender", "--model", "fixtures/model", "--policy", "/dev/null"]
+
+    @Test("the repository's policy: no zero results, the candidate within its shadow thresholds")
+    func control() throws {
+        let run = try GateBinary.run(["relevance", "--format", "json"], in: Fixtures.repositoryRoot)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let names = (document["measurements"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(names.contains("zero_result_rate") && names.contains("shadow_rbo") && names.contains("shadow_top1_change"))
+    }
+
+    @Test("queries without a result beyond max-zero-result-rate fail, naming them")
+    func zeroResults() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        try Fixtures.write("wireless earbuds\nzzzz qqqq\nespresso machine\nxyzzy plugh\n", to: directory + "/queries.txt")
+        let run = try GateBinary.run(Self.base + ["--queries", directory + "/queries.txt", "--max-zero-result-rate", "0.05"], in: Fixtures.repositoryRoot)
+        #expect(run.status == 1 && run.stdout.contains("relevance/zero-results") && run.stdout.contains("2 of 4 queries return nothing"), "\(run.stdout)")
+    }
+
+    @Test("a candidate that changes the rankings more than allowed fails, naming the most changed queries")
+    func shadowChange() throws {
+        let run = try GateBinary.run(Self.base + ["--shadow", "fixtures/model-candidate", "--min-rbo", "0.99"], in: Fixtures.repositoryRoot)
+        #expect(run.status == 1 && run.stdout.contains("relevance/shadow-change") && run.stdout.contains("'stand mixer for baking bread'"), "\(run.stdout)")
+        let mixed = try GateBinary.run(["relevance", "--golden", "fixtures/golden/golden.csv", "--run", "fixtures/golden/baseline.run", "--policy", "/dev/null",
+                                        "--shadow", "fixtures/model-candidate"], in: Fixtures.repositoryRoot)
+        #expect(mixed.status == 2 && mixed.stderr.contains("give engine, not run"))
     }
 }
