@@ -329,6 +329,9 @@ public struct RelevanceGate: Sendable {
                 Measurement(name: "shadow_tau_b", value: shadow.meanTau),
                 Measurement(name: "shadow_zero_result_rate", value: shadow.candidateZeroResultRate),
             ]
+            if let shift = shadow.scoreShift {
+                result.measurements += [Measurement(name: "shadow_score_ks", value: shift.statistic), Measurement(name: "shadow_score_ks_p", value: shift.pValue)]
+            }
             if rboFailed || topFailed {
                 let worst = shadow.mostChanged.prefix(3).map { "'\($0.text)' (RBO \(String(format: "%.3f", $0.rbo)))" }.joined(separator: ", ")
                 result.findings.append(Finding(severity: .error, rule: "relevance/shadow-change",

@@ -100,10 +100,16 @@ public struct ShadowComparison: Sendable {
     public var k: Int
     public var p: Double
     public var queries: [Query]
+    /// The shift of the top-k scores, all queries pooled: the two-sample Kolmogorov–Smirnov
+    /// test (SciPy's `ks_2samp`, as the drift gate computes it); nil when a side has none.
+    public var scoreShift: KolmogorovSmirnov.Result?
 
     public init(queries texts: [(id: String, text: String)], current: Run, candidate: Run, k: Int, p: Double) {
         self.k = k
         self.p = p
+        let scores = { (run: Run) in texts.flatMap { (run.queries[$0.id] ?? []).prefix(k).map(\.score) }.sorted() }
+        let (before, after) = (scores(current), scores(candidate))
+        scoreShift = before.isEmpty || after.isEmpty ? nil : KolmogorovSmirnov.test(sorted: before, after)
         queries = texts.map { query in
             let a = (current.queries[query.id] ?? []).map(\.document)
             let b = (candidate.queries[query.id] ?? []).map(\.document)

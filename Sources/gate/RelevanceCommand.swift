@@ -279,7 +279,8 @@ struct RelevanceShadowCommand: ParsableCommand {
         let f = { (x: Double) in String(format: "%.4f", x) }
         var out = "shadow: \(failures.isEmpty ? "PASS" : "FAIL")  \(shadow.queries.count) queries, top \(shadow.k): overlap \(f(shadow.meanOverlap)), "
             + "tau-b \(f(shadow.meanTau)), RBO(p=\(shadow.p)) \(f(shadow.meanRBO)), top-1 changed \(f(shadow.topChangeRate)), "
-            + "zero results \(f(shadow.currentZeroResultRate)) → \(f(shadow.candidateZeroResultRate))\n"
+            + "zero results \(f(shadow.currentZeroResultRate)) → \(f(shadow.candidateZeroResultRate))"
+            + (shadow.scoreShift.map { ", score shift KS \(f($0.statistic)) (p \(String(format: "%.3g", $0.pValue)))" } ?? "") + "\n"
         for failure in failures { out += "  fail: \(failure)\n" }
         let rows = shadow.mostChanged.prefix(10).map { [$0.id, $0.text, f($0.overlap), f($0.tau), f($0.rbo), $0.topChanged ? "yes" : ""] }
         out += "\nMost changed\n" + ColumnTable.render(header: ["query", "text", "overlap", "tau-b", "RBO", "top-1 changed"], rows: Array(rows))
@@ -291,6 +292,7 @@ struct RelevanceShadowCommand: ParsableCommand {
             "k": .integer(shadow.k), "p": .number(shadow.p), "queries": .integer(shadow.queries.count),
             "overlap": .number(shadow.meanOverlap), "tau_b": .number(shadow.meanTau), "rbo": .number(shadow.meanRBO),
             "top1_change_rate": .number(shadow.topChangeRate),
+            "score_shift": shadow.scoreShift.map { .object(["ks_statistic": .number($0.statistic), "p": .number($0.pValue)]) } ?? .null,
             "zero_result_rate": .object(["current": .number(shadow.currentZeroResultRate), "candidate": .number(shadow.candidateZeroResultRate)]),
             "failures": .array(failures.map(JSONValue.string)),
             "per_query": .array(shadow.queries.map { q in

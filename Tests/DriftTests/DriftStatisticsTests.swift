@@ -1,4 +1,5 @@
 @testable import Drift
+import GateKit
 import Testing
 
 /// Each figure against the SciPy/NumPy call written beside it (SciPy 1.17.1, NumPy 2.4.6),

@@ -169,6 +169,8 @@ import Testing
         let document = try #require(try JSONSerialization.jsonObject(with: Data(same.stdout.utf8)) as? [String: Any])
         #expect(document["rbo"] as? Double == 1 && document["overlap"] as? Double == 1 && document["top1_change_rate"] as? Double == 0)
         #expect(document["queries"] as? Int == 30)
+        let shift = try #require(document["score_shift"] as? [String: Any])
+        #expect(shift["ks_statistic"] as? Double == 0 && shift["p"] as? Double == 1)
         let directory = try Fixtures.temporaryDirectory()
         try Fixtures.write("wireless headphones\n\n# a comment\nzzzz qqqq\n", to: directory + "/queries.txt")
         let strict = try GateBinary.run(["relevance", "shadow", "--queries", directory + "/queries.txt", "--model", "fixtures/model",
