@@ -171,7 +171,7 @@ extension AlertTemplate {
             case .float(let f): return f
             case .int(let i): return Double(i)
             case .string(let s):
-                guard let f = AlertTemplate.goParseFloat(s) else {
+                guard let f = GoFormat.parseFloat(s) else {
                     throw fail("error calling \(function): strconv.ParseFloat: parsing \(GoFormat.quote(s)): invalid syntax", line: line)
                 }
                 return f
@@ -377,15 +377,6 @@ extension AlertTemplate {
         }
     }
 
-    static func goParseFloat(_ s: String) -> Double? {
-        switch s.lowercased() {
-        case "inf", "+inf", "infinity", "+infinity": return .infinity
-        case "-inf", "-infinity": return -.infinity
-        case "nan": return .nan
-        default: return Double(s)
-        }
-    }
-
     /// Go's `%.4g` (C's, but with Go's spelling of NaN and infinities).
     static func fourDigits(_ v: Double) -> String {
         if v.isNaN { return "NaN" }
@@ -393,36 +384,30 @@ extension AlertTemplate {
         return String(format: "%.4g", v)
     }
 
+    static let largePrefixes = ["k", "M", "G", "T", "P", "E", "Z", "Y"]
+    static let smallPrefixes = ["m", "u", "n", "p", "f", "a", "z", "y"]
+
+    /// Prometheus' prefix loop: divide by `base` while |v| ≥ base (or, `down`, multiply by 1000
+    /// while |v| < 1), the last prefix passed naming the result.
+    static func scaled(_ value: Double, base: Double, prefixes: [String], down: Bool = false) -> String {
+        var v = value, prefix = ""
+        for p in prefixes {
+            if down ? abs(v) >= 1 : abs(v) < base { break }
+            prefix = p
+            v = down ? v * 1000 : v / base
+        }
+        return fourDigits(v) + prefix
+    }
+
     static func humanize(_ function: String, _ input: Double) -> String {
         var v = input
         switch function {
         case "humanize":
             if v == 0 || v.isNaN || v.isInfinite { return fourDigits(v) }
-            if abs(v) >= 1 {
-                var prefix = ""
-                for p in ["k", "M", "G", "T", "P", "E", "Z", "Y"] {
-                    if abs(v) < 1000 { break }
-                    prefix = p
-                    v /= 1000
-                }
-                return fourDigits(v) + prefix
-            }
-            var prefix = ""
-            for p in ["m", "u", "n", "p", "f", "a", "z", "y"] {
-                if abs(v) >= 1 { break }
-                prefix = p
-                v *= 1000
-            }
-            return fourDigits(v) + prefix
+            return abs(v) >= 1 ? scaled(v, base: 1000, prefixes: largePrefixes) : scaled(v, base: 1000, prefixes: smallPrefixes, down: true)
         case "humanize1024":
             if abs(v) <= 1 || v.isNaN || v.isInfinite { return fourDigits(v) }
-            var prefix = ""
-            for p in ["ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"] {
-                if abs(v) < 1024 { break }
-                prefix = p
-                v /= 1024
-            }
-            return fourDigits(v) + prefix
+            return scaled(v, base: 1024, prefixes: ["ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"])
         case "humanizeDuration":
             if v.isNaN || v.isInfinite { return fourDigits(v) }
             if v == 0 { return fourDigits(v) + "s" }
@@ -436,13 +421,7 @@ extension AlertTemplate {
                 if minutes != 0 { return "\(sign)\(minutes)m \(seconds)s" }
                 return sign + fourDigits(v) + "s"
             }
-            var prefix = ""
-            for p in ["m", "u", "n", "p", "f", "a", "z", "y"] {
-                if abs(v) >= 1 { break }
-                prefix = p
-                v *= 1000
-            }
-            return fourDigits(v) + prefix + "s"
+            return scaled(v, base: 1000, prefixes: smallPrefixes, down: true) + "s"
         case "humanizePercentage":
             return fourDigits(v * 100) + "%"
         default:

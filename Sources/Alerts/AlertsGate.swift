@@ -125,25 +125,6 @@ public struct AlertsGate: Sendable {
         return files
     }
 
-    func loadCatalog(_ inputs: inout [InputDigest]) throws -> MetricCatalog? {
-        var catalog: MetricCatalog?
-        if let path = policy.catalog {
-            let (bytes, read) = try InputFile.readAll(context.resolve(path), expected: "a metric catalog", limits: .lines)
-            inputs.append(InputDigest(path: path, sha256: read.sha256))
-            catalog = try MetricCatalog.parse(bytes, source: path)
-        }
-        if let url = policy.catalogPrometheus {
-            var live = try MetricCatalog.live(url, environment: context.environment.variables)
-            if let file = catalog {
-                live.names.formUnion(file.names)
-                live.types.merge(file.types) { a, _ in a }
-                live.source = file.source + " and " + live.source
-            }
-            catalog = live
-        }
-        return catalog
-    }
-
     func finding(_ rule: AlertsRule, _ message: String, file: String, line: Int?) -> Finding {
         Finding(severity: rule.severity, rule: "alerts/" + rule.rawValue, message: message,
                 location: Location(file: file, line: line.flatMap { $0 > 0 ? $0 : nil }))
@@ -151,7 +132,7 @@ public struct AlertsGate: Sendable {
 
     public func evaluate() throws -> GateResult {
         var inputs: [InputDigest] = []
-        let catalog = try loadCatalog(&inputs)
+        let catalog = try MetricCatalog.load(file: policy.catalog, prometheus: policy.catalogPrometheus, context: context, inputs: &inputs)
         let paths = try files(policy.ruleFiles)
         var findings: [Finding] = []
         var parsed: [(path: String, groups: [PrometheusRuleGroup])] = []

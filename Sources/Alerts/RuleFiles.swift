@@ -242,10 +242,10 @@ public enum RuleFiles {
                     if !rule.annotations.isEmpty { add("invalid field 'annotations' in recording rule", [record]) }
                     if rule.forDuration != nil { add("invalid field 'for' in recording rule", [record]) }
                     if rule.keepFiringFor != nil { add("invalid field 'keep_firing_for' in recording rule", [record]) }
-                    if !isMetricName(name) { add("invalid recording rule name: \(name)", [record]) }
+                    if !RuleNames.isMetricName(name) { add("invalid recording rule name: \(name)", [record]) }
                 }
-                for label in rule.labels where !isLabelName(label.key) || label.key == "__name__" { add("invalid label name: \(label.key)", []) }
-                for annotation in rule.annotations where !isLabelName(annotation.key) { add("invalid annotation name: \(annotation.key)", []) }
+                for label in rule.labels where !RuleNames.isLabelName(label.key) || label.key == "__name__" { add("invalid label name: \(label.key)", []) }
+                for annotation in rule.annotations where !RuleNames.isLabelName(annotation.key) { add("invalid annotation name: \(annotation.key)", []) }
                 // Templates of alerting rules, parsed after Prometheus' own definitions.
                 if let alert = rule.alert, !alert.isEmpty {
                     for (kind, pairs) in [("label", rule.labels), ("annotation", rule.annotations)] {
@@ -286,8 +286,6 @@ public enum RuleFiles {
         return "\(line):\(column)"
     }
 
-    static func isMetricName(_ text: String) -> Bool { RuleNames.isMetricName(text) }
-    static func isLabelName(_ text: String) -> Bool { RuleNames.isLabelName(text) }
 }
 
 /// A rule file promtool would not load at all: the file, the line if known, the problem.

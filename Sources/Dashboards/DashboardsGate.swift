@@ -97,24 +97,8 @@ public struct DashboardsGate: Sendable {
 
     public func evaluate() throws -> GateResult {
         guard !policy.dashboards.isEmpty else { throw GateError.usage("dashboards: name the dashboards (gate dashboards FILE|DIR…, or dashboards: in gates/dashboards.yml).") }
-        var catalog: MetricCatalog?
         var inputs: [InputDigest] = []
-        if let path = policy.catalog {
-            let (bytes, read) = try InputFile.readAll(context.resolve(path), expected: "a metric catalog (names, or a Prometheus exposition)", limits: .lines)
-            var digest = read
-            digest.path = path
-            inputs.append(digest)
-            catalog = try MetricCatalog.parse(bytes, source: path)
-        }
-        if let url = policy.catalogPrometheus {
-            var live = try MetricCatalog.live(url, environment: context.environment.variables)
-            if let file = catalog {
-                live.names.formUnion(file.names)
-                live.types.merge(file.types) { a, _ in a }
-                live.source = file.source + " and " + live.source
-            }
-            catalog = live
-        }
+        let catalog = try MetricCatalog.load(file: policy.catalog, prometheus: policy.catalogPrometheus, context: context, inputs: &inputs)
         let paths = try files()
         guard !paths.isEmpty else { throw GateError.usage("dashboards: no .json file in \(policy.dashboards.joined(separator: ", ")).") }
         var findings: [Finding] = []

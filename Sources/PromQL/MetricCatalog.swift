@@ -101,6 +101,27 @@ public struct MetricCatalog: Sendable {
         return problems
     }
 
+    /// The catalog a gate's policy names: a file (`catalog`), a live Prometheus
+    /// (`catalog-prometheus`), or both merged; the file's digest is added to `inputs`.
+    public static func load(file: String?, prometheus: String?, context: GateContext, inputs: inout [InputDigest]) throws -> MetricCatalog? {
+        var catalog: MetricCatalog?
+        if let path = file {
+            let (bytes, read) = try InputFile.readAll(context.resolve(path), expected: "a metric catalog (names, or a Prometheus exposition)", limits: .lines)
+            inputs.append(InputDigest(path: path, sha256: read.sha256))
+            catalog = try parse(bytes, source: path)
+        }
+        if let url = prometheus {
+            var live = try Self.live(url, environment: context.environment.variables)
+            if let file = catalog {
+                live.names.formUnion(file.names)
+                live.types.merge(file.types) { a, _ in a }
+                live.source = file.source + " and " + live.source
+            }
+            catalog = live
+        }
+        return catalog
+    }
+
     /// The metric names a live Prometheus has, one request (`PROMETHEUS_TOKEN` as a bearer
     /// token when set; never printed).
     public static func live(_ url: String, environment: [String: String]) throws -> MetricCatalog {

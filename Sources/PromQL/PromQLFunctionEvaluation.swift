@@ -357,7 +357,7 @@ extension PromQLEvaluator {
         var groups: [PromLabels: [(bound: Double, count: Double)]] = [:]
         var order: [PromLabels] = []
         for sample in try vector(arguments[1], t) {
-            guard let le = sample.labels["le"], let bound = Self.parseFloat(le) else { continue }
+            guard let le = sample.labels["le"], let bound = GoFormat.parseFloat(le) else { continue }
             let key = sample.labels.removing(["le", "__name__"])
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append((bound, sample.value))
@@ -396,16 +396,6 @@ extension PromQLEvaluator {
             rank -= buckets[b - 1].count
         }
         return start + (end - start) * (rank / count)
-    }
-
-    /// strconv.ParseFloat as `le` labels are read: decimals, exponents, ±Inf, NaN.
-    static func parseFloat(_ text: String) -> Double? {
-        switch text.lowercased() {
-        case "+inf", "inf", "+infinity", "infinity": return .infinity
-        case "-inf", "-infinity": return -.infinity
-        case "nan": return .nan
-        default: return Double(text)
-        }
     }
 
     static func datePart(_ name: String, _ seconds: Double) -> Double {

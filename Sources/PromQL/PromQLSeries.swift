@@ -213,6 +213,17 @@ public enum GoFormat {
         return "\(digits.prefix(point)).\(digits.dropFirst(point))"
     }
 
+    /// strconv.ParseFloat as Prometheus reads `le` labels and templates read numbers: decimals,
+    /// exponents, ±Inf, NaN.
+    public static func parseFloat(_ text: String) -> Double? {
+        switch text.lowercased() {
+        case "+inf", "inf", "+infinity", "infinity": return .infinity
+        case "-inf", "-infinity": return -.infinity
+        case "nan": return .nan
+        default: return Double(text)
+        }
+    }
+
     /// strconv.Quote: double quotes, Go escapes for quotes, backslashes and control bytes.
     public static func quote(_ s: String) -> String {
         var out = "\""

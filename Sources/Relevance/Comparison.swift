@@ -101,7 +101,7 @@ public struct RelevanceComparison: Sendable {
         let test = options.test == .fisher ? "Fisher's randomization test" : "the paired t-test"
         let correction = options.correction == .none ? "no correction" : options.correction == .holm ? "Holm-corrected" : "Bonferroni-corrected"
         out += "A letter marks a run this one beats: \(test), two-sided, \(correction) over \(pairs.count) comparison\(pairs.count == 1 ? "" : "s"), "
-            + "p < \(GoFormatless.plain(options.alpha)), \(queryCount) quer\(queryCount == 1 ? "y" : "ies").\n\n"
+            + "p < \(Measurement.format(options.alpha)), \(queryCount) quer\(queryCount == 1 ? "y" : "ies").\n\n"
         let detailHeader = ["pair", "measure", "difference", "t", "p (t-test)", "p (randomization)", "p adjusted", ""]
         var detail: [[String]] = []
         for pair in pairs {
@@ -147,15 +147,5 @@ public struct RelevanceComparison: Sendable {
                          "p_adjusted": number(pair.adjusted), "significant": .bool(pair.significant)])
             }),
         ])
-    }
-}
-
-/// Shortest decimal for a threshold in a sentence (0.05, not 0.050000).
-enum GoFormatless {
-    static func plain(_ x: Double) -> String {
-        var text = String(format: "%.6f", x)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text
     }
 }
