@@ -297,56 +297,112 @@ public enum Lockfiles {
     /// both versions are components. Twice without a marker, or twice under the same one, is an
     /// error, as pip makes it.
     public static func requirements(_ text: String, path: String) throws -> Inventory {
+        // Bytes, not Characters: the syntax is ASCII, and a planted line of megabytes must cost
+        // one pass over it, not a Foundation search per question asked of it.
+        let bytes = Array(text.utf8)
         var components: [Component] = []
         var lines: [String: Int] = [:]
         var seen: [String: [(line: Int, marker: String?)]] = [:]
-        var logical = ""
+        var logical: [UInt8] = []
         var startLine = 0
-        let textLines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for (index, raw) in textLines.enumerated() {
-            var line = String(raw.hasSuffix("\r") ? raw.dropLast() : raw)
+        for (index, raw) in ASCII.lines(bytes).enumerated() {
+            let line = raw.last == ASCII.carriageReturn ? raw.dropLast() : raw
             if logical.isEmpty { startLine = index + 1 }
-            if line.hasSuffix("\\") {
-                line.removeLast()
-                logical += line + " "
+            if line.last == ASCII.backslash {
+                logical += line.dropLast()
+                logical.append(ASCII.space)
                 continue
             }
             logical += line
-            defer { logical = "" }
-            var entry = logical
-            if let hash = entry.range(of: " #") ?? (entry.hasPrefix("#") ? entry.startIndex..<entry.startIndex : nil) { entry = String(entry[..<hash.lowerBound]) }
-            entry = entry.trimmingCharacters(in: .whitespaces)
-            if entry.isEmpty || entry.hasPrefix("-") { continue }
+            defer { logical.removeAll(keepingCapacity: true) }
+            var entry = logical[...]
+            if entry.first == ASCII.hash { continue }
+            if let comment = ASCII.find([ASCII.space, ASCII.hash], in: entry) { entry = entry[..<comment] }
+            entry = ASCII.trimmed(entry)
+            if entry.isEmpty || entry.first == ASCII.minus { continue }
             var hashes: [String: String] = [:]
-            var words = entry.split(separator: " ").map(String.init)
-            let requirement = words.removeFirst()
-            for word in words where word.hasPrefix("--hash=sha256:") { hashes["SHA-256"] = String(word.dropFirst("--hash=sha256:".count)) }
+            let requirement = ASCII.find([ASCII.space], in: entry).map { entry[..<$0] } ?? entry
+            let hashOption = Array(" --hash=sha256:".utf8)
+            var rest = entry[requirement.endIndex...]
+            while let option = ASCII.find(hashOption, in: rest) {
+                rest = rest[(option + hashOption.count)...]
+                let value = ASCII.find([ASCII.space], in: rest).map { rest[..<$0] } ?? rest
+                hashes["SHA-256"] = String(decoding: value, as: UTF8.self)
+            }
             // The marker follows ';' (after the requirement or as a later word).
-            let beforeOptions = entry.components(separatedBy: " --").first ?? entry
-            let marker = beforeOptions.firstIndex(of: ";").map { String(beforeOptions[beforeOptions.index(after: $0)...]).trimmingCharacters(in: .whitespaces) }
-            let spec = requirement.split(separator: ";", maxSplits: 1).first.map(String.init) ?? requirement
-            guard let equals = spec.range(of: "==") else {
-                throw LockfileError(path: path, position: "\(startLine)", problem: "'\(spec)' is not pinned (name==version)")
+            let beforeOptions = ASCII.find(Array(" --".utf8), in: entry).map { entry[..<$0] } ?? entry
+            let marker = ASCII.find([ASCII.semicolon], in: beforeOptions).map {
+                String(decoding: ASCII.trimmed(beforeOptions[($0 + 1)...]), as: UTF8.self)
             }
-            var name = String(spec[..<equals.lowerBound])
-            if let bracket = name.firstIndex(of: "[") { name = String(name[..<bracket]) }
-            let version = String(spec[equals.upperBound...]).trimmingCharacters(in: .whitespaces)
-            guard !name.isEmpty, !version.isEmpty, !version.contains("*") else {
-                throw LockfileError(path: path, position: "\(startLine)", problem: "'\(spec)' is not an exact pin")
+            let spec = ASCII.find([ASCII.semicolon], in: requirement).map { requirement[..<$0] } ?? requirement
+            let shown = Excerpt.quote(String(decoding: spec, as: UTF8.self))
+            guard let equals = ASCII.find(Array("==".utf8), in: spec) else {
+                throw LockfileError(path: path, position: "\(startLine)", problem: "'\(shown)' is not pinned (name==version)")
             }
-            let normalized = pypiName(name)
+            var name = spec[..<equals]
+            if let bracket = ASCII.find([ASCII.openBracket], in: name) { name = name[..<bracket] }
+            let version = ASCII.trimmed(spec[(equals + 2)...])
+            guard !name.isEmpty, !version.isEmpty, ASCII.find([ASCII.asterisk], in: version) == nil else {
+                throw LockfileError(path: path, position: "\(startLine)", problem: "'\(shown)' is not an exact pin")
+            }
+            let normalized = pypiName(String(decoding: name, as: UTF8.self))
             if let clash = seen[normalized]?.first(where: { $0.marker == nil || marker == nil || $0.marker == marker }) {
                 throw LockfileError(path: path, position: "\(startLine)", problem: "'\(normalized)' is pinned twice (also at line \(clash.line))"
                                     + (marker == nil || clash.marker == nil ? "" : " under the same marker"))
             }
             seen[normalized, default: []].append((startLine, marker))
-            let component = Component(ecosystem: .pypi, name: normalized, version: version, hashes: hashes)
+            let component = Component(ecosystem: .pypi, name: normalized, version: String(decoding: version, as: UTF8.self), hashes: hashes)
             if lines[component.purl] == nil {
                 lines[component.purl] = startLine
                 components.append(component)
             }
         }
         return Inventory(source: path, components: components, lines: lines)
+    }
+
+    /// The ASCII bytes the requirements syntax is written in, and the two searches it needs.
+    enum ASCII {
+        static let newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r"), backslash = UInt8(ascii: "\\")
+        static let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), hash = UInt8(ascii: "#"), minus = UInt8(ascii: "-")
+        static let semicolon = UInt8(ascii: ";"), openBracket = UInt8(ascii: "["), asterisk = UInt8(ascii: "*")
+
+        /// The index where `needle` first starts in `haystack` (memchr for its first byte, then
+        /// memcmp: this runs over every byte of the file, and must stay fast in a debug build).
+        static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
+            haystack.withUnsafeBytes { hay in
+                needle.withUnsafeBytes { pattern in
+                    guard let base = hay.baseAddress, let first = needle.first, let patternStart = pattern.baseAddress else { return nil }
+                    var offset = 0
+                    while hay.count - offset >= pattern.count,
+                          let found = memchr(base + offset, Int32(first), hay.count - offset - pattern.count + 1) {
+                        let at = base.distance(to: UnsafeRawPointer(found))
+                        if memcmp(found, patternStart, pattern.count) == 0 { return haystack.startIndex + at }
+                        offset = at + 1
+                    }
+                    return nil
+                }
+            }
+        }
+
+        /// The lines of `bytes`, split at each newline (the last one possibly empty).
+        static func lines(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+            var lines: [ArraySlice<UInt8>] = []
+            var rest = bytes[...]
+            while let end = find([newline], in: rest) {
+                lines.append(rest[..<end])
+                rest = rest[(end + 1)...]
+            }
+            lines.append(rest)
+            return lines
+        }
+
+        /// `bytes` without spaces and tabs at either end.
+        static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+            var slice = bytes
+            while let first = slice.first, first == space || first == tab { slice = slice.dropFirst() }
+            while let last = slice.last, last == space || last == tab { slice = slice.dropLast() }
+            return slice
+        }
     }
 
     /// PEP 503 normalisation, as purl's pypi type asks: lowercase, runs of -_. to one '-'.

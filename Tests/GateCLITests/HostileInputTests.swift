@@ -138,6 +138,7 @@ struct HostileInputTests {
         let long = String(repeating: "y", count: 4 << 20)
         let directory = try Self.workspace([
             "change.patch": "+++ b/a.c\n@@ " + long + "\n", "cov.xml": Self.cobertura, "requirements.txt": "a==" + long + " b\n",
+            "unpinned.txt": "a" + long + " b\n",
             "SHA256SUMS": long + "\n", "Cargo.lock": "[[package]]\nname = " + long + "\n", "lcov.info": "TN:\nSF:a\nDA:" + long + "\n",
             "reference.csv": "a\n1\n", "current.csv": "a,b\n" + long + "\n",
         ])
@@ -145,7 +146,7 @@ struct HostileInputTests {
         let raised = ["GATE_MAX_LINE_BYTES": "8M"]
         for arguments in [
             ["coverage", "--report", "cov.xml", "--policy", "/dev/null", "--diff", "change.patch"],
-            ["sbom", "check", "requirements.txt"], ["checksum", "verify", "SHA256SUMS"], ["sbom", "check", "Cargo.lock"],
+            ["sbom", "check", "requirements.txt"], ["sbom", "check", "unpinned.txt"], ["checksum", "verify", "SHA256SUMS"], ["sbom", "check", "Cargo.lock"],
             ["coverage", "--report", "lcov.info", "--policy", "/dev/null"],
             ["drift", "--reference", "reference.csv", "--current", "current.csv"],
         ] {
