@@ -44,7 +44,9 @@ public struct KeywordSearch: Sendable {
         self.init(catalog: catalog, boosts: FieldBoosts(title: titleBoost), k1: k1, b: b, synonymGroups: synonymGroups, tokenizer: tokenizer)
     }
 
-    public init(catalog: Catalog, boosts: FieldBoosts, k1: Double, b: Double, synonymGroups: [[String]], tokenizer: Tokenizer = Tokenizer()) {
+    /// `wholeFields` are indexed with their stopwords (`stopwords-off`).
+    public init(catalog: Catalog, boosts: FieldBoosts, k1: Double, b: Double, synonymGroups: [[String]], tokenizer: Tokenizer = Tokenizer(),
+                wholeFields: Set<String> = []) {
         self.catalog = catalog
         self.tokenizer = tokenizer
         let clock = ContinuousClock()
@@ -55,10 +57,11 @@ public struct KeywordSearch: Sendable {
         var ends: [Int] = []
         var field: [Int32] = []
         for product in catalog.products {
-            for (text, boost) in [(product.title, boosts.title), (product.category, boosts.category), (product.brand, boosts.brand),
-                                  (product.description, boosts.description)] where boost > 0 {
+            for (name, text, boost) in [("title", product.title, boosts.title), ("category", product.category, boosts.category),
+                                        ("brand", product.brand, boosts.brand), ("description", product.description, boosts.description)]
+            where boost > 0 {
                 field.removeAll(keepingCapacity: true)
-                tokenizer.forEachToken(text) { field.append(Int32(table.id($0))) }
+                tokenizer.forEachToken(text, keepStopwords: wholeFields.contains(name)) { field.append(Int32(table.id($0))) }
                 for _ in 0..<boost { ids.append(contentsOf: field) }
             }
             ends.append(ids.count)
@@ -82,11 +85,9 @@ public struct KeywordSearch: Sendable {
 
     /// The best `limit` products with a positive score, best first; ties by product id.
     public func search(_ query: String, limit: Int) -> [Result] {
-        var results: [Result] = []
-        for (product, score) in index.matches(rewrittenTerms(query)) where score > 0 {
-            results.append(Result(productID: catalog.products[product].id, score: score))
-        }
-        results.sort { a, b in a.score != b.score ? a.score > b.score : a.productID < b.productID }
-        return Array(results.prefix(limit))
+        let products = catalog.products
+        let matches = index.matches(rewrittenTerms(query)).filter { $0.score > 0 }
+        return matches.best(limit) { a, b in a.score != b.score ? a.score > b.score : products[a.document].id < products[b.document].id }
+            .map { Result(productID: products[$0.document].id, score: $0.score) }
     }
 }

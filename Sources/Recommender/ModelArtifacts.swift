@@ -13,7 +13,8 @@ import Foundation
 /// `embeddings.csv` / `synonyms.txt` when the model was trained with them.
 public enum ModelArtifacts {
     public static let manifestName = "MANIFEST.sha256"
-    static let formatVersion = 1
+    /// 2: Snowball stemming and stopwords (format 1 indexes used the plural-only stemmer).
+    static let formatVersion = 2
 
     struct Description: Codable {
         var format: Int
@@ -116,7 +117,8 @@ public enum ModelArtifacts {
             throw corrupted("model.json is missing or not a model description")
         }
         guard description.format == formatVersion else {
-            throw corrupted("model.json has format \(description.format); this build reads format \(formatVersion)")
+            throw corrupted("model.json has format \(description.format); this build reads format \(formatVersion)"
+                            + (description.format < formatVersion ? " (its index was tokenized differently)" : ""))
         }
         let catalog = try Catalog.read(csv: directory + "/catalog.csv")
         guard catalog.products.count == description.products else {

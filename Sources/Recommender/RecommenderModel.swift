@@ -37,7 +37,8 @@ public struct RecommenderModel: Sendable {
         let now = now ?? newest ?? Date().timeIntervalSince1970
         self.catalog = catalog
         self.config = config
-        keyword = KeywordSearch(catalog: catalog, boosts: config.fieldBoosts, k1: config.bm25.k1, b: config.bm25.b, synonymGroups: synonymGroups)
+        keyword = KeywordSearch(catalog: catalog, boosts: config.fieldBoosts, k1: config.bm25.k1, b: config.bm25.b, synonymGroups: synonymGroups,
+                                tokenizer: config.tokenizer, wholeFields: Set(config.stopwordsOff))
         content = ContentSimilarity(index: keyword.index, embeddings: embeddings)
         freshness = catalog.products.map { Freshness().score($0, now: now) }
         productWeights = catalog.products.map { config.categoryWeights[$0.category] ?? config.weights }
@@ -77,7 +78,7 @@ public struct RecommenderModel: Sendable {
          popularityNormalized: [Double], freshness: [Double], als: ImplicitALS?, users: [String: Int], interactions: SparseMatrix?) {
         self.catalog = catalog
         self.config = config
-        keyword = KeywordSearch(catalog: catalog, index: index, synonymGroups: synonymGroups)
+        keyword = KeywordSearch(catalog: catalog, index: index, synonymGroups: synonymGroups, tokenizer: config.tokenizer)
         content = ContentSimilarity(index: keyword.index, embeddings: embeddings)
         (self.popularityNormalized, self.freshness, self.als, self.users, self.interactions) = (popularityNormalized, freshness, als, users, interactions)
         productWeights = catalog.products.map { config.categoryWeights[$0.category] ?? config.weights }

@@ -27,7 +27,7 @@ struct ModelInputs: ParsableArguments {
     @Option(help: ArgumentHelp("Synonym groups: one a line, comma-separated.", valueName: "file"))
     var synonyms: String?
 
-    @Option(help: ArgumentHelp("Blend settings (YAML): weights, category-weights, diversity, candidates, cold-start-interactions, bm25 (k1, b), field-boosts.", valueName: "file"))
+    @Option(help: ArgumentHelp("Blend settings (YAML): weights, category-weights, diversity, candidates, cold-start-interactions, bm25 (k1, b), field-boosts, stopwords, stopwords-off.", valueName: "file"))
     var config: String?
 
     @Option(help: ArgumentHelp("ALS latent factors.", valueName: "n")) var factors = 64
@@ -59,7 +59,7 @@ struct ModelInputs: ParsableArguments {
             synonymGroups: synonymGroups)
     }
 
-    static let configKeys: Set<String> = ["weights", "category-weights", "diversity", "candidates", "cold-start-interactions", "bm25", "field-boosts"]
+    static let configKeys: Set<String> = ["weights", "category-weights", "diversity", "candidates", "cold-start-interactions", "bm25", "field-boosts", "stopwords", "stopwords-off"]
 
     static func readConfig(_ path: String) throws -> HybridConfig {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw GateError.missingInput(path: path) }
