@@ -54,20 +54,31 @@ enum Porter2 {
     private static let regionPrefixes: [[UInt8]] = ["gener", "commun", "arsen", "past", "univers", "later", "emerg", "organ", "inter"]
         .map { Array($0.utf8) }
 
-    /// A step's suffixes, with the set of their last letters for a quick refusal.
+    /// A step's suffixes, grouped by their last letter so a word is compared only with the
+    /// suffixes that end as it does.
     struct Suffixes: @unchecked Sendable {
         let list: [UnsafeBufferPointer<UInt8>]
-        /// Indexed by byte: some suffix ends with it.
-        let lastBytes: [Bool]
+        /// Indexed by byte: the suffixes ending with it, longest first.
+        let byLastByte: [[Int]]
         let lengths: [Int]
 
         init(_ suffixes: [StaticString]) {
             list = suffixes.map { UnsafeBufferPointer(start: $0.utf8Start, count: $0.utf8CodeUnitCount) }
-            var last = [Bool](repeating: false, count: 256)
-            for suffix in list { last[Int(suffix[suffix.count - 1])] = true }
-            lastBytes = last
             lengths = list.map(\.count)
+            var groups = [[Int]](repeating: [], count: 256)
+            for (index, suffix) in list.enumerated() { groups[Int(suffix[suffix.count - 1])].append(index) }
+            byLastByte = groups.map { group in group.sorted { suffixes[$0].utf8CodeUnitCount > suffixes[$1].utf8CodeUnitCount } }
         }
+    }
+
+    /// Byte tables: letters that double at the end of a stem (step 1b), letters before which
+    /// -li goes (step 2), first letters of the R1 prefixes.
+    static let doubles = table("bdfgmnprt"), validLI = table("cdeghkmnrt"), prefixStarts = table("gcapuleoi")
+
+    static func table(_ letters: String) -> [Bool] {
+        var table = [Bool](repeating: false, count: 256)
+        for byte in letters.utf8 { table[Int(byte)] = true }
+        return table
     }
 
     static let step1aSuffixes = Suffixes(["sses", "ied", "ies", "s", "us", "ss"])
@@ -110,12 +121,9 @@ enum Porter2 {
 
         /// The longest of `suffixes` the word ends with, by index.
         func longest(_ suffixes: Suffixes) -> Int? {
-            guard count > 0, suffixes.lastBytes[Int(bytes[count - 1])] else { return nil }
-            var best: Int?
-            for (index, suffix) in suffixes.list.enumerated() where ends(suffix) {
-                if best == nil || suffix.count > suffixes.list[best!].count { best = index }
-            }
-            return best
+            guard count > 0 else { return nil }
+            for index in suffixes.byLastByte[Int(bytes[count - 1])] where ends(suffixes.list[index]) { return index }
+            return nil
         }
 
         mutating func replace(_ length: Int, with replacement: StaticString) {
@@ -167,7 +175,7 @@ enum Porter2 {
                 return k < count ? k + 1 : count
             }
             p1 = count
-            if "gcapuleoi".utf8.contains(bytes[0]),
+            if Porter2.prefixStarts[Int(bytes[0])],
                let prefix = Porter2.regionPrefixes.first(where: { $0.count <= count && bytes[0..<$0.count].elementsEqual($0) }) {
                 p1 = prefix.count
             } else {
@@ -212,7 +220,7 @@ enum Porter2 {
             count = stemEnd
             if ends("at") || ends("bl") || ends("iz") {
                 replace(0, with: "e")
-            } else if count >= 2, bytes[count - 1] == bytes[count - 2], "bdfgmnprt".utf8.contains(bytes[count - 1]) {
+            } else if count >= 2, bytes[count - 1] == bytes[count - 2], Porter2.doubles[Int(bytes[count - 1])] {
                 // A double consonant loses one letter, unless a, e or o alone comes before it (add, ebb, off).
                 if !(count == 3 && (bytes[0] == a || bytes[0] == e || bytes[0] == o)) { count -= 1 }
             } else if count == p1, endsInShortSyllable(count) {
@@ -231,7 +239,7 @@ enum Porter2 {
             guard count - length >= p1 else { return }
             switch match {
             case 21: if count - length > 0, bytes[count - length - 1] == l { replace(length, with: "og") }
-            case 24: if count - length > 0, "cdeghkmnrt".utf8.contains(bytes[count - length - 1]) { count -= length }
+            case 24: if count - length > 0, Porter2.validLI[Int(bytes[count - length - 1])] { count -= length }
             default: replace(length, with: Porter2.step2Replacements[match])
             }
         }

@@ -130,8 +130,9 @@ struct RecommenderSearchCommand: ParsableCommand {
         abstract: "Rank products for a query (or every query of a file) with the hybrid ranker or keyword search alone.",
         discussion: """
             --format json carries each result's score breakdown; --format trec writes a TREC run that \
-            `gate relevance --run` and `gate relevance eval` read. --timings prints the build time \
-            and per-query latency (median, p95) to stderr.
+            `gate relevance --run` and `gate relevance eval` read. A query file is ranked on all cores; \
+            --timings ranks one query at a time and prints the build time and per-query latency (median, p95) \
+            to stderr.
             """)
 
     @OptionGroup var inputs: ModelInputs
@@ -165,20 +166,27 @@ struct RecommenderSearchCommand: ParsableCommand {
             let buildSeconds = Double(DispatchTime.now().uptimeNanoseconds - buildStart.uptimeNanoseconds) / 1e9
             let list = try queries.map(Self.readQueries) ?? [("q1", query!)]
             let ranker = HybridRanker(model: loaded)
+            let (keywordOnly, limit, user) = (mode == "keyword", limit, user)
+            let rank: @Sendable (String) -> [RankedProduct] = { text in
+                keywordOnly
+                    ? loaded.keyword.search(text, limit: limit).map { RankedProduct(productID: $0.productID, score: $0.score, breakdown: nil) }
+                    : ranker.search(text, user: user, limit: limit)
+            }
             var latencies: [Double] = []
             var results: [(String, String, [RankedProduct])] = []
-            for (id, text) in list {
-                let start = DispatchTime.now()
-                let ranked: [RankedProduct]
-                if mode == "keyword" {
-                    ranked = loaded.keyword.search(text, limit: limit).map {
-                        RankedProduct(productID: $0.productID, score: $0.score, breakdown: nil)
-                    }
-                } else {
-                    ranked = ranker.search(text, user: user, limit: limit)
+            if timings {
+                // One query at a time, so each latency is one query's own.
+                for (id, text) in list {
+                    let start = DispatchTime.now()
+                    let ranked = rank(text)
+                    latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6)
+                    results.append((id, text, ranked))
                 }
-                latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6)
-                results.append((id, text, ranked))
+            } else {
+                // A query file is ranked on all cores; the output keeps the file's order.
+                let texts = list.map(\.1)
+                let ranked = parallelMap(texts.count) { rank(texts[$0]) }
+                results = zip(list, ranked).map { ($0.0, $0.1, (try? $1.get()) ?? []) }
             }
             FileSink.standardOutput(render(results))
             if timings {

@@ -51,6 +51,20 @@ struct RecommenderCommandTests {
         #expect(run.status == 0)
         #expect(run.stdout.hasPrefix("q01 Q0 p001 1 "))
         #expect(run.stderr.contains("2 queries: median"))
+        // Without --timings the file is ranked on all cores: the same run, in the file's order.
+        let golden = try String(contentsOfFile: Fixtures.path("golden/golden.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        var seen = Set<String>()
+        let lines = golden.compactMap { line -> String? in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            return seen.insert(String(fields[0])).inserted ? "\(fields[0])\t\(fields[1])" : nil
+        }
+        try Fixtures.write(lines.joined(separator: "\n") + "\n", to: queries)
+        for mode in ["keyword", "hybrid"] {
+            let arguments = ["recommender", "search", "--model", directory, "--queries", queries, "--format", "trec", "--mode", mode, "--limit", "20"]
+            let parallel = try GateBinary.run(arguments), sequential = try GateBinary.run(arguments + ["--timings"])
+            #expect(parallel.status == 0 && parallel.stdout == sequential.stdout && parallel.stdout.hasPrefix("q01 Q0 "))
+            #expect(Set(parallel.stdout.split(separator: "\n").map { $0.split(separator: " ")[0] }).count == lines.count)
+        }
         let gate = try GateBinary.run(["relevance", "--golden", Fixtures.path("golden/golden.csv"), "--engine", "recommender", "--model", directory,
                                        "--min-ndcg", "0.65"])
         #expect(gate.status == 0, "\(gate.stdout)\(gate.stderr)")
