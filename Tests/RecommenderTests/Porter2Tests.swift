@@ -60,4 +60,19 @@ import Testing
         let disagreements = zip(list, reference).filter { Porter2.stem($0.0) != $0.1 }
         #expect(disagreements.isEmpty, "\(disagreements.count) of \(list.count): \(disagreements.prefix(10))")
     }
+
+    /// Snowball's published sample vocabulary and its stems (snowball-data's english/voc.txt
+    /// and output.txt, not in this repository): every word without an apostrophe (the
+    /// tokenizer splits on apostrophes). Given by GATE_SNOWBALL_DATA=<the english folder>.
+    @Test("Snowball's published English vocabulary stems to its published output",
+          .enabled(if: ProcessInfo.processInfo.environment["GATE_SNOWBALL_DATA"] != nil))
+    func publishedVocabulary() throws {
+        let folder = ProcessInfo.processInfo.environment["GATE_SNOWBALL_DATA"]!
+        let words = try String(contentsOfFile: folder + "/voc.txt", encoding: .utf8).split(separator: "\n")
+        let stems = try String(contentsOfFile: folder + "/output.txt", encoding: .utf8).split(separator: "\n")
+        #expect(words.count == stems.count && words.count > 20_000)
+        let compared = zip(words, stems).filter { !$0.0.contains("'") }
+        let disagreements = compared.filter { Porter2.stem(String($0.0)) != String($0.1) }
+        #expect(disagreements.isEmpty, "\(disagreements.count) of \(compared.count): \(disagreements.prefix(10))")
+    }
 }
