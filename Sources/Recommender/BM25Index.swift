@@ -28,6 +28,9 @@ public struct BM25Index: Sendable {
     let postingCounts: [Int32]
     /// k1 · (1 − b + b·|d| / avgdl) per document.
     let lengthNorms: [Double]
+    /// tf·(k1 + 1) / (tf + length norm) per posting, computed once: a query multiplies it by
+    /// the term's idf, with no division per document.
+    let postingTerms: [Double]
     let idf: [Double]
     public let documentCount: Int
     /// How many documents contain each term: the index's vocabulary.
@@ -117,6 +120,14 @@ public struct BM25Index: Sendable {
         for term in 0..<vocabulary where idf[term] < 0 { idf[term] = floor }
         self.idf = idf
         documentFrequency = Dictionary(uniqueKeysWithValues: terms.enumerated().map { ($1, frequency[$0]) })
+        postingTerms = Self.postingTerms(postingDocuments, postingCounts, lengthNorms, k1: k1)
+    }
+
+    static func postingTerms(_ documents: [Int32], _ counts: [Int32], _ norms: [Double], k1: Double) -> [Double] {
+        zip(documents, counts).map { document, count in
+            let frequency = Double(count)
+            return frequency * (k1 + 1) / (frequency + norms[Int(document)])
+        }
     }
 
     /// An index as saved (`ModelArtifacts`); nil unless the parts fit together: postings
@@ -133,6 +144,7 @@ public struct BM25Index: Sendable {
         termIDs = Dictionary(uniqueKeysWithValues: terms.enumerated().map { ($1, $0) })
         (self.postingStarts, self.postingDocuments, self.postingCounts, self.lengthNorms, self.idf) =
             (postingStarts, postingDocuments, postingCounts, lengthNorms, idf)
+        postingTerms = Self.postingTerms(postingDocuments, postingCounts, lengthNorms, k1: k1)
         documentFrequency = Dictionary(uniqueKeysWithValues: terms.enumerated().map { ($1, postingStarts[$0 + 1] - postingStarts[$0]) })
     }
 
@@ -143,9 +155,7 @@ public struct BM25Index: Sendable {
             guard let id = termIDs[term] else { continue }
             let weight = idf[id]
             for posting in postingStarts[id]..<postingStarts[id + 1] {
-                let document = Int(postingDocuments[posting])
-                let frequency = Double(postingCounts[posting])
-                scores[document] += weight * (frequency * (k1 + 1) / (frequency + lengthNorms[document]))
+                scores[Int(postingDocuments[posting])] += weight * postingTerms[posting]
             }
         }
         return scores
@@ -153,16 +163,35 @@ public struct BM25Index: Sendable {
 
     /// The documents sharing a term with `query` and their scores, in no particular order.
     public func matches(_ query: [String]) -> [(document: Int, score: Double)] {
+        matches(termCounts(query))
+    }
+
+    /// The query's known terms as ids with how often each occurs, in order of first appearance.
+    func termCounts(_ query: [String]) -> [(id: Int, count: Int)] {
+        var terms: [(id: Int, count: Int)] = []
+        var position: [Int: Int] = [:]
+        for term in query {
+            guard let id = termIDs[term] else { continue }
+            if let known = position[id] { terms[known].count += 1 } else {
+                position[id] = terms.count
+                terms.append((id, 1))
+            }
+        }
+        return terms
+    }
+
+    /// `matches` over term counts: a term repeated in the query counts that many times, in one
+    /// pass over its postings with its weight multiplied (a paragraph-long query repeats its
+    /// subject words).
+    func matches(_ terms: [(id: Int, count: Int)]) -> [(document: Int, score: Double)] {
         var scores = [Double](repeating: 0, count: documentCount)
         var seen = [Bool](repeating: false, count: documentCount)
         var touched: [Int] = []
-        for term in query {
-            guard let id = termIDs[term] else { continue }
-            let weight = idf[id]
+        for (id, count) in terms {
+            let weight = idf[id] * Double(count)
             for posting in postingStarts[id]..<postingStarts[id + 1] {
                 let document = Int(postingDocuments[posting])
-                let frequency = Double(postingCounts[posting])
-                scores[document] += weight * (frequency * (k1 + 1) / (frequency + lengthNorms[document]))
+                scores[document] += weight * postingTerms[posting]
                 if !seen[document] {
                     seen[document] = true
                     touched.append(document)

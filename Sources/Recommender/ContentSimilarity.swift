@@ -55,24 +55,19 @@ public struct ContentSimilarity: Sendable {
         (postingWeights, documentStarts, documentTerms, self.documentWeights) = (weights, perDocument, terms, documentWeights)
     }
 
-    /// The cosine of the query (its terms as TF-IDF, unit length) with every document it
-    /// shares a term with, written into `scores` (which must hold one slot per document).
-    func queryCosines(_ query: [String], into scores: inout [Double]) -> [Int] {
-        var counts: [Int: Int] = [:]
-        for term in query { if let id = index.termIDs[term] { counts[id, default: 0] += 1 } }
-        let weights = counts.map { ($0.key, (1 + log(Double($0.value))) * idf[$0.key]) }
+    /// The cosine of the query (its terms, as `BM25Index.termCounts` gives them, as TF-IDF of
+    /// unit length) with every document it shares a term with, written into `scores` (which
+    /// must hold one slot per document).
+    func queryCosines(_ terms: [(id: Int, count: Int)], into scores: inout [Double]) {
+        let weights = terms.map { ($0.id, (1 + log(Double($0.count))) * idf[$0.id]) }
         let norm = weights.reduce(0) { $0 + $1.1 * $1.1 }.squareRoot()
-        var touched: [Int] = []
-        guard norm > 0 else { return touched }
+        guard norm > 0 else { return }
         for (term, weight) in weights {
             let q = weight / norm
             for posting in index.postingStarts[term]..<index.postingStarts[term + 1] {
-                let document = Int(index.postingDocuments[posting])
-                if scores[document] == 0 { touched.append(document) }
-                scores[document] += q * Double(postingWeights[posting])
+                scores[Int(index.postingDocuments[posting])] += q * Double(postingWeights[posting])
             }
         }
-        return touched
     }
 
     /// Raises `highest[k]` to the similarity of `candidates[k]` with `product` where that is

@@ -201,10 +201,11 @@ public struct HybridRanker: Sendable {
     public func search(_ query: String, user: String? = nil, limit: Int) -> [RankedProduct] {
         let config = model.config
         let terms = model.keyword.rewrittenTerms(query)
-        let matches = model.keyword.index.matches(terms)
+        let counts = model.keyword.index.termCounts(terms)
+        let matches = model.keyword.index.matches(counts)
         guard !matches.isEmpty else { return [] }
         var cosines = [Double](repeating: 0, count: model.catalog.products.count)
-        _ = model.content.queryCosines(terms, into: &cosines)
+        model.content.queryCosines(counts, into: &cosines)
         let best = matches.reduce(0) { max($0, $1.score) }
         let affinity = model.affinity(for: user)
         let products = model.catalog.products
@@ -223,7 +224,12 @@ public struct HybridRanker: Sendable {
         }
         // Blended scores first, breakdowns only for the products kept. Without diversity (λ = 1)
         // MMR keeps the order, so the best `limit` are all it needs.
-        let scored = matches.map { (product: $0.document, keyword: $0.score, blended: blend($0.document, $0.score).blended) }
+        func blended(_ product: Int, _ keyword: Double) -> Double {
+            let w = model.productWeights[product]
+            return w.relevance * max(best > 0 ? max(0, keyword) / best : 0, cosines[product]) + w.popularity * model.popularityNormalized[product]
+                + w.freshness * model.freshness[product] + w.affinity * affinity(product).0
+        }
+        let scored = matches.map { (product: $0.document, keyword: $0.score, blended: blended($0.document, $0.score)) }
         let kept = scored.best(config.diversity < 1 ? config.candidates : min(config.candidates, limit)) { a, b in
             a.blended != b.blended ? a.blended > b.blended : products[a.product].id < products[b.product].id
         }
