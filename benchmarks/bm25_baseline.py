@@ -1,33 +1,30 @@
 """The rank_bm25 baseline for benchmarks/recommender.sh: BM25Okapi over each product's title,
 category, brand and description, tokenized as gate's recommender tokenizes ASCII text
-(lowercase, split on anything not a letter or digit, Harman's S stemmer).
+(lowercase, split on anything not a letter or digit — a '.' between digits kept — gate's English
+stopwords dropped, Snowball English stems by snowballstemmer).
 
 Usage: python3 bm25_baseline.py products.csv queries.tsv run.txt
 Prints "tokenize <s>", "build <s>", "latency <median ms> <p95 ms>" and writes a TREC run (top 100).
 """
 import csv
+import os
 import re
 import sys
 import time
 
 import numpy as np
+import snowballstemmer
 from rank_bm25 import BM25Okapi
 
-
-def stem(word):
-    if len(word) <= 3 or not word.endswith("s"):
-        return word
-    if word.endswith("ies") and not word.endswith(("eies", "aies")):
-        return word[:-3] + "y"
-    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
-        return word[:-1]
-    if not word.endswith(("us", "ss")):
-        return word[:-1]
-    return word
+# gate's stopword list, read from its source so the two cannot drift apart.
+_source = open(os.path.join(os.path.dirname(__file__), "..", "Sources", "Recommender", "Tokenizer.swift")).read()
+STOPWORDS = set(re.search(r'englishStopwords: \[String\] = """(.*?)"""', _source, re.S).group(1).replace("\\", " ").split())
+STEMMER = snowballstemmer.stemmer("english")
 
 
 def tokens(text):
-    return [stem(t) for t in re.findall(r"[a-z0-9]+", text.lower())]
+    words = re.findall(r"[a-z0-9]+(?:\.[0-9]+)*", text.lower())
+    return STEMMER.stemWords([w for w in words if w not in STOPWORDS])
 
 
 def main():

@@ -8,7 +8,7 @@
 #   ALS:     gate's implicit ALS against the `implicit` library (CG, one thread) on the same
 #            users × products matrix, factors, regularization and iterations.
 # Prints each figure and the ratios. Needs python3 with venv and network access to PyPI on the
-# first run (rank_bm25 0.2.2, implicit 0.7.2, numpy, scipy). Usage: bash benchmarks/recommender.sh
+# first run (rank_bm25 0.2.2, implicit 0.7.2, snowballstemmer 3.1.1, numpy, scipy). Usage: bash benchmarks/recommender.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
@@ -20,9 +20,9 @@ mkdir -p "$work"
 swift build -c release --product gate >/dev/null
 gate=.build/release/gate
 venv=$work/venv-rec
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import implicit, rank_bm25" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import implicit, rank_bm25, snowballstemmer" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q rank_bm25==0.2.2 implicit==0.7.2 numpy scipy
+  "$venv/bin/pip" install -q rank_bm25==0.2.2 implicit==0.7.2 snowballstemmer==3.1.1 numpy scipy
 fi
 [ -s "$data/products.csv" ] || python3 benchmarks/generate_catalog.py "$data"
 echo "input: $(($(wc -l < "$data/products.csv") - 1)) products, $(wc -l < "$data/queries.tsv") queries, $(($(wc -l < "$data/interactions.csv") - 1)) events"
