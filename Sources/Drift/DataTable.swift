@@ -56,26 +56,32 @@ public struct DataTable: Sendable {
 
     /// Reads `path`; `modes` says which columns are read as text (categorical, even when the
     /// values look like numbers) or as timestamps; the others are read as numbers where they are.
-    public static func read(_ path: String, modes: [String: ColumnMode] = [:]) throws -> DataTable {
+    /// `checker`, when given, sees every row as it is read (declared expectations).
+    static func read(_ path: String, modes: [String: ColumnMode] = [:], checker: ExpectationChecker?) throws -> DataTable {
         let expected = "a CSV file with a header row, or JSON Lines"
         let mapped = try InputFile.withMappedFile(path) { bytes in
             try parse(InputFile.checked(bytes, path: path, expected: expected, limits: .streamedLines), path: path, modes: modes,
-                      input: InputFile.digest(of: bytes, path: path))
+                      input: InputFile.digest(of: bytes, path: path), checker: checker)
         }
         if let mapped { return mapped }
         let (bytes, digest) = try InputFile.readAll(path, expected: expected, limits: .lines)
-        return try bytes.withUnsafeBytes { try parse($0, path: path, modes: modes, input: digest) }
+        return try bytes.withUnsafeBytes { try parse($0, path: path, modes: modes, input: digest, checker: checker) }
+    }
+
+    public static func read(_ path: String, modes: [String: ColumnMode] = [:]) throws -> DataTable {
+        try read(path, modes: modes, checker: nil)
     }
 
     /// `bytes` as the input layer hands them over: past any byte-order mark, not blank.
-    static func parse(_ bytes: UnsafeRawBufferPointer, path: String, modes: [String: ColumnMode], input: InputDigest) throws -> DataTable {
+    static func parse(_ bytes: UnsafeRawBufferPointer, path: String, modes: [String: ColumnMode], input: InputDigest,
+                      checker: ExpectationChecker? = nil) throws -> DataTable {
         var first = 0
         while first < bytes.count, bytes[first] == 0x20 || bytes[first] == 0x09 || bytes[first] == 0x0A || bytes[first] == 0x0D { first += 1 }
         guard first < bytes.count else { throw DriftError.empty(path: path) }
         if bytes[first] == UInt8(ascii: "{") {
-            return try JSONLinesReader(path: path, modes: modes).read(bytes, input: input)
+            return try JSONLinesReader(path: path, modes: modes, checker: checker).read(bytes, input: input)
         }
-        return try CSVReader(path: path, modes: modes).read(bytes, input: input)
+        return try CSVReader(path: path, modes: modes, checker: checker).read(bytes, input: input)
     }
 }
 
@@ -219,6 +225,7 @@ struct FieldClassifier {
 struct CSVReader {
     var path: String
     var modes: [String: ColumnMode]
+    var checker: ExpectationChecker?
 
     func read(_ bytes: UnsafeRawBufferPointer, input: InputDigest) throws -> DataTable {
         var header: [String]?
@@ -233,13 +240,25 @@ struct CSVReader {
                 header = names
                 flags = names.map { modes[$0] ?? .auto }
                 samples = Array(repeating: ColumnSample(), count: names.count)
+                checker?.columns(names)
                 continue
             }
             guard record.count == names.count else {
                 throw DriftError.raggedRow(path: path, line: record.line, fields: record.count, expected: names.count)
             }
-            for index in 0..<record.count {
-                record.withField(index) { FieldClassifier.add($0, mode: flags[index], line: record.line, to: &samples[index]) }
+            if let checker {
+                checker.startRow(line: record.line)
+                for index in 0..<record.count {
+                    record.withField(index) {
+                        FieldClassifier.add($0, mode: flags[index], line: record.line, to: &samples[index])
+                        checker.field(index, $0)
+                    }
+                }
+                checker.endRow()
+            } else {
+                for index in 0..<record.count {
+                    record.withField(index) { FieldClassifier.add($0, mode: flags[index], line: record.line, to: &samples[index]) }
+                }
             }
             rows += 1
         }
@@ -264,6 +283,7 @@ enum DataTableChecks {
 struct JSONLinesReader {
     var path: String
     var modes: [String: ColumnMode]
+    var checker: ExpectationChecker?
 
     func read(_ bytes: UnsafeRawBufferPointer, input: InputDigest) throws -> DataTable {
         var columns: [String] = []
@@ -283,6 +303,7 @@ struct JSONLinesReader {
             var parser = FlatJSONObject(bytes: record, path: path, line: line)
             guard !parser.isBlank else { continue }
             for position in seenInRow.indices { seenInRow[position] = false }
+            checker?.startRow(line: line)
             try parser.members { key, value in
                 let column: Int
                 if let known = index[key] {
@@ -295,15 +316,19 @@ struct JSONLinesReader {
                     sample.missing = rows  // absent from every earlier row
                     samples.append(sample)
                     seenInRow.append(false)
+                    checker?.columns(columns)
                 }
                 guard !seenInRow[column] else { throw DriftError.malformed(path: path, line: line, problem: "the key '\(key)' appears twice") }
                 seenInRow[column] = true
                 switch value {
                 case .null:
                     samples[column].missing += 1
+                    checker?.field(column, nil)
                 case .number(let raw):
                     FieldClassifier.add(raw, mode: modes[key] ?? .auto, line: line, to: &samples[column])
+                    checker?.field(column, raw)
                 case .text(let text):
+                    if let checker { Array(text.utf8).withUnsafeBytes { checker.field(column, $0, text: true) } }
                     let mode = modes[key] ?? .auto
                     if mode == .timestamp {
                         Array(text.utf8).withUnsafeBytes { FieldClassifier.add($0, mode: .timestamp, line: line, to: &samples[column]) }
@@ -316,7 +341,11 @@ struct JSONLinesReader {
                     }
                 }
             }
-            for column in seenInRow.indices where !seenInRow[column] { samples[column].missing += 1 }
+            for column in seenInRow.indices where !seenInRow[column] {
+                samples[column].missing += 1
+                checker?.field(column, nil)
+            }
+            checker?.endRow()
             rows += 1
         }
         guard rows > 0, !columns.isEmpty else { throw DriftError.empty(path: path) }

@@ -15,10 +15,14 @@ private typealias Measurement = GateKit.Measurement
 /// html: .build/drift/report.html     # optional: HTML with a histogram per column
 /// freshness: {column: event_time, max-age: 36h}
 /// ignore: [request_id]
+/// expect: {min-rows: 1000, rows-within: 0.2, no-duplicate-rows: true, unique: [user, event_id]}
 /// columns:
-///   price: {type: numerical, test: wasserstein, threshold: 0.1, critical: true}
-///   country: {type: categorical}
+///   price: {type: numerical, test: wasserstein, threshold: 0.1, critical: true, not-null: true, min: 0}
+///   country: {type: categorical, allowed: [DE, FR, US]}
 /// ```
+///
+/// Expectations (`expect:` and the expectation keys of `columns:`, see `Expectations`) are
+/// checked on the current file alone; with them, the reference is optional.
 public struct DriftPolicy: Sendable {
     public static let policyKeys: [PolicyKey] = [
         PolicyKey("reference", .path, "The reference sample (CSV or JSON Lines): what the model was trained or validated on."),
@@ -29,12 +33,13 @@ public struct DriftPolicy: Sendable {
         PolicyKey("html", .path, "Also write an HTML page with a histogram per column."),
         PolicyKey("freshness", .mapping, "{column: NAME, max-age: DURATION}: the newest timestamp may not be older."),
         PolicyKey("ignore", .list, "Columns left out."),
-        PolicyKey("columns", .mapping, "Per column: type, test, threshold, critical, max-missing."),
+        PolicyKey("expect", .mapping, "Table expectations: min-rows, max-rows, rows-within (share of the reference's rows), no-duplicate-rows, unique (key columns)."),
+        PolicyKey("columns", .mapping, "Per column: type, test, threshold, critical, max-missing; expectations not-null, min, max, above, below, allowed, pattern, min-length, max-length, unique."),
     ]
     public static var keys: [String] { policyKeys.map(\.name) }
     /// `report:` was this gate's HTML page; it is `html:` now (`--report` reads an input elsewhere).
     public static let renamedKeys = ["report": "html"]
-    public static let columnKeys = ["type", "test", "threshold", "critical", "max-missing"]
+    public static let columnKeys = ["type", "test", "threshold", "critical", "max-missing"] + Expectations.columnKeys
 
     public struct ColumnRule: Sendable, Equatable {
         public var kind: ColumnKind?
@@ -57,6 +62,7 @@ public struct DriftPolicy: Sendable {
     public var maxAge: Double?
     public var ignore: Set<String> = []
     public var columns: [String: ColumnRule] = [:]
+    public var expectations = Expectations()
     /// Where the policy came from, for errors about its columns.
     public var origin = "the command line"
 
@@ -106,8 +112,19 @@ public struct DriftPolicy: Sendable {
             rule.maxMissing = try sub.number("max-missing", in: 0...1)
             rule.critical = try sub.flag("critical") ?? false
             columns[entry.key] = rule
+            let expected = try Expectations.column(sub, name: entry.key)
+            if !expected.isEmpty { expectations.columns[entry.key] = expected }
+        }
+        if let entries = try policy.mapping("expect") {
+            try expectations.table(Policy(path: policy.path, entries: entries))
         }
     }
+}
+
+/// Carries a reference into a `@Sendable` closure that uses it from one task only.
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// `gate drift`: per column, the test Evidently's data-drift preset would choose, PSI beside
@@ -131,6 +148,8 @@ public struct DriftGate: Sendable {
         RuleDescriptor(id: "drift/new-categories", severity: .warning, summary: "The current data has categories the reference never had.",
                        help: "A new value the model never saw; set new-categories: fail to block on it."),
         RuleDescriptor(id: "drift/stale", severity: .error, summary: "The newest timestamp is older than max-age.", help: "The pipeline stopped delivering fresh data."),
+        RuleDescriptor(id: "drift/expectation", severity: .error, summary: "Rows of the current data break a declared expectation.",
+                       help: "The first offending rows are listed with their lines; fix the producer, or the expectation if the data is right."),
     ]
 
     public var policy: DriftPolicy
@@ -148,25 +167,35 @@ public struct DriftGate: Sendable {
     /// `stage` hears what long work is under way ("reading …", "sorting …"), then nil.
     public func evaluate(stage: (@Sendable (String?) -> Void)? = nil) throws -> GateResult {
         defer { stage?(nil) }
-        guard let referencePath = policy.reference, let currentPath = policy.current else {
-            throw GateError.usage("drift: pass both samples (--reference FILE --current FILE, or reference: and current: in gates/drift.yml).")
+        let expecting = !policy.expectations.isEmpty
+        guard let currentPath = policy.current, policy.reference != nil || expecting else {
+            throw GateError.usage("drift: pass both samples (--reference FILE --current FILE, or reference: and current: in gates/drift.yml), or the current one and expectations.")
+        }
+        let referencePath = policy.reference
+        if policy.expectations.rowsWithin != nil, referencePath == nil {
+            throw GateError.usage("drift: expect.rows-within compares with the reference's row count; give the reference too.")
         }
         var modes: [String: ColumnMode] = [:]
         for (name, rule) in policy.columns where rule.kind == .categorical { modes[name] = .categorical }
         if let column = policy.freshnessColumn { modes[column] = .timestamp }
         let readModes = modes
-        // The two files are read at once, each on its own thread.
-        stage?("reading \(referencePath) and \(currentPath)")
-        let tables = parallelMap(2, width: 2) { index -> DataTable in
-            let path = index == 0 ? referencePath : currentPath
-            var table = try DataTable.read(context.resolve(path), modes: readModes)
-            table.path = path
-            table.input.path = path
+        let checker = expecting ? ExpectationChecker(policy.expectations) : nil
+        // The two files are read at once, each on its own thread; the expectations see the current one's rows.
+        stage?("reading " + [referencePath, currentPath].compactMap { $0 }.joined(separator: " and "))
+        let paths = [currentPath] + [referencePath].compactMap { $0 }
+        let box = UncheckedBox(checker)
+        let tables = parallelMap(paths.count, width: 2) { index -> DataTable in
+            var table = try DataTable.read(context.resolve(paths[index]), modes: readModes, checker: index == 0 ? box.value : nil)
+            table.path = paths[index]
+            table.input.path = paths[index]
             return table
         }
-        let reference = try tables[0].get(), current = try tables[1].get()
+        let current = try tables[0].get()
+        let reference = paths.count > 1 ? try tables[1].get() : nil
+        let expectations = checker.map { $0.outcomes(referenceRows: reference?.rows) }
+        guard let reference else { return judgeExpectations(expectations!, current: current) }
         stage?("comparing \(reference.columns.count) columns of \(reference.rows) and \(current.rows) rows")
-        return try judge(reference: reference, current: current)
+        return try judge(reference: reference, current: current, expectations: expectations)
     }
 
     /// Measurements and findings, as the checks below add them.
@@ -179,7 +208,12 @@ public struct DriftGate: Sendable {
     /// result). Each check is a function of its own: schema, per column numbers, missing values
     /// and drift, the dataset's drifted share, freshness.
     public func judge(reference: DataTable, current: DataTable) throws -> GateResult {
+        try judge(reference: reference, current: current, expectations: nil)
+    }
+
+    func judge(reference: DataTable, current: DataTable, expectations: (failed: [ExpectationOutcome], checked: Int)?) throws -> GateResult {
         var evidence = Evidence()
+        if let expectations { checkExpectations(expectations, current: current, into: &evidence) }
         for name in policy.columns.keys.sorted() where !reference.columns.contains(name) && !current.columns.contains(name) {
             throw DriftError.unknownColumn(name: name, policy: policy.origin)
         }
@@ -205,7 +239,8 @@ public struct DriftGate: Sendable {
 
         let verdict = GateResult.verdict(measurements: evidence.measurements, findings: evidence.findings)
         var result = GateResult(
-            gate: Self.id, verdict: verdict, summary: summary(drifts, share: share, findings: evidence.findings, reference: reference, current: current),
+            gate: Self.id, verdict: verdict,
+            summary: Self.expectationsHeadline(expectations) + summary(drifts, share: share, findings: evidence.findings, reference: reference, current: current),
             measurements: evidence.measurements, findings: evidence.findings,
             inputs: [reference.input, current.input], rules: Self.rules,
             tables: [Self.table(drifts)])
@@ -307,8 +342,11 @@ public struct DriftGate: Sendable {
         let drifted = drifts.filter(\.drifted).count
         let share = drifts.isEmpty ? 0 : Double(drifted) / Double(drifts.count)
         if !drifts.isEmpty {
+            // After the expectations (which say first what failed), before every column's figures.
+            let position = evidence.measurements.prefix { $0.name == "expectations_failed" || $0.name.hasPrefix("violations[") }.count
             evidence.measurements.insert(Measurement(name: "drifted_columns_share", value: (share * 10_000).rounded() / 10_000,
-                                                     threshold: policy.driftShare, comparison: .below, verdict: share < policy.driftShare ? .pass : .fail), at: 0)
+                                                     threshold: policy.driftShare, comparison: .below, verdict: share < policy.driftShare ? .pass : .fail),
+                                         at: position)
             if share >= policy.driftShare {
                 evidence.findings.append(Finding(severity: .error, rule: "drift/dataset",
                                                  message: "dataset drift: \(drifted) of \(drifts.count) columns drifted (share \(Measurement.format(share)) >= \(Measurement.format(policy.driftShare)))"))
@@ -345,6 +383,42 @@ public struct DriftGate: Sendable {
         }
     }
 
+    /// Each failed expectation as an error finding (what, how many rows, which share, the
+    /// first offenders by line), and one measurement per failed expectation, ahead of the rest.
+    func checkExpectations(_ expectations: (failed: [ExpectationOutcome], checked: Int), current: DataTable, into evidence: inout Evidence) {
+        evidence.measurements.append(Measurement(name: "expectations_failed", value: Double(expectations.failed.count), threshold: 0,
+                                                 comparison: .atMost, verdict: expectations.failed.isEmpty ? .pass : .fail))
+        for outcome in expectations.failed {
+            let share = current.rows == 0 ? 0 : Double(outcome.violations) / Double(current.rows)
+            let rows = outcome.examples.isEmpty ? "" : ": " + outcome.examples.map { "line \($0.line) '\($0.value)'" }.joined(separator: ", ")
+                + (outcome.violations > outcome.examples.count ? ", …" : "")
+            let counted = outcome.name.hasPrefix("rows: at") || outcome.name.hasPrefix("rows: within")
+                ? "\(current.rows) rows" : "\(outcome.violations) of \(current.rows) rows (\(Measurement.format((share * 10_000).rounded() / 100))%)"
+            evidence.findings.append(Finding(severity: .error, rule: "drift/expectation",
+                                             message: "expected \(outcome.name): \(counted)\(rows)",
+                                             location: Location(file: current.path, line: outcome.examples.first?.line)))
+            evidence.measurements.append(Measurement(name: "violations[\(outcome.name)]", value: Double(outcome.violations), threshold: 0,
+                                                     comparison: .atMost, verdict: .fail))
+        }
+    }
+
+    /// The verdict on expectations alone (no reference given).
+    func judgeExpectations(_ expectations: (failed: [ExpectationOutcome], checked: Int), current: DataTable) -> GateResult {
+        var evidence = Evidence()
+        checkExpectations(expectations, current: current, into: &evidence)
+        let verdict = GateResult.verdict(measurements: evidence.measurements, findings: evidence.findings)
+        return GateResult(gate: Self.id, verdict: verdict, summary: String(Self.expectationsHeadline(expectations).dropLast(2)) + " (\(current.rows) rows)",
+                          measurements: evidence.measurements, findings: evidence.findings, inputs: [current.input], rules: Self.rules)
+    }
+
+    /// "2 of 9 expectations failed (price: min 0, user: unique); " — first, since it says why; empty when all held.
+    static func expectationsHeadline(_ expectations: (failed: [ExpectationOutcome], checked: Int)?) -> String {
+        guard let expectations else { return "" }
+        guard !expectations.failed.isEmpty else { return "\(expectations.checked) expectations held; " }
+        let names = expectations.failed.prefix(3).map(\.name).joined(separator: "; ") + (expectations.failed.count > 3 ? "; …" : "")
+        return "\(expectations.failed.count) of \(max(expectations.checked, expectations.failed.count)) expectations failed (\(names)); "
+    }
+
     /// "dataset drift: 3 of 6 columns drifted, …": the headline, and what else failed the gate.
     func summary(_ drifts: [ColumnDrift], share: Double, findings: [Finding], reference: DataTable, current: DataTable) -> String {
         let drifted = drifts.filter(\.drifted).count
@@ -355,7 +429,7 @@ public struct DriftGate: Sendable {
         if !critical.isEmpty, share < policy.driftShare || drifts.isEmpty {
             summary += ", critical column\(critical.count == 1 ? "" : "s") \(critical.map { "'\($0)'" }.joined(separator: ", ")) drifted"
         }
-        let problems = findings.filter { $0.severity == .error && $0.rule != "drift/column" && $0.rule != "drift/dataset" }.count
+        let problems = findings.filter { $0.severity == .error && !["drift/column", "drift/dataset", "drift/expectation"].contains($0.rule) }.count
         if problems > 0 { summary += ", \(problems) data-quality error\(problems == 1 ? "" : "s")" }
         return summary + " (\(reference.rows) reference rows, \(current.rows) current rows)"
     }
