@@ -105,8 +105,6 @@ struct FieldClassifier {
         "inf", "-inf", "+inf", "Inf", "-Inf", "+Inf", "INF", "-INF", "+INF", "Infinity", "-Infinity", "+Infinity",
     ].map { Array($0.utf8) })
 
-    static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
-
     /// Adds the field to `sample`.
     @inline(__always)
     static func add(_ field: UnsafeRawBufferPointer, mode: ColumnMode, line: Int, to sample: inout ColumnSample) {
@@ -154,70 +152,10 @@ struct FieldClassifier {
 
     static let missingSpellingList = Array(missingSpellings)
 
-    /// A decimal number as pandas reads one: optional sign, digits with at most one point,
-    /// optional exponent. Up to 15 significant digits and a power of ten within 10^±22 are
-    /// converted exactly by one multiplication or division (Clinger's fast path); anything
-    /// else goes to strtod, which rounds correctly too.
+    /// A decimal number as pandas reads one (`DecimalNumber`).
+    @inline(__always)
     static func number(_ bytes: UnsafeRawBufferPointer) -> (Double, integer: Bool)? {
-        let n = bytes.count
-        guard n > 0 else { return nil }
-        var i = 0
-        var negative = false
-        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
-            negative = bytes[0] == UInt8(ascii: "-")
-            i = 1
-        }
-        var mantissa: UInt64 = 0
-        var digits = 0, significant = 0, fractionDigits = 0
-        var sawPoint = false
-        var integer = true
-        while i < n {
-            let b = bytes[i]
-            if b >= 0x30 && b <= 0x39 {
-                digits += 1
-                if significant > 0 || b != 0x30 {
-                    significant += 1
-                    if significant <= 19 { mantissa = mantissa &* 10 &+ UInt64(b - 0x30) }
-                }
-                if sawPoint { fractionDigits += 1 }
-            } else if b == UInt8(ascii: "."), !sawPoint {
-                sawPoint = true
-                integer = false
-            } else {
-                break
-            }
-            i += 1
-        }
-        guard digits > 0 else { return nil }
-        var exponent = 0
-        if i < n, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
-            integer = false
-            i += 1
-            var exponentNegative = false
-            if i < n, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
-                exponentNegative = bytes[i] == UInt8(ascii: "-")
-                i += 1
-            }
-            var exponentDigits = 0
-            while i < n, bytes[i] >= 0x30 && bytes[i] <= 0x39 {
-                if exponent < 100_000 { exponent = exponent * 10 + Int(bytes[i] - 0x30) }
-                exponentDigits += 1
-                i += 1
-            }
-            guard exponentDigits > 0 else { return nil }
-            if exponentNegative { exponent = -exponent }
-        }
-        guard i == n else { return nil }
-        let power = exponent - fractionDigits
-        if significant <= 15, abs(power) <= 22 {
-            var value = Double(mantissa)
-            value = power < 0 ? value / powersOfTen[-power] : value * powersOfTen[power]
-            return (negative ? -value : value, integer)
-        }
-        var text = Array(bytes)
-        text.append(0)
-        let value = text.withUnsafeBufferPointer { strtod(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), nil) }
-        return (value, integer)
+        DecimalNumber.parse(bytes)
     }
 }
 
@@ -300,46 +238,50 @@ struct JSONLinesReader {
             while end < n, bytes[end] != 0x0A { end += 1 }
             let record = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
             start = end + 1
-            var parser = FlatJSONObject(bytes: record, path: path, line: line)
+            var parser = FlatJSONObject(bytes: record, line: line)
             guard !parser.isBlank else { continue }
             for position in seenInRow.indices { seenInRow[position] = false }
             checker?.startRow(line: line)
-            try parser.members { key, value in
-                let column: Int
-                if let known = index[key] {
-                    column = known
-                } else {
-                    column = columns.count
-                    index[key] = column
-                    columns.append(key)
-                    var sample = ColumnSample()
-                    sample.missing = rows  // absent from every earlier row
-                    samples.append(sample)
-                    seenInRow.append(false)
-                    checker?.columns(columns)
-                }
-                guard !seenInRow[column] else { throw DriftError.malformed(path: path, line: line, problem: "the key '\(key)' appears twice") }
-                seenInRow[column] = true
-                switch value {
-                case .null:
-                    samples[column].missing += 1
-                    checker?.field(column, nil)
-                case .number(let raw):
-                    FieldClassifier.add(raw, mode: modes[key] ?? .auto, line: line, to: &samples[column])
-                    checker?.field(column, raw)
-                case .text(let text):
-                    if let checker { Array(text.utf8).withUnsafeBytes { checker.field(column, $0, text: true) } }
-                    let mode = modes[key] ?? .auto
-                    if mode == .timestamp {
-                        Array(text.utf8).withUnsafeBytes { FieldClassifier.add($0, mode: .timestamp, line: line, to: &samples[column]) }
-                    } else if text.isEmpty {
-                        samples[column].missing += 1
+            do {
+                try parser.members { key, value in
+                    let column: Int
+                    if let known = index[key] {
+                        column = known
                     } else {
-                        // A JSON string stays text even when it spells a number, as pandas keeps it.
-                        Array(text.utf8).withUnsafeBytes { _ = samples[column].texts.add($0) }
-                        if samples[column].firstText == nil { samples[column].firstText = (line, text) }
+                        column = columns.count
+                        index[key] = column
+                        columns.append(key)
+                        var sample = ColumnSample()
+                        sample.missing = rows  // absent from every earlier row
+                        samples.append(sample)
+                        seenInRow.append(false)
+                        checker?.columns(columns)
+                    }
+                    guard !seenInRow[column] else { throw DriftError.malformed(path: path, line: line, problem: "the key '\(key)' appears twice") }
+                    seenInRow[column] = true
+                    switch value {
+                    case .null:
+                        samples[column].missing += 1
+                        checker?.field(column, nil)
+                    case .number(let raw):
+                        FieldClassifier.add(raw, mode: modes[key] ?? .auto, line: line, to: &samples[column])
+                        checker?.field(column, raw)
+                    case .text(let text):
+                        if let checker { Array(text.utf8).withUnsafeBytes { checker.field(column, $0, text: true) } }
+                        let mode = modes[key] ?? .auto
+                        if mode == .timestamp {
+                            Array(text.utf8).withUnsafeBytes { FieldClassifier.add($0, mode: .timestamp, line: line, to: &samples[column]) }
+                        } else if text.isEmpty {
+                            samples[column].missing += 1
+                        } else {
+                            // A JSON string stays text even when it spells a number, as pandas keeps it.
+                            Array(text.utf8).withUnsafeBytes { _ = samples[column].texts.add($0) }
+                            if samples[column].firstText == nil { samples[column].firstText = (line, text) }
+                        }
                     }
                 }
+            } catch let problem as FlatJSONObject.Problem {
+                throw DriftError.malformed(path: path, line: line, problem: problem.message)
             }
             for column in seenInRow.indices where !seenInRow[column] {
                 samples[column].missing += 1
@@ -354,92 +296,3 @@ struct JSONLinesReader {
     }
 }
 
-/// One line of JSON Lines: an object whose values are strings, numbers, booleans or null.
-struct FlatJSONObject {
-    enum Value {
-        case null
-        case number(UnsafeRawBufferPointer)
-        case text(String)
-    }
-
-    let bytes: UnsafeRawBufferPointer
-    let path: String
-    let line: Int
-    var i = 0
-
-    init(bytes: UnsafeRawBufferPointer, path: String, line: Int) {
-        (self.bytes, self.path, self.line) = (bytes, path, line)
-    }
-
-    var isBlank: Bool { bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }
-
-    private func fail(_ problem: String) -> DriftError { .malformed(path: path, line: line, problem: problem) }
-
-    private mutating func skipSpace() {
-        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0D { i += 1 }
-    }
-
-    mutating func members(_ body: (String, Value) throws -> Void) throws {
-        skipSpace()
-        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { throw fail("a line of JSON Lines must be one JSON object") }
-        i += 1
-        skipSpace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
-            i += 1
-        } else {
-            while true {
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key in quotes") }
-                let key = try string()
-                skipSpace()
-                guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':' after the key '\(key)'") }
-                i += 1
-                skipSpace()
-                guard i < bytes.count else { throw fail("the line ends before the value of '\(key)'") }
-                let value: Value
-                switch bytes[i] {
-                case UInt8(ascii: "\""): value = .text(try string())
-                case UInt8(ascii: "n"): try literal("null"); value = .null
-                case UInt8(ascii: "t"): try literal("true"); value = .text("true")
-                case UInt8(ascii: "f"): try literal("false"); value = .text("false")
-                case UInt8(ascii: "{"), UInt8(ascii: "["):
-                    throw fail("the value of '\(key)' is an object or array; drift compares flat records (one scalar per key)")
-                default:
-                    let start = i
-                    while i < bytes.count, bytes[i] != UInt8(ascii: ","), bytes[i] != UInt8(ascii: "}"),
-                          bytes[i] != 0x20, bytes[i] != 0x09, bytes[i] != 0x0D { i += 1 }
-                    let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<i])
-                    guard FieldClassifier.number(raw) != nil else {
-                        throw fail("the value of '\(key)' is not valid JSON: \(String(decoding: raw.prefix(40), as: UTF8.self))")
-                    }
-                    value = .number(raw)
-                }
-                try body(key, value)
-                skipSpace()
-                guard i < bytes.count else { throw fail("the object is not closed with '}'") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                guard bytes[i] == UInt8(ascii: "}") else { throw fail("expected ',' or '}' after the value of '\(key)'") }
-                i += 1
-                break
-            }
-        }
-        skipSpace()
-        guard i == bytes.count else { throw fail("text after the object's closing '}'") }
-    }
-
-    private mutating func literal(_ word: String) throws {
-        let expected = Array(word.utf8)
-        guard i + expected.count <= bytes.count, Array(bytes[i..<(i + expected.count)]) == expected else {
-            throw fail("invalid JSON value (expected \(word))")
-        }
-        i += expected.count
-    }
-
-    private mutating func string() throws -> String {
-        do {
-            return try JSONTree.string(bytes, at: &i)
-        } catch let problem as JSONTree.StringProblem {
-            throw fail(problem == .unterminated ? "a string is not closed" : problem.message)
-        }
-    }
-}
