@@ -77,6 +77,11 @@ let package = Package(
             dependencies: ["GateKit", "GateCrypto"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Reconcile",
+            dependencies: ["GateKit", "GateCrypto"],
+            swiftSettings: swiftSettings
+        ),
         // Lockfile readers: what a project pins, as components with purls. Not a gate: the
         // sbom and vulns gates both read lockfiles through it.
         .target(
@@ -157,6 +162,7 @@ let package = Package(
                 "Canary",
                 "Dashboards",
                 "Alerts",
+                "Reconcile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -182,6 +188,7 @@ let package = Package(
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "Dependencies", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VulnsTests", dependencies: ["Vulns", "Dependencies", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ChecksumTests", dependencies: ["Checksum", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "PromQL", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DashboardsTests", dependencies: ["Dashboards", "PromQL", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CanaryTests", dependencies: ["Canary", "GateKit", "GateTestSupport"], swiftSettings: swiftSettings),

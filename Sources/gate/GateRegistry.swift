@@ -9,6 +9,7 @@ import Experiment
 import Flags
 import GateKit
 import Checksum
+import Reconcile
 import Relevance
 import SBOM
 import Vulns
@@ -54,6 +55,7 @@ enum GateRegistry {
         RegisteredGate(VulnsCommand.self),
         RegisteredGate(ChecksumCommand.self),
         RegisteredGate(DriftCommand.self),
+        RegisteredGate(ReconcileCommand.self),
         RegisteredGate(BenchCommand.self),
         RegisteredGate(CanaryCommand.self),
         RegisteredGate(DashboardsCommand.self),
@@ -70,6 +72,7 @@ enum GateRegistry {
         VulnsCommand.self,
         ChecksumCommand.self,
         DriftCommand.self,
+        ReconcileCommand.self,
         BenchCommand.self,
         CanaryCommand.self,
         DashboardsCommand.self,

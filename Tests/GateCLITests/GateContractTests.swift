@@ -30,7 +30,7 @@ import Testing
     @Test("every policy key has a flag of the same name, and every flag is a policy key")
     func keysAndFlags() throws {
         let contracts = try Self.contracts()
-        #expect(contracts.count == 12)
+        #expect(contracts.count == 13)
         for contract in contracts {
             let output = try GateBinary.run(contract.command + ["--experimental-dump-help"])
             #expect(output.status == 0)
@@ -73,6 +73,7 @@ import Testing
         "vulns": "lockfiles: [fixtures/vulns/rules/requirements.txt, fixtures/vulns/rules/Cargo.lock]\ndatabases: [fixtures/vulns/osv]\nfail-on: high",
         "checksum": "manifest: $TMP/artifact/MANIFEST.sha256",
         "drift": "reference: fixtures/drift/reference.csv\ncurrent: fixtures/drift/drifted.csv",
+        "reconcile": "a: fixtures/reconcile/websocket.csv\nb: fixtures/reconcile/supabase.jsonl\nkey: [producer, seq]\ncolumns: {amount: amount_usd}",
         "bench": "baseline: fixtures/bench/hyperfine.json\ncurrent: fixtures/bench/google-benchmark.json",
         "canary": """
             offline: fixtures/canary
@@ -174,6 +175,7 @@ import Testing
         ("vulns", "fail-on", "severe", "'fail-on' must be"),
         ("checksum", "manifest", "no-such-manifest.sha256", "no-such-manifest.sha256: no such file."),
         ("drift", "drift-share", "1.5", "'drift-share' must be a number from 0 to 1."),
+        ("reconcile", "tolerance", "-1", "'tolerance' must be a number from 0"),
         ("bench", "wall-margin", "-5", "'wall-margin' must be a number from 0 to 100."),
         ("canary", "step", "soon", "'step' must be a duration such as 15s."),
         ("dashboards", "catalog", "no-such-catalog.prom", "no-such-catalog.prom: no such file."),

@@ -180,7 +180,23 @@ struct HostileInputTests {
         try Self.expectRefused(["checksum", "create", "artifacts"], in: directory, message: "artifacts/pipe: a FIFO, device or socket")
         try Fixtures.write("\(String(repeating: "0", count: 64))  artifacts/pipe\n", to: directory + "/SHA256SUMS")
         try Self.expectRefused(["checksum", "verify", "SHA256SUMS"], in: directory, message: "artifacts/pipe: a FIFO, device or socket")
+        try Fixtures.write("id\n1\n", to: directory + "/a.csv")
+        try Self.expectRefused(["reconcile", "a.csv", "artifacts/pipe", "--key", "id"], in: directory, message: "artifacts/pipe: a FIFO, device or socket")
         // Standard input is still read: `--diff -`.
+    }
+
+    @Test("reconcile: a 4 MB line, an empty export, a header alone, a 1 GB export: exit 2, one short line")
+    func reconcileInputs() throws {
+        let long = String(repeating: "y", count: 4 << 20)
+        let directory = try Self.workspace(["a.csv": "id,v\n1,2\n", "long.csv": "id,v\n1," + long + "\n", "longkey.jsonl": "{\"id\": \"" + long + "\"\n",
+                                            "empty.csv": "", "header.csv": "id,v\n", "big.csv": nil])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.expectRefused(["reconcile", "a.csv", "long.csv", "--key", "id"], in: directory, message: "long.csv:2: a line longer than 1 MiB")
+        try Self.expectRefused(["reconcile", "a.csv", "longkey.jsonl", "--key", "id"], in: directory, environment: ["GATE_MAX_LINE_BYTES": "8M"],
+                               message: "longkey.jsonl")
+        try Self.expectRefused(["reconcile", "a.csv", "empty.csv", "--key", "id"], in: directory, message: "empty.csv")
+        try Self.expectRefused(["reconcile", "a.csv", "header.csv", "--key", "id"], in: directory, message: "header.csv")
+        try Self.expectRefused(["reconcile", "a.csv", "big.csv", "--key", "id"], in: directory, message: "big.csv:1: a line longer than 1 MiB")
     }
 
     @Test("advisory databases: an alias bomb, a 1 GB record, a FIFO, an empty record, a 1 GB VEX, a zip that is not one")

@@ -1,0 +1,343 @@
+import Foundation
+import GateCrypto
+import GateKit
+
+/// One export of events (CSV with a header, or JSON Lines of flat objects; told from the first
+/// byte), read once into what reconciling needs and no more: per row the key's 128-bit digest,
+/// a digest of the compared values, and the row's line; per sequence group the sequence numbers.
+/// Values are canonical before they are hashed — a number is its value (`12.5`, `12.500000`
+/// and `1.25e1` are one number, as are a JSON number and a string spelling it), text is its
+/// bytes without surrounding blanks, an empty field or JSON null is missing.
+struct EventRows: Sendable {
+    struct Row: Sendable {
+        var key: Digest
+        var values: UInt64
+        var line: Int32
+    }
+
+    struct Digest: Hashable, Comparable, Sendable {
+        var high: UInt64, low: UInt64
+        static func < (a: Self, b: Self) -> Bool { a.high != b.high ? a.high < b.high : a.low < b.low }
+    }
+
+    /// What to take from a file, in its own column names.
+    struct Columns: Sendable {
+        var key: [String]
+        var compared: [String]
+        var sequence: String?
+        var group: String?
+        /// SHA-256 of the compared values instead of a 64-bit digest.
+        var checksum = false
+    }
+
+    var path: String
+    var columns: [String] = []
+    var rows: [Row] = []
+    /// Per row (aligned with `rows`), the SHA-256 of its compared values, in checksum mode.
+    var checksums: [SHA256.Digest] = []
+    /// (group digest, sequence number) of every row with a sequence number.
+    var sequences: [(group: UInt64, number: Int64)] = []
+    var groupNames: [UInt64: String] = [:]
+    var input: InputDigest
+
+    static let expected = "a CSV file with a header row, or JSON Lines of flat objects"
+
+    /// Reads `path` with the columns `wanted` names; a named column the file lacks is an error.
+    static func read(_ path: String, display: String, wanted: Columns) throws -> EventRows {
+        try withBytes(path, display: display) { bytes, input in
+            var result = EventRows(path: display, input: input)
+            var scanner = try RowScanner(bytes, path: display)
+            result.columns = scanner.columns
+            let positions = try scanner.positions(of: wanted)
+            var fieldDigests = [UInt64](repeating: 0, count: wanted.compared.count)
+            while let row = try scanner.next() {
+                var key = Hasher128()
+                for position in positions.key { key.add(Canonical.code(row.field(position))) }
+                var values = Hasher128()
+                for (index, position) in positions.compared.enumerated() {
+                    fieldDigests[index] = Canonical.code(row.field(position))
+                    values.add(fieldDigests[index])
+                }
+                if wanted.checksum {
+                    var sha = SHA256()
+                    for (index, position) in positions.compared.enumerated() {
+                        // The column's place, not its name: the two sides may name it differently.
+                        sha.update(data: withUnsafeBytes(of: UInt32(index).littleEndian) { Array($0) })
+                        sha.update(data: Canonical.form(row.field(position)))
+                        sha.update(data: [0])
+                    }
+                    result.checksums.append(sha.finalize())
+                }
+                result.rows.append(Row(key: key.digest, values: values.digest.high, line: Int32(clamping: row.line)))
+                if let sequence = positions.sequence, let number = Canonical.integer(row.field(sequence)) {
+                    let group = positions.group.map { row.field($0) } ?? .missing
+                    let code = Canonical.code(group)
+                    if result.groupNames[code] == nil { result.groupNames[code] = Canonical.text(group) }
+                    result.sequences.append((code, number))
+                }
+            }
+            guard !result.rows.isEmpty else { throw GateError.emptyInput(path: display, expected: expected) }
+            return result
+        }
+    }
+
+    /// The values of the rows at `lines`, by column name: a second pass, for the few rows a
+    /// report shows.
+    static func values(_ path: String, display: String, lines: Set<Int32>, columns: [String]) throws -> [Int32: [String: String]] {
+        guard !lines.isEmpty else { return [:] }
+        return try withBytes(path, display: display) { bytes, _ in
+            var scanner = try RowScanner(bytes, path: display)
+            let positions = columns.map { scanner.columns.firstIndex(of: $0) }
+            var found: [Int32: [String: String]] = [:]
+            while let row = try scanner.next() {
+                let line = Int32(clamping: row.line)
+                guard lines.contains(line) else { continue }
+                var values: [String: String] = [:]
+                for (name, position) in zip(columns, positions) { values[name] = position.map { Canonical.text(row.field($0)) } ?? "" }
+                found[line] = values
+                if found.count == lines.count { break }
+            }
+            return found
+        }
+    }
+
+    static func withBytes<T>(_ path: String, display: String, _ body: (UnsafeRawBufferPointer, InputDigest) throws -> T) throws -> T {
+        let mapped = try InputFile.withMappedFile(path) { bytes -> T in
+            // Checked first: a planted file is refused at its first over-long line, before
+            // the digest would read all of it.
+            let checked = try InputFile.checked(bytes, path: display, expected: expected, limits: .streamedLines)
+            var input = InputFile.digest(of: bytes, path: path)
+            input.path = display
+            return try body(checked, input)
+        }
+        if let mapped { return mapped }
+        var (bytes, input) = try InputFile.readAll(path, expected: expected, limits: .lines)
+        input.path = display
+        return try bytes.withUnsafeBytes { try body($0, input) }
+    }
+}
+
+/// A field as the scanner hands it over.
+enum Field {
+    case missing
+    /// A CSV field or a JSON number: a number when it spells one.
+    case raw(UnsafeRawBufferPointer)
+    /// A JSON string.
+    case text(String)
+}
+
+/// Canonical forms of a field: a 64-bit code for hashing, and text for reports.
+enum Canonical {
+    static func trimmed(_ raw: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var lower = 0, upper = raw.count
+        while lower < upper, raw[lower] == 0x20 || raw[lower] == 0x09 || raw[lower] == 0x0D { lower += 1 }
+        while upper > lower, raw[upper - 1] == 0x20 || raw[upper - 1] == 0x09 || raw[upper - 1] == 0x0D { upper -= 1 }
+        return UnsafeRawBufferPointer(rebasing: raw[lower..<upper])
+    }
+
+    /// Missing, a number (by value; −0 is 0), or text (by bytes), as one 64-bit code.
+    static func code(_ field: Field) -> UInt64 {
+        switch field {
+        case .missing: return 0x6d69_7373_696e_6721
+        case .raw(let raw):
+            let value = trimmed(raw)
+            if value.isEmpty { return code(.missing) }
+            if let (number, _) = DecimalNumber.parse(value), number.isFinite { return numberCode(number) }
+            return textCode(value)
+        case .text(var text):
+            return text.withUTF8 { bytes in
+                let value = trimmed(UnsafeRawBufferPointer(bytes))
+                if let (number, _) = DecimalNumber.parse(value), number.isFinite { return numberCode(number) }
+                return textCode(value)
+            }
+        }
+    }
+
+    static func numberCode(_ number: Double) -> UInt64 {
+        var x = (number == 0 ? 0 : number).bitPattern &* 0x9e37_79b9_7f4a_7c15
+        x ^= x >> 29
+        return x ^ 0x6e75_6d62_6572_2020
+    }
+
+    static func textCode(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash ^ UInt64(bytes.count) &* 0xff51_afd7_ed55_8ccd
+    }
+
+    /// The field's canonical bytes for a checksum: missing, a number's value, or text.
+    static func form(_ field: Field) -> [UInt8] {
+        let text = text(field)
+        if text.isEmpty { return [0] }
+        if let number = number(text) { return [1] + withUnsafeBytes(of: (number == 0 ? 0 : number).bitPattern.littleEndian) { Array($0) } }
+        return [2] + Array(text.utf8)
+    }
+
+    /// The field as a report shows it; numbers as written.
+    static func text(_ field: Field) -> String {
+        switch field {
+        case .missing: return ""
+        case .raw(let raw): return String(decoding: trimmed(raw), as: UTF8.self)
+        case .text(let text): return text.trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    /// The field as a number when it is one.
+    static func number(_ text: String) -> Double? {
+        var text = text
+        return text.withUTF8 { DecimalNumber.parse(UnsafeRawBufferPointer($0)).map(\.0) }.flatMap { $0.isFinite ? $0 : nil }
+    }
+
+    /// A whole sequence number.
+    static func integer(_ field: Field) -> Int64? {
+        guard let number = number(text(field)), number == number.rounded(), abs(number) < 9e15 else { return nil }
+        return Int64(number)
+    }
+}
+
+/// Two 64-bit accumulators over 64-bit codes: a 128-bit digest of a list of fields.
+struct Hasher128 {
+    var high: UInt64 = 0x243f_6a88_85a3_08d3, low: UInt64 = 0x1319_8a2e_0370_7344
+
+    mutating func add(_ code: UInt64) {
+        high = (high ^ code) &* 0x100_0000_01b3
+        high ^= high >> 31
+        low = (low &+ code) &* 0xbf58_476d_1ce4_e5b9
+        low ^= low >> 27
+    }
+
+    var digest: EventRows.Digest { EventRows.Digest(high: high, low: low) }
+}
+
+/// Rows of a CSV file (header first) or JSON Lines, each field by column position.
+struct RowScanner {
+    enum Source {
+        case csv(CSVRecords)
+        case jsonl
+    }
+
+    let bytes: UnsafeRawBufferPointer
+    let path: String
+    var source: Source
+    private(set) var columns: [String] = []
+    private var offset = 0
+    private var line = 0
+    /// JSON Lines: the current row's fields by column position.
+    private var current: [Field] = []
+    private var currentRecord: CSVRecord?
+
+    struct Row {
+        let line: Int
+        let scanner: RowScanner
+
+        func field(_ position: Int) -> Field { scanner.field(position) }
+    }
+
+    init(_ bytes: UnsafeRawBufferPointer, path: String) throws {
+        self.bytes = bytes
+        self.path = path
+        var first = 0
+        while first < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[first]) { first += 1 }
+        guard first < bytes.count else { throw GateError.emptyInput(path: path, expected: EventRows.expected) }
+        if bytes[first] == UInt8(ascii: "{") {
+            source = .jsonl
+            // Columns: the keys of every line, in order of first appearance (one pass ahead).
+            var names: [String] = [], seen = Set<String>()
+            try Self.forEachObject(bytes, path: path) { _, object in
+                var object = object
+                try object.members { key, _ in if seen.insert(key).inserted { names.append(key) } }
+            }
+            columns = names
+        } else {
+            var records = CSVRecords(bytes, path: path)
+            guard let header = try records.next() else { throw GateError.emptyInput(path: path, expected: EventRows.expected) }
+            columns = (0..<header.count).map { header.string($0).trimmingCharacters(in: .whitespaces) }
+            var seen = Set<String>()
+            for name in columns where !seen.insert(name).inserted || name.isEmpty {
+                throw GateError.malformedCSV(path: path, line: 1, column: 1, message: name.isEmpty ? "a header column has no name" : "the header names '\(name)' twice")
+            }
+            source = .csv(records)
+        }
+    }
+
+    struct Positions {
+        var key: [Int], compared: [Int], sequence: Int?, group: Int?
+    }
+
+    func positions(of wanted: EventRows.Columns) throws -> Positions {
+        func position(_ name: String) throws -> Int {
+            guard let index = columns.firstIndex(of: name) else {
+                throw GateError.usage("\(path) has no column '\(name)' (its columns: \(columns.prefix(20).joined(separator: ", ")))")
+            }
+            return index
+        }
+        return Positions(key: try wanted.key.map(position), compared: try wanted.compared.map(position),
+                         sequence: try wanted.sequence.map(position), group: try wanted.group.map(position))
+    }
+
+    mutating func next() throws -> Row? {
+        switch source {
+        case .csv(var records):
+            defer { source = .csv(records) }
+            guard let record = try records.next() else { return nil }
+            guard record.count == columns.count else {
+                throw GateError.malformedCSV(path: path, line: record.line, column: 1,
+                                             message: "a row with \(record.count) fields, the header has \(columns.count)")
+            }
+            currentRecord = record
+            return Row(line: record.line, scanner: self)
+        case .jsonl:
+            while offset < bytes.count {
+                line += 1
+                var end = offset
+                while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+                let record = UnsafeRawBufferPointer(rebasing: bytes[offset..<end])
+                offset = end + 1
+                var object = FlatJSONObject(bytes: record, line: line)
+                guard !object.isBlank else { continue }
+                current = Array(repeating: .missing, count: columns.count)
+                let names = columns
+                var fields = current
+                do {
+                    try object.members { key, value in
+                        guard let position = names.firstIndex(of: key) else { return }
+                        switch value {
+                        case .null: fields[position] = .missing
+                        case .number(let raw): fields[position] = .raw(raw)
+                        case .text(let text): fields[position] = .text(text)
+                        }
+                    }
+                } catch let problem as FlatJSONObject.Problem {
+                    throw GateError.malformedJSON(path: path, line: line, column: 1, message: problem.message)
+                }
+                current = fields
+                return Row(line: line, scanner: self)
+            }
+            return nil
+        }
+    }
+
+    func field(_ position: Int) -> Field {
+        if let record = currentRecord, case .csv = source {
+            return record.withField(position) { .raw($0) }
+        }
+        return current[position]
+    }
+
+    static func forEachObject(_ bytes: UnsafeRawBufferPointer, path: String, _ body: (Int, FlatJSONObject) throws -> Void) throws {
+        var offset = 0, line = 0
+        while offset < bytes.count {
+            line += 1
+            var end = offset
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            let object = FlatJSONObject(bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), line: line)
+            offset = end + 1
+            guard !object.isBlank else { continue }
+            do {
+                try body(line, object)
+            } catch let problem as FlatJSONObject.Problem {
+                throw GateError.malformedJSON(path: path, line: line, column: 1, message: problem.message)
+            }
+        }
+    }
+}
