@@ -13,6 +13,8 @@ struct EventRows: Sendable {
         var key: Digest
         var values: UInt64
         var line: Int32
+        /// Where the row starts in the file, to read it again without reading what is before it.
+        var offset: Int
     }
 
     struct Digest: Hashable, Comparable, Sendable {
@@ -49,28 +51,24 @@ struct EventRows: Sendable {
             var scanner = try RowScanner(bytes, path: display)
             result.columns = scanner.columns
             let positions = try scanner.positions(of: wanted)
-            var fieldDigests = [UInt64](repeating: 0, count: wanted.compared.count)
-            while let row = try scanner.next() {
+            while let (line, offset) = try scanner.next() {
                 var key = Hasher128()
-                for position in positions.key { key.add(Canonical.code(row.field(position))) }
+                for position in positions.key { key.add(Canonical.code(scanner.field(position))) }
                 var values = Hasher128()
-                for (index, position) in positions.compared.enumerated() {
-                    fieldDigests[index] = Canonical.code(row.field(position))
-                    values.add(fieldDigests[index])
-                }
+                for position in positions.compared { values.add(Canonical.code(scanner.field(position))) }
                 if wanted.checksum {
                     var sha = SHA256()
                     for (index, position) in positions.compared.enumerated() {
                         // The column's place, not its name: the two sides may name it differently.
                         sha.update(data: withUnsafeBytes(of: UInt32(index).littleEndian) { Array($0) })
-                        sha.update(data: Canonical.form(row.field(position)))
+                        sha.update(data: Canonical.form(scanner.field(position)))
                         sha.update(data: [0])
                     }
                     result.checksums.append(sha.finalize())
                 }
-                result.rows.append(Row(key: key.digest, values: values.digest.high, line: Int32(clamping: row.line)))
-                if let sequence = positions.sequence, let number = Canonical.integer(row.field(sequence)) {
-                    let group = positions.group.map { row.field($0) } ?? .missing
+                result.rows.append(Row(key: key.digest, values: values.digest.high, line: Int32(clamping: line), offset: offset))
+                if let sequence = positions.sequence, let number = Canonical.integer(scanner.field(sequence)) {
+                    let group = positions.group.map { scanner.field($0) } ?? .missing
                     let code = Canonical.code(group)
                     if result.groupNames[code] == nil { result.groupNames[code] = Canonical.text(group) }
                     result.sequences.append((code, number))
@@ -81,21 +79,18 @@ struct EventRows: Sendable {
         }
     }
 
-    /// The values of the rows at `lines`, by column name: a second pass, for the few rows a
-    /// report shows.
-    static func values(_ path: String, display: String, lines: Set<Int32>, columns: [String]) throws -> [Int32: [String: String]] {
-        guard !lines.isEmpty else { return [:] }
+    /// The values of the rows at `offsets`, by column name: only those rows are read again,
+    /// for the few a report shows.
+    static func values(_ path: String, display: String, offsets: Set<Int>, columns: [String]) throws -> [Int: [String: String]] {
+        guard !offsets.isEmpty else { return [:] }
         return try withBytes(path, display: display) { bytes, _ in
-            var scanner = try RowScanner(bytes, path: display)
-            let positions = columns.map { scanner.columns.firstIndex(of: $0) }
-            var found: [Int32: [String: String]] = [:]
-            while let row = try scanner.next() {
-                let line = Int32(clamping: row.line)
-                guard lines.contains(line) else { continue }
+            let header = try RowScanner.header(bytes, path: display)
+            var found: [Int: [String: String]] = [:]
+            for offset in offsets {
+                let fields = try RowScanner.fields(at: offset, in: bytes, path: display, header: header)
                 var values: [String: String] = [:]
-                for (name, position) in zip(columns, positions) { values[name] = position.map { Canonical.text(row.field($0)) } ?? "" }
-                found[line] = values
-                if found.count == lines.count { break }
+                for name in columns { values[name] = fields[name] ?? "" }
+                found[offset] = values
             }
             return found
         }
@@ -190,8 +185,14 @@ enum Canonical {
 
     /// A whole sequence number.
     static func integer(_ field: Field) -> Int64? {
-        guard let number = number(text(field)), number == number.rounded(), abs(number) < 9e15 else { return nil }
-        return Int64(number)
+        let value: Double?
+        switch field {
+        case .missing: value = nil
+        case .raw(let raw): value = DecimalNumber.parse(trimmed(raw)).map(\.0)
+        case .text(let text): value = number(text)
+        }
+        guard let value, value.isFinite, value == value.rounded(), abs(value) < 9e15 else { return nil }
+        return Int64(value)
     }
 }
 
@@ -211,53 +212,51 @@ struct Hasher128 {
 
 /// Rows of a CSV file (header first) or JSON Lines, each field by column position.
 struct RowScanner {
-    enum Source {
-        case csv(CSVRecords)
-        case jsonl
-    }
-
     let bytes: UnsafeRawBufferPointer
     let path: String
-    var source: Source
     private(set) var columns: [String] = []
+    private var records: CSVRecords?
     private var offset = 0
     private var line = 0
-    /// JSON Lines: the current row's fields by column position.
+    /// The current row: a CSV record, or a JSON line's fields by column position.
+    private var record: CSVRecord?
     private var current: [Field] = []
-    private var currentRecord: CSVRecord?
+    private var positionOf: [String: Int] = [:]
 
-    struct Row {
-        let line: Int
-        let scanner: RowScanner
-
-        func field(_ position: Int) -> Field { scanner.field(position) }
+    /// The header: a CSV file's first record, or nil for JSON Lines.
+    static func header(_ bytes: UnsafeRawBufferPointer, path: String) throws -> [String]? {
+        var first = 0
+        while first < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[first]) { first += 1 }
+        guard first < bytes.count else { throw GateError.emptyInput(path: path, expected: EventRows.expected) }
+        guard bytes[first] != UInt8(ascii: "{") else { return nil }
+        var records = CSVRecords(bytes, path: path)
+        guard let header = try records.next() else { throw GateError.emptyInput(path: path, expected: EventRows.expected) }
+        let names = (0..<header.count).map { header.string($0).trimmingCharacters(in: .whitespaces) }
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted || name.isEmpty {
+            throw GateError.malformedCSV(path: path, line: 1, column: 1, message: name.isEmpty ? "a header column has no name" : "the header names '\(name)' twice")
+        }
+        return names
     }
 
     init(_ bytes: UnsafeRawBufferPointer, path: String) throws {
         self.bytes = bytes
         self.path = path
-        var first = 0
-        while first < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[first]) { first += 1 }
-        guard first < bytes.count else { throw GateError.emptyInput(path: path, expected: EventRows.expected) }
-        if bytes[first] == UInt8(ascii: "{") {
-            source = .jsonl
+        if let header = try Self.header(bytes, path: path) {
+            columns = header
+            var records = CSVRecords(bytes, path: path)
+            _ = try records.next()
+            self.records = records
+        } else {
             // Columns: the keys of every line, in order of first appearance (one pass ahead).
             var names: [String] = [], seen = Set<String>()
-            try Self.forEachObject(bytes, path: path) { _, object in
+            try Self.forEachObject(bytes, path: path) { _, _, object in
                 var object = object
                 try object.members { key, _ in if seen.insert(key).inserted { names.append(key) } }
             }
             columns = names
-        } else {
-            var records = CSVRecords(bytes, path: path)
-            guard let header = try records.next() else { throw GateError.emptyInput(path: path, expected: EventRows.expected) }
-            columns = (0..<header.count).map { header.string($0).trimmingCharacters(in: .whitespaces) }
-            var seen = Set<String>()
-            for name in columns where !seen.insert(name).inserted || name.isEmpty {
-                throw GateError.malformedCSV(path: path, line: 1, column: 1, message: name.isEmpty ? "a header column has no name" : "the header names '\(name)' twice")
-            }
-            source = .csv(records)
         }
+        for (index, name) in columns.enumerated() { positionOf[name] = index }
     }
 
     struct Positions {
@@ -266,7 +265,7 @@ struct RowScanner {
 
     func positions(of wanted: EventRows.Columns) throws -> Positions {
         func position(_ name: String) throws -> Int {
-            guard let index = columns.firstIndex(of: name) else {
+            guard let index = positionOf[name] else {
                 throw GateError.usage("\(path) has no column '\(name)' (its columns: \(columns.prefix(20).joined(separator: ", ")))")
             }
             return index
@@ -275,66 +274,93 @@ struct RowScanner {
                          sequence: try wanted.sequence.map(position), group: try wanted.group.map(position))
     }
 
-    mutating func next() throws -> Row? {
-        switch source {
-        case .csv(var records):
-            defer { source = .csv(records) }
-            guard let record = try records.next() else { return nil }
+    /// The next row's line and offset; its fields through `field`.
+    mutating func next() throws -> (line: Int, offset: Int)? {
+        if records != nil {
+            let start = records!.offset
+            guard let record = try records!.next() else { return nil }
             guard record.count == columns.count else {
                 throw GateError.malformedCSV(path: path, line: record.line, column: 1,
                                              message: "a row with \(record.count) fields, the header has \(columns.count)")
             }
-            currentRecord = record
-            return Row(line: record.line, scanner: self)
-        case .jsonl:
-            while offset < bytes.count {
-                line += 1
-                var end = offset
-                while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-                let record = UnsafeRawBufferPointer(rebasing: bytes[offset..<end])
-                offset = end + 1
-                var object = FlatJSONObject(bytes: record, line: line)
-                guard !object.isBlank else { continue }
-                current = Array(repeating: .missing, count: columns.count)
-                let names = columns
-                var fields = current
-                do {
-                    try object.members { key, value in
-                        guard let position = names.firstIndex(of: key) else { return }
-                        switch value {
-                        case .null: fields[position] = .missing
-                        case .number(let raw): fields[position] = .raw(raw)
-                        case .text(let text): fields[position] = .text(text)
-                        }
-                    }
-                } catch let problem as FlatJSONObject.Problem {
-                    throw GateError.malformedJSON(path: path, line: line, column: 1, message: problem.message)
-                }
-                current = fields
-                return Row(line: line, scanner: self)
-            }
-            return nil
+            self.record = record
+            return (record.line, start)
         }
+        while offset < bytes.count {
+            line += 1
+            let start = offset
+            var end = offset
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            offset = end + 1
+            var object = FlatJSONObject(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), line: line)
+            guard !object.isBlank else { continue }
+            if current.count != columns.count { current = Array(repeating: .missing, count: columns.count) }
+            for index in current.indices { current[index] = .missing }
+            let positions = positionOf
+            var fields = current
+            current = []
+            do {
+                try object.members { key, value in
+                    guard let position = positions[key] else { return }
+                    switch value {
+                    case .null: fields[position] = .missing
+                    case .number(let raw): fields[position] = .raw(raw)
+                    case .text(let text): fields[position] = .text(text)
+                    }
+                }
+            } catch let problem as FlatJSONObject.Problem {
+                throw GateError.malformedJSON(path: path, line: line, column: 1, message: problem.message)
+            }
+            current = fields
+            return (line, start)
+        }
+        return nil
     }
 
     func field(_ position: Int) -> Field {
-        if let record = currentRecord, case .csv = source {
-            return record.withField(position) { .raw($0) }
-        }
+        if let record { return record.withField(position) { .raw($0) } }
         return current[position]
     }
 
-    static func forEachObject(_ bytes: UnsafeRawBufferPointer, path: String, _ body: (Int, FlatJSONObject) throws -> Void) throws {
+    /// The row that starts at `offset`, as text by column name.
+    static func fields(at offset: Int, in bytes: UnsafeRawBufferPointer, path: String, header: [String]?) throws -> [String: String] {
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+        var fields: [String: String] = [:]
+        if let header {
+            var records = CSVRecords(rest, path: path)
+            guard let record = try records.next() else { return [:] }
+            for (index, name) in header.enumerated() where index < record.count { fields[name] = record.withField(index) { Canonical.text(.raw($0)) } }
+            return fields
+        }
+        var end = 0
+        while end < rest.count, rest[end] != 0x0A { end += 1 }
+        var object = FlatJSONObject(bytes: UnsafeRawBufferPointer(rebasing: rest[0..<end]), line: 0)
+        do {
+            try object.members { key, value in
+                switch value {
+                case .null: fields[key] = ""
+                case .number(let raw): fields[key] = Canonical.text(.raw(raw))
+                case .text(let text): fields[key] = Canonical.text(.text(text))
+                }
+            }
+        } catch let problem as FlatJSONObject.Problem {
+            throw GateError.malformedJSON(path: path, line: 0, column: 1, message: problem.message)
+        }
+        return fields
+    }
+
+    static func forEachObject(_ bytes: UnsafeRawBufferPointer, path: String, _ body: (Int, Int, FlatJSONObject) throws -> Void) throws {
         var offset = 0, line = 0
         while offset < bytes.count {
             line += 1
+            let start = offset
             var end = offset
             while end < bytes.count, bytes[end] != 0x0A { end += 1 }
             let object = FlatJSONObject(bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), line: line)
             offset = end + 1
             guard !object.isBlank else { continue }
             do {
-                try body(line, object)
+                try body(line, start, object)
             } catch let problem as FlatJSONObject.Problem {
                 throw GateError.malformedJSON(path: path, line: line, column: 1, message: problem.message)
             }

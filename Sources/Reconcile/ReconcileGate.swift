@@ -107,13 +107,15 @@ public struct ReconcileGate: Sendable {
         (self.policy, self.context) = (policy, context)
     }
 
-    /// A difference found: its kind, the side it is on, its line(s).
+    /// A difference found: its kind, and the row(s) it is about (line and offset on each side).
     struct Difference {
         enum Kind: String { case missingFromB = "missing from b", missingFromA = "missing from a", duplicateInA = "duplicate in a",
                                  duplicateInB = "duplicate in b", mismatch }
         var kind: Kind
-        var lineA: Int32?
-        var lineB: Int32?
+        var a: EventRows.Row?
+        var b: EventRows.Row?
+        var lineA: Int32? { a?.line }
+        var lineB: Int32? { b?.line }
     }
 
     public func evaluate() throws -> GateResult {
@@ -124,40 +126,49 @@ public struct ReconcileGate: Sendable {
         // Columns: a's names, and b's through the mapping.
         let headerA = try Self.header(context.resolve(pathA), display: pathA), headerB = try Self.header(context.resolve(pathB), display: pathB)
         let inB = { (name: String) in policy.rename[name] ?? name }
+        for (name, renamed) in policy.rename.sorted(by: { $0.key < $1.key }) where !headerA.contains(name) || !headerB.contains(renamed) {
+            throw GateError.usage("reconcile: columns maps '\(name)' to '\(renamed)', but "
+                                  + (headerA.contains(name) ? "\(pathB) has no column '\(renamed)'" : "\(pathA) has no column '\(name)'") + ".")
+        }
         let compared = policy.compare ?? headerA.filter { !policy.key.contains($0) && headerB.contains(inB($0)) && $0 != policy.sequence }
         let wantedA = EventRows.Columns(key: policy.key, compared: compared, sequence: policy.sequence, group: policy.group, checksum: policy.checksum)
         let wantedB = EventRows.Columns(key: policy.key.map(inB), compared: compared.map(inB), sequence: policy.sequence.map(inB),
                                         group: policy.group.map(inB), checksum: policy.checksum)
         let context = context
-        // Both sides at once: read, then sort by key.
-        let sides = parallelMap(2, width: 2) { index -> (EventRows, [Int]) in
-            let rows = try EventRows.read(context.resolve(index == 0 ? pathA : pathB), display: index == 0 ? pathA : pathB,
+        // Both sides at once: read, then sort by key (and line, so repeats come in file order).
+        let sides = parallelMap(2, width: 2) { index -> (EventRows, [(group: String, from: Int64, to: Int64)]) in
+            var rows = try EventRows.read(context.resolve(index == 0 ? pathA : pathB), display: index == 0 ? pathA : pathB,
                                           wanted: index == 0 ? wantedA : wantedB)
-            let order = rows.rows.indices.sorted { x, y in
-                rows.rows[x].key != rows.rows[y].key ? rows.rows[x].key < rows.rows[y].key : rows.rows[x].line < rows.rows[y].line
+            if rows.checksums.isEmpty {
+                rows.rows.sort { $0.key != $1.key ? $0.key < $1.key : $0.line < $1.line }
+            } else {
+                // Checksums travel with their rows.
+                let order = rows.rows.indices.sorted { rows.rows[$0].key != rows.rows[$1].key ? rows.rows[$0].key < rows.rows[$1].key : rows.rows[$0].line < rows.rows[$1].line }
+                (rows.rows, rows.checksums) = (order.map { rows.rows[$0] }, order.map { rows.checksums[$0] })
             }
-            return (rows, order)
+            return (rows, Self.gaps(rows))
         }
-        let (a, orderA) = try sides[0].get(), (b, orderB) = try sides[1].get()
-        var differences = Self.join(a, orderA, b, orderB, checksum: policy.checksum)
-        // Rows whose value digests differ are compared value by value, within the tolerance.
-        let candidates = differences.filter { $0.kind == .mismatch }
-        let valuesA = try EventRows.values(context.resolve(pathA), display: pathA, lines: Set(candidates.compactMap(\.lineA)), columns: compared)
-        let valuesB = try EventRows.values(context.resolve(pathB), display: pathB, lines: Set(candidates.compactMap(\.lineB)), columns: compared.map(inB))
-        var differing: [Int32: [String]] = [:]
-        for candidate in candidates {
-            let rowA = valuesA[candidate.lineA!] ?? [:], rowB = valuesB[candidate.lineB!] ?? [:]
+        let (a, gapsA) = try sides[0].get(), (b, gapsB) = try sides[1].get()
+        var differences = Self.join(a, b, checksum: policy.checksum)
+        // The rows a report shows are read again, once per side: keys for all, values for the
+        // rows whose value digests differ (compared value by value, within the tolerance).
+        let offsetsA = Set(differences.compactMap { $0.a?.offset }), offsetsB = Set(differences.compactMap { $0.b?.offset })
+        let valuesA = try EventRows.values(context.resolve(pathA), display: pathA, offsets: offsetsA, columns: policy.key + compared)
+        let valuesB = try EventRows.values(context.resolve(pathB), display: pathB, offsets: offsetsB, columns: (policy.key + compared).map(inB))
+        var differing: [Int: [String]] = [:]
+        for candidate in differences where candidate.kind == .mismatch {
+            let rowA = valuesA[candidate.a!.offset] ?? [:], rowB = valuesB[candidate.b!.offset] ?? [:]
             let columns = compared.filter { !Self.equal(rowA[$0] ?? "", rowB[inB($0)] ?? "", tolerance: policy.tolerance) }
-            differing[candidate.lineA!] = policy.checksum && columns.isEmpty ? ["(row checksum)"] : columns
+            differing[candidate.a!.offset] = policy.checksum && columns.isEmpty ? ["(row checksum)"] : columns
         }
-        differences.removeAll { $0.kind == .mismatch && differing[$0.lineA!]?.isEmpty == true }
-        let gapsA = Self.gaps(a), gapsB = Self.gaps(b)
-        return try report(a: a, b: b, differences: differences, differing: differing, gaps: (gapsA, gapsB), compared: compared,
-                          valuesA: valuesA, valuesB: valuesB)
+        differences.removeAll { $0.kind == .mismatch && differing[$0.a!.offset]?.isEmpty == true }
+        return report(a: a, b: b, differences: differences, differing: differing, gaps: (gapsA, gapsB), valuesA: valuesA, valuesB: valuesB)
     }
 
     static func header(_ path: String, display: String) throws -> [String] {
-        try EventRows.withBytes(path, display: display) { bytes, _ in try RowScanner(bytes, path: display).columns }
+        try EventRows.withBytes(path, display: display) { bytes, _ in
+            try RowScanner.header(bytes, path: display) ?? RowScanner(bytes, path: display).columns
+        }
     }
 
     /// Numbers by value within `tolerance`; text exactly; missing equals missing.
@@ -168,26 +179,25 @@ public struct ReconcileGate: Sendable {
     }
 
     /// Both sides in key order, walked together.
-    static func join(_ a: EventRows, _ orderA: [Int], _ b: EventRows, _ orderB: [Int], checksum: Bool) -> [Difference] {
+    static func join(_ a: EventRows, _ b: EventRows, checksum: Bool) -> [Difference] {
         var differences: [Difference] = []
+        let (rowsA, rowsB) = (a.rows, b.rows)
         var i = 0, j = 0
-        while i < orderA.count || j < orderB.count {
-            let keyA = i < orderA.count ? a.rows[orderA[i]].key : nil
-            let keyB = j < orderB.count ? b.rows[orderB[j]].key : nil
-            let key = [keyA, keyB].compactMap { $0 }.min()!
+        while i < rowsA.count || j < rowsB.count {
+            let key: EventRows.Digest
+            if i < rowsA.count, j < rowsB.count { key = min(rowsA[i].key, rowsB[j].key) } else { key = i < rowsA.count ? rowsA[i].key : rowsB[j].key }
             var endA = i, endB = j
-            while endA < orderA.count, a.rows[orderA[endA]].key == key { endA += 1 }
-            while endB < orderB.count, b.rows[orderB[endB]].key == key { endB += 1 }
-            for k in stride(from: i + 1, to: endA, by: 1) { differences.append(Difference(kind: .duplicateInA, lineA: a.rows[orderA[k]].line)) }
-            for k in stride(from: j + 1, to: endB, by: 1) { differences.append(Difference(kind: .duplicateInB, lineB: b.rows[orderB[k]].line)) }
+            while endA < rowsA.count, rowsA[endA].key == key { endA += 1 }
+            while endB < rowsB.count, rowsB[endB].key == key { endB += 1 }
+            for k in stride(from: i + 1, to: endA, by: 1) { differences.append(Difference(kind: .duplicateInA, a: rowsA[k])) }
+            for k in stride(from: j + 1, to: endB, by: 1) { differences.append(Difference(kind: .duplicateInB, b: rowsB[k])) }
             if endA == i {
-                differences.append(Difference(kind: .missingFromA, lineB: b.rows[orderB[j]].line))
+                differences.append(Difference(kind: .missingFromA, b: rowsB[j]))
             } else if endB == j {
-                differences.append(Difference(kind: .missingFromB, lineA: a.rows[orderA[i]].line))
+                differences.append(Difference(kind: .missingFromB, a: rowsA[i]))
             } else {
-                let (x, y) = (orderA[i], orderB[j])
-                let differ = checksum ? a.checksums[x] != b.checksums[y] : a.rows[x].values != b.rows[y].values
-                if differ { differences.append(Difference(kind: .mismatch, lineA: a.rows[x].line, lineB: b.rows[y].line)) }
+                let differ = checksum ? a.checksums[i] != b.checksums[j] : rowsA[i].values != rowsB[j].values
+                if differ { differences.append(Difference(kind: .mismatch, a: rowsA[i], b: rowsB[j])) }
             }
             (i, j) = (endA, endB)
         }
@@ -205,17 +215,13 @@ public struct ReconcileGate: Sendable {
         return gaps.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
     }
 
-    func report(a: EventRows, b: EventRows, differences: [Difference], differing: [Int32: [String]],
-                gaps: ([(group: String, from: Int64, to: Int64)], [(group: String, from: Int64, to: Int64)]), compared: [String],
-                valuesA: [Int32: [String: String]], valuesB: [Int32: [String: String]]) throws -> GateResult {
+    func report(a: EventRows, b: EventRows, differences: [Difference], differing: [Int: [String]],
+                gaps: ([(group: String, from: Int64, to: Int64)], [(group: String, from: Int64, to: Int64)]),
+                valuesA: [Int: [String: String]], valuesB: [Int: [String: String]]) -> GateResult {
         let inB = { (name: String) in policy.rename[name] ?? name }
-        // The key of every listed row, read again (a second pass over each file, only when there is something to list).
-        let linesA = Set(differences.compactMap(\.lineA)), linesB = Set(differences.filter { $0.lineA == nil }.compactMap(\.lineB))
-        let keysA = try EventRows.values(context.resolve(a.path), display: a.path, lines: linesA, columns: policy.key)
-        let keysB = try EventRows.values(context.resolve(b.path), display: b.path, lines: linesB, columns: policy.key.map(inB))
         func key(_ difference: Difference) -> String {
-            if let line = difference.lineA, let values = keysA[line] { return policy.key.map { values[$0] ?? "" }.joined(separator: "/") }
-            if let line = difference.lineB, let values = keysB[line] { return policy.key.map { values[inB($0)] ?? "" }.joined(separator: "/") }
+            if let row = difference.a, let values = valuesA[row.offset] { return policy.key.map { values[$0] ?? "" }.joined(separator: "/") }
+            if let row = difference.b, let values = valuesB[row.offset] { return policy.key.map { values[inB($0)] ?? "" }.joined(separator: "/") }
             return "?"
         }
         var findings: [Finding] = []
@@ -258,13 +264,13 @@ public struct ReconcileGate: Sendable {
         }
         details.append(("mismatched", .array(mismatched.map { difference in
             .object(["key": .string(key(difference)), "line_a": .integer(Int(difference.lineA!)), "line_b": .integer(Int(difference.lineB!)),
-                     "columns": .array((differing[difference.lineA!] ?? []).map { .string($0) })])
+                     "columns": .array((differing[difference.a!.offset] ?? []).map { .string($0) })])
         })))
         if !mismatched.isEmpty {
             let listed = mismatched.prefix(policy.show).map { difference -> String in
-                let columns = differing[difference.lineA!] ?? []
+                let columns = differing[difference.a!.offset] ?? []
                 let shown = columns.prefix(3).map { column -> String in
-                    guard let x = valuesA[difference.lineA!]?[column], let y = valuesB[difference.lineB!]?[inB(column)] else { return column }
+                    guard let x = valuesA[difference.a!.offset]?[column], let y = valuesB[difference.b!.offset]?[inB(column)] else { return column }
                     return "\(column) '\(Excerpt.quote(x, limit: 30))' vs '\(Excerpt.quote(y, limit: 30))'"
                 }
                 return "\(key(difference)) (\(shown.joined(separator: ", ")); lines \(difference.lineA!), \(difference.lineB!))"

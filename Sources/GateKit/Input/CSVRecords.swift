@@ -51,6 +51,10 @@ public struct CSVRecords {
     @usableFromInline var escapedFields: [(index: Int, range: Range<Int>)] = []
     @usableFromInline var unescaped: [UInt8] = []
 
+    /// Where the next record (or the blank lines before it) starts: a record read from here
+    /// later, on the same bytes, is the same record.
+    @inlinable public var offset: Int { i }
+
     /// Reads `bytes`, which must outlive the reader; `path` names the input in errors.
     @inlinable
     public init(_ bytes: UnsafeRawBufferPointer, path: String) {
