@@ -95,11 +95,14 @@ public struct DriftPolicy: Sendable {
             let sub = Policy(path: policy.path, entries: fields)
             try sub.requireKnownKeys(Self.columnKeys)
             var rule = ColumnRule()
+            var wholeNumbers = false
             if let text = try sub.string("type") {
-                guard let kind = ColumnKind(rawValue: text) else {
-                    throw policy.invalid(line: sub.entry("type")?.line, key: "columns.\(entry.key).type", expected: "numerical or categorical")
+                // integer: numerical, and every value a whole number (an expectation).
+                guard let kind = text == "integer" ? .numerical : ColumnKind(rawValue: text) else {
+                    throw policy.invalid(line: sub.entry("type")?.line, key: "columns.\(entry.key).type", expected: "numerical, integer or categorical")
                 }
                 rule.kind = kind
+                wholeNumbers = text == "integer"
             }
             if let text = try sub.string("test") {
                 guard let test = DriftTest(rawValue: text) else {
@@ -112,7 +115,8 @@ public struct DriftPolicy: Sendable {
             rule.maxMissing = try sub.number("max-missing", in: 0...1)
             rule.critical = try sub.flag("critical") ?? false
             columns[entry.key] = rule
-            let expected = try Expectations.column(sub, name: entry.key)
+            var expected = try Expectations.column(sub, name: entry.key)
+            expected.integer = wholeNumbers
             if !expected.isEmpty { expectations.columns[entry.key] = expected }
         }
         if let entries = try policy.mapping("expect") {

@@ -22,6 +22,8 @@ public struct Expectations: Sendable, Equatable {
         public var pattern: String?
         public var minLength: Int?, maxLength: Int?
         public var unique = false
+        /// `type: integer`: every value a whole number.
+        public var integer = false
 
         public var isEmpty: Bool { self == Column() }
         public init() {}
@@ -146,6 +148,12 @@ final class ExpectationChecker {
             return
         }
         let shown = { String(decoding: value, as: UTF8.self) }
+        if column.integer {
+            let number = text ? nil : FieldClassifier.number(value)
+            if number == nil || !(number!.0.isFinite && number!.0 == number!.0.rounded()) {
+                fail("\(name): a whole number", column: name, shown: shown())
+            }
+        }
         if column.min != nil || column.max != nil || column.above != nil || column.below != nil {
             if !text, let (number, _) = FieldClassifier.number(value), number.isFinite {
                 if let min = column.min, number < min { fail("\(name): min \(Measurement.format(min))", column: name, shown: shown()) }
@@ -233,7 +241,7 @@ final class ExpectationChecker {
     /// How many expectations were declared.
     var checkedCount: Int {
         let perColumn = expectations.columns.values.reduce(0) { total, c in
-            total + [c.notNull, c.min != nil, c.max != nil, c.above != nil, c.below != nil, c.allowed != nil, c.pattern != nil,
+            total + [c.notNull, c.integer, c.min != nil, c.max != nil, c.above != nil, c.below != nil, c.allowed != nil, c.pattern != nil,
                      c.minLength != nil, c.maxLength != nil, c.unique].filter { $0 }.count
         }
         return perColumn + [expectations.minRows != nil, expectations.maxRows != nil, expectations.rowsWithin != nil,

@@ -61,6 +61,16 @@ import Testing
         #expect(strict.measurements.first { $0.name == "violations[price: above 0]" }?.value == 1)
     }
 
+    @Test("type: integer breaks on fractions and text, not on whole numbers however written")
+    func integers() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Fixtures.write("n\n1\n2.5\nx\n4.0\n1e3\n\n", to: directory + "/data.csv")
+        let result = try Self.result("current: \(directory)/data.csv\ncolumns:\n  n: {type: integer}\n")
+        #expect(result.measurements.first { $0.name == "violations[n: a whole number]" }?.value == 2)
+        #expect(result.findings.first { $0.rule == "drift/expectation" }?.message.contains("line 3 '2.5', line 4 'x'") == true)
+    }
+
     @Test("row count against the reference's: a volume anomaly beyond rows-within fails, within it passes")
     func volume() throws {
         let base = "reference: fixtures/drift/reference.csv\ncurrent: fixtures/drift/current.csv\nignore: [event_time]\n"
