@@ -188,7 +188,7 @@ struct CSVReader {
                 checker.startRow(line: record.line)
                 for index in 0..<record.count {
                     record.withField(index) {
-                        FieldClassifier.add($0, mode: flags[index], line: record.line, to: &samples[index])
+                        if checker.collectSamples { FieldClassifier.add($0, mode: flags[index], line: record.line, to: &samples[index]) }
                         checker.field(index, $0)
                     }
                 }

@@ -184,6 +184,7 @@ public struct DriftGate: Sendable {
         if let column = policy.freshnessColumn { modes[column] = .timestamp }
         let readModes = modes
         let checker = expecting ? ExpectationChecker(policy.expectations) : nil
+        checker?.collectSamples = referencePath != nil || policy.freshnessColumn != nil
         // The two files are read at once, each on its own thread; the expectations see the current one's rows.
         stage?("reading " + [referencePath, currentPath].compactMap { $0 }.joined(separator: " and "))
         let paths = [currentPath] + [referencePath].compactMap { $0 }

@@ -93,18 +93,22 @@ final class ExpectationChecker {
     static let exampleCount = 5
 
     private let expectations: Expectations
-    private var columnIndex: [Int: (name: String, column: Expectations.Column, regex: NSRegularExpression?)] = [:]
+    /// By column position: its expectations, if it has any.
+    private var columnIndex: [(name: String, column: Expectations.Column, regex: NSRegularExpression?)?] = []
     private var keyColumns: [Int] = []
     private var names: [String] = []
     private var outcomes: [String: ExpectationOutcome] = [:]
     private var order: [String] = []
-    private var seenValues: [Int: [Digest: Int]] = [:]
-    private var seenRows: [Digest: Int] = [:]
-    private var seenKeys: [Digest: Int] = [:]
+    private var seenValues: [Int: DigestTable] = [:]
+    private var seenRows = DigestTable()
+    private var seenKeys = DigestTable()
     /// This row's field digests by column (missing: nil) and its bytes for messages.
     private var rowDigests: [Digest?] = []
     private var rowLine = 0
     private(set) var rows = 0
+    /// Whether the reader still builds the column samples the drift tests use (not when the
+    /// expectations are all the gate judges).
+    var collectSamples = true
 
     struct Digest: Hashable {
         var a: UInt64, b: UInt64
@@ -117,6 +121,7 @@ final class ExpectationChecker {
     /// The columns, once the header (or, for JSON Lines, each new key) is known.
     func columns(_ names: [String]) {
         self.names = names
+        if columnIndex.count < names.count { columnIndex += Array(repeating: nil, count: names.count - columnIndex.count) }
         for (index, name) in names.enumerated() where columnIndex[index] == nil {
             if let column = expectations.columns[name] {
                 columnIndex[index] = (name, column, column.pattern.flatMap { try? NSRegularExpression(pattern: "^(?:" + $0 + ")$") })
@@ -142,7 +147,7 @@ final class ExpectationChecker {
             if !(trimmed.count <= 9 && FieldClassifier.isMissing(trimmed)) || (text && !trimmed.isEmpty) { value = trimmed }
         }
         if let value, index < rowDigests.count { rowDigests[index] = Self.digest(value) }
-        guard let (name, column, regex) = columnIndex[index] else { return }
+        guard index < columnIndex.count, let (name, column, regex) = columnIndex[index] else { return }
         guard let value else {
             if column.notNull { fail("\(name): not null", column: name, shown: "(missing)") }
             return
@@ -179,33 +184,19 @@ final class ExpectationChecker {
             }
         }
         if column.unique {
-            let digest = Self.digest(value)
-            if let first = seenValues[index, default: [:]][digest] {
+            if let first = seenValues[index, default: DigestTable()].insert(Self.digest(value), line: rowLine) {
                 fail("\(name): unique", column: name, shown: shown() + " (first on line \(first))")
-            } else {
-                seenValues[index, default: [:]][digest] = rowLine
             }
         }
     }
 
     func endRow() {
         rows += 1
-        if expectations.noDuplicateRows {
-            let digest = Self.combine(rowDigests)
-            if let first = seenRows[digest] {
-                fail("rows: no duplicates", column: nil, shown: "same as line \(first)")
-            } else {
-                seenRows[digest] = rowLine
-            }
+        if expectations.noDuplicateRows, let first = seenRows.insert(Self.combine(rowDigests), line: rowLine) {
+            fail("rows: no duplicates", column: nil, shown: "same as line \(first)")
         }
-        if !keyColumns.isEmpty {
-            let key = keyColumns.map { rowDigests[$0] }
-            let digest = Self.combine(key)
-            if let first = seenKeys[digest] {
-                fail("rows: unique (\(expectations.unique.joined(separator: ", ")))", column: nil, shown: "same key as line \(first)")
-            } else {
-                seenKeys[digest] = rowLine
-            }
+        if !keyColumns.isEmpty, let first = seenKeys.insert(Self.combine(keyColumns.map { rowDigests[$0] }), line: rowLine) {
+            fail("rows: unique (\(expectations.unique.joined(separator: ", ")))", column: nil, shown: "same key as line \(first)")
         }
     }
 
@@ -271,5 +262,46 @@ final class ExpectationChecker {
             b = b ^ (b >> 32)
         }
         return Digest(a: a, b: b)
+    }
+}
+
+/// The 128-bit digests seen so far, each with the line it was first seen on: open addressing
+/// with linear probing over flat arrays (no hashing beyond the digest itself, which is already
+/// uniform; 20 bytes a slot), so ten million rows cost one probe each, not a dictionary's
+/// hashing and resizing.
+struct DigestTable {
+    /// One slot: the digest and the line it was first seen on plus one (0: an empty slot),
+    /// together, so a probe touches one cache line.
+    private struct Slot {
+        var high: UInt64 = 0, low: UInt64 = 0, line: Int32 = 0
+    }
+
+    private var slots: [Slot] = []
+    private var count = 0
+
+    /// Adds `digest` first seen on `line`; returns the line it was first seen on if it was
+    /// seen before.
+    mutating func insert(_ digest: ExpectationChecker.Digest, line: Int) -> Int? {
+        if (count + 1) * 4 > slots.count * 3 { grow() }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: digest.a) & mask
+        while slots[slot].line != 0 {
+            if slots[slot].high == digest.a, slots[slot].low == digest.b { return Int(slots[slot].line) - 1 }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = Slot(high: digest.a, low: digest.b, line: Int32(clamping: line + 1))
+        count += 1
+        return nil
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Array(repeating: Slot(), count: max(1024, old.count * 2))
+        let mask = slots.count - 1
+        for entry in old where entry.line != 0 {
+            var slot = Int(truncatingIfNeeded: entry.high) & mask
+            while slots[slot].line != 0 { slot = (slot + 1) & mask }
+            slots[slot] = entry
+        }
     }
 }
