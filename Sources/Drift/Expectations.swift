@@ -110,9 +110,7 @@ final class ExpectationChecker {
     /// expectations are all the gate judges).
     var collectSamples = true
 
-    struct Digest: Hashable {
-        var a: UInt64, b: UInt64
-    }
+    typealias Digest = Digest128
 
     init(_ expectations: Expectations) {
         self.expectations = expectations
@@ -146,7 +144,7 @@ final class ExpectationChecker {
             let trimmed = UnsafeRawBufferPointer(rebasing: raw[lower..<upper])
             if !(trimmed.count <= 9 && FieldClassifier.isMissing(trimmed)) || (text && !trimmed.isEmpty) { value = trimmed }
         }
-        if let value, index < rowDigests.count { rowDigests[index] = Self.digest(value) }
+        if let value, index < rowDigests.count { rowDigests[index] = Digest128.of(value) }
         guard index < columnIndex.count, let (name, column, regex) = columnIndex[index] else { return }
         guard let value else {
             if column.notNull { fail("\(name): not null", column: name, shown: "(missing)") }
@@ -184,7 +182,7 @@ final class ExpectationChecker {
             }
         }
         if column.unique {
-            if let first = seenValues[index, default: DigestTable()].insert(Self.digest(value), line: rowLine) {
+            if let first = seenValues[index, default: DigestTable()].insert(Digest128.of(value), line: rowLine) {
                 fail("\(name): unique", column: name, shown: shown() + " (first on line \(first))")
             }
         }
@@ -239,29 +237,11 @@ final class ExpectationChecker {
                             expectations.noDuplicateRows, !expectations.unique.isEmpty].filter { $0 }.count
     }
 
-    /// Two independent 64-bit hashes of the bytes (FNV-1a and a multiply-rotate mix): 128 bits,
-    /// so that ten million rows collide with a probability of about 1e-25.
-    static func digest(_ bytes: UnsafeRawBufferPointer) -> Digest {
-        var a: UInt64 = 0xcbf2_9ce4_8422_2325, b: UInt64 = 0x9e37_79b9_7f4a_7c15 ^ UInt64(bytes.count)
-        for byte in bytes {
-            a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
-            b = ((b ^ UInt64(byte)) &* 0xbf58_476d_1ce4_e5b9)
-            b = b ^ (b >> 31)
-        }
-        return Digest(a: a, b: b)
-    }
-
     /// The digests of a row's fields (missing ones marked as such) as one digest.
     static func combine(_ digests: [Digest?]) -> Digest {
-        var a: UInt64 = 0x8422_2325_cbf2_9ce4, b: UInt64 = 0x7f4a_7c15_9e37_79b9
-        for digest in digests {
-            let (x, y) = digest.map { ($0.a, $0.b) } ?? (0x5555_5555_5555_5555, 0xaaaa_aaaa_aaaa_aaaa)
-            a = (a ^ x) &* 0x100_0000_01b3
-            a = a ^ (a >> 29)
-            b = (b ^ y) &* 0x94d0_49bb_1331_11eb
-            b = b ^ (b >> 32)
-        }
-        return Digest(a: a, b: b)
+        var builder = Digest128.Builder()
+        for digest in digests { builder.add(digest) }
+        return builder.digest
     }
 }
 
@@ -284,12 +264,12 @@ struct DigestTable {
     mutating func insert(_ digest: ExpectationChecker.Digest, line: Int) -> Int? {
         if (count + 1) * 4 > slots.count * 3 { grow() }
         let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: digest.a) & mask
+        var slot = Int(truncatingIfNeeded: digest.high) & mask
         while slots[slot].line != 0 {
-            if slots[slot].high == digest.a, slots[slot].low == digest.b { return Int(slots[slot].line) - 1 }
+            if slots[slot].high == digest.high, slots[slot].low == digest.low { return Int(slots[slot].line) - 1 }
             slot = (slot + 1) & mask
         }
-        slots[slot] = Slot(high: digest.a, low: digest.b, line: Int32(clamping: line + 1))
+        slots[slot] = Slot(high: digest.high, low: digest.low, line: Int32(clamping: line + 1))
         count += 1
         return nil
     }

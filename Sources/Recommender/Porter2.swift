@@ -40,12 +40,14 @@ enum Porter2 {
                        s = UInt8(ascii: "s"), t = UInt8(ascii: "t"), w = UInt8(ascii: "w"), x = UInt8(ascii: "x")
 
     /// Words stemmed as a whole before any rule, and words left alone.
-    private static let exceptions1: [[UInt8]: [UInt8]] = {
-        var table: [[UInt8]: [UInt8]] = [:]
+    /// Keyed by the word packed into a number (`Tokenizer.pack`), so looking a word up
+    /// allocates nothing: every short token of a catalog is looked up.
+    private static let exceptions1: [UInt64: [UInt8]] = {
+        var table: [UInt64: [UInt8]] = [:]
         for (word, stem) in [("skis", "ski"), ("skies", "sky"), ("idly", "idl"), ("gently", "gentl"), ("ugly", "ugli"),
                              ("early", "earli"), ("only", "onli"), ("singly", "singl"), ("sky", "sky"), ("news", "news"),
                              ("howe", "howe"), ("atlas", "atlas"), ("cosmos", "cosmos"), ("bias", "bias"), ("andes", "andes")] {
-            table[Array(word.utf8)] = Array(stem.utf8)
+            table[Tokenizer.pack(Array(word.utf8))!] = Array(stem.utf8)
         }
         return table
     }()
@@ -153,9 +155,7 @@ enum Porter2 {
         }
 
         mutating func exception1() -> Int? {
-            guard count <= 6 else { return nil }
-            let key = Array(bytes[0..<count])
-            guard let stem = Porter2.exceptions1[key] else { return nil }
+            guard count <= 6, let key = Tokenizer.pack(bytes[0..<count]), let stem = Porter2.exceptions1[key] else { return nil }
             for (k, byte) in stem.enumerated() { bytes[k] = byte }
             return stem.count
         }

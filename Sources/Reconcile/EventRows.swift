@@ -17,10 +17,7 @@ struct EventRows: Sendable {
         var offset: Int
     }
 
-    struct Digest: Hashable, Comparable, Sendable {
-        var high: UInt64, low: UInt64
-        static func < (a: Self, b: Self) -> Bool { a.high != b.high ? a.high < b.high : a.low < b.low }
-    }
+    typealias Digest = Digest128
 
     /// What to take from a file, in its own column names.
     struct Columns: Sendable {
@@ -37,7 +34,7 @@ struct EventRows: Sendable {
     var rows: [Row] = []
     /// Per row (aligned with `rows`), the SHA-256 of its compared values, in checksum mode.
     var checksums: [SHA256.Digest] = []
-    /// (group digest, sequence number) of every row with a sequence number.
+    /// (group code, sequence number) of every row with a sequence number.
     var sequences: [(group: UInt64, number: Int64)] = []
     var groupNames: [UInt64: String] = [:]
     var input: InputDigest
@@ -52,9 +49,9 @@ struct EventRows: Sendable {
             result.columns = scanner.columns
             let positions = try scanner.positions(of: wanted)
             while let (line, offset) = try scanner.next() {
-                var key = Hasher128()
+                var key = Digest128.Builder()
                 for position in positions.key { key.add(Canonical.code(scanner.field(position))) }
-                var values = Hasher128()
+                var values = Digest128.Builder()
                 for position in positions.compared { values.add(Canonical.code(scanner.field(position))) }
                 if wanted.checksum {
                     var sha = SHA256()
@@ -69,7 +66,7 @@ struct EventRows: Sendable {
                 result.rows.append(Row(key: key.digest, values: values.digest.high, line: Int32(clamping: line), offset: offset))
                 if let sequence = positions.sequence, let number = Canonical.integer(scanner.field(sequence)) {
                     let group = positions.group.map { scanner.field($0) } ?? .missing
-                    let code = Canonical.code(group)
+                    let code = Canonical.code(group).high
                     if result.groupNames[code] == nil { result.groupNames[code] = Canonical.text(group) }
                     result.sequences.append((code, number))
                 }
@@ -83,7 +80,7 @@ struct EventRows: Sendable {
     /// for the few a report shows.
     static func values(_ path: String, display: String, offsets: Set<Int>, columns: [String]) throws -> [Int: [String: String]] {
         guard !offsets.isEmpty else { return [:] }
-        return try withBytes(path, display: display) { bytes, _ in
+        return try withBytes(path, display: display, digesting: false) { bytes, _ in
             let header = try RowScanner.header(bytes, path: display)
             var found: [Int: [String: String]] = [:]
             for offset in offsets {
@@ -96,12 +93,15 @@ struct EventRows: Sendable {
         }
     }
 
-    static func withBytes<T>(_ path: String, display: String, _ body: (UnsafeRawBufferPointer, InputDigest) throws -> T) throws -> T {
+    /// `body` with the file's bytes and, when `digesting` (the read the result records), its
+    /// SHA-256; the second looks at a file (its header, a few rows) skip the digest.
+    static func withBytes<T>(_ path: String, display: String, digesting: Bool = true,
+                             _ body: (UnsafeRawBufferPointer, InputDigest) throws -> T) throws -> T {
         let mapped = try InputFile.withMappedFile(path) { bytes -> T in
             // Checked first: a planted file is refused at its first over-long line, before
             // the digest would read all of it.
             let checked = try InputFile.checked(bytes, path: display, expected: expected, limits: .streamedLines)
-            var input = InputFile.digest(of: bytes, path: path)
+            var input = digesting ? InputFile.digest(of: bytes, path: path) : InputDigest(path: path, sha256: "")
             input.path = display
             return try body(checked, input)
         }
@@ -130,34 +130,23 @@ enum Canonical {
         return UnsafeRawBufferPointer(rebasing: raw[lower..<upper])
     }
 
-    /// Missing, a number (by value; −0 is 0), or text (by bytes), as one 64-bit code.
-    static func code(_ field: Field) -> UInt64 {
+    /// Missing, a number (by value; −0 is 0), or text (by bytes), as a digest.
+    static func code(_ field: Field) -> Digest128 {
         switch field {
-        case .missing: return 0x6d69_7373_696e_6721
-        case .raw(let raw):
-            let value = trimmed(raw)
-            if value.isEmpty { return code(.missing) }
-            if let (number, _) = DecimalNumber.parse(value), number.isFinite { return numberCode(number) }
-            return textCode(value)
-        case .text(var text):
-            return text.withUTF8 { bytes in
-                let value = trimmed(UnsafeRawBufferPointer(bytes))
-                if let (number, _) = DecimalNumber.parse(value), number.isFinite { return numberCode(number) }
-                return textCode(value)
-            }
+        case .missing: return Digest128(high: 0x6d69_7373_696e_6721, low: 0)
+        case .raw(let raw): return code(trimmed(raw))
+        case .text(var text): return text.withUTF8 { code(trimmed(UnsafeRawBufferPointer($0))) }
         }
     }
 
-    static func numberCode(_ number: Double) -> UInt64 {
-        var x = (number == 0 ? 0 : number).bitPattern &* 0x9e37_79b9_7f4a_7c15
-        x ^= x >> 29
-        return x ^ 0x6e75_6d62_6572_2020
-    }
-
-    static func textCode(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return hash ^ UInt64(bytes.count) &* 0xff51_afd7_ed55_8ccd
+    private static func code(_ value: UnsafeRawBufferPointer) -> Digest128 {
+        if value.isEmpty { return code(.missing) }
+        if let (number, _) = DecimalNumber.parse(value), number.isFinite {
+            // A number's value in both lanes, marked apart from any text's digest.
+            let bits = (number == 0 ? 0 : number).bitPattern
+            return Digest128(high: bits &* 0x9e37_79b9_7f4a_7c15 ^ 0x6e75_6d62_6572_2020, low: bits)
+        }
+        return Digest128.of(value)
     }
 
     /// The field's canonical bytes for a checksum: missing, a number's value, or text.
@@ -194,20 +183,6 @@ enum Canonical {
         guard let value, value.isFinite, value == value.rounded(), abs(value) < 9e15 else { return nil }
         return Int64(value)
     }
-}
-
-/// Two 64-bit accumulators over 64-bit codes: a 128-bit digest of a list of fields.
-struct Hasher128 {
-    var high: UInt64 = 0x243f_6a88_85a3_08d3, low: UInt64 = 0x1319_8a2e_0370_7344
-
-    mutating func add(_ code: UInt64) {
-        high = (high ^ code) &* 0x100_0000_01b3
-        high ^= high >> 31
-        low = (low &+ code) &* 0xbf58_476d_1ce4_e5b9
-        low ^= low >> 27
-    }
-
-    var digest: EventRows.Digest { EventRows.Digest(high: high, low: low) }
 }
 
 /// Rows of a CSV file (header first) or JSON Lines, each field by column position.

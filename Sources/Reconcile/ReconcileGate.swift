@@ -166,7 +166,7 @@ public struct ReconcileGate: Sendable {
     }
 
     static func header(_ path: String, display: String) throws -> [String] {
-        try EventRows.withBytes(path, display: display) { bytes, _ in
+        try EventRows.withBytes(path, display: display, digesting: false) { bytes, _ in
             try RowScanner.header(bytes, path: display) ?? RowScanner(bytes, path: display).columns
         }
     }
