@@ -21,11 +21,14 @@ public struct Evaluation: Sendable, Equatable {
     public var variant: String?
     /// The user's bucket (0–99) for this flag, when the rollout was consulted.
     public var bucket: Int?
+    /// The user's position in hundredths of a percent (0–9,999), when the rollout was
+    /// consulted: bucket × 100 plus the sub-bucket.
+    public var position: Int?
     /// What went wrong, with reason ERROR.
     public var message: String?
 
-    public init(value: Bool, reason: EvaluationReason, variant: String? = nil, bucket: Int? = nil, message: String? = nil) {
-        (self.value, self.reason, self.variant, self.bucket, self.message) = (value, reason, variant, bucket, message)
+    public init(value: Bool, reason: EvaluationReason, variant: String? = nil, bucket: Int? = nil, position: Int? = nil, message: String? = nil) {
+        (self.value, self.reason, self.variant, self.bucket, self.position, self.message) = (value, reason, variant, bucket, position, message)
     }
 }
 
@@ -34,9 +37,13 @@ public struct Evaluation: Sendable, Equatable {
 /// bucket is below the rollout percentage.
 ///
 /// Bucket: the first 8 hex digits of sha256(userId + salt) — the first four digest bytes, big
-/// endian — as an integer, mod 100. Raising the percentage only adds users (a user in at p is
-/// in at every p′ > p), and each flag's salt spreads different flags over different users.
-/// Variant: the same integer divided by 100, mod 10,000, picks a point on the weights laid end
+/// endian — as an integer, mod 100. Sub-bucket: the next 8 hex digits (digest bytes 4–7) mod
+/// 100. Position = bucket × 100 + sub-bucket, 0–9,999, in hundredths of a percent; the user is
+/// in when position < percentage × 100. At a whole percentage p that is exactly bucket < p, so
+/// the finer steps (0.1% is positions 0–9: bucket 0, sub-bucket below 10) change no user's side
+/// of any whole-percent rollout. Raising the percentage only adds users (a user in at p is in
+/// at every p′ > p), and each flag's salt spreads different flags over different users.
+/// Variant: the first integer divided by 100, mod 10,000, picks a point on the weights laid end
 /// to end (so variant and rollout bucket are independent).
 public struct FlagEvaluator: Sendable {
     private let flags: [String: Flag]
@@ -72,10 +79,10 @@ public struct FlagEvaluator: Sendable {
         if flag.adminOverrideDisabled { return Evaluation(value: false, reason: .adminOverride) }
         if flag.adminOverrideEnabled { return Evaluation(value: true, reason: .adminOverride, variant: variant(flag, user: user)) }
         guard flag.enabled else { return Evaluation(value: false, reason: .disabled) }
-        let hash = Self.hashPrefix(user: user, salt: flag.salt)
-        let bucket = Int(hash % 100)
-        guard bucket < flag.rolloutPercentage else { return Evaluation(value: false, reason: .rolloutOut, bucket: bucket) }
-        return Evaluation(value: true, reason: .rolloutIn, variant: Self.variant(flag.variants, hash: hash), bucket: bucket)
+        let (hash, next) = Self.hashWords(user: user, salt: flag.salt)
+        let bucket = Int(hash % 100), position = bucket * 100 + Int(next % 100)
+        guard Double(position) < flag.rolloutPercentage * 100 else { return Evaluation(value: false, reason: .rolloutOut, bucket: bucket, position: position) }
+        return Evaluation(value: true, reason: .rolloutIn, variant: Self.variant(flag.variants, hash: hash), bucket: bucket, position: position)
     }
 
     private func variant(_ flag: Flag, user: String) -> String? {
@@ -95,14 +102,24 @@ public struct FlagEvaluator: Sendable {
     }
 
     /// The first four bytes of sha256(user + salt), big endian.
-    public static func hashPrefix(user: String, salt: String) -> UInt32 {
+    public static func hashPrefix(user: String, salt: String) -> UInt32 { hashWords(user: user, salt: salt).0 }
+
+    /// Bytes 0–3 and 4–7 of sha256(user + salt), each big endian.
+    public static func hashWords(user: String, salt: String) -> (UInt32, UInt32) {
         var hasher = SHA256()
         var user = user, salt = salt
         user.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         salt.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         return hasher.finalize().withUnsafeBytes { bytes in
-            UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3])
+            func word(_ at: Int) -> UInt32 { UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3]) }
+            return (word(0), word(4))
         }
+    }
+
+    /// The user's position (0–9,999) for a salt: in hundredths of a percent.
+    public static func position(user: String, salt: String) -> Int {
+        let (hash, next) = hashWords(user: user, salt: salt)
+        return Int(hash % 100) * 100 + Int(next % 100)
     }
 
     /// The user's bucket (0–99) for a salt.

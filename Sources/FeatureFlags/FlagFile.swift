@@ -10,7 +10,7 @@ import Yams
 ///     description: New program-generation pipeline
 ///     owner: ai-team
 ///     enabled: true
-///     rollout_percentage: 25
+///     rollout_percentage: 25                  # 0–100, in steps down to 0.01 (0.1 is 1 user in 1,000)
 ///     salt: phoenix_pipeline_salt
 ///     variants: {control: 50, treatment: 50}   # or a list of {name, weight}
 ///     created: 2026-11-01
@@ -108,8 +108,8 @@ public struct FlagFile: Sendable, Equatable {
                 guard let bool = boolean(value) else { throw invalid("\(field) must be true or false", value) }
                 if field == "enabled" { flag.enabled = bool } else if field == "admin_override_enabled" { flag.adminOverrideEnabled = bool } else { flag.adminOverrideDisabled = bool }
             case "rollout_percentage":
-                guard let scalar = value.string, let number = Int(scalar), (0...100).contains(number) else {
-                    throw invalid("rollout_percentage must be a whole number from 0 to 100, not '\(value.string ?? "a list")'", value)
+                guard let scalar = value.string, let number = Double(scalar), Percentage.hundredths(number) != nil else {
+                    throw invalid("rollout_percentage must be a number from 0 to 100 in steps of 0.01 (such as 0.1 or 25), not '\(value.string ?? "a list")'", value)
                 }
                 flag.rolloutPercentage = number
             case "created", "expiry":

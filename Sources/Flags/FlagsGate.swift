@@ -7,7 +7,7 @@ import GateKit
 /// ```yaml
 /// file: fixtures/flags/flags.yml      # the flag file to check
 /// previous-ref: origin/main           # compare with the file at this git ref (or previous: FILE)
-/// ladder: [0, 5, 25, 50, 100]         # a change may move up at most one step
+/// ladder: [0, 0.1, 5, 25, 50, 100]    # a change may move up at most one step
 /// max-override-days: 30               # a user override must expire within this many days
 /// stale-days: 30                      # a flag at 100% older than this is reported
 /// sources: ["Sources/**"]             # where flags are referenced
@@ -18,7 +18,7 @@ public struct FlagsPolicy: Sendable, Equatable {
         PolicyKey("file", .path, "The flag file to check (YAML or JSON)."),
         PolicyKey("previous", .path, "The previous version of the flag file."),
         PolicyKey("previous-ref", .string, "Compare with the flag file at this git ref."),
-        PolicyKey("ladder", .list, "Rollout percentages a change may climb one step at a time, from 0 to 100."),
+        PolicyKey("ladder", .list, "Rollout percentages a change may climb one step at a time, from 0 to 100 (steps of 0.01 allowed)."),
         PolicyKey("max-override-days", .number, "A user override must expire within this many days."),
         PolicyKey("stale-days", .number, "A flag at 100% older than this many days is reported."),
         PolicyKey("sources", .list, "Globs of the code where flags are referenced."),
@@ -30,7 +30,7 @@ public struct FlagsPolicy: Sendable, Equatable {
     public var file: String?
     public var previous: String?
     public var previousRef: String?
-    public var ladder = [0, 5, 25, 50, 100]
+    public var ladder: [Double] = [0, 5, 25, 50, 100]
     public var maxOverrideDays = 30.0
     public var staleDays = 30.0
     public var sources: [String] = []
@@ -38,16 +38,21 @@ public struct FlagsPolicy: Sendable, Equatable {
 
     public init() {}
 
+    /// The ladder step a rollout at `level` may rise to.
+    public static func nextStep(above level: Double, ladder: [Double]) -> Double {
+        ladder.first { $0 > level } ?? 100
+    }
+
     public init(policy: Policy) throws {
         try policy.requireKnownKeys(Self.keys)
         file = try policy.string("file")
         previous = try policy.string("previous")
         previousRef = try policy.string("previous-ref")
         if let steps = try policy.strings("ladder") {
-            let numbers = steps.compactMap(Int.init)
+            let numbers = steps.compactMap(Double.init).filter { Percentage.hundredths($0) != nil }
             guard numbers.count == steps.count, numbers.first == 0, numbers.last == 100, zip(numbers, numbers.dropFirst()).allSatisfy({ $0 < $1 }) else {
                 throw policy.invalid(line: policy.entry("ladder")?.line, key: "ladder",
-                                                   expected: "whole percentages rising from 0 to 100, such as [0, 5, 25, 50, 100]")
+                                                   expected: "percentages rising from 0 to 100 in steps of at least 0.01, such as [0, 0.1, 5, 25, 50, 100]")
             }
             ladder = numbers
         }
@@ -135,7 +140,7 @@ public struct FlagsGate: Sendable {
             + (errors == 0 && warnings == 0 ? "every rollout rule holds" : "\(errors) violation\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
         return GateResult(gate: Self.id, verdict: verdict, summary: summary, measurements: measurements, findings: findings,
                           inputs: inputs, rules: Self.rules,
-                          details: .object(["flags": .orderedObject(file.flags.map { ($0.name, .integer($0.effectivePercentage)) })]))
+                          details: .object(["flags": .orderedObject(file.flags.map { ($0.name, .number($0.effectivePercentage)) })]))
     }
 
     /// The rules that need only the file and its previous version; pure, for tests.
@@ -148,22 +153,22 @@ public struct FlagsGate: Sendable {
                 if let before = previous.flag(named: flag.name) {
                     let was = before.effectivePercentage
                     if level > was {
-                        let next = policy.ladder.first { $0 > was } ?? 100
+                        let next = FlagsPolicy.nextStep(above: was, ladder: policy.ladder)
                         if level > next {
                             findings.append(Finding(severity: .error, rule: "flags/ladder-jump",
-                                                    message: "\(flag.name) jumps from \(was)% to \(level)%; the next step up is \(next)%",
+                                                    message: "\(flag.name) jumps from \(Percentage.text(was))% to \(Percentage.text(level))%; the next step up is \(Percentage.text(next))%",
                                                     location: at(flag.line)))
                         }
                     }
                 } else if flag.enabled || flag.rolloutPercentage > 0 || flag.adminOverrideEnabled {
                     findings.append(Finding(severity: .error, rule: "flags/new-flag-enabled",
-                                            message: "\(flag.name) is new and must start disabled at 0% (it is \(flag.enabled ? "enabled" : "disabled") at \(flag.rolloutPercentage)%\(flag.adminOverrideEnabled ? ", forced on" : ""))",
+                                            message: "\(flag.name) is new and must start disabled at 0% (it is \(flag.enabled ? "enabled" : "disabled") at \(Percentage.text(flag.rolloutPercentage))%\(flag.adminOverrideEnabled ? ", forced on" : ""))",
                                             location: at(flag.line)))
                 }
             }
             if !policy.ladder.contains(flag.rolloutPercentage) {
                 findings.append(Finding(severity: .error, rule: "flags/off-ladder",
-                                        message: "\(flag.name) is at \(flag.rolloutPercentage)%, not a ladder step (\(policy.ladder.map { "\($0)" }.joined(separator: ", ")))",
+                                        message: "\(flag.name) is at \(Percentage.text(flag.rolloutPercentage))%, not a ladder step (\(policy.ladder.map(Percentage.text).joined(separator: ", ")))",
                                         location: at(flag.line)))
             }
             if level == 100, let created = flag.created, now - created > policy.staleDays * 86_400 {

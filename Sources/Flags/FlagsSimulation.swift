@@ -14,9 +14,9 @@ public struct FlagsSimulation: Sendable {
 
     public let file: FlagFile
     public let users: Int
-    public let ladder: [Int]
+    public let ladder: [Double]
 
-    public init(file: FlagFile, users: Int, ladder: [Int] = [0, 1, 5, 10, 25, 50, 75, 100]) {
+    public init(file: FlagFile, users: Int, ladder: [Double] = [0, 0.01, 0.1, 1, 5, 10, 25, 50, 75, 100]) {
         (self.file, self.users, self.ladder) = (file, users, ladder)
     }
 
@@ -29,13 +29,13 @@ public struct FlagsSimulation: Sendable {
             // Share: overrides left out, so only the hash decides.
             let evaluator = FlagEvaluator(file: FlagFile(path: file.path, flags: [flag]))
             let inCount = ids.reduce(0) { $0 + (evaluator.evaluate(flag.name, user: $1, at: 0).value ? 1 : 0) }
-            let p = Distributions.binomialTwoSided(successes: inCount, trials: users, rate: Double(flag.rolloutPercentage) / 100)
+            let p = Distributions.binomialTwoSided(successes: inCount, trials: users, rate: flag.rolloutPercentage / 100)
             let verdict: Verdict = p < Self.alpha ? .fail : .pass
             measurements.append(Measurement(name: "share_p_value[\(flag.name)]", value: p, threshold: Self.alpha, comparison: .atLeast, verdict: verdict))
-            rows.append([flag.name, "\(flag.rolloutPercentage)%", String(format: "%.3f%%", 100 * Double(inCount) / Double(max(users, 1))), String(format: "%.4g", p)])
+            rows.append([flag.name, "\(Percentage.text(flag.rolloutPercentage))%", String(format: "%.3f%%", 100 * Double(inCount) / Double(max(users, 1))), String(format: "%.4g", p)])
             if verdict == .fail {
                 findings.append(Finding(severity: .error, rule: "flags/biased-rollout",
-                                        message: "\(flag.name): \(inCount) of \(users) users in at \(flag.rolloutPercentage)% (binomial p = \(String(format: "%.3g", p)))",
+                                        message: "\(flag.name): \(inCount) of \(users) users in at \(Percentage.text(flag.rolloutPercentage))% (binomial p = \(String(format: "%.3g", p)))",
                                         location: Location(file: file.path, line: flag.line)))
             }
             // Stickiness across the ladder.
@@ -49,7 +49,7 @@ public struct FlagsSimulation: Sendable {
                 var wasIn = false
                 for (step, evaluator) in zip(ladder, steps) {
                     let isIn = evaluator.evaluate(flag.name, user: id, at: 0).value
-                    if wasIn && !isIn { broken = "\(id) is in below \(step)% but out at \(step)%" }
+                    if wasIn && !isIn { broken = "\(id) is in below \(Percentage.text(step))% but out at \(Percentage.text(step))%" }
                     wasIn = isIn
                 }
             }

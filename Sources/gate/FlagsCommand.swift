@@ -10,8 +10,8 @@ struct FlagsCommand: GateCommand {
     typealias Judged = FlagsGate
     static let configuration = CommandConfiguration(
         commandName: "flags",
-        abstract: "Feature flags: lint a flag file against the rollout rules, evaluate a flag for a user, simulate rollouts.",
-        subcommands: [FlagsLintCommand.self, FlagsEvalCommand.self, FlagsSimulateCommand.self, FlagsBenchCommand.self],
+        abstract: "Feature flags: lint a flag file against the rollout rules, evaluate a flag for a user, set a rollout or the kill switch, simulate rollouts.",
+        subcommands: [FlagsLintCommand.self, FlagsEvalCommand.self, FlagsSetCommand.self, FlagsSimulateCommand.self, FlagsBenchCommand.self],
         defaultSubcommand: FlagsLintCommand.self)
 }
 
@@ -104,12 +104,13 @@ struct FlagsEvalCommand: ParsableCommand {
             var fields: [(String, JSONValue)] = [("flag", .string(flag)), ("user", .string(user)), ("value", .bool(evaluation.value)),
                                                  ("reason", .string(evaluation.reason.rawValue))]
             if let bucket = evaluation.bucket { fields.append(("bucket", .integer(bucket))) }
+            if let position = evaluation.position { fields.append(("position", .integer(position))) }
             if let variant = evaluation.variant { fields.append(("variant", .string(variant))) }
             if let message = evaluation.message { fields.append(("message", .string(message))) }
             FileSink.standardOutput(JSONValue.orderedObject(fields).rendered())
         } else {
             var line = "\(flag) for \(user): \(evaluation.value ? "on" : "off") (\(evaluation.reason.rawValue)"
-            if let bucket = evaluation.bucket { line += ", bucket \(bucket)" }
+            if let bucket = evaluation.bucket, let position = evaluation.position { line += ", bucket \(bucket), position \(position) of 10000" }
             line += ")"
             if let variant = evaluation.variant { line += ", variant \(variant)" }
             FileSink.standardOutput(line + "\n")
@@ -117,6 +118,56 @@ struct FlagsEvalCommand: ParsableCommand {
         }
         // A file that cannot be loaded still answers (off), but the command says it failed.
         if evaluation.reason == .error { throw ExitCode(2) }
+    }
+}
+
+struct FlagsSetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set",
+        abstract: "Set one flag's rollout percentage, kill it or lift the kill switch, in the file itself: only that value changes (comments, order and layout kept).",
+        discussion: """
+            A rollout rises at most one ladder step (the ladder of --ladder, else of the policy, gates/flags.yml),             and a percentage is a ladder step; moving down, killing and a value already set are always allowed.             A refused step leaves the file alone and exits 1; --force with --reason writes it anyway.             Percentages go down to 0.01 (0.1 is one user in a thousand).
+            """)
+
+    @Argument(help: ArgumentHelp("The flag file (YAML or JSON).", valueName: "file")) var file: String
+    @Option(help: ArgumentHelp("The flag.", valueName: "name")) var flag: String
+    @Option(help: ArgumentHelp("Set rollout_percentage to this (0–100, steps of 0.01).", valueName: "percent")) var rollout: String?
+    @ArgumentParser.Flag(help: "Turn the kill switch on (admin_override_disabled: true): off for every user without an override.") var kill = false
+    @ArgumentParser.Flag(help: "Turn the kill switch off (admin_override_disabled: false).") var restore = false
+    @ArgumentParser.Flag(help: "Write a step the ladder refuses (with --reason).") var force = false
+    @Option(help: ArgumentHelp("Why the ladder is overridden (printed, and a warning under GitHub Actions).", valueName: "text")) var reason: String?
+    @Option(name: .customLong("ladder"), parsing: .upToNextOption, help: ArgumentHelp("Rollout percentages from 0 to 100 (default: the policy's).", valueName: "percent"))
+    var ladder: [String] = []
+    @Option(help: ArgumentHelp("Policy file whose ladder: applies (default: gates/flags.yml when it exists).", valueName: "path")) var policy: String?
+
+    func validate() throws {
+        guard [rollout != nil, kill, restore].filter({ $0 }).count == 1 else { throw ValidationError("Pass exactly one of --rollout P, --kill or --restore.") }
+        if force, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--force needs --reason: say why the ladder is skipped.") }
+        if let rollout, Double(rollout).flatMap(Percentage.hundredths) == nil {
+            throw ValidationError("--rollout must be a percentage from 0 to 100 in steps of 0.01, not '\(rollout)'.")
+        }
+    }
+
+    func run() throws {
+        try exitingTwoOnError {
+            let change: FlagFileEdit.Change = kill ? .kill : restore ? .restore : .rollout(Double(rollout!)!)
+            var loaded = try policy.map { try Policy.load(path: $0) } ?? (access("gates/flags.yml", F_OK) == 0 ? try Policy.load(path: "gates/flags.yml") : nil)
+            if !ladder.isEmpty { loaded = try (loaded ?? Policy(path: "command line", entries: [])).overlaid(with: [PolicyFlag("ladder", ladder)]) }
+            let steps = try loaded.map { try FlagsPolicy(policy: $0).ladder } ?? FlagsPolicy().ladder
+            switch try FlagsSet.run(path: file, flag: flag, change: change, ladder: steps, forceReason: force ? reason : nil) {
+            case .success(let applied):
+                FileSink.standardOutput(applied.describe(path: file, change: change) + "\n")
+                if let forced = applied.forced {
+                    FileSink.standardOutput("forced past the ladder (\(forced)): \(reason ?? "")\n")
+                    if GateEnvironment.current.variables["GITHUB_ACTIONS"] == "true" {
+                        FileSink.standardOutput(GitHubActions.command("warning", properties: [("title", "flag \(flag) forced past the ladder")], message: "\(forced): \(reason ?? "")") + "\n")
+                    }
+                }
+            case .failure(let refused):
+                FileSink.standardError("error: refused: \(refused.message); \(file) is unchanged (--force --reason TEXT writes it anyway)\n")
+                throw ExitCode(1)
+            }
+        }
     }
 }
 

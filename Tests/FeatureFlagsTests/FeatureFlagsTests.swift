@@ -65,7 +65,7 @@ struct EvaluationTests {
         // Buckets for this salt (hashlib): "" → 7 (in at 25%), "user-1" → 27 (out).
         #expect(evaluator.evaluate("rollout", user: "", at: before).bucket == 7)
         #expect(evaluator.evaluate("rollout", user: "", at: before).reason == .rolloutIn)
-        #expect(evaluator.evaluate("rollout", user: "user-1", at: before) == Evaluation(value: false, reason: .rolloutOut, bucket: 27))
+        #expect(evaluator.evaluate("rollout", user: "user-1", at: before) == Evaluation(value: false, reason: .rolloutOut, bucket: 27, position: 2703))
     }
 
     @Test("a file that cannot be loaded turns every flag off with reason ERROR")
@@ -75,7 +75,7 @@ struct EvaluationTests {
         try Fixtures.write("flags:\n  a:\n    rollout_percentage: 101\n", to: directory + "/f.yml")
         let evaluation = FlagEvaluator(loading: directory + "/f.yml").evaluate("a", user: "u")
         #expect(!evaluation.value && evaluation.reason == .error)
-        #expect(evaluation.message?.contains("rollout_percentage must be a whole number from 0 to 100, not '101'") == true)
+        #expect(evaluation.message?.contains("rollout_percentage must be a number from 0 to 100 in steps of 0.01 (such as 0.1 or 25), not '101'") == true)
         #expect(FlagEvaluator(loading: directory + "/missing.yml").evaluate("a", user: "u").reason == .error)
     }
 
@@ -86,7 +86,7 @@ struct EvaluationTests {
             let user = "user-\(index)"
             var wasIn = false
             for percentage in 0...100 {
-                var flag = Flag(name: "f", enabled: true, rolloutPercentage: percentage, salt: "s")
+                var flag = Flag(name: "f", enabled: true, rolloutPercentage: Double(percentage), salt: "s")
                 flag.line = 1
                 let isIn = FlagEvaluator(file: FlagFile(path: "x", flags: [flag])).evaluate("f", user: user, at: 0).value
                 #expect(!(wasIn && !isIn), "\(user) left the rollout at \(percentage)%")
@@ -124,7 +124,7 @@ struct FlagFileTests {
 
     @Test("bad flag files name the line and the flag", arguments: [
         ("flags:\n  a: {}\n  a: {}\n", "'a' is defined twice"),
-        ("flags:\n  a:\n    rollout_percentage: 101\n", "f.yml:3: flag a: rollout_percentage must be a whole number from 0 to 100, not '101'"),
+        ("flags:\n  a:\n    rollout_percentage: 101\n", "f.yml:3: flag a: rollout_percentage must be a number from 0 to 100 in steps of 0.01 (such as 0.1 or 25), not '101'"),
         ("flags:\n  a:\n    rollout_percentage: -1\n", "not '-1'"),
         ("flags:\n  a:\n    rolout_percentage: 5\n", "f.yml:3: flag a: unknown key 'rolout_percentage'"),
         ("flags:\n  a:\n    created: 2026-13-45\n", "f.yml:3: flag a: created '2026-13-45' is not a date"),

@@ -20,7 +20,7 @@ struct FlagsExperimentCommandTests {
         let error = try GateBinary.run(["flags", "eval", broken, "--flag", "a", "--user", "u"])
         #expect(error.status == 2)
         #expect(error.stdout.contains("off (ERROR)"))
-        #expect(error.stderr.contains("rollout_percentage must be a whole number from 0 to 100"))
+        #expect(error.stderr.contains("rollout_percentage must be a number from 0 to 100 in steps of 0.01"))
     }
 
     @Test("lint: a ladder jump fails with exit 1 and a GitHub annotation; a malformed file is exit 2")
@@ -37,7 +37,7 @@ struct FlagsExperimentCommandTests {
         try Fixtures.write("flags:\n  f:\n    rollout_percentage: 101\n", to: directory + "/bad.yml")
         let bad = try GateBinary.run(["flags", "lint", "bad.yml", "--policy", "/dev/null"], in: directory)
         #expect(bad.status == 2)
-        #expect(bad.stderr.contains("bad.yml:3: flag f: rollout_percentage must be a whole number from 0 to 100, not '101'"))
+        #expect(bad.stderr.contains("bad.yml:3: flag f: rollout_percentage must be a number from 0 to 100 in steps of 0.01 (such as 0.1 or 25), not '101'"))
     }
 
     @Test("bench counts evaluations; a bad --at or --users is a usage error")
