@@ -12,6 +12,12 @@ import GateKit
 ///   canary: {deployment: search-canary}
 /// pass-score: 95              # promote at or above
 /// marginal-score: 75          # hold between marginal and pass, roll back below
+/// interval: 1m                # repeated analysis: a round every interval …
+/// count: 10                   # … this many rounds (default 1)
+/// failure-limit: 0            # rollback rounds tolerated (a trigger ends the run at once)
+/// inconclusive-limit: 0       # hold rounds tolerated
+/// label: 5%                   # this rollout step, on the page and in the result
+/// history: [canary-0.1.json]  # earlier steps' results (JSON), shown as the rollout so far
 /// metrics:
 ///   - name: error_rate
 ///     query: 'sum(rate(http_requests_total{deployment="{{deployment}}",code=~"5.."}[1m])) / sum(rate(http_requests_total{deployment="{{deployment}}"}[1m]))'
@@ -20,6 +26,10 @@ import GateKit
 ///     allowed-absolute: 0.001   # … or smaller than this
 ///     critical: true
 ///     weight: 2
+///     max: 0.01                 # an absolute objective on the canary's median (also min:)
+///     nan: remove               # NaN samples: remove (default) or zero
+///     outliers: remove          # keep (default) or remove beyond outlier-factor × IQR
+///     outlier-factor: 3
 ///     triggers:
 ///       - {above: 0.05, for: 5m}               # sustained threshold on the canary
 ///       - {above-baseline: 2, for: 10m}        # canary / baseline, sustained
@@ -39,12 +49,19 @@ public struct CanaryPolicy: Sendable {
         PolicyKey("metrics", .mapping, "The metrics: name, query, bad, allowed-relative, allowed-absolute, critical, weight, triggers."),
         PolicyKey("timeout", .number, "Seconds per Prometheus request (default 10)."),
         PolicyKey("retries", .number, "Retries of a failed request (default 3)."),
-        PolicyKey("html", .path, "Also write an HTML page with a chart per metric."),
+        PolicyKey("html", .path, "Also write the decision page (HTML) here."),
+        PolicyKey("interval", .duration, "Repeated analysis: time between rounds, e.g. 1m."),
+        PolicyKey("count", .number, "Repeated analysis: rounds in all (default 1)."),
+        PolicyKey("failure-limit", .number, "Rollback rounds tolerated before the run rolls back (default 0)."),
+        PolicyKey("inconclusive-limit", .number, "Hold rounds tolerated before the run holds (default 0)."),
+        PolicyKey("label", .string, "This rollout step's name (5%), on the page and in the result."),
+        PolicyKey("history", .list, "Earlier steps' canary results (JSON files), shown as the rollout's history."),
     ]
     public static var keys: [String] { policyKeys.map(\.name) }
     /// `report:` was this gate's HTML page; it is `html:` now (`--report` reads an input elsewhere).
     public static let renamedKeys = ["report": "html"]
-    public static let metricKeys = ["name", "query", "bad", "allowed-relative", "allowed-absolute", "critical", "weight", "triggers"]
+    public static let metricKeys = ["name", "query", "bad", "allowed-relative", "allowed-absolute", "critical", "weight", "triggers", "max", "min",
+                                    "nan", "outliers", "outlier-factor"]
     public static let triggerKeys = ["above", "below", "above-baseline", "for", "consecutive", "within"]
 
     public enum Direction: String, Sendable { case increase, decrease, either }
@@ -71,6 +88,15 @@ public struct CanaryPolicy: Sendable {
         public var critical = false
         public var weight = 1.0
         public var triggers: [Trigger] = []
+        /// Absolute objectives on the canary's median over the window.
+        public var maximum: Double?
+        public var minimum: Double?
+        /// NaN samples: removed (Kayenta's default) or counted as zero.
+        public var nanAsZero = false
+        /// Samples beyond `outlierFactor` × IQR from the quartiles, removed from both groups
+        /// before the test (Kayenta's outlier removal; off by default).
+        public var removeOutliers = false
+        public var outlierFactor = 3.0
         public init(name: String, query: String) { (self.name, self.query) = (name, query) }
     }
 
@@ -89,6 +115,12 @@ public struct CanaryPolicy: Sendable {
     public var timeout = 10.0
     public var retries = 3
     public var html: String?
+    public var interval = 60.0
+    public var count = 1
+    public var failureLimit = 0
+    public var inconclusiveLimit = 0
+    public var label: String?
+    public var history: [String] = []
 
     public init() {}
 
@@ -117,6 +149,15 @@ public struct CanaryPolicy: Sendable {
         confidence = try policy.number("confidence", in: 0.5...0.9999) ?? confidence
         timeout = try policy.number("timeout", in: 0.1...600) ?? timeout
         retries = try policy.integer("retries", in: 0...10) ?? retries
+        if let text = try policy.string("interval") {
+            guard let seconds = Self.duration(text), seconds > 0, seconds <= 3600 else { throw invalid("interval", policy.entry("interval")?.line, "a duration from 1s to 1h, such as 1m") }
+            interval = seconds
+        }
+        count = try policy.integer("count", in: 1...1000) ?? count
+        failureLimit = try policy.integer("failure-limit", in: 0...1000) ?? failureLimit
+        inconclusiveLimit = try policy.integer("inconclusive-limit", in: 0...1000) ?? inconclusiveLimit
+        label = try policy.string("label")
+        history = try policy.strings("history") ?? []
         for entry in try policy.mapping("groups") ?? [] {
             guard case .map(let labels, _) = entry.value else { throw invalid("groups.\(entry.key)", entry.line, "a mapping of label values") }
             var values: [String: String] = [:]
@@ -144,6 +185,17 @@ public struct CanaryPolicy: Sendable {
             metric.allowedAbsolute = try sub.number("allowed-absolute", in: 0...1e18) ?? 0
             metric.weight = try sub.number("weight", in: 0...1e6) ?? 1
             metric.critical = try sub.flag("critical") ?? false
+            metric.maximum = try sub.number("max")
+            metric.minimum = try sub.number("min")
+            if let text = try sub.string("nan") {
+                guard ["remove", "zero"].contains(text) else { throw invalid("metrics[\(name)].nan", sub.entry("nan")?.line, "remove or zero") }
+                metric.nanAsZero = text == "zero"
+            }
+            if let text = try sub.string("outliers") {
+                guard ["keep", "remove"].contains(text) else { throw invalid("metrics[\(name)].outliers", sub.entry("outliers")?.line, "keep or remove") }
+                metric.removeOutliers = text == "remove"
+            }
+            metric.outlierFactor = try sub.number("outlier-factor", in: 0.1...100) ?? metric.outlierFactor
             if let triggers = sub.entry("triggers") {
                 guard case .list(let list, _) = triggers.value else { throw invalid("metrics[\(name)].triggers", triggers.line, "a list") }
                 for trigger in list {

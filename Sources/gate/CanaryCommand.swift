@@ -16,7 +16,7 @@ struct CanaryCommand: GateCommand {
 struct CanaryAnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Query every metric for baseline and canary, judge them, print the decision (promote exit 0, hold exit 0 with a warning, rollback exit 1; unreachable or malformed data exit 2).",
+        abstract: "Query every metric for baseline and canary, judge them, print the decision (promote exit 0, hold exit 0 with a warning, rollback exit 1; unreachable or malformed data exit 2); with --count, repeatedly.",
         discussion: """
             Policy: gates/canary.yml with the keys \(CanaryPolicy.keys.joined(separator: ", ")). Credentials come from \
             PROMETHEUS_TOKEN (bearer), or PROMETHEUS_USER and PROMETHEUS_PASSWORD (basic); they are never printed, and \
@@ -35,7 +35,13 @@ struct CanaryAnalyzeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The metrics as YAML: '[{name: errors, query: ..., bad: increase}]'.", valueName: "yaml")) var metrics: String?
     @Option(help: ArgumentHelp("Seconds per Prometheus request (default 10).", valueName: "s")) var timeout: String?
     @Option(help: ArgumentHelp("Retries of a failed request (default 3).", valueName: "n")) var retries: String?
-    @Option(help: ArgumentHelp("Write the HTML report (a chart per metric) here.", valueName: "file")) var html: String?
+    @Option(help: ArgumentHelp("Also write the decision page (HTML) here; --format html prints the same page.", valueName: "file")) var html: String?
+    @Option(help: ArgumentHelp("Repeated analysis: time between rounds, e.g. 1m (default 1m).", valueName: "duration")) var interval: String?
+    @Option(help: ArgumentHelp("Repeated analysis: rounds in all (default 1).", valueName: "n")) var count: String?
+    @Option(name: .customLong("failure-limit"), help: ArgumentHelp("Rollback rounds tolerated (default 0); a fired trigger rolls back at once.", valueName: "n")) var failureLimit: String?
+    @Option(name: .customLong("inconclusive-limit"), help: ArgumentHelp("Hold rounds tolerated (default 0).", valueName: "n")) var inconclusiveLimit: String?
+    @Option(help: ArgumentHelp("This rollout step's name, e.g. 5%.", valueName: "text")) var label: String?
+    @Option(help: ArgumentHelp("An earlier step's canary result (JSON), for the rollout's history (repeatable).", valueName: "file")) var history: [String] = []
     @Option(help: .hidden) var report: String?
     @OptionGroup var common: CommonOptions
 
@@ -49,7 +55,14 @@ struct CanaryAnalyzeCommand: ParsableCommand {
             PolicyFlag("step", step), PolicyFlag("end", end), .yaml("groups", groups), PolicyFlag("pass-score", passScore),
             PolicyFlag("marginal-score", marginalScore), PolicyFlag("confidence", confidence), .yaml("metrics", metrics),
             PolicyFlag("timeout", timeout), PolicyFlag("retries", retries), PolicyFlag("html", html), PolicyFlag("report", report),
-        ])
+            PolicyFlag("interval", interval), PolicyFlag("count", count), PolicyFlag("failure-limit", failureLimit),
+            PolicyFlag("inconclusive-limit", inconclusiveLimit), PolicyFlag("label", label), PolicyFlag("history", history),
+        ]) { policy, context in
+            // A line per round on standard error: on a terminal and in a CI log alike.
+            var gate = try CanaryGate(policy: CanaryPolicy(policy: policy), context: context)
+            gate.progress = { FileSink.standardError($0 + "\n") }
+            return try gate.evaluate()
+        }
     }
 }
 

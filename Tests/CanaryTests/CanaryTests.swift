@@ -19,6 +19,10 @@ import Testing
         return Double(x % 2001) / 1000 - 1
     }
 
+    /// The late scenario's first bad sample: eight minutes before the end.
+    static let lateIndex = 128
+    static var lateFrom: Double { end - Double(160 - lateIndex) * step }
+
     /// 40 minutes of 15-second samples per scenario and group (OpenMetrics, timestamps in seconds).
     static func history() -> String {
         let points = 161
@@ -39,6 +43,8 @@ import Testing
             ("latency", normalError(8), { i in 0.30 + 0.03 * noise(i, 9) }),
             ("nodata", nil, nil),
             ("better", { i in 0.008 + 0.002 * noise(i, 10) }, normalLatency(11)),
+            // Healthy until `lateFrom`, then 8% errors: for the repeated analysis.
+            ("late", { i in i >= lateIndex ? 0.08 + 0.005 * noise(i, 12) : 0.01 + 0.002 * noise(i, 13) }, normalLatency(14)),
         ]
         for (index, (scenario, canaryError, canaryLatency)) in scenarios.enumerated() {
             add(&errors, "app_error_ratio", scenario, "baseline", normalError(100 + index))
@@ -249,7 +255,8 @@ import Testing
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         func answer(_ values: [Double]) -> String {
-            let pairs = values.enumerated().map { "[\(1_767_225_600 + $0.offset * 15),\"\($0.element)\"]" }.joined(separator: ",")
+            // The last hour up to the window's end (2026-01-01): the analysis keeps its 30 minutes.
+            let pairs = values.enumerated().map { "[\(1_767_225_600 - (values.count - 1 - $0.offset) * 15),\"\($0.element)\"]" }.joined(separator: ",")
             return #"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":["# + pairs + "]}]}}"
         }
         try Fixtures.write(answer((0..<60).map { 0.01 + 0.001 * Double($0 % 3) }), to: directory + "/error_rate.baseline.json")
@@ -291,5 +298,199 @@ import Testing
         let down = try GateBinary.run(["canary", "warmup", "http://127.0.0.1:\(freePort())/", "--requests", "3"])
         #expect(down.status == 2)
         #expect(try GateBinary.run(["canary", "warmup", server.url, "--requests", "0"]).status != 0)
+    }
+}
+
+/// Repeated analysis and the decision page.
+@Suite(.serialized) struct CanaryRoundsTests {
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [String] = []
+        func append(_ line: String) { lock.lock(); items.append(line); lock.unlock() }
+        var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
+    }
+
+    static func rounds(_ result: GateResult) throws -> [JSONTree] {
+        let details = try JSONTree.parse(Array(try #require(result.details).rendered().utf8), path: "details")
+        return try #require(details["rounds"]?.array)
+    }
+
+    @Test("repeated analysis against a real Prometheus rolls back in the round where the trigger fires, and not before")
+    func repeated() throws {
+        guard PrometheusServer.available else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("prometheus and promtool are not installed") }
+            return
+        }
+        let server = try PrometheusServer(openMetrics: CanaryTests.history())
+        defer { server.stop() }
+        var policy = try CanaryTests.policy(server.url, scenario: "late")
+        (policy.window, policy.interval, policy.count, policy.failureLimit, policy.inconclusiveLimit) = (600, 60, 10, 1, 2)
+        policy.end = CanaryTests.end - 9 * 60
+        // `above: 0.05, for: 5m` holds once the bad samples span five minutes: at the sample
+        // lateFrom + 5m − step. The first round whose window reaches it fires.
+        let fires = CanaryTests.lateFrom + 300 - CanaryTests.step
+        let expected = Int(((fires - policy.end!) / policy.interval).rounded(.up)) + 1
+        #expect(expected > 2 && expected < 10, "the scenario puts the trigger mid-run")
+        let lines = Lines()
+        var gate = CanaryGate(policy: policy, context: GateContext(root: Fixtures.repositoryRoot), environment: [:])
+        gate.progress = { lines.append($0) }
+        let result = try gate.evaluate()
+        let rounds = try Self.rounds(result)
+        #expect(rounds.count == expected, "\(result.summary)")
+        for round in rounds.dropLast() {
+            #expect(round["decision"]?.string != "rollback" && round["triggered"]?.array?.isEmpty == true, "round \(round["round"]?.number ?? 0) before the trigger")
+        }
+        #expect(rounds.last?["decision"]?.string == "rollback" && rounds.last?["triggered"]?.array?.first?.string == "error_rate")
+        #expect(result.verdict == .fail)
+        #expect(result.summary.hasPrefix("rollback: a rollback trigger fired on error_rate in round \(expected) of 10"), "\(result.summary)")
+        #expect(lines.all.count == expected && lines.all.last?.contains("round \(expected)/10") == true)
+        #expect(result.tables.contains { $0.title == "Rounds" && $0.rows.count == expected })
+        // Not before: the same run stopped one round earlier does not roll back.
+        policy.count = expected - 1
+        let earlier = try CanaryGate(policy: policy, context: GateContext(root: Fixtures.repositoryRoot), environment: [:]).evaluate()
+        #expect(earlier.verdict != .fail, "\(earlier.summary)")
+        #expect(try Self.rounds(earlier).count == expected - 1)
+    }
+
+    /// The repository's saved answers: a healthy canary over 2025-12-31 23:30–00:00 UTC.
+    static func offline() throws -> CanaryPolicy {
+        try CanaryPolicy(policy: Policy.load(path: Fixtures.repositoryRoot + "/gates/canary.yml"))
+    }
+
+    @Test("rounds wait for their window's end by the clock; the limits end the run; a failing last round never promotes")
+    func limits() throws {
+        var policy = try Self.offline()
+        policy.html = nil
+        (policy.end, policy.window, policy.interval, policy.count) = (nil, 600, 300, 3)
+        let fixturesEnd = 1_767_225_600.0
+        let clock = Lines()
+        // A clock that starts 10 minutes before the saved data ends and moves only by the waits.
+        final class Clock: @unchecked Sendable { var now = 0.0 }
+        let time = Clock()
+        time.now = fixturesEnd - 600
+        var gate = CanaryGate(policy: policy, context: GateContext(root: Fixtures.repositoryRoot), environment: [:])
+        gate.clock = { time.now }
+        gate.sleep = { seconds in clock.append("\(seconds)"); time.now += seconds }
+        let result = try gate.evaluate()
+        #expect(clock.all == ["300.0", "300.0"])
+        #expect(try Self.rounds(result).map { $0["end"]?.number } == [fixturesEnd - 600, fixturesEnd - 300, fixturesEnd])
+        #expect(result.verdict == .pass && result.summary.hasPrefix("promote: 3 rounds within the limits"))
+
+        // A canary whose connection failures break a critical metric: every round rolls back.
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for name in ["error_rate", "latency_p95", "connection_failures"] {
+            for group in ["baseline", "canary"] {
+                var text = try Fixtures.text("canary/\(name).\(group).json")
+                if name == "latency_p95" && group == "canary" {
+                    // 30% slower: a regression of a metric that is not critical (a hold).
+                    text = try Self.scaled(text, by: 1.3)
+                }
+                try Fixtures.write(text, to: directory + "/\(name).\(group).json")
+            }
+        }
+        policy.offline = directory
+        (policy.end, policy.window, policy.interval, policy.count) = (fixturesEnd - 900, 600, 300, 4)
+        policy.passScore = 95
+        policy.marginalScore = 50
+        var held = CanaryGate(policy: policy, context: GateContext(root: Fixtures.repositoryRoot), environment: [:])
+        held.sleep = { _ in }
+        let hold = try held.evaluate()
+        #expect(hold.verdict == .warn && hold.summary.hasPrefix("hold: 1 inconclusive round of 1, more than the inconclusive limit 0"), "\(hold.summary)")
+        policy.inconclusiveLimit = 5
+        held.policy = policy
+        let tolerated = try held.evaluate()
+        // Within the limits, but the last round held: hold, not promote.
+        #expect(tolerated.verdict == .warn && tolerated.summary.hasPrefix("hold: the last round (4 of 4) was hold"), "\(tolerated.summary)")
+        #expect(try Self.rounds(tolerated).count == 4)
+    }
+
+    /// Every value of a saved answer times `factor`.
+    static func scaled(_ text: String, by factor: Double) throws -> String {
+        let regex = try NSRegularExpression(pattern: #","([0-9.e-]+)"\]"#)
+        var out = text
+        for match in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).reversed() {
+            let range = Range(match.range(at: 1), in: text)!
+            out.replaceSubrange(range, with: String(Double(text[range])! * factor))
+        }
+        return out
+    }
+
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test("the decision page: the decision as the headline, one verdict per metric everywhere, p with significant digits")
+    func page() throws {
+        var policy = try Self.offline()
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // latency_p95 regresses (not critical: warn), connection failures fire their trigger.
+        for name in ["error_rate", "latency_p95", "connection_failures"] {
+            for group in ["baseline", "canary"] {
+                var text = try Fixtures.text("canary/\(name).\(group).json")
+                if name == "latency_p95" && group == "canary" { text = try Self.scaled(text, by: 1.5) }
+                if name == "connection_failures" && group == "canary" { text = text.replacingOccurrences(of: "\"0.0\"", with: "\"2.0\"") }
+                try Fixtures.write(text, to: directory + "/\(name).\(group).json")
+            }
+        }
+        // An earlier step of the rollout, as its job kept it.
+        let earlier = try GateBinary.run(["canary", "analyze", "--label", "0.1%", "--format", "json", "-o", directory + "/step-0.1.json"], in: Fixtures.repositoryRoot)
+        #expect(earlier.status == 0, "\(earlier.stderr)")
+        policy.offline = directory
+        policy.label = "5%"
+        policy.history = [directory + "/step-0.1.json"]
+        policy.html = directory + "/page.html"
+        let result = try CanaryGate(policy: policy, context: GateContext(root: Fixtures.repositoryRoot), environment: [:]).evaluate().writingArtifacts()
+        let page = try String(contentsOfFile: directory + "/page.html", encoding: .utf8)
+        #expect(page == result.page, "--format html and html: are one page")
+
+        #expect(page.contains("<title>canary 5%: ROLLBACK</title>"))
+        #expect(page.components(separatedBy: "<h1>").count == 2 && page.contains("<h1>ROLLBACK</h1>"))
+        #expect(page.contains("<p class=\"reason\">rollback: a rollback trigger fired on connection_failures; score 50 (pass 95, marginal 75)"))
+        // The command prints the same page for --format html as it writes for --html.
+        let cli = try GateBinary.run(["canary", "analyze", "--offline", directory, "--format", "html", "-o", directory + "/printed.html", "--html", directory + "/written.html"],
+                                     in: Fixtures.repositoryRoot)
+        #expect(cli.status == 1)
+        let printed = try String(contentsOfFile: directory + "/printed.html", encoding: .utf8)
+        #expect(printed == (try String(contentsOfFile: directory + "/written.html", encoding: .utf8)) && printed.contains("<h1>ROLLBACK</h1>"))
+        // One verdict per metric: the result's measurement, the table row and the chart heading.
+        for name in ["error_rate", "latency_p95", "connection_failures"] {
+            let verdict = try #require(result.measurements.first { $0.name == "change[\(name)]" }?.verdict.rawValue)
+            let words = Self.matches(##"<a href="#m-\##(name)">.*?<td class="verdict (\w+)">"##, page) + Self.matches(##"<h3 id="m-\##(name)">[^<]*<span class="verdict (\w+)""##, page)
+            #expect(words == [verdict, verdict], "\(name): \(words) vs \(verdict)")
+        }
+        #expect(result.measurements.first { $0.name == "change[latency_p95]" }?.verdict == .warn)
+        #expect(result.measurements.first { $0.name == "change[connection_failures]" }?.verdict == .fail)
+        // p: at most four significant digits, never binary noise.
+        let pValues = Self.matches(#"p = ([^ ;)<]+)"#, page)
+        #expect(pValues.count >= 3)
+        for p in pValues {
+            #expect(p.range(of: #"^(0|1|0\.\d{1,4}|[1-9](\.\d{1,3})?e-\d+|0\.0*[1-9]\d{0,3})$"#, options: .regularExpression) != nil, "p = \(p)")
+        }
+        #expect(page.range(of: #"\.\d*(9999|0000)\d"#, options: .regularExpression) == nil, "a number with binary noise")
+        // UTC time axes, the trigger line and its shading, the PromQL, the score's weights, the history.
+        #expect(page.contains(">23:30</text>") && page.contains("2025-12-31 23:30:00 UTC – 2026-01-01 00:00:00 UTC"))
+        #expect(page.contains("trigger &gt; 0") && page.contains("fill=\"#ffcecb\""))
+        #expect(page.contains("canary:   sum(increase(upstream_connect_failures_total{deployment=&quot;search-canary&quot;}[15s]))"))
+        #expect(page.contains("Weights: error_rate 2 ✓ + latency_p95 1 ✗ + connection_failures 1 ✗"))
+        #expect(page.contains("The rollout so far") && page.contains("<td>0.1%</td>") && page.contains("<td><b>5%</b></td>"))
+
+        // A real browser renders it: the decision is on the page it draws, kept as a screenshot.
+        guard let chromium = Self.chromium else {
+            if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("chromium is not installed") }
+            return
+        }
+        let artifacts = Fixtures.repositoryRoot + "/.build/test-artifacts"
+        try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(directory)/profile"]
+        let dom = try ProcessRunner.run(chromium, flags + ["--dump-dom", "file://\(directory)/page.html"], in: directory)
+        #expect(dom.status == 0 && dom.stdout.contains("<h1>ROLLBACK</h1>"), "\(dom.stderr.suffix(500))")
+        let shot = try ProcessRunner.run(chromium, flags + ["--window-size=1100,2400", "--screenshot=\(artifacts)/canary-decision.png", "file://\(directory)/page.html"], in: directory)
+        let png = FileManager.default.contents(atPath: artifacts + "/canary-decision.png") ?? Data()
+        #expect(shot.status == 0 && png.count > 10_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "\(shot.stderr.suffix(500))")
+    }
+
+    static func matches(_ pattern: String, _ text: String) -> [String] {
+        let regex = try! NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators])
+        return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { String(text[Range($0.range(at: 1), in: text)!]) }
     }
 }

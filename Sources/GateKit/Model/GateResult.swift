@@ -48,6 +48,10 @@ public struct GateResult: Sendable, Equatable {
     /// Files the gate made for people (an HTML page with charts, an SBOM), written by the
     /// publisher after the result is final — never from inside the judgement; not in JSON.
     public var artifacts: [Artifact] = []
+    /// The gate's own HTML page for this result, when it has one (the canary's decision page):
+    /// the HTML reporter prints it instead of the standard page when this result is reported
+    /// alone; not in JSON.
+    public var page: String?
 
     public init(
         gate: String,

@@ -14,6 +14,7 @@ public struct HTMLReporter: Reporter {
     init(sections: String) { self.sections = sections }
 
     public func render(_ report: Report) -> String {
+        if !report.isCheck, report.results.count == 1, let page = report.results[0].page { return page }
         let title = report.isCheck ? "gate check: \(report.verdict.rawValue)" : (report.results.first.map { "gate \($0.gate): \($0.verdict.rawValue)" } ?? "gate")
         var out = """
             <!DOCTYPE html>
