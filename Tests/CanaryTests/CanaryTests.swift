@@ -278,7 +278,7 @@ import Testing
         #expect(promote.stdout.contains("\"decision\": \"promote\""))
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        for name in ["error_rate", "latency_p95", "connection_failures"] {
+        for name in ["error_rate", "latency_p95", "latency_p99", "connection_failures"] {
             for group in ["baseline", "canary"] {
                 var text = try Fixtures.text("canary/\(name).\(group).json")
                 if name == "connection_failures" && group == "canary" { text = text.replacingOccurrences(of: "\"0.0\"", with: "\"2.0\"") }
@@ -379,7 +379,7 @@ import Testing
         // A canary whose connection failures break a critical metric: every round rolls back.
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        for name in ["error_rate", "latency_p95", "connection_failures"] {
+        for name in ["error_rate", "latency_p95", "latency_p99", "connection_failures"] {
             for group in ["baseline", "canary"] {
                 var text = try Fixtures.text("canary/\(name).\(group).json")
                 if name == "latency_p95" && group == "canary" {
@@ -424,7 +424,7 @@ import Testing
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // latency_p95 regresses (not critical: warn), connection failures fire their trigger.
-        for name in ["error_rate", "latency_p95", "connection_failures"] {
+        for name in ["error_rate", "latency_p95", "latency_p99", "connection_failures"] {
             for group in ["baseline", "canary"] {
                 var text = try Fixtures.text("canary/\(name).\(group).json")
                 if name == "latency_p95" && group == "canary" { text = try Self.scaled(text, by: 1.5) }
@@ -445,7 +445,7 @@ import Testing
 
         #expect(page.contains("<title>canary 5%: ROLLBACK</title>"))
         #expect(page.components(separatedBy: "<h1>").count == 2 && page.contains("<h1>ROLLBACK</h1>"))
-        #expect(page.contains("<p class=\"reason\">rollback: a rollback trigger fired on connection_failures; score 50 (pass 95, marginal 75)"))
+        #expect(page.contains("<p class=\"reason\">rollback: a rollback trigger fired on connection_failures; score 60 (pass 95, marginal 75)"))
         // The command prints the same page for --format html as it writes for --html.
         let cli = try GateBinary.run(["canary", "analyze", "--offline", directory, "--format", "html", "-o", directory + "/printed.html", "--html", directory + "/written.html"],
                                      in: Fixtures.repositoryRoot)
@@ -453,7 +453,7 @@ import Testing
         let printed = try String(contentsOfFile: directory + "/printed.html", encoding: .utf8)
         #expect(printed == (try String(contentsOfFile: directory + "/written.html", encoding: .utf8)) && printed.contains("<h1>ROLLBACK</h1>"))
         // One verdict per metric: the result's measurement, the table row and the chart heading.
-        for name in ["error_rate", "latency_p95", "connection_failures"] {
+        for name in ["error_rate", "latency_p95", "latency_p99", "connection_failures"] {
             let verdict = try #require(result.measurements.first { $0.name == "change[\(name)]" }?.verdict.rawValue)
             let words = Self.matches(##"<a href="#m-\##(name)">.*?<td class="verdict (\w+)">"##, page) + Self.matches(##"<h3 id="m-\##(name)">[^<]*<span class="verdict (\w+)""##, page)
             #expect(words == [verdict, verdict], "\(name): \(words) vs \(verdict)")
@@ -471,7 +471,7 @@ import Testing
         #expect(page.contains(">23:30</text>") && page.contains("2025-12-31 23:30:00 UTC – 2026-01-01 00:00:00 UTC"))
         #expect(page.contains("trigger &gt; 0") && page.contains("fill=\"#ffcecb\""))
         #expect(page.contains("canary:   sum(increase(upstream_connect_failures_total{deployment=&quot;search-canary&quot;}[15s]))"))
-        #expect(page.contains("Weights: error_rate 2 ✓ + latency_p95 1 ✗ + connection_failures 1 ✗"))
+        #expect(page.contains("Weights: error_rate 2 ✓ + latency_p95 1 ✗ + latency_p99 1 ✓ + connection_failures 1 ✗"))
         #expect(page.contains("The rollout so far") && page.contains("<td>0.1%</td>") && page.contains("<td><b>5%</b></td>"))
 
         // A real browser renders it: the decision is on the page it draws, kept as a screenshot.
@@ -492,5 +492,65 @@ import Testing
     static func matches(_ pattern: String, _ text: String) -> [String] {
         let regex = try! NSRegularExpression(pattern: pattern, options: [.dotMatchesLineSeparators])
         return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { String(text[Range($0.range(at: 1), in: text)!]) }
+    }
+}
+
+@Suite struct CanaryObjectiveTests {
+    static func samples(_ values: [Double]) -> [PrometheusSeries.Sample] {
+        values.enumerated().map { PrometheusSeries.Sample(time: Double($0.offset) * 15, value: $0.element) }
+    }
+
+    @Test("an absolute objective fails a canary no worse than its baseline; within it, the comparison decides")
+    func objectives() {
+        var metric = CanaryPolicy.Metric(name: "latency_p95", query: "q")
+        metric.maximum = 0.2
+        let slow = Self.samples((0..<40).map { 0.25 + 0.001 * Double($0 % 5) })
+        let judged = CanaryJudge.judge(metric, baseline: slow, canary: slow, confidence: 0.98, step: 15)
+        #expect(judged.outcome == .high && judged.verdict == .warn && judged.why.hasPrefix("canary median 0.252 above the objective 0.2"), "\(judged.why)")
+        let fast = Self.samples((0..<40).map { 0.15 + 0.001 * Double($0 % 5) })
+        #expect(CanaryJudge.judge(metric, baseline: fast, canary: fast, confidence: 0.98, step: 15).passed)
+        metric.maximum = nil
+        metric.minimum = 0.3
+        metric.critical = true
+        let low = CanaryJudge.judge(metric, baseline: fast, canary: fast, confidence: 0.98, step: 15)
+        #expect(low.outcome == .low && low.verdict == .fail)
+    }
+
+    @Test("NaN: removed by default, zero on request; outliers: kept by default, beyond 3 × IQR removed on request")
+    func nanAndOutliers() {
+        let values = (0..<20).map { 1.0 + 0.01 * Double($0 % 4) }
+        #expect(CanaryJudge.withoutOutliers(values + [50], factor: 3) == values)
+        #expect(CanaryJudge.withoutOutliers(values + [1.06], factor: 3) == values + [1.06])
+        var metric = CanaryPolicy.Metric(name: "m", query: "q")
+        let withNaN = Self.samples(values + [.nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan, .nan])
+        #expect(abs(CanaryJudge.judge(metric, baseline: Self.samples(values), canary: withNaN, confidence: 0.98, step: 15).canaryMedian - 1.015) < 1e-9)
+        metric.nanAsZero = true
+        let zero = CanaryJudge.judge(metric, baseline: Self.samples(values), canary: withNaN, confidence: 0.98, step: 15)
+        #expect(zero.canaryMedian == 0)
+        // A canary whose spikes would move the test: with outliers removed its median and p are the baseline's.
+        metric.nanAsZero = false
+        metric.removeOutliers = true
+        let spiky = CanaryJudge.judge(metric, baseline: Self.samples(values), canary: Self.samples(values + [40, 50]), confidence: 0.98, step: 15)
+        #expect(abs(spiky.canaryMedian - 1.015) < 1e-9 && spiky.removed == (0, 2) && spiky.passed)
+    }
+
+    @Test("the policy: objectives, nan, outliers and the repeated-analysis keys parse; bad values name the key")
+    func policy() throws {
+        let policy = try CanaryPolicy(policy: Policy.parse("""
+            interval: 30s
+            count: 4
+            failure-limit: 1
+            inconclusive-limit: 2
+            label: 5%
+            metrics:
+              - {name: m, query: q, max: 0.2, min: 0.01, nan: zero, outliers: remove, outlier-factor: 1.5}
+            """, path: "canary.yml"))
+        #expect(policy.interval == 30 && policy.count == 4 && policy.failureLimit == 1 && policy.inconclusiveLimit == 2 && policy.label == "5%")
+        let metric = policy.metrics[0]
+        #expect(metric.maximum == 0.2 && metric.minimum == 0.01 && metric.nanAsZero && metric.removeOutliers && metric.outlierFactor == 1.5)
+        for (text, key) in [("count: 0", "count"), ("interval: 2h", "interval"), ("metrics:\n  - {name: m, query: q, nan: drop}", "nan"),
+                            ("metrics:\n  - {name: m, query: q, outliers: trim}", "outliers")] {
+            expectError(containing: key) { _ = try CanaryPolicy(policy: Policy.parse(text, path: "canary.yml")) }
+        }
     }
 }

@@ -148,7 +148,7 @@ import Testing
     /// The canary's saved answers, with the canary's latency or connection failures changed.
     static func canaryAnswers(_ change: String) throws -> String {
         let directory = try Fixtures.temporaryDirectory()
-        for name in ["error_rate", "latency_p95", "connection_failures"] {
+        for name in ["error_rate", "latency_p95", "latency_p99", "connection_failures"] {
             for group in ["baseline", "canary"] {
                 var text = try Fixtures.text("canary/\(name).\(group).json")
                 if group == "canary" && name == "latency_p95" && change == "hold" {
