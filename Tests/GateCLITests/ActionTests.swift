@@ -203,13 +203,33 @@ import Testing
         #expect(step.stderr.contains("at 50%") && step.stderr.contains("nothing is promoted"))
     }
 
-    @Test("canary-deploy.yml feeds the analysis step's decision to the script before the next weight")
+    @Test("canary-deploy.yml: a reviewer per step, set the flag, analyse repeatedly, roll back on rollback, link the page, stop unless promote")
     func rolloutWiring() throws {
         let workflow = try String(contentsOfFile: Self.root + "/.github/workflows/canary-deploy.yml", encoding: .utf8)
-        let analysis = try #require(workflow.range(of: "id: canary\n"))
-        let stop = try #require(workflow.range(of: "run: bash scripts/canary-decision.sh \"$DECISION\" \"$WEIGHT\""))
-        #expect(analysis.upperBound < stop.lowerBound)
-        #expect(workflow.contains("DECISION: ${{ steps.canary.outputs.canary-decision }}"))
+        // The steps in the order a step of the rollout needs them.
+        let order = [
+            "ref: ${{ github.ref_name }}",
+            "run: bash scripts/flag-rollout.sh set \"$FLAG_FILE\" \"$FLAG\" \"$PERCENT\"",
+            "pattern: canary-*",
+            "id: canary\n",
+            "bash scripts/canary-analyze.sh \"$PERCENT%\" canary-history \"canary-$PERCENT\"",
+            "if: ${{ !cancelled() && steps.canary.outputs.canary-decision == 'rollback' }}",
+            "run: bash scripts/flag-rollout.sh rollback \"$FLAG_FILE\" \"$FLAG\" \"$ROLLBACK_VIA\"",
+            "id: page\n",
+            "PAGE_URL: ${{ steps.page.outputs.artifact-url }}",
+            "run: bash scripts/canary-summary.sh \"$DECISION\" \"$PERCENT%\" \"$PAGE_URL\"",
+            "run: bash scripts/canary-decision.sh \"$DECISION\" \"$PERCENT\"",
+        ]
+        var previous = workflow.startIndex
+        for text in order {
+            let found = try #require(workflow.range(of: text, range: previous..<workflow.endIndex), "\(text) after the step before it")
+            previous = found.upperBound
+        }
+        #expect(workflow.contains("environment: canary-promotion") && workflow.contains("percent: [\"0.1\", \"5\", \"25\", \"50\", \"100\"]"))
+        #expect(workflow.contains("--count \"$ROUNDS\" --interval \"$INTERVAL\" --failure-limit 1 --inconclusive-limit 2"))
+        // The matrix's steps are the ladder of gates/flags.yml, from its first step above 0.
+        let ladder = try String(contentsOfFile: Self.root + "/gates/flags.yml", encoding: .utf8)
+        #expect(ladder.contains("ladder: [0, 0.1, 5, 25, 50, 100]"))
         #expect(workflow.contains("fail-fast: true") && workflow.contains("max-parallel: 1"))
     }
 
