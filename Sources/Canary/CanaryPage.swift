@@ -157,11 +157,12 @@ struct CanaryPage {
     /// Prometheus's graph page for the two queries over the window.
     func graphLink(_ j: MetricJudgement) -> String? {
         guard policy.offline == nil, let base = policy.prometheus, base.hasPrefix("http://") || base.hasPrefix("https://") else { return nil }
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+#;")
+        // Only the unreserved characters go through as they are.
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         func q(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
         let endText = Timestamp.utc(Int64(end.rounded())).replacingOccurrences(of: "T", with: " ")
-        let range = "\(Int(policy.window))s"
+        let seconds = Int(policy.window)
+        let range = seconds % 3600 == 0 ? "\(seconds / 3600)h" : seconds % 60 == 0 ? "\(seconds / 60)m" : "\(seconds)s"
         var query: [String] = []
         for (index, expression) in [j.queries.0, j.queries.1].enumerated() {
             query += ["g\(index).expr=\(q(expression))", "g\(index).tab=0", "g\(index).range_input=\(range)", "g\(index).end_input=\(q(endText))",

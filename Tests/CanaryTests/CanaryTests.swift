@@ -345,6 +345,10 @@ import Testing
         #expect(result.summary.hasPrefix("rollback: a rollback trigger fired on error_rate in round \(expected) of 10"), "\(result.summary)")
         #expect(lines.all.count == expected && lines.all.last?.contains("round \(expected)/10") == true)
         #expect(result.tables.contains { $0.title == "Rounds" && $0.rows.count == expected })
+        // The page links Prometheus's graph of the last round's window, both queries.
+        let page = try #require(result.page)
+        #expect(page.contains("<a href=\"\(server.url)/graph?g0.expr=app_error_ratio%7Bscenario%3D%22late%22%2Cgroup%3D%22baseline%22%7D"))
+        #expect(page.contains("g1.expr=app_error_ratio%7Bscenario%3D%22late%22%2Cgroup%3D%22canary%22%7D&amp;g1.tab=0&amp;g1.range_input=10m&amp;g1.end_input=2025-12-31%2023%3A57%3A00"))
         // Not before: the same run stopped one round earlier does not roll back.
         policy.count = expected - 1
         let earlier = try CanaryGate(policy: policy, context: GateContext(root: Fixtures.repositoryRoot), environment: [:]).evaluate()

@@ -77,6 +77,7 @@ struct HostileInputTests {
         #expect(check.stdout.split(separator: "\n").contains { $0.hasPrefix("sbom ") && ($0.contains(" warn ") || $0.contains(" pass ")) }, "\(check.stdout)")
         try Self.expectRefused(["experiment", "results.yml"], in: directory, message: "results.yml:1: a YAML anchor (&a)")
         try Self.expectRefused(["flags", "lint", "flags.yml"], in: directory, message: "flags.yml:1: a YAML anchor (&a)")
+        try Self.expectRefused(["flags", "set", "flags.yml", "--flag", "a", "--kill"], in: directory, message: "flags.yml:1: a YAML anchor (&a)")
         try Self.expectRefused(["alerts", "rules.yml"], in: directory, message: "rules.yml:1: a YAML anchor (&a)")
         try Self.expectRefused(["alerts", "test", "rules-test.yml"], in: directory, message: "rules-test.yml:1: a YAML anchor (&a)")
         // A YAML-valued flag goes through the same reader.
@@ -107,6 +108,7 @@ struct HostileInputTests {
         let document = ": larger than 512 MiB, the limit for"
         try Self.expectRefused(["check"], in: directory, message: "gates/coverage.yml: \(yaml) a YAML mapping")
         try Self.expectRefused(["flags", "lint", "flags.yml"], in: directory, message: "flags.yml: \(yaml) a flag file")
+        try Self.expectRefused(["flags", "set", "flags.yml", "--flag", "a", "--rollout", "5"], in: directory, message: "flags.yml: \(yaml) a flag file")
         try Self.expectRefused(["experiment", "results.yml"], in: directory, message: "results.yml: \(yaml) experiment results")
         try Self.expectRefused(["drift", "--reference", "reference.csv", "--current", "current.csv"], in: directory, message: "current.csv\(line)")
         try Self.expectRefused(["checksum", "verify", "SHA256SUMS"], in: directory, message: "SHA256SUMS\(document)")
@@ -182,6 +184,7 @@ struct HostileInputTests {
         try Self.expectRefused(["checksum", "verify", "SHA256SUMS"], in: directory, message: "artifacts/pipe: a FIFO, device or socket")
         try Fixtures.write("id\n1\n", to: directory + "/a.csv")
         try Self.expectRefused(["reconcile", "a.csv", "artifacts/pipe", "--key", "id"], in: directory, message: "artifacts/pipe: a FIFO, device or socket")
+        try Self.expectRefused(["flags", "set", "artifacts/pipe", "--flag", "a", "--kill"], in: directory, message: "artifacts/pipe: a FIFO, device or socket")
         // Standard input is still read: `--diff -`.
     }
 
