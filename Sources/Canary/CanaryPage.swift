@@ -208,7 +208,12 @@ struct CanaryPage {
             let (v0, v1) = (minValue >= 0 && minValue - pad < 0 ? 0 : minValue - pad, maxValue + pad)
             func x(_ t: Double) -> Double { left + (min(max(t, t0), t1) - t0) / max(t1 - t0, 1) * (width - left - right) }
             func y(_ v: Double) -> Double { top + (1 - (v - v0) / (v1 - v0)) * (height - top - bottom) }
-            func n(_ value: Double) -> String { String(format: "%.1f", value) }
+            // One decimal, by integer arithmetic: String(format:) cost 4 µs a coordinate, 60 ms
+            // for 20 metrics' charts.
+            func n(_ value: Double) -> String {
+                let tenths = Int((value * 10).rounded())
+                return (tenths < 0 ? "-" : "") + "\(abs(tenths) / 10).\(abs(tenths) % 10)"
+            }
             var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"\(Self.e(j.name)) over time\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-size=\"11\">\n"
             for trigger in metric?.triggers ?? [] {
                 for (from, to) in CanaryJudge.spans(trigger, canary: canary, baseline: baseline, step: policy.step) {
