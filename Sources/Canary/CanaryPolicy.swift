@@ -156,6 +156,10 @@ public struct CanaryPolicy: Sendable {
         count = try policy.integer("count", in: 1...1000) ?? count
         failureLimit = try policy.integer("failure-limit", in: 0...1000) ?? failureLimit
         inconclusiveLimit = try policy.integer("inconclusive-limit", in: 0...1000) ?? inconclusiveLimit
+        // Bounded by construction: a day of rounds at most.
+        guard Double(count - 1) * interval <= 86_400 else {
+            throw invalid("count", policy.entry("count")?.line, "rounds that fit in a day: (count − 1) × interval at most 24h, not \(count) × \(Int(interval)) s")
+        }
         label = try policy.string("label")
         history = try policy.strings("history") ?? []
         for entry in try policy.mapping("groups") ?? [] {

@@ -553,7 +553,7 @@ import Testing
         let metric = policy.metrics[0]
         #expect(metric.maximum == 0.2 && metric.minimum == 0.01 && metric.nanAsZero && metric.removeOutliers && metric.outlierFactor == 1.5)
         for (text, key) in [("count: 0", "count"), ("interval: 2h", "interval"), ("metrics:\n  - {name: m, query: q, nan: drop}", "nan"),
-                            ("metrics:\n  - {name: m, query: q, outliers: trim}", "outliers")] {
+                            ("metrics:\n  - {name: m, query: q, outliers: trim}", "outliers"), ("count: 1000\ninterval: 1h", "at most 24h")] {
             expectError(containing: key) { _ = try CanaryPolicy(policy: Policy.parse(text, path: "canary.yml")) }
         }
     }
