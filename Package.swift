@@ -172,7 +172,7 @@ let package = Package(
         // -sanitize=fuzzer,address -DFUZZING); built plainly, it replays files through them.
         .executableTarget(
             name: "gate-fuzz",
-            dependencies: ["GateKit", "Coverage", "Relevance", "Flags", "Experiment", "Dependencies", "SBOM", "Vulns", "Checksum", "Drift", "Bench", "Canary", "PromQL", "Dashboards", "Alerts"],
+            dependencies: ["GateKit", "Coverage", "Relevance", "FeatureFlags", "Flags", "Experiment", "Dependencies", "SBOM", "Vulns", "Checksum", "Drift", "Bench", "Canary", "PromQL", "Dashboards", "Alerts"],
             swiftSettings: swiftSettings
         ),
         // Fixture paths, temporary directories and running the built binary; tests only.

@@ -5,6 +5,7 @@ import Coverage
 import Dashboards
 import Drift
 import Experiment
+import FeatureFlags
 import Flags
 import Alerts
 import GateKit
@@ -40,7 +41,14 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? Policy.parse(text, path: "policy.yml")
             _ = try? ExperimentResults.parse(text, path: "experiment.yml")
             file.write(bytes, name: "flags.yml")
-            _ = try? FlagsGate.load(file.path, root: file.directory)
+            // A flag file that loads is also edited in place, every flag each way (in memory).
+            if let flags = try? FlagsGate.load(file.path, root: file.directory) {
+                for flag in flags.flags.prefix(8) {
+                    for change in [FlagFileEdit.Change.kill, .restore, .rollout(0.1)] {
+                        _ = try? FlagFileEdit.apply(change, flag: flag.name, to: text, path: "flags.yml")
+                    }
+                }
+            }
         case .lockfile:
             // The first byte picks the file name, which picks the reader.
             guard let first = bytes.first else { return }
