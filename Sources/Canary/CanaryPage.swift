@@ -38,6 +38,12 @@ struct CanaryPage {
     var end: Double
     var measurements: [GateKit.Measurement]
 
+    /// 10m, 1h, 45s: as a policy writes a duration.
+    static func duration(_ value: Double) -> String {
+        let seconds = Int(value.rounded())
+        return seconds % 3600 == 0 ? "\(seconds / 3600)h" : seconds % 60 == 0 ? "\(seconds / 60)m" : "\(seconds)s"
+    }
+
     static func time(_ seconds: Double) -> String { Timestamp.utc(Int64(seconds.rounded())).replacingOccurrences(of: "T", with: " ") + " UTC" }
     static func e(_ text: String) -> String { XMLText.escape(text) }
     static func f(_ value: Double) -> String { CanaryJudge.format(value) }
@@ -130,7 +136,7 @@ struct CanaryPage {
 
     func roundsTable() -> String {
         guard policy.count > 1 else { return "" }
-        var out = "<h2>Rounds (\(rounds.count) of \(policy.count), one every \(Self.e(Self.f(policy.interval))) s)</h2>\n"
+        var out = "<h2>Rounds (\(rounds.count) of \(policy.count), one every \(Self.duration(policy.interval)))</h2>\n"
         out += "<p class=\"muted\">Failure limit \(policy.failureLimit), inconclusive limit \(policy.inconclusiveLimit); a fired trigger ends the run at once.</p>\n"
         out += "<table><tr><th>round</th><th>window end</th><th>decision</th><th>score</th><th>failed</th></tr>\n"
         for round in rounds {
@@ -161,8 +167,7 @@ struct CanaryPage {
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         func q(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "" }
         let endText = Timestamp.utc(Int64(end.rounded())).replacingOccurrences(of: "T", with: " ")
-        let seconds = Int(policy.window)
-        let range = seconds % 3600 == 0 ? "\(seconds / 3600)h" : seconds % 60 == 0 ? "\(seconds / 60)m" : "\(seconds)s"
+        let range = Self.duration(policy.window)
         var query: [String] = []
         for (index, expression) in [j.queries.0, j.queries.1].enumerated() {
             query += ["g\(index).expr=\(q(expression))", "g\(index).tab=0", "g\(index).range_input=\(range)", "g\(index).end_input=\(q(endText))",
