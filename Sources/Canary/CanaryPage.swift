@@ -52,21 +52,14 @@ struct CanaryPage {
 
     func render() -> String {
         let title = "canary\(policy.label.map { " " + $0 } ?? ""): \(decision.rawValue.uppercased())"
-        var out = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(Self.e(title))</title>
-            <style>
-            body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#1f2328;padding:0 1em}
-            h1{font-size:2.2em;margin:.2em 0}h2{font-size:1.25em;margin-top:2em}h3{margin-bottom:.2em}
-            table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}
-            th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums}
+        var out = HTMLReporter.head(title: title, style: """
+            h1{font-size:2.2em;margin:.2em 0}h2{font-size:1.25em}h3{margin-bottom:.2em}
             .decision{padding:.8em 1em;border-radius:6px;border:2px solid}.decision p{margin:.2em 0}
             .promote{color:#1a7f37;border-color:#1a7f37;background:#dafbe1}.hold{color:#9a6700;border-color:#bf8700;background:#fff8c5}
             .rollback{color:#cf222e;border-color:#cf222e;background:#ffebe9}.reason{color:#1f2328;font-size:1.1em}
-            .verdict{font-weight:600;text-transform:uppercase}.pass{color:#1a7f37}.warn{color:#9a6700}.fail{color:#cf222e}
             pre{background:#f6f8fa;padding:.5em;white-space:pre-wrap;word-break:break-all;font-size:12px}.muted{color:#59636e}
-            </style></head><body>
+
+            """) + """
             <div class="decision \(decision.rawValue)">
             <h1>\(decision.rawValue.uppercased())</h1>
             <p class="reason">\(Self.e(summary))</p>

@@ -16,20 +16,7 @@ public struct HTMLReporter: Reporter {
     public func render(_ report: Report) -> String {
         if !report.isCheck, report.results.count == 1, let page = report.results[0].page { return page }
         let title = report.isCheck ? "gate check: \(report.verdict.rawValue)" : (report.results.first.map { "gate \($0.gate): \($0.verdict.rawValue)" } ?? "gate")
-        var out = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(Self.escape(title))</title>
-            <style>
-            body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:960px;color:#1f2328;padding:0 1em}
-            h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0 1em}
-            td,th{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f6f8fa}
-            td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.9em}
-            .pass{color:#1a7f37}.warn{color:#9a6700}.fail{color:#cf222e}.error{color:#8250df}.verdict{font-weight:600;text-transform:uppercase}
-            </style></head><body>
-            <h1>\(Self.escape(title))</h1>
-
-            """
+        var out = Self.head(title: title) + "<h1>\(Self.escape(title))</h1>\n"
         if report.isCheck {
             out += "<table><tr><th>Gate</th><th>Verdict</th><th>Summary</th></tr>\n"
             for result in report.results {
@@ -39,6 +26,24 @@ public struct HTMLReporter: Reporter {
         }
         for result in report.results { out += section(result) }
         return out + sections + "</body></html>\n"
+    }
+
+    /// A self-contained page's start, up to and including `<body>`: the house style, and any
+    /// rules of the page's own after it.
+    public static func head(title: String, style: String = "") -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(title))</title>
+        <style>
+        body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:960px;color:#1f2328;padding:0 1em}
+        h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}table{border-collapse:collapse;margin:.5em 0 1em}
+        td,th{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f6f8fa}
+        td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.9em}
+        .pass{color:#1a7f37}.warn{color:#9a6700}.fail{color:#cf222e}.error{color:#8250df}.verdict{font-weight:600;text-transform:uppercase}
+        \(style)</style></head><body>
+
+        """
     }
 
     private func section(_ result: GateResult) -> String {
