@@ -27,27 +27,23 @@ private typealias Measurement = GateKit.Measurement
 public struct ExperimentResults: Sendable, Equatable {
     public enum Direction: String, Sendable { case higherIsBetter = "higher-is-better", lowerIsBetter = "lower-is-better" }
 
-    public enum Data: Sendable, Equatable {
-        case proportion(users: Double, conversions: Double)
-        case mean(mean: Double, sd: Double, n: Double)
+    public enum Kind: String, Sendable { case proportion, mean, ratio }
 
-        var size: Double {
-            switch self {
-            case .proportion(let users, _): users
-            case .mean(_, _, let n): n
-            }
-        }
+    /// One variant's figures for one metric: its sums as the engines take them.
+    public struct Data: Sendable, Equatable {
+        public var statistic: VariantStatistic
 
-        var value: Double {
-            switch self {
-            case .proportion(let users, let conversions): conversions / users
-            case .mean(let mean, _, _): mean
-            }
-        }
+        public init(_ statistic: VariantStatistic) { self.statistic = statistic }
+
+        /// Units (users, or the ratio's units).
+        public var size: Double { statistic.n }
+        /// The metric's value for the variant (before any CUPED adjustment).
+        public var value: Double { statistic.unadjustedMean }
     }
 
     public struct Metric: Sendable, Equatable {
         public var name: String
+        public var kind = Kind.proportion
         public var line: Int
         public var guardrail: (direction: Direction, maxDegradation: Double)?
         public var variants: [String: Data]
@@ -120,6 +116,55 @@ public struct ExperimentResults: Sendable, Equatable {
         return results
     }
 
+    static let proportionKeys: Set<String> = ["users", "conversions"]
+    static let meanKeys: [Set<String>] = [["mean", "sd", "n"], ["n", "sum", "sum-squares"]]
+    static let ratioKeys: Set<String> = ["n", "numerator-sum", "numerator-sum-squares", "denominator-sum", "denominator-sum-squares", "products"]
+    static let preKeys: Set<String> = ["pre-sum", "pre-sum-squares", "pre-products"]
+
+    /// A variant's figures to the engines' statistic: a proportion (users, conversions); a
+    /// mean (mean, sd, n — or n, sum, sum-squares); a ratio (n units and the numerator's and
+    /// denominator's sums, sums of squares and the sum of their products); and for a
+    /// proportion or a mean, optionally the pre-period covariate (pre-sum, pre-sum-squares for
+    /// a mean covariate, pre-products: the sum of post × pre) for CUPED.
+    static func statistic(_ kind: Kind, _ values: [String: Double], variant: String, _ bad: (String) -> GateError) throws -> VariantStatistic {
+        let keys = Set(values.keys)
+        let own = keys.subtracting(preKeys)
+        func need(_ ok: Bool, _ message: String) throws { if !ok { throw bad(message) } }
+        let post: VariantStatistic.Moments
+        switch kind {
+        case .proportion:
+            try need(own == proportionKeys, "variant \(variant) needs exactly users and conversions")
+            let users = values["users"]!, conversions = values["conversions"]!
+            try need(users > 0, "variant \(variant) has 0 users: nothing to compare")
+            try need(conversions >= 0 && conversions <= users, "variant \(variant) has conversions outside 0…users")
+            post = .init(n: users, sum: conversions)
+        case .mean:
+            if own == meanKeys[0] {
+                let (mean, sd, n) = (values["mean"]!, values["sd"]!, values["n"]!)
+                try need(n >= 2 && sd >= 0, "variant \(variant) needs n ≥ 2 and sd ≥ 0")
+                post = .init(n: n, sum: mean * n, sumSquares: sd * sd * (n - 1) + mean * mean * n)
+            } else {
+                try need(own == meanKeys[1], "variant \(variant) needs mean, sd and n, or n, sum and sum-squares")
+                let (n, sum, squares) = (values["n"]!, values["sum"]!, values["sum-squares"]!)
+                try need(n >= 2 && squares >= 0, "variant \(variant) needs n ≥ 2 and sum-squares ≥ 0")
+                post = .init(n: n, sum: sum, sumSquares: squares)
+            }
+        case .ratio:
+            try need(keys == ratioKeys, "variant \(variant) needs exactly \(ratioKeys.sorted().joined(separator: ", "))")
+            let n = values["n"]!
+            try need(n >= 2, "variant \(variant) needs n ≥ 2 units")
+            try need(values["denominator-sum"]! != 0, "variant \(variant) has a denominator sum of 0")
+            return .ratio(numerator: .init(n: n, sum: values["numerator-sum"]!, sumSquares: values["numerator-sum-squares"]!),
+                          denominator: .init(n: n, sum: values["denominator-sum"]!, sumSquares: values["denominator-sum-squares"]!),
+                          products: values["products"]!)
+        }
+        let pre = keys.intersection(preKeys)
+        if pre.isEmpty { return .moments(post) }
+        try need(pre.contains("pre-sum") && pre.contains("pre-products"), "variant \(variant): a covariate needs pre-sum and pre-products (and pre-sum-squares for a mean)")
+        let covariate = VariantStatistic.Moments(n: post.n, sum: values["pre-sum"]!, sumSquares: values["pre-sum-squares"])
+        return .adjusted(post: post, pre: covariate, products: values["pre-products"]!, theta: 0)
+    }
+
     private static func metric(_ entry: PolicyEntry, variants: [String], path: String) throws -> Metric {
         func bad(_ line: Int, _ message: String) -> GateError { .policySyntax(path: path, line: line, message: "metric \(entry.key): \(message)") }
         guard case .map(let fields, _) = entry.value else { throw bad(entry.line, "must be a mapping") }
@@ -150,7 +195,8 @@ public struct ExperimentResults: Sendable, Equatable {
                 throw bad(field.line, "unknown key '\(field.key)' (keys: type, guardrail, variants)")
             }
         }
-        guard type == "proportion" || type == "mean" else { throw bad(entry.line, "type must be proportion or mean") }
+        guard let kind = type.flatMap(Kind.init(rawValue:)) else { throw bad(entry.line, "type must be proportion, mean or ratio") }
+        metric.kind = kind
         for item in variantEntries {
             guard variants.contains(item.key) else { throw bad(item.line, "variant '\(item.key)' is not in 'users'") }
             guard case .map(let numbers, _) = item.value else { throw bad(item.line, "variant \(item.key) must be a mapping") }
@@ -161,20 +207,12 @@ public struct ExperimentResults: Sendable, Equatable {
                 }
                 values[number.key] = value
             }
-            if type == "proportion" {
-                guard Set(values.keys) == ["users", "conversions"], let users = values["users"], let conversions = values["conversions"] else {
-                    throw bad(item.line, "variant \(item.key) needs exactly users and conversions")
-                }
-                guard users > 0 else { throw bad(item.line, "variant \(item.key) has 0 users: nothing to compare") }
-                guard conversions >= 0, conversions <= users else { throw bad(item.line, "variant \(item.key) has conversions outside 0…users") }
-                metric.variants[item.key] = .proportion(users: users, conversions: conversions)
-            } else {
-                guard Set(values.keys) == ["mean", "sd", "n"], let mean = values["mean"], let sd = values["sd"], let n = values["n"] else {
-                    throw bad(item.line, "variant \(item.key) needs exactly mean, sd and n")
-                }
-                guard n >= 2, sd >= 0 else { throw bad(item.line, "variant \(item.key) needs n ≥ 2 and sd ≥ 0") }
-                metric.variants[item.key] = .mean(mean: mean, sd: sd, n: n)
-            }
+            metric.variants[item.key] = Data(try statistic(kind, values, variant: item.key) { bad(item.line, $0) })
+        }
+        // CUPED needs the covariate from every variant or from none.
+        let adjusted = metric.variants.values.filter { if case .adjusted = $0.statistic { return true } else { return false } }.count
+        guard adjusted == 0 || adjusted == metric.variants.count else {
+            throw bad(entry.line, "a pre-period covariate (pre-sum, pre-products) for some variants but not all")
         }
         for variant in variants where metric.variants[variant] == nil {
             throw bad(entry.line, "no data for variant '\(variant)'")
@@ -187,13 +225,28 @@ public struct ExperimentResults: Sendable, Equatable {
 public struct ExperimentPolicy: Sendable, Equatable {
     public static let policyKeys: [PolicyKey] = [
         PolicyKey("results", .path, "The results file (YAML or JSON): variants, users, metrics."),
+        PolicyKey("engine", .string, "fixed (a test at a horizon fixed in advance), sequential (valid at every look) or bayesian (default fixed)."),
+        PolicyKey("difference", .string, "relative (lift, default) or absolute."),
         PolicyKey("alpha", .number, "Significance level, split over the treatments (default 0.05)."),
+        PolicyKey("sequential-tuning", .number, "The sequential test's tuning parameter: the sample size it is tightest at (default 5000)."),
+        PolicyKey("chance-to-win", .number, "Bayesian: ship at this chance to beat control, stop at 1 minus it (default 0.95)."),
+        PolicyKey("max-risk", .number, "Bayesian: ship only when the expected loss of shipping is at most this (default 0.0025)."),
+        PolicyKey("prior", .mapping, "Bayesian: a proper Gaussian prior on the relative effect, {mean, variance} (default: flat)."),
+        PolicyKey("secondary-correction", .string, "benjamini-hochberg (default) or none: the adjustment across secondary metrics."),
         PolicyKey("srm-alpha", .number, "A sample-ratio mismatch below this p stops the experiment (default 0.001)."),
         PolicyKey("minimum-sample", .number, "Users every variant needs before shipping (default 1000)."),
     ]
     public static var keys: [String] { policyKeys.map(\.name) }
     public var results: String?
+    public var engine = ExperimentEngine.fixed
+    public var relative = true
     public var alpha = 0.05
+    public var sequentialTuning = 5000.0
+    public var chanceToWin = 0.95
+    public var maxRisk = 0.0025
+    public var priorMean: Double?
+    public var priorVariance: Double?
+    public var correctSecondary = true
     public var srmAlpha = 0.001
     public var minimumSample = 1000.0
 
@@ -202,9 +255,45 @@ public struct ExperimentPolicy: Sendable, Equatable {
     public init(policy: Policy) throws {
         try policy.requireKnownKeys(Self.keys)
         results = try policy.string("results")
+        if let text = try policy.string("engine") {
+            guard let engine = ExperimentEngine(rawValue: text) else { throw policy.invalid(line: policy.entry("engine")?.line, key: "engine", expected: "fixed, sequential or bayesian") }
+            self.engine = engine
+        }
+        if let text = try policy.string("difference") {
+            guard ["relative", "absolute"].contains(text) else { throw policy.invalid(line: policy.entry("difference")?.line, key: "difference", expected: "relative or absolute") }
+            relative = text == "relative"
+        }
+        if let text = try policy.string("secondary-correction") {
+            guard ["benjamini-hochberg", "none"].contains(text) else {
+                throw policy.invalid(line: policy.entry("secondary-correction")?.line, key: "secondary-correction", expected: "benjamini-hochberg or none")
+            }
+            correctSecondary = text == "benjamini-hochberg"
+        }
         if let value = try policy.number("alpha", in: 0.000001...0.5) { alpha = value }
+        if let value = try policy.number("sequential-tuning", in: 1...1e12) { sequentialTuning = value }
+        if let value = try policy.number("chance-to-win", in: 0.5...0.999999) { chanceToWin = value }
+        if let value = try policy.number("max-risk", in: 0...1e12) { maxRisk = value }
+        if let entries = try policy.mapping("prior") {
+            let prior = Policy(path: policy.path, entries: entries)
+            try prior.requireKnownKeys(["mean", "variance"])
+            guard let mean = try prior.number("mean"), let variance = try prior.number("variance", in: 1e-12...1e12) else {
+                throw policy.invalid(line: policy.entry("prior")?.line, key: "prior", expected: "{mean: M, variance: V > 0}")
+            }
+            (priorMean, priorVariance) = (mean, variance)
+        }
         if let value = try policy.number("srm-alpha", in: 0.000001...0.5) { srmAlpha = value }
         if let value = try policy.number("minimum-sample", in: 0...1e12) { minimumSample = value }
+    }
+
+    /// The engines' settings at significance `alpha`.
+    func settings(alpha: Double, relative: Bool? = nil, inverse: Bool = false) -> ExperimentEngine.Settings {
+        var settings = ExperimentEngine.Settings()
+        settings.alpha = alpha
+        settings.relative = relative ?? self.relative
+        settings.sequentialTuning = sequentialTuning
+        settings.inverse = inverse
+        if let priorMean, let priorVariance { settings.prior = (priorMean, priorVariance) }
+        return settings
     }
 }
 
@@ -239,13 +328,13 @@ public struct ExperimentGate: Sendable {
 
     public struct Comparison: Sendable {
         public var metric: String
+        /// Each variant's value (before any CUPED adjustment).
         public var control: Double
         public var treatment: Double
-        public var difference: Double
-        public var interval: (Double, Double)
-        public var relativeLift: Double
-        public var relativeInterval: (Double, Double)
-        public var p: Double
+        /// In the policy's difference (relative or absolute) …
+        public var result: ExperimentEngine.Result
+        /// … and always relative, for guardrails.
+        public var relative: ExperimentEngine.Result
     }
 
     public func evaluate() throws -> GateResult {
@@ -256,30 +345,15 @@ public struct ExperimentGate: Sendable {
         return judge(results, inputs: [digest])
     }
 
-    public static func compare(_ control: ExperimentResults.Data, _ treatment: ExperimentResults.Data, metric: String, alpha: Double) -> Comparison {
-        switch (control, treatment) {
-        case (.proportion(let n1, let x1), .proportion(let n2, let x2)):
-            let (_, p) = ExperimentStatistics.twoProportion(successes1: x1, n1: n1, successes2: x2, n2: n2)
-            let p1 = x1 / n1, p2 = x2 / n2
-            let se = (p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2).squareRoot()
-            let z = Distributions.normalQuantile(1 - alpha / 2)
-            return comparison(metric, p1, p2, se * z, p)
-        case (.mean(let m1, let s1, let n1), .mean(let m2, let s2, let n2)):
-            let test = ExperimentStatistics.welch(mean1: m2, sd1: s2, n1: n2, mean2: m1, sd2: s1, n2: n1)
-            let t = test.standardError > 0 ? Distributions.studentTQuantile(1 - alpha / 2, degrees: test.degrees) : 0
-            return comparison(metric, m1, m2, test.standardError * t, test.standardError > 0 ? test.p : 1)
-        default:
-            return comparison(metric, control.value, treatment.value, .infinity, 1)
-        }
+    public func compare(_ metric: ExperimentResults.Metric, control: String, treatment: String, alpha: Double) -> Comparison {
+        let a = metric.variants[control]!.statistic, b = metric.variants[treatment]!.statistic
+        let result = policy.engine.analyse(control: a, treatment: b, settings: policy.settings(alpha: alpha))
+        let relative = policy.relative ? result : policy.engine.analyse(control: a, treatment: b, settings: policy.settings(alpha: alpha, relative: true))
+        return Comparison(metric: metric.name, control: a.unadjustedMean, treatment: b.unadjustedMean, result: result, relative: relative)
     }
 
-    private static func comparison(_ metric: String, _ control: Double, _ treatment: Double, _ halfWidth: Double, _ p: Double) -> Comparison {
-        let difference = treatment - control
-        let scale = abs(control) > 0 ? abs(control) : .nan
-        return Comparison(metric: metric, control: control, treatment: treatment, difference: difference,
-                          interval: (difference - halfWidth, difference + halfWidth), relativeLift: difference / scale,
-                          relativeInterval: ((difference - halfWidth) / scale, (difference + halfWidth) / scale), p: p)
-    }
+    /// The effect as the table shows it: a lift in percent, or the absolute difference.
+    func effect(_ value: Double) -> String { policy.relative ? Self.percent(value) : Self.number(value) }
 
     public func judge(_ results: ExperimentResults, inputs: [InputDigest] = []) -> GateResult {
         var measurements: [Measurement] = []
@@ -287,6 +361,7 @@ public struct ExperimentGate: Sendable {
         var rows: [[String]] = []
         var details: [(String, JSONValue)] = []
         let location = Location(file: results.path)
+        let bayesian = policy.engine == .bayesian
         // Sample-ratio mismatch.
         let total = results.variants.reduce(0.0) { $0 + results.users[$1]! }
         let shares = results.variants.reduce(0.0) { $0 + results.expectedSplit[$1]! }
@@ -302,42 +377,85 @@ public struct ExperimentGate: Sendable {
         }
         let treatments = results.variants.filter { $0 != results.control }
         let alpha = policy.alpha / Double(treatments.count)
+        let secondary = results.metrics.filter { $0.name != results.primary && $0.guardrail == nil }.map(\.name)
         var decisions: [String: Decision] = [:]
         for treatment in treatments {
             var reasons: [String] = []
             var stop = srmBroken, doubt = false
             var primaryBetter = false
-            for metric in results.metrics {
-                let c = Self.compare(metric.variants[results.control]!, metric.variants[treatment]!, metric: metric.name, alpha: alpha)
-                rows.append([treatment, metric.name, Self.number(c.control), Self.number(c.treatment), Self.percent(c.relativeLift),
-                             "[\(Self.percent(c.relativeInterval.0)), \(Self.percent(c.relativeInterval.1))]", String(format: "%.4g", c.p)])
-                details.append(("\(treatment)/\(metric.name)", .orderedObject([
-                    ("control", .number(c.control)), ("treatment", .number(c.treatment)), ("difference", .number(c.difference)),
-                    ("interval", .array([.number(c.interval.0), .number(c.interval.1)])), ("relative_lift", .number(c.relativeLift)), ("p", .number(c.p)),
-                ])))
+            let comparisons = results.metrics.map { compare($0, control: results.control, treatment: treatment, alpha: alpha) }
+            // Secondary metrics: Benjamini–Hochberg across them (the primary and guardrails are not adjusted).
+            var q: [String: Double] = [:]
+            if !bayesian, policy.correctSecondary {
+                let ps = secondary.map { name in comparisons.first { $0.metric == name }!.result.p ?? 1 }
+                for (name, value) in zip(secondary, ExperimentEngine.benjaminiHochberg(ps)) { q[name] = value }
+            }
+            for (metric, c) in zip(results.metrics, comparisons) {
+                let r = c.result
+                let interval = "[\(effect(r.interval.0)), \(effect(r.interval.1))]"
+                if bayesian {
+                    rows.append([treatment, metric.name, Self.number(c.control), Self.number(c.treatment), effect(r.effect), interval,
+                                 Self.percent(r.chanceToWin ?? 0.5).replacingOccurrences(of: "+", with: ""), effect(r.risk?.treatment ?? 0)])
+                } else {
+                    rows.append([treatment, metric.name, Self.number(c.control), Self.number(c.treatment), effect(r.effect), interval,
+                                 String(format: "%.4g", r.p ?? 1), q[metric.name].map { String(format: "%.4g", $0) } ?? ""])
+                }
+                var fields: [(String, JSONValue)] = [("control", .number(c.control)), ("treatment", .number(c.treatment)), ("effect", .number(r.effect)),
+                                                     ("interval", .array([.number(r.interval.0), .number(r.interval.1)]))]
+                if let p = r.p { fields.append(("p", .number(p))) }
+                if let value = q[metric.name] { fields.append(("q", .number(value))) }
+                if let chance = r.chanceToWin { fields.append(("chance_to_win", .number(chance))) }
+                if let risk = r.risk { fields.append(("risk", .orderedObject([("control", .number(risk.control)), ("treatment", .number(risk.treatment))]))) }
+                if let problem = r.problem { fields.append(("problem", .string(problem))) }
+                details.append(("\(treatment)/\(metric.name)", .orderedObject(fields)))
+
                 if metric.name == results.primary {
-                    measurements.append(Measurement(name: "primary_p_value[\(treatment)]", value: c.p, threshold: alpha, comparison: .atMost,
-                                                    verdict: c.p <= alpha ? .pass : .warn))
-                    measurements.append(Measurement(name: "primary_lift[\(treatment)]", value: (c.relativeLift * 10_000).rounded() / 100, unit: "%"))
-                    if c.p < alpha && c.difference < 0 {
-                        stop = true
-                        reasons.append("\(metric.name) is significantly worse (\(Self.percent(c.relativeLift)), p = \(String(format: "%.3g", c.p)))")
-                    } else if c.p < alpha && c.difference > 0 {
-                        primaryBetter = true
+                    if bayesian {
+                        let chance = r.chanceToWin ?? 0.5, risk = r.risk?.treatment ?? 0
+                        measurements.append(Measurement(name: "primary_chance_to_win[\(treatment)]", value: chance, threshold: policy.chanceToWin, comparison: .atLeast,
+                                                        verdict: chance >= policy.chanceToWin ? .pass : .warn))
+                        if chance <= 1 - policy.chanceToWin {
+                            stop = true
+                            reasons.append("\(metric.name) is most likely worse (chance to beat control \(Self.percent(chance).dropFirst()))")
+                        } else if chance >= policy.chanceToWin && risk <= policy.maxRisk {
+                            primaryBetter = true
+                        } else if chance >= policy.chanceToWin {
+                            reasons.append("\(metric.name): shipping still risks \(effect(risk)) (at most \(effect(policy.maxRisk)))")
+                        } else {
+                            reasons.append("\(metric.name): chance to beat control \(Self.percent(chance).dropFirst()), not yet \(Self.percent(policy.chanceToWin).dropFirst())")
+                        }
                     } else {
-                        reasons.append("\(metric.name) shows no significant difference yet (p = \(String(format: "%.3g", c.p)))")
+                        let p = r.p ?? 1
+                        measurements.append(Measurement(name: "primary_p_value[\(treatment)]", value: p, threshold: alpha, comparison: .atMost,
+                                                        verdict: p <= alpha ? .pass : .warn))
+                        if p < alpha && r.effect < 0 {
+                            stop = true
+                            reasons.append("\(metric.name) is significantly worse (\(effect(r.effect)), p = \(String(format: "%.3g", p)))")
+                        } else if p < alpha && r.effect > 0 {
+                            primaryBetter = true
+                        } else {
+                            reasons.append("\(metric.name) shows no significant difference yet (p = \(String(format: "%.3g", p))\(policy.engine == .sequential ? ", sequential" : ""))")
+                        }
                     }
+                    measurements.append(Measurement(name: "primary_lift[\(treatment)]", value: (c.relative.effect * 10_000).rounded() / 100, unit: "%"))
                 }
                 if let (direction, bound) = metric.guardrail {
+                    let g = c.relative
                     let sign = direction == .higherIsBetter ? -1.0 : 1.0
-                    let degradation = sign * c.relativeLift
-                    let worst = max(sign * c.relativeInterval.0, sign * c.relativeInterval.1)
-                    if degradation > bound && c.p < alpha {
+                    let degradation = sign * g.effect
+                    let worst = max(sign * g.interval.0, sign * g.interval.1)
+                    // Worse with confidence: significant (frequentist) or likely (Bayesian).
+                    let sure = bayesian
+                        ? (direction == .higherIsBetter ? 1 - (g.chanceToWin ?? 0.5) : (g.chanceToWin ?? 0.5)) >= policy.chanceToWin
+                        : (g.p ?? 1) < alpha
+                    let evidence = bayesian ? "chance \(Self.percent(direction == .higherIsBetter ? 1 - (g.chanceToWin ?? 0.5) : (g.chanceToWin ?? 0.5)).dropFirst()) that it is worse"
+                        : "p = \(String(format: "%.3g", g.p ?? 1))"
+                    if degradation > bound && sure {
                         stop = true
                         findings.append(Finding(severity: .error, rule: "experiment/guardrail-breached",
-                                                message: "\(treatment): guardrail \(metric.name) degraded \(Self.percent(degradation)), beyond the allowed \(Self.percent(bound)) (p = \(String(format: "%.3g", c.p)))",
+                                                message: "\(treatment): guardrail \(metric.name) degraded \(Self.percent(degradation)), beyond the allowed \(Self.percent(bound)) (\(evidence))",
                                                 location: Location(file: results.path, line: metric.line)))
-                    } else if worst > bound || !worst.isFinite {
+                    } else if worst > bound || !worst.isFinite || g.problem != nil {
                         doubt = true
                         reasons.append("guardrail \(metric.name) could still be degraded by up to \(Self.percent(worst)) (allowed \(Self.percent(bound)))")
                     }
@@ -355,13 +473,16 @@ public struct ExperimentGate: Sendable {
         }
         let verdict: Verdict = decisions.values.contains(.stop) || srmBroken ? .fail : (decisions.values.contains(.ship) ? .pass : .warn)
         let summary = "\(results.name): " + treatments.map { "\($0) \(decisions[$0]!.rawValue)" }.joined(separator: ", ")
-            + (srmBroken ? " (sample-ratio mismatch)" : "")
+            + (srmBroken ? " (sample-ratio mismatch)" : "") + " (\(policy.engine.rawValue))"
+        let header = ["variant", "metric", "control", "treatment", policy.relative ? "lift" : "difference"]
+            + (bayesian ? ["credible interval", "chance to win", "risk"] : ["\(policy.engine == .sequential ? "always-valid " : "")CI", "p", "q (BH)"])
+        details.insert(("engine", .string(policy.engine.rawValue)), at: 0)
         return GateResult(
             gate: Self.id, verdict: verdict, summary: summary, measurements: measurements,
             findings: findings.filter { !($0.rule == "experiment/decision" && verdict == .fail && $0.severity == .note) }, inputs: inputs,
             rules: Self.rules,
             details: .orderedObject(details),
-            tables: [ResultTable(title: "Metrics", header: ["variant", "metric", "control", "treatment", "lift", "CI", "p"], rows: rows)])
+            tables: [ResultTable(title: "Metrics", header: header, rows: rows)])
     }
 
     static func percent(_ value: Double) -> String {

@@ -106,7 +106,7 @@ struct ExperimentGateTests {
     func ship() throws {
         let result = try Self.judge(Self.results())
         #expect(result.verdict == .pass)
-        #expect(result.summary == "t: green ship")
+        #expect(result.summary == "t: green ship (fixed)")
         let lift = try #require(result.measurements.first { $0.name == "primary_lift[green]" })
         #expect(abs(lift.value - 8.32) < 0.01)
     }
@@ -170,5 +170,96 @@ struct ExperimentGateTests {
         let result = try ExperimentGate(policy: policy).evaluate()
         #expect(result.verdict == .pass)
         #expect(result.tables.first?.rows.count == 4)
+    }
+}
+
+@Suite("experiment engines in the gate")
+struct ExperimentEngineGateTests {
+    static func policy(_ engine: ExperimentEngine) -> ExperimentPolicy {
+        var policy = ExperimentPolicy()
+        policy.engine = engine
+        return policy
+    }
+
+    @Test("one result, three engines: fixed ships at p 0.001; sequential keeps running at its always-valid p; Bayesian ships on its chance to win")
+    func engines() throws {
+        let text = ExperimentGateTests.results()
+        let fixed = try ExperimentGateTests.judge(text)
+        let sequential = try ExperimentGateTests.judge(text, policy: Self.policy(.sequential))
+        let bayesian = try ExperimentGateTests.judge(text, policy: Self.policy(.bayesian))
+        #expect(fixed.verdict == .pass && fixed.summary == "t: green ship (fixed)")
+        let fixedP = try #require(fixed.measurements.first { $0.name == "primary_p_value[green]" }?.value)
+        let sequentialP = try #require(sequential.measurements.first { $0.name == "primary_p_value[green]" }?.value)
+        #expect(fixedP < 0.05 && sequentialP > fixedP, "\(fixedP) vs \(sequentialP)")
+        #expect(sequential.summary == "t: green \(sequentialP < 0.05 ? "ship" : "keep running") (sequential)")
+        let chance = try #require(bayesian.measurements.first { $0.name == "primary_chance_to_win[green]" }?.value)
+        #expect(chance > 0.99 && bayesian.verdict == .pass, "\(chance)")
+        #expect(bayesian.tables.first?.header.suffix(3) == ["credible interval", "chance to win", "risk"])
+        // A clearly worse treatment: the Bayesian engine stops on it too.
+        let worse = try ExperimentGateTests.judge(ExperimentGateTests.results(conversions: (2987, 2600)), policy: Self.policy(.bayesian))
+        #expect(worse.verdict == .fail && worse.findings.contains { $0.message.contains("conversion is most likely worse") })
+        // A breached guardrail stops under every engine.
+        for engine in ExperimentEngine.allCases {
+            let breached = try ExperimentGateTests.judge(ExperimentGateTests.results(latency: (412, 460)), policy: Self.policy(engine))
+            #expect(breached.verdict == .fail && breached.findings.contains { $0.rule == "experiment/guardrail-breached" }, "\(engine)")
+        }
+    }
+
+    /// A ratio metric, a CUPED metric and three secondary metrics.
+    static let rich = ExperimentGateTests.results(extra: """
+          clicks_per_session:
+            type: ratio
+            variants:
+              control: {n: 24890, numerator-sum: 74100, numerator-sum-squares: 301000, denominator-sum: 49800, denominator-sum-squares: 121000, products: 180000}
+              green: {n: 25110, numerator-sum: 79300, numerator-sum-squares: 330000, denominator-sum: 50300, denominator-sum-squares: 123000, products: 192000}
+          revenue:
+            type: mean
+            variants:
+              control: {n: 24890, sum: 363000, sum-squares: 9900000, pre-sum: 350000, pre-sum-squares: 9400000, pre-products: 9500000}
+              green: {n: 25110, sum: 377500, sum-squares: 10300000, pre-sum: 352000, pre-sum-squares: 9500000, pre-products: 9800000}
+          pages_viewed:
+            type: mean
+            variants:
+              control: {mean: 5.1, sd: 3.2, n: 24890}
+              green: {mean: 5.16, sd: 3.3, n: 25110}
+        """)
+
+    @Test("ratio and CUPED metrics are read and analysed as the engines take them; secondary p-values get Benjamini–Hochberg q-values")
+    func ratioCupedAndSecondary() throws {
+        let results = try ExperimentResults.parse(Self.rich, path: "results.yml")
+        let ratio = try #require(results.metrics.first { $0.name == "clicks_per_session" })
+        #expect(ratio.kind == .ratio && abs(ratio.variants["control"]!.value - 74100.0 / 49800) < 1e-12)
+        let revenue = try #require(results.metrics.first { $0.name == "revenue" })
+        guard case .adjusted = revenue.variants["green"]!.statistic else { Issue.record("revenue is not CUPED-adjusted"); return }
+        let result = ExperimentGate(policy: ExperimentPolicy()).judge(results)
+        let rows = try #require(result.tables.first?.rows)
+        // The primary and the guardrail carry no q; the three secondary metrics do, BH over their p.
+        let secondary = rows.filter { !$0[7].isEmpty }.map { $0[1] }
+        #expect(secondary == ["clicks_per_session", "revenue", "pages_viewed"])
+        let p = rows.filter { !$0[7].isEmpty }.map { Double($0[6])! }
+        let q = rows.filter { !$0[7].isEmpty }.map { Double($0[7])! }
+        let expected = ExperimentEngine.benjaminiHochberg(p)
+        #expect(zip(q, expected).allSatisfy { abs($0 - $1) <= 1e-3 * max($1, 1e-9) }, "\(q) vs \(expected)")
+        var none = ExperimentPolicy()
+        none.correctSecondary = false
+        #expect(ExperimentGate(policy: none).judge(results).tables.first?.rows.allSatisfy { $0[7].isEmpty } == true)
+    }
+
+    @Test("bad engine settings and bad ratio or covariate figures are errors naming the key or the variant", arguments: [
+        ("engine: bayes", "engine"), ("difference: ratio", "difference"), ("secondary-correction: holm", "secondary-correction"),
+        ("prior: {mean: 0}", "prior"), ("chance-to-win: 0.3", "chance-to-win"),
+    ])
+    func badPolicy(_ text: String, _ key: String) {
+        expectError(containing: key) { _ = try ExperimentPolicy(policy: Policy.parse(text, path: "experiment.yml")) }
+    }
+
+    @Test("a ratio without its products, a covariate on one variant only, a zero denominator: errors naming the variant")
+    func badFigures() {
+        let missing = Self.rich.replacingOccurrences(of: ", products: 192000}", with: "}")
+        expectError(containing: "variant green needs exactly") { _ = try ExperimentResults.parse(missing, path: "r.yml") }
+        let one = Self.rich.replacingOccurrences(of: ", pre-sum: 350000, pre-sum-squares: 9400000, pre-products: 9500000", with: "")
+        expectError(containing: "a pre-period covariate (pre-sum, pre-products) for some variants but not all") { _ = try ExperimentResults.parse(one, path: "r.yml") }
+        let zero = Self.rich.replacingOccurrences(of: "denominator-sum: 49800,", with: "denominator-sum: 0,")
+        expectError(containing: "variant control has a denominator sum of 0") { _ = try ExperimentResults.parse(zero, path: "r.yml") }
     }
 }
