@@ -169,7 +169,7 @@ struct ExperimentGateTests {
         policy.results = Fixtures.path("experiments/checkout-button.yml")
         let result = try ExperimentGate(policy: policy).evaluate()
         #expect(result.verdict == .pass)
-        #expect(result.tables.first?.rows.count == 4)
+        #expect(result.tables.first?.rows.count == 5)
     }
 }
 
