@@ -1,3 +1,4 @@
+import GateKit
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -67,22 +68,57 @@ public enum Measure: Sendable, Hashable, CustomStringConvertible {
 /// - P.k divides by k even when fewer documents were retrieved; recall, map divide by the
 ///   number of relevant documents (0 when there are none).
 public struct QueryEvaluation: Sendable {
-    /// Grades of the ranked documents, in rank order (-1 unjudged).
-    let grades: [Int]
+    /// The retrieved documents with grade ≥ 1 — the only ones any measure adds up — as
+    /// (rank, grade), by rank.
+    let relevant: [(rank: Int, grade: Int)]
     /// Judged grades ≥ 1, descending: the ideal ranking.
     let ideal: [Int]
 
-    /// - Parameter depth: how many ranks the requested measures look at (nil: all). With a
-    ///   small depth only the top documents are selected, in the same order a full sort gives.
-    public init(judgements: [String: Int], ranking: [Run.Entry], depth: Int? = nil) {
-        let ordered: [Run.Entry]
-        if let depth, depth * 8 < ranking.count {
-            ordered = Self.top(depth, of: ranking)
-        } else {
-            ordered = ranking.sorted(by: Self.ranksBefore)
-        }
-        grades = ordered.map { judgements[$0.document] ?? -1 }
+    /// No sort of the ranking: each relevant document's rank is one plus the documents
+    /// scored above it (a binary search in the scores, sorted as plain numbers) plus, among
+    /// documents of the same score, those whose docno sorts after it. The measures need
+    /// nothing else; sorting every document (its docno string retained and released at each
+    /// comparison) was most of `relevance eval`'s time.
+    public init(judgements: [String: Int], ranking: [Run.Entry]) {
         ideal = judgements.values.filter { $0 >= 1 }.sorted(by: >)
+        // The relevant judged documents in a small open-addressed table by docno hash; each
+        // entry is checked by the hash the reader stored, its string compared only on a match.
+        let wanted = judgements.filter { $0.value >= 1 }.map { (document: $0.key, grade: $0.value, hash: Run.Entry(document: $0.key, score: 0).hash) }
+        var size = 8
+        while size < wanted.count * 4 { size *= 2 }
+        var table = [Int](repeating: -1, count: size)
+        for (index, item) in wanted.enumerated() {
+            var slot = Int(truncatingIfNeeded: item.hash) & (size - 1)
+            while table[slot] >= 0 { slot = (slot + 1) & (size - 1) }
+            table[slot] = index
+        }
+        var found: [(index: Int, grade: Int)] = []
+        if !wanted.isEmpty {
+            for (index, entry) in ranking.enumerated() {
+                var slot = Int(truncatingIfNeeded: entry.hash) & (size - 1)
+                while table[slot] >= 0 {
+                    let item = wanted[table[slot]]
+                    if item.hash == entry.hash, item.document == entry.document { found.append((index, item.grade)); break }
+                    slot = (slot + 1) & (size - 1)
+                }
+            }
+        }
+        guard !found.isEmpty else { relevant = []; return }
+        let scores = ranking.map(\.score).sorted(by: >)
+        relevant = found.map { index, grade in
+            let entry = ranking[index]
+            // Scores above: the first position whose score is not greater.
+            var low = 0, high = scores.count
+            while low < high {
+                let middle = (low + high) / 2
+                if scores[middle] > entry.score { low = middle + 1 } else { high = middle }
+            }
+            var rank = low + 1
+            if low + 1 < scores.count, scores[low + 1] == entry.score {
+                for other in ranking where other.score == entry.score && Self.ranksBefore(other, entry) { rank += 1 }
+            }
+            return (rank, grade)
+        }.sorted { $0.rank < $1.rank }
     }
 
     /// trec_eval's order: score descending, then docno descending byte-wise.
@@ -91,66 +127,42 @@ public struct QueryEvaluation: Sendable {
         return b.document.utf8.lexicographicallyPrecedes(a.document.utf8)
     }
 
-    /// The first `k` entries of the full order, by insertion into a short sorted list.
-    static func top(_ k: Int, of entries: [Run.Entry]) -> [Run.Entry] {
-        var best: [Run.Entry] = []
-        best.reserveCapacity(k + 1)
-        for entry in entries {
-            if best.count == k, !ranksBefore(entry, best[k - 1]) { continue }
-            var low = 0, high = best.count
-            while low < high {
-                let middle = (low + high) / 2
-                if ranksBefore(best[middle], entry) { low = middle + 1 } else { high = middle }
-            }
-            best.insert(entry, at: low)
-            if best.count > k { best.removeLast() }
-        }
-        return best
-    }
-
-    /// The deepest rank any of `measures` reads; nil when one reads the whole ranking.
-    public static func depth(for measures: [Measure]) -> Int? {
-        var deepest = 0
-        for measure in measures {
-            switch measure {
-            case .ndcgCut(let k), .precision(let k), .recall(let k): deepest = max(deepest, k)
-            case .ndcg, .averagePrecision, .reciprocalRank: return nil
-            }
-        }
-        return deepest
-    }
-
     public func value(_ measure: Measure) -> Double {
         switch measure {
         case .ndcg:
-            return Self.ratio(Self.dcg(grades, limit: grades.count), Self.dcg(ideal, limit: ideal.count))
+            return Self.ratio(Self.dcg(relevant, limit: .max), Self.dcg(ideal, limit: ideal.count))
         case .ndcgCut(let k):
-            return Self.ratio(Self.dcg(grades, limit: k), Self.dcg(ideal, limit: k))
+            return Self.ratio(Self.dcg(relevant, limit: k), Self.dcg(ideal, limit: k))
         case .precision(let k):
             return Double(relevantCount(within: k)) / Double(k)
         case .recall(let k):
             return ideal.isEmpty ? 0 : Double(relevantCount(within: k)) / Double(ideal.count)
         case .averagePrecision:
             guard !ideal.isEmpty else { return 0 }
-            var found = 0
             var sum = 0.0
-            for (index, grade) in grades.enumerated() where grade >= 1 {
-                found += 1
-                sum += Double(found) / Double(index + 1)
-            }
+            for (found, document) in relevant.enumerated() { sum += Double(found + 1) / Double(document.rank) }
             return sum / Double(ideal.count)
         case .reciprocalRank:
-            guard let first = grades.firstIndex(where: { $0 >= 1 }) else { return 0 }
-            return 1 / Double(first + 1)
+            guard let first = relevant.first else { return 0 }
+            return 1 / Double(first.rank)
         }
     }
 
     private func relevantCount(within k: Int) -> Int {
-        grades.prefix(k).filter { $0 >= 1 }.count
+        relevant.prefix { $0.rank <= k }.count
     }
 
-    /// Σ gain / log2(rank + 1) over the first `limit` ranks, adding only positive gains, in
-    /// rank order as trec_eval adds them.
+    /// Σ grade / log2(rank + 1) over the relevant documents within rank `limit`, in rank
+    /// order as trec_eval adds them.
+    static func dcg(_ relevant: [(rank: Int, grade: Int)], limit: Int) -> Double {
+        var sum = 0.0
+        for document in relevant where document.rank <= limit {
+            sum += Double(document.grade) / log2(Double(document.rank + 1))
+        }
+        return sum
+    }
+
+    /// The ideal DCG: `gains` (descending) at ranks 1, 2, … up to `limit`.
     static func dcg(_ gains: [Int], limit: Int) -> Double {
         var sum = 0.0
         for (index, gain) in gains.prefix(limit).enumerated() where gain > 0 {
@@ -179,12 +191,14 @@ public struct RelevanceEvaluation: Sendable {
         self.measures = measures
         var rows: [(String, [Double])] = []
         var missing: [String] = []
-        let depth = QueryEvaluation.depth(for: measures)
-        for query in qrels.queries.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            let ranking = run.queries[query]
-            if ranking == nil { missing.append(query) }
-            let evaluation = QueryEvaluation(judgements: qrels.queries[query]!, ranking: ranking ?? [], depth: depth)
-            rows.append((query, measures.map(evaluation.value)))
+        let queries = qrels.queries.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        // Queries are independent: evaluated on every core, kept in qid order.
+        let values = parallelMap(queries.count) { index in
+            measures.map(QueryEvaluation(judgements: qrels.queries[queries[index]]!, ranking: run.queries[queries[index]] ?? []).value)
+        }
+        for (query, result) in zip(queries, values) {
+            if run.queries[query] == nil { missing.append(query) }
+            rows.append((query, try! result.get()))
         }
         perQuery = rows
         self.missing = missing

@@ -20,10 +20,17 @@ public struct Run: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var document: String
         public var score: Double
+        /// The docno's FNV-1a hash (`DocumentSet.hash`): evaluation finds the judged documents
+        /// among a query's entries by it instead of hashing every docno string again.
+        public let hash: UInt64
 
         public init(document: String, score: Double) {
-            self.document = document
-            self.score = score
+            self.init(document: document, score: score, hash: document.utf8.withContiguousStorageIfAvailable(DocumentSet.hash)
+                        ?? Array(document.utf8).withUnsafeBufferPointer(DocumentSet.hash))
+        }
+
+        init(document: String, score: Double, hash: UInt64) {
+            (self.document, self.score, self.hash) = (document, score, hash)
         }
     }
 
@@ -97,12 +104,13 @@ public enum TRECFiles {
             }
             let accumulator = current!
             let document = fields.string(2)
-            if let earlier = accumulator.documents.insert(fields[2], index: accumulator.entries.count, in: accumulator.entries) {
+            let hash = DocumentSet.hash(fields[2])
+            if let earlier = accumulator.documents.insert(fields[2], hash: hash, index: accumulator.entries.count, in: accumulator.entries) {
                 throw RelevanceError.duplicateDocument(
                     path: path, line: line, query: String(decoding: currentQuery, as: UTF8.self), document: document,
                     firstLine: Int(accumulator.lines[earlier]))
             }
-            accumulator.entries.append(Run.Entry(document: document, score: score))
+            accumulator.entries.append(Run.Entry(document: document, score: score, hash: hash))
             accumulator.lines.append(Int32(truncatingIfNeeded: line))
         }
         guard !accumulators.isEmpty else { throw RelevanceError.noRecords(path: path, expected: "ranked documents") }
@@ -175,9 +183,16 @@ public enum TRECFiles {
         return digits == 0 ? nil : (negative ? -value : value)
     }
 
+    /// Exact powers of ten, 10⁰ … 10²².
+    static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+
     /// A decimal floating-point number as `atof` accepts it (`-1.5e-3`, `+7`, `1E-300`), but
-    /// the whole field must be the number.
+    /// the whole field must be the number. The common shape — an optional sign, at most 15
+    /// digits around an optional point, no exponent — is m / 10ᵏ with both exact, so one
+    /// division gives strtod's correctly rounded value without copying the field; anything
+    /// else goes to strtod.
     static func parseDouble(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        if let value = simpleDecimal(bytes) { return value }
         guard bytes.count < 64 else { return nil }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 65) { buffer -> Double? in
             var count = 0
@@ -192,6 +207,35 @@ public enum TRECFiles {
             guard count > 0, let end, end == buffer.baseAddress! + count, !value.isNaN else { return nil }
             return value
         }
+    }
+}
+
+extension TRECFiles {
+    /// `[+-]digits[.digits]` with 1–15 digits in all, as m / 10ᵏ; nil for any other shape.
+    @inline(__always)
+    static func simpleDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        var index = 0, end = bytes.count
+        guard end > 0, end <= 17 else { return nil }
+        var negative = false
+        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") { negative = bytes[0] == UInt8(ascii: "-"); index = 1 }
+        var mantissa: UInt64 = 0, digits = 0, fraction = -1
+        while index < end {
+            let byte = bytes[index]
+            if byte >= 48 && byte <= 57 {
+                mantissa = mantissa * 10 + UInt64(byte - 48)
+                digits += 1
+                if fraction >= 0 { fraction += 1 }
+            } else if byte == UInt8(ascii: "."), fraction < 0 {
+                fraction = 0
+            } else {
+                return nil
+            }
+            index += 1
+        }
+        end = digits
+        guard end > 0, end <= 15 else { return nil }
+        let value = Double(mantissa) / powersOfTen[max(fraction, 0)]
+        return negative ? -value : value
     }
 }
 
@@ -256,9 +300,8 @@ struct DocumentSet {
 
     /// Adds the document at `index` of `entries`; returns the index of an earlier entry with
     /// the same docno instead when there is one.
-    mutating func insert(_ docno: UnsafeBufferPointer<UInt8>, index: Int, in entries: [Run.Entry]) -> Int? {
+    mutating func insert(_ docno: UnsafeBufferPointer<UInt8>, hash: UInt64, index: Int, in entries: [Run.Entry]) -> Int? {
         if (count + 1) * 2 > slots.count { grow(entries) }
-        let hash = Self.hash(docno)
         var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
         while slots[slot] >= 0 {
             let existing = Int(slots[slot])
