@@ -75,8 +75,9 @@ public struct QueryEvaluation: Sendable {
     let ideal: [Int]
 
     /// No sort of the ranking: each relevant document's rank is one plus the documents
-    /// scored above it (a binary search in the scores, sorted as plain numbers) plus, among
-    /// documents of the same score, those whose docno sorts after it. The measures need
+    /// scored above it plus, among documents of the same score, those whose docno sorts after
+    /// it — counted directly when relevant documents are few, else by a binary search in the
+    /// scores sorted as plain numbers. The measures need
     /// nothing else; sorting every document (its docno string retained and released at each
     /// comparison) was most of `relevance eval`'s time.
     public init(judgements: [String: Int], ranking: [Run.Entry]) {
@@ -104,6 +105,18 @@ public struct QueryEvaluation: Sendable {
             }
         }
         guard !found.isEmpty else { relevant = []; return }
+        // Few relevant documents (the usual case): count what ranks before each directly.
+        if found.count * 16 < ranking.count {
+            relevant = found.map { index, grade in
+                let entry = ranking[index]
+                var rank = 1
+                for other in ranking where other.score >= entry.score {
+                    if other.score > entry.score || Self.ranksBefore(other, entry) { rank += 1 }
+                }
+                return (rank, grade)
+            }.sorted { $0.rank < $1.rank }
+            return
+        }
         let scores = ranking.map(\.score).sorted(by: >)
         relevant = found.map { index, grade in
             let entry = ranking[index]

@@ -315,10 +315,10 @@ struct DocumentSet {
     }
 
     private mutating func grow(_ entries: [Run.Entry]) {
-        let old = zip(slots, hashes).filter { $0.0 >= 0 }
+        let (oldSlots, oldHashes) = (slots, hashes)
         slots = Array(repeating: -1, count: slots.count * 2)
         hashes = Array(repeating: 0, count: hashes.count * 2)
-        for (index, hash) in old {
+        for (index, hash) in zip(oldSlots, oldHashes) where index >= 0 {
             var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
             while slots[slot] >= 0 { slot = (slot + 1) & (slots.count - 1) }
             slots[slot] = index

@@ -140,15 +140,16 @@ import Testing
         }
     }
 
-    @Test("ranks from counting equal a full sort's, heavy ties included", arguments: [2, 6, 400])
-    func countedRanksMatchFullSort(_ distinctScores: Int) {
+    /// Few judged documents take the direct count, many the binary search in sorted scores.
+    @Test("ranks from counting equal a full sort's, heavy ties included", arguments: [(2, 10), (6, 10), (400, 10), (2, 60), (6, 60), (400, 60)])
+    func countedRanksMatchFullSort(_ distinctScores: Int, _ judged: Int) {
         var state: UInt64 = 7
         func next(_ n: UInt64) -> UInt64 {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return (state >> 33) % n
         }
         let entries = (0..<400).map { Run.Entry(document: "d\(next(1000))-\($0)", score: Double(next(UInt64(distinctScores))) / 2) }
-        let judgements = Dictionary(uniqueKeysWithValues: entries.shuffled().prefix(60).enumerated().map { ($1.document, $0 % 5 - 1) })
+        let judgements = Dictionary(uniqueKeysWithValues: entries.shuffled().prefix(judged).enumerated().map { ($1.document, $0 % 5 - 1) })
             .merging(["not-retrieved": 3, "also-not": 1]) { a, _ in a }
         let evaluation = QueryEvaluation(judgements: judgements, ranking: entries.shuffled())
         for measure in [Measure.ndcg, .ndcgCut(5), .ndcgCut(40), .precision(10), .recall(7), .averagePrecision, .reciprocalRank] {
