@@ -81,7 +81,8 @@ public struct CanaryGate: Sendable {
 
     /// Called with one line per round of a repeated analysis (`count` > 1).
     public var progress: (@Sendable (String) -> Void)?
-    /// The wall clock and the wait between rounds; tests replace them.
+    /// The wall clock the rounds wait on (the first round ends at `end`, or `now`), and the
+    /// wait; tests replace them.
     public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
     public var sleep: @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
 
@@ -113,7 +114,7 @@ public struct CanaryGate: Sendable {
         let saved = try policy.offline.map { offline in
             try policy.metrics.indices.map { index in try groups.indices.map { try self.saved(policy.metrics[index], group: groups[$0].0, query: queries[index][$0], directory: offline) } }
         }
-        let first = policy.end ?? clock()
+        let first = policy.end ?? now
         var rounds: [Round] = []
         var judgements: [MetricJudgement] = []
         var (failures, holds) = (0, 0)

@@ -372,7 +372,7 @@ import Testing
         final class Clock: @unchecked Sendable { var now = 0.0 }
         let time = Clock()
         time.now = fixturesEnd - 600
-        var gate = CanaryGate(policy: policy, context: GateContext(root: Fixtures.repositoryRoot), environment: [:])
+        var gate = CanaryGate(policy: policy, context: GateContext(root: Fixtures.repositoryRoot), environment: [:], now: time.now)
         gate.clock = { time.now }
         gate.sleep = { seconds in clock.append("\(seconds)"); time.now += seconds }
         let result = try gate.evaluate()
