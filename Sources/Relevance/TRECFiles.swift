@@ -1,3 +1,4 @@
+import Foundation
 import GateKit
 
 #if canImport(Glibc)
@@ -70,26 +71,30 @@ public enum TRECFiles {
 
     /// One query's documents while a run is read, with the line each document came from so a
     /// duplicate can be reported against its first occurrence.
-    private final class QueryAccumulator {
+    final class QueryAccumulator {
         var entries: [Run.Entry] = []
         var lines: [Int32] = []
         var documents = DocumentSet()
     }
 
-    /// Reads a run file: `qid iter docno rank sim [tag]`.
-    ///
-    /// Runs are large (millions of lines) and usually grouped by query, so the current query's
-    /// accumulator is kept at hand and only a change of qid costs a dictionary look-up.
-    public static func readRun(_ path: String) throws -> (run: Run, input: InputDigest) {
+    /// A run's lines gathered per query, in file order. Line numbers are those of the text it
+    /// was given; `offset` turns them into the file's.
+    struct RunLines {
+        let path: String
         var accumulators: [String: QueryAccumulator] = [:]
-        var currentQuery: [UInt8] = []
-        var current: QueryAccumulator?
-        let digest = try streamLines(path, expected: "a run (qid Q0 docno rank score tag)") { line, fields in
+        /// Queries in the order they first appear.
+        var order: [String] = []
+        private var currentQuery: [UInt8] = []
+        private var current: QueryAccumulator?
+
+        init(path: String) { self.path = path }
+
+        mutating func take(_ line: Int, _ fields: Fields, offset: Int = 0) throws {
             guard fields.count == 5 || fields.count == 6 else {
-                throw RelevanceError.malformedLine(path: path, line: line, problem: "expected 6 fields (qid Q0 docno rank score tag), found \(fields.count)")
+                throw RelevanceError.malformedLine(path: path, line: line + offset, problem: "expected 6 fields (qid Q0 docno rank score tag), found \(fields.count)")
             }
-            guard let score = parseDouble(fields[4]) else {
-                throw RelevanceError.malformedLine(path: path, line: line, problem: "the score '\(fields.string(4))' is not a number")
+            guard let score = TRECFiles.parseDouble(fields[4]) else {
+                throw RelevanceError.malformedLine(path: path, line: line + offset, problem: "the score '\(fields.string(4))' is not a number")
             }
             if current == nil || !fields[0].elementsEqual(currentQuery) {
                 currentQuery = Array(fields[0])
@@ -99,22 +104,157 @@ public enum TRECFiles {
                 } else {
                     let fresh = QueryAccumulator()
                     accumulators[query] = fresh
+                    order.append(query)
                     current = fresh
                 }
             }
             let accumulator = current!
-            let document = fields.string(2)
             let hash = DocumentSet.hash(fields[2])
             if let earlier = accumulator.documents.insert(fields[2], hash: hash, index: accumulator.entries.count, in: accumulator.entries) {
                 throw RelevanceError.duplicateDocument(
-                    path: path, line: line, query: String(decoding: currentQuery, as: UTF8.self), document: document,
-                    firstLine: Int(accumulator.lines[earlier]))
+                    path: path, line: line + offset, query: String(decoding: currentQuery, as: UTF8.self), document: fields.string(2),
+                    firstLine: Int(accumulator.lines[earlier]) + offset)
             }
-            accumulator.entries.append(Run.Entry(document: document, score: score, hash: hash))
+            accumulator.entries.append(Run.Entry(document: fields.string(2), score: score, hash: hash))
             accumulator.lines.append(Int32(truncatingIfNeeded: line))
         }
-        guard !accumulators.isEmpty else { throw RelevanceError.noRecords(path: path, expected: "ranked documents") }
-        return (Run(queries: accumulators.mapValues(\.entries)), digest)
+
+        func run() throws -> Run {
+            guard !accumulators.isEmpty else { throw RelevanceError.noRecords(path: path, expected: "ranked documents") }
+            return Run(queries: accumulators.mapValues(\.entries))
+        }
+    }
+
+    /// Runs from this size on are read on every core (below it, one core is as fast).
+    static let parallelThreshold = 8 << 20
+
+    /// Reads a run file: `qid iter docno rank sim [tag]`.
+    ///
+    /// Runs are large (millions of lines) and usually grouped by query, so the current query's
+    /// accumulator is kept at hand and only a change of qid costs a dictionary look-up. A
+    /// large regular file is mapped and read in parts on every core (`readMapped`); what comes
+    /// out — the run, or the first error in the file — is what a one-thread read gives.
+    public static func readRun(_ path: String) throws -> (run: Run, input: InputDigest) {
+        if let size = InputFile.regularFileSize(path), size >= parallelThreshold, let file = MappedFile(path) {
+            return try readMapped(file, path: path, parts: ProcessInfo.processInfo.activeProcessorCount * 2)
+        }
+        return try readStreamed(path)
+    }
+
+    /// The one-thread read, streaming: any file, pipes included.
+    static func readStreamed(_ path: String) throws -> (run: Run, input: InputDigest) {
+        var lines = RunLines(path: path)
+        let digest = try streamLines(path, expected: "a run (qid Q0 docno rank score tag)") { line, fields in
+            try lines.take(line, fields)
+        }
+        return (try lines.run(), digest)
+    }
+
+    /// The parallel read: the text cut into `parts` at line ends, each part read into its own
+    /// per-query lists (its own line numbers), then the parts joined in file order — a query
+    /// met again in a later part has that part's documents appended, checked for duplicates
+    /// against the earlier ones. The first error in file order wins: a part's own error, or a
+    /// duplicate across parts found before it.
+    static func readMapped(_ file: MappedFile, path: String, parts: Int) throws -> (run: Run, input: InputDigest) {
+        let expected = "a run (qid Q0 docno rank score tag)"
+        let digest = PendingDigest(hashing: file, path: path)
+        let text = try InputFile.checked(file.bytes, path: path, expected: expected, limits: .streamedLines)
+        guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { throw GateError.emptyInput(path: path, expected: expected) }
+        // Part boundaries just after a newline.
+        var bounds = [0]
+        for part in 1..<max(parts, 1) {
+            var cut = text.count * part / parts
+            guard cut > bounds.last! else { continue }
+            guard let found = memchr(base + cut, 0x0A, text.count - cut) else { break }
+            cut = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+            if cut > bounds.last!, cut < text.count { bounds.append(cut) }
+        }
+        bounds.append(text.count)
+        struct Text: @unchecked Sendable { let base: UnsafePointer<UInt8> }
+        let (mapped, cuts) = (Text(base: base), bounds)
+        struct Part: @unchecked Sendable {
+            var lines: RunLines
+            var lineCount = 0
+            var error: (any Error)?
+        }
+        let results = parallelMap(cuts.count - 1) { index -> Part in
+            var part = Part(lines: RunLines(path: path))
+            var splitter = LineSplitter(path: path)
+            let bytes = UnsafeBufferPointer(start: mapped.base + cuts[index], count: cuts[index + 1] - cuts[index])
+            do {
+                try splitter.feed(bytes) { line, fields in try part.lines.take(line, fields) }
+                try splitter.finish { line, fields in try part.lines.take(line, fields) }
+            } catch {
+                part.error = error
+            }
+            part.lineCount = splitter.lineCount
+            // The part's pages are read (the documents were copied out): give them back, so
+            // the mapping does not add the file's size to the peak memory.
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let start = (Int(bitPattern: bytes.baseAddress) + page - 1) / page * page
+            let end = (Int(bitPattern: bytes.baseAddress) + bytes.count) / page * page
+            if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, Int32(MADV_DONTNEED)) }
+            return part
+        }
+        var joined = RunLines(path: path)
+        var offset = 0
+        for result in results {
+            let part = try result.get()
+            var first: (line: Int, error: RelevanceError)?
+            for query in part.lines.order {
+                let later = part.lines.accumulators[query]!
+                guard let earlier = joined.accumulators[query] else {
+                    later.lines = later.lines.map { $0 + Int32(offset) }
+                    joined.accumulators[query] = later
+                    joined.order.append(query)
+                    continue
+                }
+                for (entry, line) in zip(later.entries, later.lines) {
+                    let global = Int(line) + offset
+                    let duplicate = entry.document.utf8.withContiguousStorageIfAvailable { bytes in
+                        earlier.documents.insert(bytes, hash: entry.hash, index: earlier.entries.count, in: earlier.entries)
+                    } ?? Array(entry.document.utf8).withUnsafeBufferPointer { bytes in
+                        earlier.documents.insert(bytes, hash: entry.hash, index: earlier.entries.count, in: earlier.entries)
+                    }
+                    if let duplicate {
+                        if first == nil || global < first!.line {
+                            first = (global, .duplicateDocument(path: path, line: global, query: query, document: entry.document,
+                                                                firstLine: Int(earlier.lines[duplicate])))
+                        }
+                        break
+                    }
+                    earlier.entries.append(entry)
+                    earlier.lines.append(Int32(truncatingIfNeeded: global))
+                }
+            }
+            // A part's own error carries its own line numbers.
+            if let error = part.error {
+                let shifted = Self.shifted(error, by: offset)
+                if let first, case .some(let line) = Self.line(of: shifted), first.line < line { throw first.error }
+                throw shifted
+            }
+            if let first { throw first.error }
+            offset += part.lineCount
+        }
+        return (try joined.run(), digest.value)
+    }
+
+    /// An error of a part, with its line numbers moved to the file's.
+    static func shifted(_ error: any Error, by offset: Int) -> any Error {
+        guard let error = error as? RelevanceError else { return error }
+        switch error {
+        case .malformedLine(let path, let line, let problem): return RelevanceError.malformedLine(path: path, line: line + offset, problem: problem)
+        case .duplicateDocument(let path, let line, let query, let document, let firstLine):
+            return RelevanceError.duplicateDocument(path: path, line: line + offset, query: query, document: document, firstLine: firstLine + offset)
+        default: return error
+        }
+    }
+
+    static func line(of error: any Error) -> Int? {
+        switch error as? RelevanceError {
+        case .malformedLine(_, let line, _)?, .duplicateDocument(_, let line, _, _, _)?: return line
+        default: return nil
+        }
     }
 
     /// The whitespace-separated fields of one line, as offsets into it: no allocation per line.
@@ -244,6 +384,8 @@ struct LineSplitter {
     let path: String
     private var pending: [UInt8] = []
     private var lineNumber = 0
+    /// Lines seen so far, blank and comment lines included.
+    var lineCount: Int { lineNumber }
     private let storage = FieldStorage()
     private var fields: TRECFiles.Fields
 
