@@ -1,5 +1,11 @@
 import GateKit
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// LCOV tracefiles (geninfo(1)), 1.x and 2.x records.
 ///
 /// Counted as `lcov --summary` counts: a file's sections (one per test, `TN:`) are merged by
@@ -45,7 +51,9 @@ final class LCOVParser: CoverageParser {
     func consume(_ chunk: UnsafeRawBufferPointer) throws {
         var start = 0
         let bytes = chunk.bindMemory(to: UInt8.self)
-        while let newline = bytes[start...].firstIndex(of: 0x0A) {
+        guard let base = bytes.baseAddress else { return }
+        while start < bytes.count, let found = memchr(base + start, 0x0A, bytes.count - start) {
+            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
             if pending.isEmpty {
                 try line(UnsafeBufferPointer(rebasing: bytes[start..<newline]))
             } else {
@@ -97,6 +105,19 @@ final class LCOVParser: CoverageParser {
         var end = raw.count
         if end > 0, raw[end - 1] == 0x0D { end -= 1 }
         let text = UnsafeBufferPointer(rebasing: raw[0..<end])
+        // DA:<line>,<count>[,<checksum>] — most of a report — read from the bytes; any other
+        // shape of it takes the general path below, and its messages.
+        if section != nil, let (line, count) = Self.plainDA(text) {
+            section!.lines.append(LineRecord(line: line, hits: count))
+            return
+        }
+        // BRDA:<line>,<block>,<branch>,<taken> with four plain fields, likewise.
+        if section != nil, let (key, taken) = Self.plainBRDA(text) {
+            let (sum, overflow) = (section!.branches[key] ?? 0).addingReportingOverflow(taken)
+            section!.branches[key] = overflow ? .max : sum
+            sawBranches = true
+            return
+        }
         if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
         guard let colon = text.firstIndex(of: UInt8(ascii: ":")) else {
             if Self.equals(text, "end_of_record") { return try endOfRecord() }
@@ -204,6 +225,64 @@ final class LCOVParser: CoverageParser {
 
     private func malformed(_ problem: String) -> CoverageError {
         .malformedRecord(path: path, line: lineNumber, problem: problem)
+    }
+
+    /// `DA:` plain digits (a positive line of at most 9), `,`, plain digits (a count of at most
+    /// 19), then the end or `,` and a checksum; nil for anything else.
+    @inline(__always)
+    static func plainDA(_ text: UnsafeBufferPointer<UInt8>) -> (UInt32, UInt64)? {
+        guard text.count >= 6, text[0] == UInt8(ascii: "D"), text[1] == UInt8(ascii: "A"), text[2] == UInt8(ascii: ":") else { return nil }
+        var index = 3
+        var line: UInt32 = 0, count: UInt64 = 0
+        let lineStart = index
+        while index < text.count, text[index] >= 48, text[index] <= 57, index - lineStart < 9 {
+            line = line * 10 + UInt32(text[index] - 48)
+            index += 1
+        }
+        guard index > lineStart, line > 0, index < text.count, text[index] == UInt8(ascii: ",") else { return nil }
+        index += 1
+        let countStart = index
+        while index < text.count, text[index] >= 48, text[index] <= 57, index - countStart < 19 {
+            count = count * 10 + UInt64(text[index] - 48)
+            index += 1
+        }
+        guard index > countStart, index == text.count || text[index] == UInt8(ascii: ",") else { return nil }
+        return (line, count)
+    }
+
+    /// `BRDA:` a positive line (plain digits), a block and a branch (no comma), and taken:
+    /// plain digits or `-`; nil for anything else.
+    static func plainBRDA(_ text: UnsafeBufferPointer<UInt8>) -> (BranchOutcome, UInt64)? {
+        guard text.count >= 12, text[0] == UInt8(ascii: "B"), text[1] == UInt8(ascii: "R"), text[2] == UInt8(ascii: "D"),
+              text[3] == UInt8(ascii: "A"), text[4] == UInt8(ascii: ":") else { return nil }
+        var commas: [Int] = []
+        commas.reserveCapacity(3)
+        for index in 5..<text.count where text[index] == UInt8(ascii: ",") {
+            commas.append(index)
+            if commas.count > 3 { return nil }
+        }
+        guard commas.count == 3 else { return nil }
+        var line: UInt32 = 0
+        guard commas[0] > 5, commas[0] - 5 <= 9 else { return nil }
+        for index in 5..<commas[0] {
+            guard text[index] >= 48, text[index] <= 57 else { return nil }
+            line = line * 10 + UInt32(text[index] - 48)
+        }
+        guard line > 0 else { return nil }
+        let takenStart = commas[2] + 1
+        var taken: UInt64 = 0
+        if takenStart == text.count - 1, text[takenStart] == UInt8(ascii: "-") {
+            taken = 0
+        } else {
+            guard takenStart < text.count, text.count - takenStart <= 19 else { return nil }
+            for index in takenStart..<text.count {
+                guard text[index] >= 48, text[index] <= 57 else { return nil }
+                taken = taken * 10 + UInt64(text[index] - 48)
+            }
+        }
+        let block = String(decoding: UnsafeBufferPointer(rebasing: text[(commas[0] + 1)..<commas[1]]), as: UTF8.self)
+        let branch = String(decoding: UnsafeBufferPointer(rebasing: text[(commas[1] + 1)..<commas[2]]), as: UTF8.self)
+        return (BranchOutcome(line: line, block: block, branch: branch), taken)
     }
 
     private static func lineNumber(_ text: Substring) -> UInt32? {

@@ -63,3 +63,26 @@ import Testing
         #expect(CoverageMerge.unmatchedWarning(local, path: "coverage.info", root: Fixtures.repositoryRoot) == nil)
     }
 }
+
+@Suite struct LCOVFastPathTests {
+    @Test("DA and BRDA records read on the byte path give what the general path gives for the same figures")
+    func samePathResults() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Plain records take the byte path; a '+' sign or ten-digit line sends the same figures
+        // through the general one.
+        let plain = "SF:/x/a.c\nDA:1,3\nDA:2,0,abc\nDA:3,18446744073709551\nBRDA:2,0,0,-\nBRDA:2,0,1,4\nBRDA:3,1,x y,0\nBRDA:3,0,0,1,2\nend_of_record\n"
+        let general = "SF:/x/a.c\nDA:+1,3\nDA:+2,0,abc\nDA:0000000003,18446744073709551\nBRDA:+2,0,0,-\nBRDA:+2,0,1,4\nBRDA:+3,1,x y,0\nBRDA:3,0,0,1,2\nend_of_record\n"
+        try Fixtures.write(plain, to: directory + "/plain.info")
+        try Fixtures.write(general, to: directory + "/general.info")
+        let a = try CoverageReportReader.read(directory + "/plain.info", root: directory).report
+        let b = try CoverageReportReader.read(directory + "/general.info", root: directory).report
+        #expect(a.files == b.files)
+        #expect(a.files.first?.branches.count == 4 && a.files.first?.lines.count == 3)
+        // What the byte path refuses still fails with the general path's message.
+        try Fixtures.write("SF:/x/a.c\nDA:0,1\nend_of_record\n", to: directory + "/zero.info")
+        expectError(containing: "zero.info:2: DA:0,1 is not DA:<line>,<count>") { _ = try CoverageReportReader.read(directory + "/zero.info", root: directory) }
+        try Fixtures.write("SF:/x/a.c\nBRDA:1,0,0,many\nend_of_record\n", to: directory + "/taken.info")
+        expectError(containing: "taken.info:2: BRDA:1,0,0,many has taken 'many'") { _ = try CoverageReportReader.read(directory + "/taken.info", root: directory) }
+    }
+}
