@@ -65,6 +65,8 @@ import Testing
             let text = Self.text(seed: seed, queries: queries, interleaved: interleaved, damage: damage)
             try Fixtures.write(text, to: path)
             let expected = Self.outcome { try TRECFiles.readStreamed(path) }
+            // Every planted problem is an error, every clean run reads.
+            #expect(expected.hasPrefix("error: ") == (damage != nil), "seed \(seed), damage \(String(describing: damage)): \(expected.prefix(120))")
             for parts in [1, 2, 3, 7, 16] {
                 let file = try #require(MappedFile(path))
                 let got = Self.outcome { try TRECFiles.readMapped(file, path: path, parts: parts) }
