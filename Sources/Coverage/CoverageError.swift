@@ -15,6 +15,9 @@ public enum CoverageError: Error, Equatable, CustomStringConvertible {
     case lineTooLong(path: String, line: Int, limit: Int)
     /// The file ended inside a record.
     case truncated(path: String, problem: String)
+    /// Figures no coverage tool writes, refused before they cost memory (a block spanning
+    /// billions of lines).
+    case implausible(path: String, problem: String)
     /// A path inside the report climbs out of the directory it is resolved against.
     case pathEscapesRoot(path: String, line: Int?, file: String)
     /// A `--diff` file with no file header: not a unified diff.
@@ -42,6 +45,8 @@ public enum CoverageError: Error, Equatable, CustomStringConvertible {
             "\(path):\(line): line is longer than \(limit / (1 << 20)) MiB; this is not an LCOV tracefile or it is corrupt."
         case .truncated(let path, let problem):
             "\(path): \(problem). The file looks truncated: check the step that wrote it."
+        case .implausible(let path, let problem):
+            "\(path): \(problem); no coverage tool writes that, so it is refused rather than expanded."
         case .pathEscapesRoot(let path, let line, let file):
             "\(path)\(line.map { ":\($0)" } ?? ""): the source path '\(file)' climbs out of its source root; "
                 + "refusing it. Regenerate the report with paths inside the repository."

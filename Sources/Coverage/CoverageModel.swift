@@ -50,15 +50,95 @@ public struct FunctionRecord: Sendable, Equatable {
 
 /// One branch outcome with the identity LCOV gives it (`BRDA:<line>,<block>,<branch>,…`), so
 /// shards merge outcome by outcome, as `lcov -a` does.
-public struct BranchOutcome: Sendable, Hashable {
+///
+/// Block and branch are nearly always small numbers: those are kept packed in one integer
+/// (compared and ordered without touching a string — a report holds millions); anything else
+/// ("00", "-1", "true,1") is kept as text. The two spellings never meet: "0" is always packed.
+public struct BranchOutcome: Sendable, Hashable, Comparable {
     public var line: UInt32
-    public var block: String
-    public var branch: String
+    /// block << 32 | branch when both are plain numbers, else `UInt64.max`.
+    private var packed: UInt64
+    /// "block,branch" when either is not a plain number (a block has no comma; a branch may).
+    private var text: String?
 
     public init(line: UInt32, block: String, branch: String) {
         self.line = line
-        self.block = block
-        self.branch = branch
+        if let block = Self.plainNumber(block.utf8), let branch = Self.plainNumber(branch.utf8) {
+            packed = UInt64(block) << 32 | UInt64(branch)
+            text = nil
+        } else {
+            packed = .max
+            text = block + "," + branch
+        }
+    }
+
+    /// Both numbers already read (plain digits, no leading zero, below 10⁹).
+    init(line: UInt32, block: UInt32, branch: UInt32) {
+        self.line = line
+        packed = UInt64(block) << 32 | UInt64(branch)
+        text = nil
+    }
+
+    public var block: String {
+        guard let text else { return String(packed >> 32) }
+        return String(text[..<text.firstIndex(of: ",")!])
+    }
+
+    public var branch: String {
+        guard let text else { return String(packed & 0xFFFF_FFFF) }
+        return String(text[text.index(after: text.firstIndex(of: ",")!)...])
+    }
+
+    /// Line first; among a line's outcomes any fixed order (packed before text).
+    public static func < (a: BranchOutcome, b: BranchOutcome) -> Bool {
+        if a.line != b.line { return a.line < b.line }
+        if a.packed != b.packed { return a.packed < b.packed }
+        return (a.text ?? "") < (b.text ?? "")
+    }
+
+    /// The value of `digits` when it is a plain number: digits only, no leading zero (but
+    /// "0"), at most nine of them.
+    static func plainNumber<Digits: Collection>(_ digits: Digits) -> UInt32? where Digits.Element == UInt8 {
+        guard !digits.isEmpty, digits.count <= 9, digits.count == 1 || digits.first != 48 else { return nil }
+        var value: UInt32 = 0
+        for digit in digits {
+            guard digit >= 48, digit <= 57 else { return nil }
+            value = value * 10 + UInt32(digit - 48)
+        }
+        return value
+    }
+}
+
+/// A branch outcome and how often it was taken.
+public struct BranchCount: Sendable, Equatable {
+    public var outcome: BranchOutcome
+    public var taken: UInt64
+
+    public init(_ outcome: BranchOutcome, taken: UInt64) {
+        self.outcome = outcome
+        self.taken = taken
+    }
+
+    /// Sorted by outcome, each outcome once with its counts summed (saturating). Outcomes
+    /// recorded in order — as LCOV writers write them — are only checked.
+    static func normalized(_ counts: [BranchCount]) -> [BranchCount] {
+        var isSorted = true
+        for index in counts.indices.dropFirst() where !(counts[index - 1].outcome < counts[index].outcome) {
+            isSorted = false
+            break
+        }
+        if isSorted { return counts }
+        var merged: [BranchCount] = []
+        merged.reserveCapacity(counts.count)
+        for count in counts.sorted(by: { $0.outcome < $1.outcome }) {
+            if let last = merged.last, last.outcome == count.outcome {
+                let (sum, overflow) = last.taken.addingReportingOverflow(count.taken)
+                merged[merged.count - 1].taken = overflow ? .max : sum
+            } else {
+                merged.append(count)
+            }
+        }
+        return merged
     }
 }
 
@@ -72,15 +152,15 @@ public struct FileCoverage: Sendable, Equatable {
     /// `llvm-cov report` sums per-function line counts, which `llvm-cov show`'s per-line
     /// view (the records) does not reproduce. Merged files drop it and count records.
     public var summaryLines: CoverageCount?
-    /// Branch outcomes by identity, taken counts summed; empty for formats without
+    /// Branch outcomes by identity, sorted, taken counts summed; empty for formats without
     /// identities (Cobertura gives only "k of n" per line).
-    public var branches: [BranchOutcome: UInt64]
+    public var branches: [BranchCount]
 
-    public init(path: String, lines: [LineRecord], functions: [FunctionRecord] = [], branches: [BranchOutcome: UInt64] = [:]) {
+    public init(path: String, lines: [LineRecord], functions: [FunctionRecord] = [], branches: [BranchCount] = []) {
         self.path = path
         self.lines = Self.normalized(lines)
         self.functions = functions
-        self.branches = branches
+        self.branches = BranchCount.normalized(branches)
     }
 
     /// Adds another report's view of the same file.
@@ -88,35 +168,39 @@ public struct FileCoverage: Sendable, Equatable {
         summaryLines = nil
         guard !branches.isEmpty, !other.branches.isEmpty else {
             lines = Self.normalized(lines + other.lines)
-            branches = [:]
+            branches = []
             absorbFunctions(other)
             return
         }
-        branches.merge(other.branches) { a, b in a.addingReportingOverflow(b).overflow ? .max : a + b }
+        branches = BranchCount.normalized(branches + other.branches)
         var merged = Self.normalized(lines.map(\.withoutBranches) + other.lines.map(\.withoutBranches))
         Self.apply(branches, to: &merged)
         lines = merged
         absorbFunctions(other)
     }
 
-    /// Sets each line's branch figures from outcome identities, adding branch-only lines.
-    static func apply(_ branches: [BranchOutcome: UInt64], to lines: inout [LineRecord]) {
-        var perLine: [UInt32: (covered: UInt32, total: UInt32)] = [:]
-        for (outcome, taken) in branches {
-            var entry = perLine[outcome.line] ?? (0, 0)
-            entry.total += 1
-            if taken > 0 { entry.covered += 1 }
-            perLine[outcome.line] = entry
-        }
-        for index in lines.indices {
-            if let entry = perLine.removeValue(forKey: lines[index].line) {
-                lines[index].branchesCovered = entry.covered
-                lines[index].branchesTotal = entry.total
+    /// Sets each line's branch figures from outcome identities (sorted, as `branches` keeps
+    /// them), adding branch-only lines: one walk along both lists.
+    static func apply(_ branches: [BranchCount], to lines: inout [LineRecord]) {
+        var extra: [LineRecord] = []
+        var index = 0, next = 0
+        while next < branches.count {
+            let line = branches[next].outcome.line
+            var covered: UInt32 = 0, total: UInt32 = 0
+            while next < branches.count, branches[next].outcome.line == line {
+                total += 1
+                if branches[next].taken > 0 { covered += 1 }
+                next += 1
+            }
+            while index < lines.count, lines[index].line < line { index += 1 }
+            if index < lines.count, lines[index].line == line {
+                lines[index].branchesCovered = covered
+                lines[index].branchesTotal = total
+            } else {
+                extra.append(LineRecord(line: line, hits: 0, branchesCovered: covered, branchesTotal: total, isMeasured: false))
             }
         }
-        if !perLine.isEmpty {
-            lines = normalized(lines + perLine.map { LineRecord(line: $0.key, hits: 0, branchesCovered: $0.value.covered, branchesTotal: $0.value.total, isMeasured: false) })
-        }
+        if !extra.isEmpty { lines = normalized(lines + extra) }
     }
 
     private mutating func absorbFunctions(_ other: FileCoverage) {

@@ -65,6 +65,9 @@ public enum CoverageReportReader {
             if inHalves, size >= parallelThreshold, let parallel = readInHalves(path, resolver: resolver) {
                 return parallel
             }
+            if inHalves, size >= LCOVParser.parallelThreshold, let parallel = readLinesInParts(path, resolver: resolver, parts: LineParts.defaultCount) {
+                return parallel
+            }
             do {
                 let (report, digest) = try read(path, resolver: resolver, fastXML: true, sizeHint: size)
                 return (report, PendingDigest(digest))
@@ -131,6 +134,27 @@ public enum CoverageReportReader {
         } catch {
             return nil
         }
+    }
+
+    /// A large LCOV report or Go profile, mapped and read in parts on every core (the format's
+    /// `readParts`); hashed afterwards on a spare core. Nil when the file is neither, or
+    /// anything is wrong in it: the caller reads it on one thread, which says what.
+    static func readLinesInParts(_ path: String, resolver: SourcePathResolver, parts: Int) -> (report: CoverageReport, input: PendingDigest)? {
+        guard let file = MappedFile(path),
+              let text = try? InputFile.checked(file.bytes, path: path, expected: "a coverage report", limits: .streamed) else { return nil }
+        var index = 0
+        while index < min(text.count, 4096), [0x20, 0x09, 0x0A, 0x0D].contains(text[index]) { index += 1 }
+        let head = String(decoding: text[index..<min(text.count, index + 64)], as: UTF8.self)
+        let report: CoverageReport?
+        if head.hasPrefix("mode:") {
+            report = GoCoverProfileParser.readParts(text, path: path, resolver: resolver, parts: parts)
+        } else if LCOVParser.looksLikeLCOV(head) {
+            report = LCOVParser.readParts(text, path: path, resolver: resolver, parts: parts)
+        } else {
+            report = nil
+        }
+        guard let report else { return nil }
+        return (report, PendingDigest(hashing: file, path: path))
     }
 
     /// Just before the first line starting (after indentation) with `<class ` past the middle.
@@ -201,8 +225,8 @@ public enum CoverageReportReader {
                 throw CoverageError.unsupportedFormat(path: path, format: "this JSON (gate reads llvm-cov export JSON and coverage.py JSON)")
             }
         }
-        if head.hasPrefix("mode:") { return GoCoverProfileParser(path: path, resolver: resolver) }
-        if LCOVParser.looksLikeLCOV(head) { return LCOVParser(path: path, resolver: resolver) }
+        if head.hasPrefix("mode:") { return LineReportParser<GoProfileRecords>(path: path, resolver: resolver) }
+        if LCOVParser.looksLikeLCOV(head) { return LineReportParser<LCOVRecords>(path: path, resolver: resolver) }
         let firstLine = head.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         throw CoverageError.unrecognizedFormat(path: path, start: String(firstLine.prefix(40)))
     }

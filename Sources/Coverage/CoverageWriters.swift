@@ -27,11 +27,11 @@ public enum CoverageWriter {
             out += "FNF:\(file.functions.count)\nFNH:\(file.functions.filter { $0.hits > 0 }.count)\n"
             var branchTotal = 0, branchHit = 0
             if !file.branches.isEmpty {
-                let outcomes = file.branches.sorted { a, b in
-                    (a.key.line, a.key.block, a.key.branch) < (b.key.line, b.key.block, b.key.branch)
+                let outcomes = file.branches.map { ($0.outcome.line, $0.outcome.block, $0.outcome.branch, $0.taken) }.sorted { a, b in
+                    (a.0, a.1, a.2) < (b.0, b.1, b.2)
                 }
-                for (outcome, taken) in outcomes {
-                    out += "BRDA:\(outcome.line),\(outcome.block),\(outcome.branch),\(taken)\n"
+                for (line, block, branch, taken) in outcomes {
+                    out += "BRDA:\(line),\(block),\(branch),\(taken)\n"
                     branchTotal += 1
                     if taken > 0 { branchHit += 1 }
                 }

@@ -1,5 +1,11 @@
 import GateKit
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Go cover profiles (`go test -coverprofile`), modes `set`, `count` and `atomic`.
 ///
 /// `mode: …` comes first; then one block per line, `file.go:l1.c1,l2.c2 statements count`.
@@ -10,100 +16,275 @@ import GateKit
 /// count of the blocks that cover it. Files are named by import path
 /// (`example.com/app/pkg/file.go`): mapped onto the repository by the longest trailing part
 /// that exists here, or with `--path-map example.com/app=.`.
-final class GoCoverProfileParser: CoverageParser {
-    private struct Block: Hashable {
-        var file: String
-        var startLine: UInt32, startColumn: UInt32, endLine: UInt32, endColumn: UInt32
-    }
-
-    private let path: String
-    private let resolver: SourcePathResolver
-    private var pending: [UInt8] = []
-    private var lineNumber = 0
-    private var mode: String?
-    private var blocks: [Block: (statements: Int, count: UInt64)] = [:]
-
-    init(path: String, resolver: SourcePathResolver) {
-        self.path = path
-        self.resolver = resolver
-    }
-
-    func consume(_ chunk: UnsafeRawBufferPointer) throws {
-        for byte in chunk {
-            if byte == 0x0A {
-                try line(pending)
-                pending.removeAll(keepingCapacity: true)
-            } else {
-                pending.append(byte)
-                if pending.count > LCOVParser.maxLineLength {
-                    throw CoverageError.lineTooLong(path: path, line: lineNumber + 1, limit: LCOVParser.maxLineLength)
-                }
-            }
+enum GoCoverProfileParser {
+    /// A large profile read in parts cut at line ends (`LineRecords.readParts`), every part
+    /// in the mode of the profile's first line; nil when that line is not a mode.
+    static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int) -> CoverageReport? {
+        var probe = GoProfileRecords(path: path)
+        guard let newline = text.firstIndex(of: 0x0A),
+              (try? probe.line(UnsafeRawBufferPointer(rebasing: text[..<newline]).bindMemory(to: UInt8.self))) != nil,
+              let mode = probe.mode else { return nil }
+        return GoProfileRecords.readParts(text, path: path, resolver: resolver, parts: parts) { path in
+            var records = GoProfileRecords(path: path)
+            records.mode = mode
+            return records
         }
     }
+}
 
-    func finish() throws -> CoverageReport {
-        if !pending.isEmpty { try line(pending) }
-        guard mode != nil else { throw CoverageError.truncated(path: path, problem: "no 'mode:' line was found") }
-        var byFile: [String: [(Block, Int, UInt64)]] = [:]
-        for (block, value) in blocks { byFile[block.file, default: []].append((block, value.statements, value.count)) }
-        var files: [String: FileCoverage] = [:]
-        for (name, entries) in byFile {
-            var hits: [UInt32: UInt64] = [:]
-            var statements = CoverageCount()
-            for (block, count, executions) in entries {
-                statements.total += count
-                if executions > 0 { statements.covered += count }
-                for line in block.startLine...max(block.startLine, block.endLine) {
-                    hits[line] = max(hits[line] ?? 0, executions)
-                }
+/// The blocks of one file: their spans, statements and counts, and an open-addressed index
+/// on the span (profiles hold millions of blocks; most are met once).
+struct GoBlockTable {
+    /// startLine << 32 | startColumn and endLine << 32 | endColumn, per block.
+    var starts: [UInt64] = []
+    var ends: [UInt64] = []
+    var statements: [Int] = []
+    var counts: [UInt64] = []
+    private var slots = [Int32](repeating: -1, count: 16)
+
+    /// The block's index, or nil after adding it.
+    mutating func find(start: UInt64, end: UInt64, statements count: Int, executions: UInt64) -> Int? {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: ((start &* 0x9E37_79B9_7F4A_7C15) ^ (end &* 0xC2B2_AE3D_27D4_EB4F)) >> 20) & mask
+        while slots[slot] >= 0 {
+            let index = Int(slots[slot])
+            if starts[index] == start, ends[index] == end { return index }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = Int32(starts.count)
+        starts.append(start)
+        ends.append(end)
+        statements.append(count)
+        counts.append(executions)
+        if starts.count * 2 > slots.count { grow() }
+        return nil
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for index in starts.indices {
+            var slot = Int(truncatingIfNeeded: ((starts[index] &* 0x9E37_79B9_7F4A_7C15) ^ (ends[index] &* 0xC2B2_AE3D_27D4_EB4F)) >> 20) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(index)
+        }
+    }
+}
+
+/// The lines of a Go profile as they are read.
+struct GoProfileRecords: LineRecords {
+    enum Mode: String { case set, count, atomic }
+
+    private let path: String
+    /// `GATE_MAX_LINE_BYTES`, read once (not per line).
+    private let maxLineLength = LCOVParser.maxLineLength
+    private var lineNumber = 0
+    fileprivate(set) var mode: Mode?
+    private var fileIndex: [String: Int] = [:]
+    private var names: [String] = []
+    private var tables: [GoBlockTable] = []
+    /// The last block's file, compared byte for byte before any look-up.
+    private var lastName: [UInt8] = []
+    private var lastIndex = -1
+
+    init(path: String) {
+        self.path = path
+    }
+
+    mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [UInt8]) throws {
+        let (path, limit, first) = (path, maxLineLength, lineNumber + 1)
+        try LineParts.forEachLine(bytes, pending: &pending, maxLength: limit,
+                                  tooLong: { CoverageError.lineTooLong(path: path, line: first + $0, limit: limit) }) { try line($0) }
+    }
+
+    /// A later part read on its own, in the same mode: false when the parts disagree on a
+    /// block's statements (the one-thread read then reports it with its line).
+    mutating func append(_ later: GoProfileRecords) -> Bool {
+        for (name, table) in zip(later.names, later.tables) {
+            guard let index = fileIndex[name] else {
+                fileIndex[name] = tables.count
+                names.append(name)
+                tables.append(table)
+                continue
             }
-            let resolved = try resolver.resolveBySuffix(name)
-            var file = FileCoverage(path: resolved, lines: hits.map { LineRecord(line: $0.key, hits: $0.value) })
-            file.summaryLines = statements
-            if files[resolved] == nil { files[resolved] = file } else { files[resolved]!.absorb(file) }
+            for block in table.starts.indices {
+                guard merge(index, start: table.starts[block], end: table.ends[block],
+                            statements: table.statements[block], count: table.counts[block]) else { return false }
+            }
+        }
+        lineNumber += later.lineNumber
+        return true
+    }
+
+    /// Adds a block to file `index`; false when the block is known with other statements.
+    private mutating func merge(_ index: Int, start: UInt64, end: UInt64, statements: Int, count: UInt64) -> Bool {
+        guard let known = tables[index].find(start: start, end: end, statements: statements, executions: count) else { return true }
+        guard tables[index].statements[known] == statements else { return false }
+        let before = tables[index].counts[known]
+        tables[index].counts[known] = mode == .set ? max(before, count) : before.addingReportingOverflow(count).partialValue
+        return true
+    }
+
+    func report(resolver: SourcePathResolver) throws -> CoverageReport {
+        guard mode != nil else { throw CoverageError.truncated(path: path, problem: "no 'mode:' line was found") }
+        // Line records are one per line a block spans: a profile whose blocks span far more
+        // lines than it has bytes is not one `go test` wrote, and would only exhaust memory.
+        var spans = 0
+        for table in tables {
+            for index in table.starts.indices { spans += Int(table.ends[index] >> 32 - table.starts[index] >> 32) + 1 }
+        }
+        let budget = lineNumber * 64 + 1_000_000
+        guard spans <= budget else {
+            throw CoverageError.implausible(path: path, problem: "its blocks span \(spans) source lines, far more than \(lineNumber) profile lines can describe")
+        }
+        let resolved = try names.map { try resolver.resolveBySuffix($0) }
+        let tables = self.tables
+        let built = parallelMap(tables.count) { index in Self.fileCoverage(tables[index], path: resolved[index]) }
+        var files: [String: FileCoverage] = [:]
+        for result in built {
+            let file = try result.get()
+            if files[file.path] == nil { files[file.path] = file } else { files[file.path]!.absorb(file) }
         }
         var report = CoverageReport(formats: [.goCover], files: Array(files.values), hasBranchData: false, hasFunctionData: false)
         report.lineUnit = "statements"
         return report
     }
 
-    private func line(_ raw: [UInt8]) throws {
+    /// Statements covered, and each spanned line with the largest count of its blocks.
+    private static func fileCoverage(_ table: GoBlockTable, path: String) -> FileCoverage {
+        var statements = CoverageCount()
+        var first = UInt32.max, last: UInt32 = 0, spans = 0
+        for index in table.starts.indices {
+            statements.total += table.statements[index]
+            if table.counts[index] > 0 { statements.covered += table.statements[index] }
+            let start = UInt32(table.starts[index] >> 32), end = UInt32(table.ends[index] >> 32)
+            first = min(first, start)
+            last = max(last, end)
+            spans += Int(end - start) + 1
+        }
+        var lines: [LineRecord] = []
+        if !table.starts.isEmpty, Int(last - first) < 2 * spans + 4096 {
+            // Dense: a slot per line between the first and the last.
+            var hits = [UInt64](repeating: 0, count: Int(last - first) + 1)
+            var spanned = [Bool](repeating: false, count: hits.count)
+            for index in table.starts.indices {
+                let start = Int(UInt32(table.starts[index] >> 32) - first), end = Int(UInt32(table.ends[index] >> 32) - first)
+                let count = table.counts[index]
+                for line in start...end {
+                    hits[line] = max(hits[line], count)
+                    spanned[line] = true
+                }
+            }
+            lines.reserveCapacity(hits.count)
+            for offset in hits.indices where spanned[offset] {
+                lines.append(LineRecord(line: UInt32(offset) + first, hits: hits[offset]))
+            }
+        } else {
+            var hits: [UInt32: UInt64] = [:]
+            for index in table.starts.indices {
+                let start = UInt32(table.starts[index] >> 32), end = UInt32(table.ends[index] >> 32)
+                for line in start...end { hits[line] = max(hits[line] ?? 0, table.counts[index]) }
+            }
+            lines = hits.map { LineRecord(line: $0.key, hits: $0.value) }
+        }
+        var file = FileCoverage(path: path, lines: lines)
+        file.summaryLines = statements
+        return file
+    }
+
+    mutating func line(_ raw: UnsafeBufferPointer<UInt8>) throws {
         lineNumber += 1
-        var text = String(decoding: raw, as: UTF8.self)
-        if text.hasSuffix("\r") { text.removeLast() }
+        var end = raw.count
+        if end > 0, raw[end - 1] == 0x0D { end -= 1 }
+        let text = UnsafeBufferPointer(rebasing: raw[0..<end])
+        if mode != nil, let block = Self.plainBlock(text) {
+            let name = UnsafeBufferPointer(rebasing: text[0..<block.nameEnd])
+            let index: Int
+            if lastIndex >= 0, name.elementsEqual(lastName) {
+                index = lastIndex
+            } else {
+                index = fileIndex(String(decoding: name, as: UTF8.self))
+                lastName = Array(name)
+                lastIndex = index
+            }
+            return try add(index, start: block.start, end: block.end, statements: block.statements, count: block.count)
+        }
+        try general(String(decoding: text, as: UTF8.self))
+    }
+
+    private mutating func fileIndex(_ name: String) -> Int {
+        if let index = fileIndex[name] { return index }
+        fileIndex[name] = tables.count
+        names.append(name)
+        tables.append(GoBlockTable())
+        return tables.count - 1
+    }
+
+    private mutating func add(_ index: Int, start: UInt64, end: UInt64, statements: Int, count: UInt64) throws {
+        guard let known = tables[index].find(start: start, end: end, statements: statements, executions: count) else { return }
+        guard tables[index].statements[known] == statements else {
+            throw CoverageError.malformedRecord(path: path, line: lineNumber, problem: "the block appears before with \(tables[index].statements[known]) statements, here with \(statements)")
+        }
+        let before = tables[index].counts[known]
+        tables[index].counts[known] = mode == .set ? max(before, count) : before.addingReportingOverflow(count).partialValue
+    }
+
+    private mutating func general(_ text: String) throws {
         if text.allSatisfy(\.isWhitespace) { return }
         if text.hasPrefix("mode:") {
             let value = String(text.dropFirst(5)).trimmingWhitespace()
-            guard ["set", "count", "atomic"].contains(value) else {
+            guard let parsed = Mode(rawValue: value) else {
                 throw CoverageError.malformedRecord(
                     path: path, line: lineNumber,
                     problem: "'\(text)' is not a cover mode; expected 'mode: set', 'mode: count' or 'mode: atomic'")
             }
-            if let mode, mode != value {
-                throw CoverageError.malformedRecord(path: path, line: lineNumber, problem: "mode '\(Excerpt.quote(value))' after mode '\(mode)': profiles of different modes cannot be merged")
+            if let mode, mode != parsed {
+                throw CoverageError.malformedRecord(path: path, line: lineNumber, problem: "mode '\(Excerpt.quote(value))' after mode '\(mode.rawValue)': profiles of different modes cannot be merged")
             }
-            mode = value
+            mode = parsed
             return
         }
         guard mode != nil else {
             throw CoverageError.malformedRecord(path: path, line: lineNumber, problem: "expected 'mode: set|count|atomic' before any block")
         }
-        guard let block = Self.block(text) else {
+        guard let (file, start, end, statements, count) = Self.block(text) else {
             throw CoverageError.malformedRecord(path: path, line: lineNumber, problem: "\"\(text.prefix(60))\" is not 'file.go:line.col,line.col statements count'")
         }
-        if let known = blocks[block.0] {
-            guard known.statements == block.1 else {
-                throw CoverageError.malformedRecord(path: path, line: lineNumber, problem: "the block appears before with \(known.statements) statements, here with \(block.1)")
-            }
-            let merged = mode == "set" ? max(known.count, block.2) : known.count.addingReportingOverflow(block.2).partialValue
-            blocks[block.0] = (known.statements, merged)
-        } else {
-            blocks[block.0] = (block.1, block.2)
-        }
+        lastIndex = -1
+        try add(fileIndex(file), start: start, end: end, statements: statements, count: count)
     }
 
-    private static func block(_ text: String) -> (Block, Int, UInt64)? {
+    /// `name:l1.c1,l2.c2 statements count` with a name without spaces and plain digits
+    /// everywhere else (nine at most, the count nineteen); nil for anything else, which the
+    /// general reading takes.
+    @inline(__always)
+    static func plainBlock(_ text: UnsafeBufferPointer<UInt8>) -> (nameEnd: Int, start: UInt64, end: UInt64, statements: Int, count: UInt64)? {
+        var index = text.count
+        func digitsBackward(_ maxDigits: Int) -> UInt64? {
+            let end = index
+            while index > 0, text[index - 1] >= 48, text[index - 1] <= 57 { index -= 1 }
+            guard index < end, end - index <= maxDigits else { return nil }
+            var value: UInt64 = 0
+            for position in index..<end { value = value * 10 + UInt64(text[position] - 48) }
+            return value
+        }
+        func expect(_ byte: UInt8) -> Bool {
+            guard index > 0, text[index - 1] == byte else { return false }
+            index -= 1
+            return true
+        }
+        guard let count = digitsBackward(19), expect(0x20), let statements = digitsBackward(9), expect(0x20),
+              let c2 = digitsBackward(9), expect(UInt8(ascii: ".")), let l2 = digitsBackward(9), expect(UInt8(ascii: ",")),
+              let c1 = digitsBackward(9), expect(UInt8(ascii: ".")), let l1 = digitsBackward(9), expect(UInt8(ascii: ":")),
+              index > 0, l1 > 0, l2 >= l1 else { return nil }
+        let name = UnsafeBufferPointer(rebasing: text[0..<index])
+        // No space in the name, and not `mode:` (a mode line, for the general reading).
+        guard memchr(name.baseAddress!, 0x20, name.count) == nil, !name.elementsEqual("mode".utf8) else { return nil }
+        return (index, l1 << 32 | c1, l2 << 32 | c2, Int(statements), count)
+    }
+
+    /// The general reading: fields split on spaces, the name may hold spaces.
+    private static func block(_ text: String) -> (String, UInt64, UInt64, Int, UInt64)? {
         let fields = text.split(separator: " ")
         guard fields.count >= 3, let count = UInt64(fields[fields.count - 1]), let statements = Int(fields[fields.count - 2]), statements >= 0 else {
             return nil
@@ -117,6 +298,6 @@ final class GoCoverProfileParser: CoverageParser {
         guard start.count == 2, end.count == 2,
               let l1 = UInt32(start[0]), let c1 = UInt32(start[1]), let l2 = UInt32(end[0]), let c2 = UInt32(end[1]),
               l1 > 0, l2 >= l1 else { return nil }
-        return (Block(file: file, startLine: l1, startColumn: c1, endLine: l2, endColumn: c2), statements, count)
+        return (file, UInt64(l1) << 32 | UInt64(c1), UInt64(l2) << 32 | UInt64(c2), statements, count)
     }
 }

@@ -15,20 +15,45 @@ import Darwin
 /// called. Summary records (`LF`, `LH`, `BRF`, …) are not trusted. Unknown upper-case record
 /// keys are skipped for forward compatibility; any other malformed line is an error that names
 /// its line number.
-final class LCOVParser: CoverageParser {
+enum LCOVParser {
     static var maxLineLength: Int { InputLimits.lineBytes }
 
+    /// True when `head` starts with a record key LCOV files begin with.
+    static func looksLikeLCOV(_ head: String) -> Bool {
+        ["TN:", "SF:", "VER:", "FN:", "DA:"].contains { head.hasPrefix($0) }
+    }
+
+    /// Reports from this size up are read in parts on every core.
+    static let parallelThreshold = 8 << 20
+
+    /// A large report read in parts cut just after `end_of_record` lines (where a one-thread
+    /// read has no section open), joined in file order (`LineRecords.readParts`).
+    static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int) -> CoverageReport? {
+        LCOVRecords.readParts(text, path: path, resolver: resolver, parts: parts, afterLine: "end_of_record") { LCOVRecords(path: $0) }
+    }
+}
+
+/// The records of an LCOV file as they are read: whole lines in, sections per file out.
+struct LCOVRecords: LineRecords {
     private struct Section {
         var name: String
         var lines: [LineRecord] = []
-        var branches: [BranchOutcome: UInt64] = [:]
+        var branches: [BranchCount] = []
         var functionLines: [String: UInt32] = [:]
         var functionHits: [String: UInt64] = [:]
+
+        /// Another section of the same file, later in the report.
+        mutating func absorb(_ later: Section) {
+            lines += later.lines
+            branches += later.branches
+            functionLines.merge(later.functionLines) { a, _ in a }
+            functionHits.merge(later.functionHits) { a, b in a.addingReportingOverflow(b).overflow ? .max : a + b }
+        }
     }
 
     private let path: String
-    private let resolver: SourcePathResolver
-    private var pending: [UInt8] = []
+    /// `GATE_MAX_LINE_BYTES`, read once (not per line).
+    private let maxLineLength = LCOVParser.maxLineLength
     private var lineNumber = 0
     private var section: Section?
     private var sectionLine = 0
@@ -36,92 +61,122 @@ final class LCOVParser: CoverageParser {
     private var sawBranches = false
     private var sawFunctions = false
     private var files: [String: Section] = [:]
-    private var firstLines: [String: Int] = [:]
+    /// File names in order of their first section, with its line.
+    private var firstLines: [(name: String, line: Int)] = []
 
-    init(path: String, resolver: SourcePathResolver) {
+    init(path: String) {
         self.path = path
-        self.resolver = resolver
     }
 
-    /// True when `head` starts with a record key LCOV files begin with.
-    static func looksLikeLCOV(_ head: String) -> Bool {
-        ["TN:", "SF:", "VER:", "FN:", "DA:"].contains { head.hasPrefix($0) }
+    /// The whole lines of `bytes`, the first joined to `pending` (the end of the previous
+    /// chunk); what follows the last newline is left in `pending`.
+    mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [UInt8]) throws {
+        let (path, limit, first) = (path, maxLineLength, lineNumber + 1)
+        try LineParts.forEachLine(bytes, pending: &pending, maxLength: limit,
+                                  tooLong: { CoverageError.lineTooLong(path: path, line: first + $0, limit: limit) }) { try line($0) }
     }
 
-    func consume(_ chunk: UnsafeRawBufferPointer) throws {
-        var start = 0
-        let bytes = chunk.bindMemory(to: UInt8.self)
-        guard let base = bytes.baseAddress else { return }
-        while start < bytes.count, let found = memchr(base + start, 0x0A, bytes.count - start) {
-            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            if pending.isEmpty {
-                try line(UnsafeBufferPointer(rebasing: bytes[start..<newline]))
-            } else {
-                pending.append(contentsOf: bytes[start..<newline])
-                try pending.withUnsafeBufferPointer { try line($0) }
-                pending.removeAll(keepingCapacity: true)
-            }
-            start = newline + 1
+    /// A later part of the same report, read on its own (its line numbers from 1): what a
+    /// one-thread read would have after reading both.
+    mutating func append(_ later: LCOVRecords) -> Bool {
+        for (name, line) in later.firstLines where files[name] == nil {
+            firstLines.append((name, line + lineNumber))
         }
-        pending.append(contentsOf: bytes[start...])
-        if pending.count > Self.maxLineLength {
-            throw CoverageError.lineTooLong(path: path, line: lineNumber + 1, limit: Self.maxLineLength)
+        for (name, file) in later.files {
+            if files[name] == nil { files[name] = file } else { files[name]!.absorb(file) }
         }
+        section = later.section
+        sectionLine = later.sectionLine + lineNumber
+        sawRecord = sawRecord || later.sawRecord
+        sawBranches = sawBranches || later.sawBranches
+        sawFunctions = sawFunctions || later.sawFunctions
+        lineNumber += later.lineNumber
+        return true
     }
 
-    func finish() throws -> CoverageReport {
-        if !pending.isEmpty {
-            let last = pending
-            try last.withUnsafeBufferPointer { try line($0) }
-        }
+    /// The report, once every line is read.
+    mutating func report(resolver: SourcePathResolver) throws -> CoverageReport {
         if let section {
             throw CoverageError.truncated(
                 path: path, problem: "the file ends inside the section for '\(section.name)' (SF: at line \(sectionLine)) with no end_of_record")
         }
         guard sawRecord else { throw CoverageError.truncated(path: path, problem: "no SF: record was found") }
+        let names = firstLines
+        let resolved = try names.map { try resolver.resolve($0.name, line: $0.line) }
+        // Each file's records are sorted and joined on every core, each section moved out
+        // once (so its arrays are changed in place, not copied).
+        let sections = MovedOnce(names.map { files.removeValue(forKey: $0.name)! })
+        let built = parallelMap(names.count) { index in
+            Self.fileCoverage(sections.take(index), path: resolved[index])
+        }
         var byPath: [String: FileCoverage] = [:]
-        for (name, section) in files {
-            let resolved = try resolver.resolve(name, line: firstLines[name])
-            let file = Self.fileCoverage(section, path: resolved)
-            if byPath[resolved] == nil { byPath[resolved] = file } else { byPath[resolved]!.absorb(file) }
+        byPath.reserveCapacity(built.count)
+        for result in built {
+            let file = try result.get()
+            if byPath[file.path] == nil { byPath[file.path] = file } else { byPath[file.path]!.absorb(file) }
         }
         return CoverageReport(
             formats: [.lcov], files: Array(byPath.values),
             hasBranchData: sawBranches, hasFunctionData: sawFunctions)
     }
 
-    private static func fileCoverage(_ section: Section, path: String) -> FileCoverage {
+    private static func fileCoverage(_ section: consuming Section, path: String) -> FileCoverage {
         var lines = FileCoverage.normalized(section.lines)
-        FileCoverage.apply(section.branches, to: &lines)
+        section.lines = []
+        let branches = BranchCount.normalized(section.branches)
+        FileCoverage.apply(branches, to: &lines)
         let names = Set(section.functionLines.keys).union(section.functionHits.keys)
         let functions = names.map { name in
             FunctionRecord(name: name, line: section.functionLines[name] ?? 0, hits: section.functionHits[name] ?? 0)
         }.sorted { ($0.line, $0.name) < ($1.line, $1.name) }
-        return FileCoverage(path: path, lines: lines, functions: functions, branches: section.branches)
+        return FileCoverage(path: path, lines: lines, functions: functions, branches: branches)
     }
 
-    private func line(_ raw: UnsafeBufferPointer<UInt8>) throws {
+    mutating func line(_ raw: UnsafeBufferPointer<UInt8>) throws {
         lineNumber += 1
         var end = raw.count
         if end > 0, raw[end - 1] == 0x0D { end -= 1 }
         let text = UnsafeBufferPointer(rebasing: raw[0..<end])
-        // DA:<line>,<count>[,<checksum>] — most of a report — read from the bytes; any other
-        // shape of it takes the general path below, and its messages.
-        if section != nil, let (line, count) = Self.plainDA(text) {
-            section!.lines.append(LineRecord(line: line, hits: count))
-            return
+        // The records that make up most of a report — DA, BRDA, FN, FNDA in their plain
+        // shapes — are read from the bytes; any other shape of them takes the general path
+        // below, and its messages.
+        if section != nil, end >= 4 {
+            switch text[0] {
+            case UInt8(ascii: "D"):
+                if let (line, count) = LCOVParser.plainDA(text) {
+                    section!.lines.append(LineRecord(line: line, hits: count))
+                    return
+                }
+            case UInt8(ascii: "B"):
+                if let (outcome, taken) = LCOVParser.plainBRDA(text) {
+                    section!.branches.append(BranchCount(outcome, taken: taken))
+                    sawBranches = true
+                    return
+                }
+            case UInt8(ascii: "F"):
+                if let (line, name) = LCOVParser.plainFN(text) {
+                    section!.functionLines[name] = line
+                    sawFunctions = true
+                    return
+                }
+                if let (count, name) = LCOVParser.plainFNDA(text) {
+                    let (sum, overflow) = (section!.functionHits[name] ?? 0).addingReportingOverflow(count)
+                    section!.functionHits[name] = overflow ? .max : sum
+                    sawFunctions = true
+                    return
+                }
+            default:
+                break
+            }
         }
-        // BRDA:<line>,<block>,<branch>,<taken> with four plain fields, likewise.
-        if section != nil, let (key, taken) = Self.plainBRDA(text) {
-            let (sum, overflow) = (section!.branches[key] ?? 0).addingReportingOverflow(taken)
-            section!.branches[key] = overflow ? .max : sum
-            sawBranches = true
-            return
-        }
+        try general(text)
+    }
+
+    private mutating func general(_ text: UnsafeBufferPointer<UInt8>) throws {
         if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
         guard let colon = text.firstIndex(of: UInt8(ascii: ":")) else {
-            if Self.equals(text, "end_of_record") { return try endOfRecord() }
-            throw malformed("expected a KEY:VALUE record or end_of_record, found \"\(Self.preview(text))\"")
+            if text.elementsEqual("end_of_record".utf8) { return try endOfRecord() }
+            throw malformed("expected a KEY:VALUE record or end_of_record, found \"\(LCOVParser.preview(text))\"")
         }
         let key = UnsafeBufferPointer(rebasing: text[0..<colon])
         let value = String(decoding: text[(colon + 1)...], as: UTF8.self)
@@ -136,7 +191,7 @@ final class LCOVParser: CoverageParser {
             section = Section(name: value)
             sectionLine = lineNumber
             sawRecord = true
-            if firstLines[value] == nil { firstLines[value] = lineNumber }
+            if files[value] == nil { files[value] = Section(name: value); firstLines.append((value, lineNumber)) }
         case "DA":
             let fields = value.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count >= 2, let line = Self.lineNumber(fields[0]), let count = UInt64(fields[1]) else {
@@ -154,10 +209,9 @@ final class LCOVParser: CoverageParser {
             if takenText == "-" { taken = 0 } else if let number = UInt64(takenText) { taken = number } else {
                 throw malformed("BRDA:\(Excerpt.quote(value)) has taken '\(Excerpt.quote(takenText))'; expected a count or '-'")
             }
-            let key = BranchOutcome(line: line, block: String(fields[1]), branch: fields[2..<(fields.count - 1)].joined(separator: ","))
+            let outcome = BranchOutcome(line: line, block: String(fields[1]), branch: fields[2..<(fields.count - 1)].joined(separator: ","))
             try requireSection("BRDA")
-            let (sum, overflow) = (section!.branches[key] ?? 0).addingReportingOverflow(taken)
-            section!.branches[key] = overflow ? .max : sum
+            section!.branches.append(BranchCount(outcome, taken: taken))
             sawBranches = true
         case "FN":
             // FN:<line>,<name> (1.x) or FN:<line>,<end line>,<name> (2.x, coverage.py).
@@ -199,7 +253,7 @@ final class LCOVParser: CoverageParser {
             sawFunctions = true
         default:
             guard !key.isEmpty, key.allSatisfy({ ($0 >= 65 && $0 <= 90) || $0 == 95 || ($0 >= 48 && $0 <= 57) }) else {
-                throw malformed("expected a KEY:VALUE record, found \"\(Self.preview(text))\"")
+                throw malformed("expected a KEY:VALUE record, found \"\(LCOVParser.preview(text))\"")
             }
         }
     }
@@ -209,17 +263,15 @@ final class LCOVParser: CoverageParser {
         guard section != nil else { throw malformed("\(key): record outside a file section (no SF: before it)") }
     }
 
-    private func endOfRecord() throws {
+    private mutating func endOfRecord() throws {
         guard let finished = section else { throw malformed("end_of_record without a preceding SF:") }
         section = nil
-        if var known = files[finished.name] {
-            known.lines += finished.lines
-            known.branches.merge(finished.branches) { a, b in a.addingReportingOverflow(b).overflow ? .max : a + b }
-            known.functionLines.merge(finished.functionLines) { a, _ in a }
-            known.functionHits.merge(finished.functionHits) { a, b in a.addingReportingOverflow(b).overflow ? .max : a + b }
-            files[finished.name] = known
-        } else {
+        // The first section of a file (the usual only one) is kept as it is, not copied.
+        if files[finished.name]!.lines.isEmpty && files[finished.name]!.branches.isEmpty
+            && files[finished.name]!.functionLines.isEmpty && files[finished.name]!.functionHits.isEmpty {
             files[finished.name] = finished
+        } else {
+            files[finished.name]!.absorb(finished)
         }
     }
 
@@ -227,6 +279,38 @@ final class LCOVParser: CoverageParser {
         .malformedRecord(path: path, line: lineNumber, problem: problem)
     }
 
+    private static func lineNumber(_ text: Substring) -> UInt32? {
+        guard let value = UInt32(text), value > 0 else { return nil }
+        return value
+    }
+}
+
+/// Values handed to parallel work, each taken (moved out) exactly once by its index.
+final class MovedOnce<Value>: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<Value>
+    private let taken: UnsafeMutableBufferPointer<Bool>
+
+    init(_ values: [Value]) {
+        storage = .allocate(capacity: values.count)
+        _ = storage.initialize(from: values)
+        taken = .allocate(capacity: values.count)
+        taken.initialize(repeating: false)
+    }
+
+    /// The value at `index`; each index is taken once, by one thread.
+    func take(_ index: Int) -> Value {
+        taken[index] = true
+        return (storage.baseAddress! + index).move()
+    }
+
+    deinit {
+        for index in taken.indices where !taken[index] { (storage.baseAddress! + index).deinitialize(count: 1) }
+        storage.deallocate()
+        taken.deallocate()
+    }
+}
+
+extension LCOVParser {
     /// `DA:` plain digits (a positive line of at most 9), `,`, plain digits (a count of at most
     /// 19), then the end or `,` and a checksum; nil for anything else.
     @inline(__always)
@@ -250,51 +334,84 @@ final class LCOVParser: CoverageParser {
         return (line, count)
     }
 
-    /// `BRDA:` a positive line (plain digits), a block and a branch (no comma), and taken:
-    /// plain digits or `-`; nil for anything else.
+    /// `BRDA:` a positive line (plain digits), a block and a branch (plain numbers: see
+    /// `BranchOutcome`), and taken: plain digits or `-`; nil for anything else.
+    @inline(__always)
     static func plainBRDA(_ text: UnsafeBufferPointer<UInt8>) -> (BranchOutcome, UInt64)? {
         guard text.count >= 12, text[0] == UInt8(ascii: "B"), text[1] == UInt8(ascii: "R"), text[2] == UInt8(ascii: "D"),
               text[3] == UInt8(ascii: "A"), text[4] == UInt8(ascii: ":") else { return nil }
-        var commas: [Int] = []
-        commas.reserveCapacity(3)
-        for index in 5..<text.count where text[index] == UInt8(ascii: ",") {
-            commas.append(index)
-            if commas.count > 3 { return nil }
-        }
-        guard commas.count == 3 else { return nil }
-        var line: UInt32 = 0
-        guard commas[0] > 5, commas[0] - 5 <= 9 else { return nil }
-        for index in 5..<commas[0] {
-            guard text[index] >= 48, text[index] <= 57 else { return nil }
-            line = line * 10 + UInt32(text[index] - 48)
-        }
-        guard line > 0 else { return nil }
-        let takenStart = commas[2] + 1
-        var taken: UInt64 = 0
-        if takenStart == text.count - 1, text[takenStart] == UInt8(ascii: "-") {
+        var index = 5
+        guard let line = number(text, &index, maxDigits: 9), line > 0, comma(text, &index),
+              let block = plainNumber(text, &index), comma(text, &index),
+              let branch = plainNumber(text, &index), comma(text, &index) else { return nil }
+        let taken: UInt64
+        if index == text.count - 1, text[index] == UInt8(ascii: "-") {
             taken = 0
         } else {
-            guard takenStart < text.count, text.count - takenStart <= 19 else { return nil }
-            for index in takenStart..<text.count {
-                guard text[index] >= 48, text[index] <= 57 else { return nil }
-                taken = taken * 10 + UInt64(text[index] - 48)
-            }
+            guard let value = number(text, &index, maxDigits: 19), index == text.count else { return nil }
+            taken = value
         }
-        let block = String(decoding: UnsafeBufferPointer(rebasing: text[(commas[0] + 1)..<commas[1]]), as: UTF8.self)
-        let branch = String(decoding: UnsafeBufferPointer(rebasing: text[(commas[1] + 1)..<commas[2]]), as: UTF8.self)
-        return (BranchOutcome(line: line, block: block, branch: branch), taken)
+        return (BranchOutcome(line: UInt32(line), block: block, branch: branch), taken)
     }
 
-    private static func lineNumber(_ text: Substring) -> UInt32? {
-        guard let value = UInt32(text), value > 0 else { return nil }
-        return value
+    /// `FN:` a positive line (plain digits), `,`, then either `<end line>,<name>` (the end line
+    /// plain digits) or a name that does not start with digits and a comma.
+    static func plainFN(_ text: UnsafeBufferPointer<UInt8>) -> (UInt32, String)? {
+        guard text.count >= 4, text[0] == UInt8(ascii: "F"), text[1] == UInt8(ascii: "N"), text[2] == UInt8(ascii: ":") else { return nil }
+        var index = 3
+        guard let line = number(text, &index, maxDigits: 9), line > 0, comma(text, &index) else { return nil }
+        let rest = index
+        // An end line: digits then a comma. Signs, long numbers and the like: general path.
+        while index < text.count, text[index] >= 48, text[index] <= 57 { index += 1 }
+        if index < text.count, text[index] == UInt8(ascii: ",") {
+            guard index > rest, index - rest <= 9 else { return nil }
+            index += 1
+        } else if index < text.count, index == rest, text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-") {
+            return nil
+        } else {
+            index = rest
+        }
+        return (UInt32(line), String(decoding: UnsafeBufferPointer(rebasing: text[index...]), as: UTF8.self))
     }
 
-    private static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: String) -> Bool {
-        bytes.elementsEqual(literal.utf8)
+    /// `FNDA:` a count (plain digits), `,`, a non-empty name.
+    static func plainFNDA(_ text: UnsafeBufferPointer<UInt8>) -> (UInt64, String)? {
+        guard text.count >= 8, text[0] == UInt8(ascii: "F"), text[1] == UInt8(ascii: "N"), text[2] == UInt8(ascii: "D"),
+              text[3] == UInt8(ascii: "A"), text[4] == UInt8(ascii: ":") else { return nil }
+        var index = 5
+        guard let count = number(text, &index, maxDigits: 19), comma(text, &index), index < text.count else { return nil }
+        return (count, String(decoding: UnsafeBufferPointer(rebasing: text[index...]), as: UTF8.self))
     }
 
-    private static func preview(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    /// Plain digits at `index` (one to `maxDigits`), read and stepped over.
+    @inline(__always)
+    private static func number(_ text: UnsafeBufferPointer<UInt8>, _ index: inout Int, maxDigits: Int) -> UInt64? {
+        let start = index
+        var value: UInt64 = 0
+        while index < text.count, text[index] >= 48, text[index] <= 57, index - start < maxDigits {
+            value = value * 10 + UInt64(text[index] - 48)
+            index += 1
+        }
+        return index > start ? value : nil
+    }
+
+    /// A number as `BranchOutcome` packs it: plain digits without a leading zero (but "0").
+    @inline(__always)
+    private static func plainNumber(_ text: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> UInt32? {
+        let start = index
+        guard let value = number(text, &index, maxDigits: 9) else { return nil }
+        guard index - start == 1 || text[start] != 48 else { return nil }
+        return UInt32(value)
+    }
+
+    @inline(__always)
+    private static func comma(_ text: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> Bool {
+        guard index < text.count, text[index] == UInt8(ascii: ",") else { return false }
+        index += 1
+        return true
+    }
+
+    static func preview(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         let text = String(decoding: bytes.prefix(60), as: UTF8.self)
         return bytes.count > 60 ? text + "…" : text
     }

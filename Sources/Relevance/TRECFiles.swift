@@ -159,28 +159,16 @@ public enum TRECFiles {
         let expected = "a run (qid Q0 docno rank score tag)"
         let digest = PendingDigest(hashing: file, path: path)
         let text = try InputFile.checked(file.bytes, path: path, expected: expected, limits: .streamedLines)
-        guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { throw GateError.emptyInput(path: path, expected: expected) }
-        // Part boundaries just after a newline.
-        var bounds = [0]
-        for part in 1..<max(parts, 1) {
-            var cut = text.count * part / parts
-            guard cut > bounds.last! else { continue }
-            guard let found = memchr(base + cut, 0x0A, text.count - cut) else { break }
-            cut = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
-            if cut > bounds.last!, cut < text.count { bounds.append(cut) }
-        }
-        bounds.append(text.count)
-        struct Text: @unchecked Sendable { let base: UnsafePointer<UInt8> }
-        let (mapped, cuts) = (Text(base: base), bounds)
         struct Part: @unchecked Sendable {
             var lines: RunLines
             var lineCount = 0
             var error: (any Error)?
         }
-        let results = parallelMap(cuts.count - 1) { index -> Part in
+        // The documents are copied out of each part, whose pages are then given back.
+        let results = LineParts(text, count: parts).map { _, bytes -> Part in
             var part = Part(lines: RunLines(path: path))
             var splitter = LineSplitter(path: path)
-            let bytes = UnsafeBufferPointer(start: mapped.base + cuts[index], count: cuts[index + 1] - cuts[index])
+            let bytes = bytes.bindMemory(to: UInt8.self)
             do {
                 try splitter.feed(bytes) { line, fields in try part.lines.take(line, fields) }
                 try splitter.finish { line, fields in try part.lines.take(line, fields) }
@@ -188,12 +176,6 @@ public enum TRECFiles {
                 part.error = error
             }
             part.lineCount = splitter.lineCount
-            // The part's pages are read (the documents were copied out): give them back, so
-            // the mapping does not add the file's size to the peak memory.
-            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-            let start = (Int(bitPattern: bytes.baseAddress) + page - 1) / page * page
-            let end = (Int(bitPattern: bytes.baseAddress) + bytes.count) / page * page
-            if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, Int32(MADV_DONTNEED)) }
             return part
         }
         var joined = RunLines(path: path)

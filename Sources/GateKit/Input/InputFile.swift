@@ -211,11 +211,21 @@ public final class PendingDigest: @unchecked Sendable {
 
     public init(_ digest: InputDigest) { self.digest = digest }
 
-    /// Starts hashing `file` (kept mapped until the hash is done).
+    /// Starts hashing `file` (kept mapped until the hash is done), 16 MB at a time, each
+    /// stretch's pages given back once hashed so the mapping does not add the file's size
+    /// to the process's memory.
     public init(hashing file: MappedFile, path: String) {
         done.enter()
         DispatchQueue.global().async {
-            self.digest = InputFile.digest(of: file.bytes, path: path)
+            var hasher = SHA256()
+            var offset = 0
+            while offset < file.bytes.count {
+                let stretch = UnsafeRawBufferPointer(rebasing: file.bytes[offset..<min(offset + (16 << 20), file.bytes.count)])
+                hasher.update(bufferPointer: stretch)
+                LineParts.release(stretch)
+                offset += stretch.count
+            }
+            self.digest = InputDigest(path: path, sha256: InputFile.hex(hasher.finalize()))
             self.done.leave()
         }
     }

@@ -1,0 +1,62 @@
+import GateKit
+
+/// What a line-oriented report format (LCOV, Go profiles) keeps as it reads: whole lines in,
+/// the report out. Being a value, a part of a large file is read into its own, and the parts
+/// are joined in file order (`append`).
+protocol LineRecords: Sendable {
+    init(path: String)
+    /// One line, without its newline.
+    mutating func line(_ raw: UnsafeBufferPointer<UInt8>) throws
+    /// The whole lines of `bytes`, the first joined to `pending`, the rest left there.
+    mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [UInt8]) throws
+    /// A later part read on its own: what a one-thread read would have after both. False
+    /// when the join finds a problem (the one-thread read then names it).
+    mutating func append(_ later: Self) -> Bool
+    mutating func report(resolver: SourcePathResolver) throws -> CoverageReport
+}
+
+/// The streaming parser of a line-oriented format: chunks in, cut into lines.
+final class LineReportParser<Records: LineRecords>: CoverageParser {
+    private var records: Records
+    private var pending: [UInt8] = []
+    private let resolver: SourcePathResolver
+
+    init(path: String, resolver: SourcePathResolver) {
+        records = Records(path: path)
+        self.resolver = resolver
+    }
+
+    func consume(_ chunk: UnsafeRawBufferPointer) throws {
+        try records.consume(chunk.bindMemory(to: UInt8.self), pending: &pending)
+    }
+
+    func finish() throws -> CoverageReport {
+        if !pending.isEmpty {
+            let last = pending
+            try last.withUnsafeBufferPointer { try records.line($0) }
+        }
+        return try records.report(resolver: resolver)
+    }
+}
+
+extension LineRecords {
+    /// A large report read in `parts` on every core (cut at line ends; with `afterLine`, just
+    /// after such lines), each part from the state `start` gives, joined in file order: the
+    /// report a one-thread read gives. Nil when any part or the join finds anything wrong —
+    /// the caller then reads the file on one thread, which names the problem.
+    static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int,
+                          afterLine: String? = nil, start: @Sendable (String) -> Self) -> CoverageReport? {
+        let results = LineParts(text, count: parts, afterLine: afterLine).map { _, bytes -> Self in
+            var records = start(path)
+            var pending: [UInt8] = []
+            try records.consume(bytes.bindMemory(to: UInt8.self), pending: &pending)
+            if !pending.isEmpty { try pending.withUnsafeBufferPointer { try records.line($0) } }
+            return records
+        }
+        guard var joined = try? results[0].get() else { return nil }
+        for result in results.dropFirst() {
+            guard let part = try? result.get(), joined.append(part) else { return nil }
+        }
+        return try? joined.report(resolver: resolver)
+    }
+}

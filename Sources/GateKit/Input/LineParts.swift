@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A mapped text cut at line boundaries into parts that are read on every core, in file order.
+///
+/// The line-oriented readers (TREC runs, LCOV, Go profiles) read a large file this way: each
+/// part is parsed on its own with its own line numbers, and the caller joins the parts in
+/// order — so what comes out is what a one-thread read of the whole text gives.
+public struct LineParts: @unchecked Sendable {
+    public let text: UnsafeRawBufferPointer
+    /// Where each part starts, then the text's end: `bounds[i]..<bounds[i + 1]` is part `i`.
+    public let bounds: [Int]
+
+    /// Parts for every core, twice over, so a slow part does not leave a core idle.
+    public static var defaultCount: Int { ProcessInfo.processInfo.activeProcessorCount * 2 }
+
+    /// Cuts `text` into about `count` parts of equal size, each starting just after a newline;
+    /// with `afterLine`, just after a line equal to it (a trailing CR allowed), so a reader
+    /// whose records span lines starts every part between records. Fewer parts when no such
+    /// line is found past a cut.
+    public init(_ text: UnsafeRawBufferPointer, count: Int, afterLine marker: String? = nil) {
+        self.text = text
+        var bounds = [0]
+        let needle = Array((marker ?? "").utf8)
+        if let base = text.baseAddress {
+            for part in 1..<max(count, 1) {
+                let cut = max(text.count * part / count, bounds.last!)
+                guard let end = Self.lineEnd(after: cut, marker: needle, in: base, count: text.count) else { break }
+                if end > bounds.last!, end < text.count { bounds.append(end) }
+            }
+        }
+        bounds.append(text.count)
+        self.bounds = bounds
+    }
+
+    /// The offset just past the first newline at or after `start - 1` — with a marker, the
+    /// first newline ending a line equal to the marker (a trailing CR allowed).
+    private static func lineEnd(after start: Int, marker: [UInt8], in base: UnsafeRawPointer, count: Int) -> Int? {
+        var from = max(start - 1, 0)
+        while from < count, let hit = memchr(base + from, 0x0A, count - from) {
+            let newline = UnsafeRawPointer(hit) - base
+            guard !marker.isEmpty else { return newline + 1 }
+            // The line after this newline: the marker, an optional CR, a newline.
+            var end = newline + 1 + marker.count
+            if end <= count, memcmp(base + newline + 1, marker, marker.count) == 0 {
+                if end < count, base.load(fromByteOffset: end, as: UInt8.self) == 0x0D { end += 1 }
+                if end < count, base.load(fromByteOffset: end, as: UInt8.self) == 0x0A { return end + 1 }
+            }
+            from = newline + 1
+        }
+        return nil
+    }
+
+    public var count: Int { bounds.count - 1 }
+
+    public subscript(index: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: text[bounds[index]..<bounds[index + 1]])
+    }
+
+    /// `body` on every part, on every core, results in part order. Each part's pages are given
+    /// back to the kernel once its body returns (the body copies out what it keeps), so a
+    /// mapped file does not add its size to the peak memory.
+    public func map<Value>(_ body: @Sendable (Int, UnsafeRawBufferPointer) throws -> Value) -> [Result<Value, any Error>] {
+        parallelMap(count) { index in
+            let part = self[index]
+            defer { Self.release(part) }
+            return try body(index, part)
+        }
+    }
+
+    /// Drops the whole pages inside `bytes` from memory (a read-only file mapping reads them
+    /// again if touched).
+    public static func release(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: base) + page - 1) / page * page
+        let end = (Int(bitPattern: base) + bytes.count) / page * page
+        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, Int32(MADV_DONTNEED)) }
+    }
+}
+
+extension LineParts {
+    /// Each whole line of `bytes`, without its newline, to `body` — the first joined to
+    /// `pending` (the end of the previous chunk); what follows the last newline is left in
+    /// `pending`. A line longer than `maxLength` throws `tooLong(lines)` before it is handed
+    /// on, `lines` being how many lines this call handed on before it.
+    @inline(__always)
+    public static func forEachLine(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [UInt8], maxLength: Int,
+                                   tooLong: (Int) -> any Error, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        guard let base = bytes.baseAddress else { return }
+        var start = 0, lines = 0
+        while start < bytes.count, let found = memchr(base + start, 0x0A, bytes.count - start) {
+            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            if pending.isEmpty {
+                if newline - start > maxLength { throw tooLong(lines) }
+                try body(UnsafeBufferPointer(start: base + start, count: newline - start))
+            } else {
+                pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: newline - start))
+                if pending.count > maxLength { throw tooLong(lines) }
+                try pending.withUnsafeBufferPointer { try body($0) }
+                pending.removeAll(keepingCapacity: true)
+            }
+            start = newline + 1
+            lines += 1
+        }
+        pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: bytes.count - start))
+        if pending.count > maxLength { throw tooLong(lines) }
+    }
+}

@@ -1,0 +1,158 @@
+@testable import Coverage
+import Foundation
+import GateKit
+import GateTestSupport
+import Testing
+
+/// Large LCOV reports and Go profiles are read in parts on every core; cut anywhere, the
+/// report must be the one a one-thread read gives, and anything wrong must leave it to the
+/// one-thread read (which names the problem).
+@Suite struct PartsReadTests {
+    /// A deterministic stream of numbers for the generated reports.
+    struct Numbers {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+    }
+
+    /// An LCOV report exercising both reading paths: files met again in later sections (and
+    /// later parts), DA with checksums, signs and long numbers, BRDA with '-', text blocks and
+    /// comma branches, FN in both versions, FNDA, FNL/FNA, CRLF and blank lines.
+    static func lcov(files: Int, seed: UInt64) -> String {
+        var numbers = Numbers(state: seed)
+        var out = ""
+        for section in 0..<files {
+            let file = numbers.next(3) == 0 ? section / 2 : section
+            let newline = numbers.next(5) == 0 ? "\r\n" : "\n"
+            out += "TN:t\(numbers.next(3))\(newline)SF:/src/f\(file).c\(newline)"
+            for function in 0..<numbers.next(4) {
+                let name = numbers.next(2) == 0 ? "fn\(function)" : "_Z\(function)x,y"
+                out += numbers.next(2) == 0 ? "FN:\(function * 10 + 1),\(name)\n" : "FN:\(function * 10 + 1),\(function * 10 + 9),\(name)\n"
+                out += "FNDA:\(numbers.next(4)),\(name)\n"
+            }
+            if numbers.next(4) == 0 { out += "FNL:0,5,9\nFNA:0,\(numbers.next(3)),main\n" }
+            for line in stride(from: 1, to: 40, by: 1 + numbers.next(3)) {
+                switch numbers.next(8) {
+                case 0: out += "DA:+\(line),\(numbers.next(9))\n"
+                case 1: out += "DA:\(line),\(numbers.next(9)),c0ffee\(newline)"
+                case 2: out += "DA:\(line),1844674407370955\(numbers.next(9))\n"
+                default: out += "DA:\(line),\(numbers.next(3))\n"
+                }
+                if numbers.next(3) == 0 {
+                    let block = ["0", "1", "00", "b"][numbers.next(4)]
+                    let branch = ["0", "1", "2,3", "-1"][numbers.next(4)]
+                    let taken = numbers.next(3) == 0 ? "-" : String(numbers.next(5))
+                    out += "BRDA:\(line),\(block),\(branch),\(taken)\n"
+                }
+            }
+            if numbers.next(6) == 0 { out += "\n  \n" }
+            out += "LF:1\nLH:1\nend_of_record\(newline)"
+        }
+        return out
+    }
+
+    /// A Go profile: blocks of several files, the same blocks again from other test binaries,
+    /// names with spaces (the general reading), CRLF, a repeated mode line.
+    static func goProfile(mode: String, blocks: Int, seed: UInt64) -> String {
+        var numbers = Numbers(state: seed)
+        var out = "mode: \(mode)\n"
+        for binary in 0..<3 {
+            if binary > 0, numbers.next(2) == 0 { out += "mode: \(mode)\n" }
+            for block in 0..<blocks {
+                let file = block / 50
+                let name = file % 7 == 3 ? "example.com/app/my dir/f\(file).go" : "example.com/app/f\(file).go"
+                let start = 1 + (block % 50) * 3
+                let newline = numbers.next(6) == 0 ? "\r\n" : "\n"
+                out += "\(name):\(start).\(2 + block % 9),\(start + block % 3).\(5 + block % 4) \(1 + block % 4) \(numbers.next(4))\(newline)"
+            }
+        }
+        return out
+    }
+
+    static func readOneThread(_ text: String, name: String, in directory: String) throws -> CoverageReport {
+        let path = directory + "/" + name
+        try Fixtures.write(text, to: path)
+        return try CoverageReportReader.read(path, root: directory, pathMap: [], inHalves: false).report
+    }
+
+    static func readParts(_ text: String, name: String, in directory: String, parts: Int) -> CoverageReport? {
+        let path = directory + "/" + name
+        let resolver = SourcePathResolver(root: directory, report: path)
+        return Array(text.utf8).withUnsafeBytes { bytes in
+            name.hasSuffix(".out")
+                ? GoCoverProfileParser.readParts(bytes, path: path, resolver: resolver, parts: parts)
+                : LCOVParser.readParts(bytes, path: path, resolver: resolver, parts: parts)
+        }
+    }
+
+    @Test("an LCOV report cut into 1, 2, 3, 7 and 16 parts reads as the one-thread read does")
+    func lcovParity() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for seed: UInt64 in [1, 2, 3] {
+            let text = Self.lcov(files: 300, seed: seed)
+            let expected = try Self.readOneThread(text, name: "r.info", in: directory)
+            #expect(expected.files.count > 100 && expected.files.contains { !$0.branches.isEmpty } && expected.hasFunctionData)
+            for parts in [1, 2, 3, 7, 16] {
+                let report = Self.readParts(text, name: "r.info", in: directory, parts: parts)
+                #expect(report == expected, "seed \(seed), \(parts) parts")
+            }
+        }
+    }
+
+    @Test("a problem anywhere in an LCOV report leaves it to the one-thread read, which names it")
+    func lcovProblems() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = Self.lcov(files: 200, seed: 9)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (at, planted) in [(lines.count / 3, "DA:0,1"), (lines.count / 2, "BRDA:1,0,0,many"), (lines.count - 3, "SF:/src/open.c"),
+                              (lines.count * 4 / 5, "FNDA:x,f"), (7, "garbage")] {
+            var broken = lines
+            broken.insert(Substring(planted), at: at)
+            let bad = broken.joined(separator: "\n")
+            #expect(throws: CoverageError.self) { _ = try Self.readOneThread(bad, name: "bad.info", in: directory) }
+            for parts in [1, 2, 5] {
+                #expect(Self.readParts(bad, name: "bad.info", in: directory, parts: parts) == nil, "\(planted) at \(at), \(parts) parts")
+            }
+        }
+        // The whole gate on a large broken report: the message of the one-thread read.
+        var big = Self.lcov(files: 40_000, seed: 4)
+        #expect(big.utf8.count >= LCOVParser.parallelThreshold)
+        big += "SF:/src/last.c\nDA:1,1\n"
+        try Fixtures.write(big, to: directory + "/big.info")
+        expectError(containing: "big.info: the file ends inside the section for '/src/last.c'") {
+            _ = try CoverageReportReader.read(directory + "/big.info", root: directory)
+        }
+    }
+
+    @Test("a Go profile cut into 1, 2, 3, 7 and 16 parts reads as the one-thread read does", arguments: ["set", "count", "atomic"])
+    func goParity(mode: String) throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = Self.goProfile(mode: mode, blocks: 2_000, seed: 5)
+        let expected = try Self.readOneThread(text, name: "cover.out", in: directory)
+        #expect(expected.files.count == 40 && expected.lineUnit == "statements")
+        for parts in [1, 2, 3, 7, 16] {
+            #expect(Self.readParts(text, name: "cover.out", in: directory, parts: parts) == expected, "\(parts) parts")
+        }
+        // A block met again with other statements, in a later part: left to the one-thread read.
+        let changed = text + "example.com/app/f0.go:1.2,1.5 9 1\n"
+        #expect(throws: CoverageError.self) { _ = try Self.readOneThread(changed, name: "changed.out", in: directory) }
+        #expect(Self.readParts(changed, name: "changed.out", in: directory, parts: 4) == nil)
+        #expect(Self.readParts("mode: other\n" + text.drop { $0 != "\n" }.dropFirst(), name: "mode.out", in: directory, parts: 4) == nil)
+    }
+
+    @Test("a Go profile whose blocks span more lines than it could hold is refused, not expanded")
+    func goSpanBomb() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let bomb = "mode: set\na.go:1.1,4000000000.1 1 1\n"
+        expectError(containing: "its blocks span 4000000000 source lines") { _ = try Self.readOneThread(bomb, name: "bomb.out", in: directory) }
+        // Far-apart blocks of one file are counted by line, not by the distance between them.
+        let sparse = try Self.readOneThread("mode: set\na.go:1.1,1.9 1 1\na.go:3999999999.1,3999999999.2 1 0\n", name: "sparse.out", in: directory)
+        #expect(sparse.files.first?.lines.map(\.line) == [1, 3_999_999_999])
+    }
+}
