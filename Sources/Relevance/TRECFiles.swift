@@ -21,7 +21,7 @@ public struct Run: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var document: String
         public var score: Double
-        /// The docno's FNV-1a hash (`DocumentSet.hash`): evaluation finds the judged documents
+        /// The docno's hash (`DocumentSet.hash`): evaluation finds the judged documents
         /// among a query's entries by it instead of hashing every docno string again.
         public let hash: UInt64
 
@@ -48,33 +48,60 @@ public struct Run: Sendable, Equatable {
 /// number is an error rather than 0, and so is the same document twice for a query.
 public enum TRECFiles {
     /// Reads a qrels file: `qid iter docno rel`.
+    ///
+    /// Qrels are usually grouped by query, so the current query's judgements are kept at hand
+    /// (its docno → grade and first line) and only a change of qid touches the outer tables.
     public static func readQrels(_ path: String) throws -> (qrels: Qrels, input: InputDigest) {
         var queries: [String: [String: Int]] = [:]
         var firstSeen: [String: [String: Int]] = [:]
+        var currentBytes: [UInt8] = [], currentQuery: String?
+        var grades: [String: Int] = [:], lines: [String: Int] = [:]
+        func flush() {
+            guard let query = currentQuery else { return }
+            queries[query] = grades
+            firstSeen[query] = lines
+        }
         let digest = try streamLines(path, expected: "qrels (qid iter docno rel)") { line, fields in
             guard fields.count == 4 else {
                 throw RelevanceError.malformedLine(path: path, line: line, problem: "expected 4 fields (qid iter docno rel), found \(fields.count)")
             }
-            let query = fields.string(0), document = fields.string(2)
             guard let grade = leadingInteger(fields[3]) else {
                 throw RelevanceError.malformedLine(path: path, line: line, problem: "the grade '\(fields.string(3))' is not an integer")
             }
-            if let first = firstSeen[query]?[document] {
-                throw RelevanceError.duplicateDocument(path: path, line: line, query: query, document: document, firstLine: first)
+            if currentQuery == nil || !fields[0].elementsEqual(currentBytes) {
+                flush()
+                let query = fields.string(0)
+                (currentQuery, currentBytes) = (query, Array(fields[0]))
+                grades = queries.removeValue(forKey: query) ?? [:]
+                lines = firstSeen.removeValue(forKey: query) ?? [:]
             }
-            firstSeen[query, default: [:]][document] = line
-            queries[query, default: [:]][document] = grade
+            let document = fields.string(2)
+            if let first = lines.updateValue(line, forKey: document) {
+                throw RelevanceError.duplicateDocument(path: path, line: line, query: currentQuery!, document: document, firstLine: first)
+            }
+            grades[document] = grade
         }
+        flush()
         guard !queries.isEmpty else { throw RelevanceError.noRecords(path: path, expected: "judgements") }
         return (Qrels(queries: queries), digest)
     }
 
     /// One query's documents while a run is read, with the line each document came from so a
     /// duplicate can be reported against its first occurrence.
+    ///
+    /// Read on one thread at a time and never re-entered, so the runtime's per-access
+    /// exclusivity checks (5% of a read) are switched off for its state.
     final class QueryAccumulator {
-        var entries: [Run.Entry] = []
-        var lines: [Int32] = []
-        var documents = DocumentSet()
+        @exclusivity(unchecked) var entries: [Run.Entry] = []
+        @exclusivity(unchecked) var lines: [Int32] = []
+        @exclusivity(unchecked) var documents: DocumentSet
+
+        /// Room for about `expected` documents.
+        init(expected: Int = 0) {
+            documents = DocumentSet(expected: expected)
+            entries.reserveCapacity(expected)
+            lines.reserveCapacity(expected)
+        }
     }
 
     /// A run's lines gathered per query, in file order. Line numbers are those of the text it
@@ -102,7 +129,7 @@ public enum TRECFiles {
                 if let known = accumulators[query] {
                     current = known
                 } else {
-                    let fresh = QueryAccumulator()
+                    let fresh = QueryAccumulator(expected: current?.entries.count ?? 0)
                     accumulators[query] = fresh
                     order.append(query)
                     current = fresh
@@ -415,12 +442,20 @@ struct LineSplitter {
 }
 
 /// The documents of one query seen so far, for the duplicate check: an open-addressing table
-/// of entry indices keyed by an FNV-1a hash of the docno bytes. Swift's `Set<String>` hashes
-/// with SipHash; with millions of run lines this cheaper hash is a measurable part of the read.
+/// of entry indices keyed by the docno's hash, which the entries keep (`Run.Entry.hash`).
+/// Swift's `Set<String>` hashes with SipHash; with millions of run lines this cheaper hash is
+/// a measurable part of the read.
 struct DocumentSet {
-    private var slots: [Int32] = Array(repeating: -1, count: 64)
-    private var hashes: [UInt64] = Array(repeating: 0, count: 64)
+    private var slots: [Int32]
     private var count = 0
+
+    /// A table for about `expected` documents (a run's queries are usually of one depth, so
+    /// the previous query's count spares the growing).
+    init(expected: Int = 32) {
+        var size = 64
+        while size < expected * 2 + 2 { size *= 2 }
+        slots = Array(repeating: -1, count: size)
+    }
 
     /// Adds the document at `index` of `entries`; returns the index of an earlier entry with
     /// the same docno instead when there is one.
@@ -429,33 +464,47 @@ struct DocumentSet {
         var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
         while slots[slot] >= 0 {
             let existing = Int(slots[slot])
-            if hashes[slot] == hash, entries[existing].document.utf8.elementsEqual(docno) { return existing }
+            if entries[existing].hash == hash, entries[existing].document.utf8.elementsEqual(docno) { return existing }
             slot = (slot + 1) & (slots.count - 1)
         }
         slots[slot] = Int32(truncatingIfNeeded: index)
-        hashes[slot] = hash
         count += 1
         return nil
     }
 
     private mutating func grow(_ entries: [Run.Entry]) {
-        let (oldSlots, oldHashes) = (slots, hashes)
+        let old = slots
         slots = Array(repeating: -1, count: slots.count * 2)
-        hashes = Array(repeating: 0, count: hashes.count * 2)
-        for (index, hash) in zip(oldSlots, oldHashes) where index >= 0 {
-            var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
+        for index in old where index >= 0 {
+            var slot = Int(truncatingIfNeeded: entries[Int(index)].hash) & (slots.count - 1)
             while slots[slot] >= 0 { slot = (slot + 1) & (slots.count - 1) }
             slots[slot] = index
-            hashes[slot] = hash
         }
     }
 
+    /// A docno's hash, eight bytes at a time (multiply and fold, as wyhash-style hashes do);
+    /// the low bits pick the slot, so the high bits are folded into them.
+    @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bytes.count)
+        guard let base = bytes.baseAddress else { return hash }
+        let raw = UnsafeRawPointer(base)
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            let product = (hash ^ word).multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
+            hash = product.low ^ product.high
+            offset += 8
         }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            tail |= UInt64(base[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        let mixed = (hash ^ tail).multipliedFullWidth(by: 0xC2B2_AE3D_27D4_EB4F)
+        hash = mixed.low ^ mixed.high
         return hash ^ (hash >> 29)
     }
 }

@@ -119,9 +119,16 @@ struct RelevanceEvalCommand: ParsableCommand {
         do {
             let names = measure.isEmpty ? ["map", "recip_rank", "P.10", "recall.10", "ndcg", "ndcg_cut.10"] : measure
             let measures = try names.flatMap(Measure.parse)
-            let judgements = try TRECFiles.readQrels(qrels).qrels
-            let ranking = try TRECFiles.readRun(runFile).run
+            // The qrels are read on another thread while the run is read here (a qrels error
+            // is still the one reported when both files are wrong).
+            let qrelsPath = qrels
+            let judged = Background { try TRECFiles.readQrels(qrelsPath).qrels }
+            let rankingRead = Result { try TRECFiles.readRun(runFile).run }
+            let judgements = try judged.value.get()
+            var ranking = try rankingRead.get()
             let evaluation = RelevanceEvaluation(qrels: judgements, run: ranking, measures: measures)
+            // Millions of docnos are freed on the other core while the output is written.
+            releaseInBackground(&ranking, leaving: Run(queries: [:]))
             if !evaluation.missing.isEmpty {
                 FileSink.standardError("note: \(evaluation.missing.count) quer\(evaluation.missing.count == 1 ? "y" : "ies") of the qrels "
                     + "missing from the run count as 0: \(evaluation.missing.prefix(10).joined(separator: ", "))"

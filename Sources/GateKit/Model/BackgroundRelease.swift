@@ -14,3 +14,12 @@ private final class ReleaseBox<Items>: @unchecked Sendable {
     var items: Items?
     init(_ items: Items) { self.items = items }
 }
+
+/// The same for any value: `value` is left as `empty` and its old contents are freed on
+/// another thread (a run of millions of docnos, once it is evaluated).
+public func releaseInBackground<Value>(_ value: inout Value, leaving empty: Value) {
+    var taken = empty
+    swap(&taken, &value)
+    let box = ReleaseBox(taken)
+    DispatchQueue.global(qos: .utility).async { box.items = nil }
+}

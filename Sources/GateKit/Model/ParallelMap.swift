@@ -37,3 +37,23 @@ private final class ParallelSlots<Value>: @unchecked Sendable {
         lock.unlock()
     }
 }
+
+/// Work started on another core now, its result (or error) waited for when it is asked for:
+/// a second input read while the caller reads the first.
+public final class Background<Value>: @unchecked Sendable {
+    private let done = DispatchGroup()
+    private var result: Result<Value, any Error>?
+
+    public init(_ body: @escaping @Sendable () throws -> Value) {
+        done.enter()
+        DispatchQueue.global().async {
+            self.result = Result { try body() }
+            self.done.leave()
+        }
+    }
+
+    public var value: Result<Value, any Error> {
+        done.wait()
+        return result!
+    }
+}
