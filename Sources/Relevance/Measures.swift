@@ -84,12 +84,12 @@ public struct QueryEvaluation: Sendable {
         ideal = judgements.values.filter { $0 >= 1 }.sorted(by: >)
         // The relevant judged documents in a small open-addressed table by docno hash; each
         // entry is checked by the hash the reader stored, its string compared only on a match.
-        let wanted = judgements.filter { $0.value >= 1 }.map { (document: $0.key, grade: $0.value, hash: Run.Entry(document: $0.key, score: 0).hash) }
+        let wanted = judgements.filter { $0.value >= 1 }.map { (entry: Run.Entry(document: $0.key, score: 0), grade: $0.value) }
         var size = 8
         while size < wanted.count * 4 { size *= 2 }
         var table = [Int](repeating: -1, count: size)
         for (index, item) in wanted.enumerated() {
-            var slot = Int(truncatingIfNeeded: item.hash) & (size - 1)
+            var slot = Int(truncatingIfNeeded: item.entry.hash) & (size - 1)
             while table[slot] >= 0 { slot = (slot + 1) & (size - 1) }
             table[slot] = index
         }
@@ -99,7 +99,7 @@ public struct QueryEvaluation: Sendable {
                 var slot = Int(truncatingIfNeeded: entry.hash) & (size - 1)
                 while table[slot] >= 0 {
                     let item = wanted[table[slot]]
-                    if item.hash == entry.hash, item.document == entry.document { found.append((index, item.grade)); break }
+                    if item.entry.hash == entry.hash, item.entry.name == entry.name { found.append((index, item.grade)); break }
                     slot = (slot + 1) & (size - 1)
                 }
             }
@@ -137,7 +137,7 @@ public struct QueryEvaluation: Sendable {
     /// trec_eval's order: score descending, then docno descending byte-wise.
     static func ranksBefore(_ a: Run.Entry, _ b: Run.Entry) -> Bool {
         if a.score != b.score { return a.score > b.score }
-        return b.document.utf8.lexicographicallyPrecedes(a.document.utf8)
+        return DocumentName.precedes(b.name, a.name)
     }
 
     public func value(_ measure: Measure) -> Double {

@@ -19,19 +19,27 @@ public struct Qrels: Sendable, Equatable {
 /// A ranking to evaluate: per query, documents with their scores (`qid Q0 docno rank sim tag`).
 public struct Run: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
-        public var document: String
+        /// The docno, kept in the entry itself up to 31 bytes (`DocumentName`).
+        let name: DocumentName
         public var score: Double
         /// The docno's hash (`DocumentSet.hash`): evaluation finds the judged documents
         /// among a query's entries by it instead of hashing every docno string again.
         public let hash: UInt64
 
+        public var document: String { name.string }
+
         public init(document: String, score: Double) {
-            self.init(document: document, score: score, hash: document.utf8.withContiguousStorageIfAvailable(DocumentSet.hash)
-                        ?? Array(document.utf8).withUnsafeBufferPointer(DocumentSet.hash))
+            var document = document
+            let name = document.withUTF8 { DocumentName($0) }
+            self.init(name: name, score: score, hash: name.withBytes(DocumentSet.hash))
         }
 
-        init(document: String, score: Double, hash: UInt64) {
-            (self.document, self.score, self.hash) = (document, score, hash)
+        init(name: DocumentName, score: Double, hash: UInt64) {
+            (self.name, self.score, self.hash) = (name, score, hash)
+        }
+
+        public static func == (a: Entry, b: Entry) -> Bool {
+            a.score == b.score && a.hash == b.hash && a.name == b.name
         }
     }
 
@@ -39,6 +47,60 @@ public struct Run: Sendable, Equatable {
 
     public init(queries: [String: [Entry]]) {
         self.queries = queries
+    }
+}
+
+/// A docno: up to 23 bytes held inline (a `String` of more than 15 bytes is a heap allocation
+/// per run line, freed again at exit; ClueWeb-style ids are 23), longer ones as a `String`.
+/// 25 bytes with its tag, so a run entry stays at 48.
+enum DocumentName: Sendable, Equatable {
+    /// The bytes, little-endian, the count in the last byte.
+    case inline(UInt64, UInt64, UInt64)
+    case long(String)
+
+    static let inlineCapacity = 23
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count <= Self.inlineCapacity else {
+            self = .long(String(decoding: bytes, as: UTF8.self))
+            return
+        }
+        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { raw in
+            if let base = bytes.baseAddress { raw.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
+            raw[23] = UInt8(bytes.count)
+        }
+        self = .inline(words.0, words.1, words.2)
+    }
+
+    /// The docno's bytes (valid inside `body` only).
+    @inline(__always)
+    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        switch self {
+        case .long(var text):
+            return try text.withUTF8(body)
+        case .inline(let a, let b, let c):
+            var words = (a, b, c)
+            return try withUnsafeBytes(of: &words) { raw in
+                try body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: Int(raw[23])))
+            }
+        }
+    }
+
+    var string: String {
+        if case .long(let text) = self { return text }
+        return withBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Whether the docno is these bytes.
+    @inline(__always)
+    func equals(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        withBytes { $0.count == bytes.count && (bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0) }
+    }
+
+    /// Byte-wise order, as trec_eval compares docnos.
+    static func precedes(_ a: DocumentName, _ b: DocumentName) -> Bool {
+        a.withBytes { x in b.withBytes { y in x.lexicographicallyPrecedes(y) } }
     }
 }
 
@@ -142,7 +204,7 @@ public enum TRECFiles {
                     path: path, line: line + offset, query: String(decoding: currentQuery, as: UTF8.self), document: fields.string(2),
                     firstLine: Int(accumulator.lines[earlier]) + offset)
             }
-            accumulator.entries.append(Run.Entry(document: fields.string(2), score: score, hash: hash))
+            accumulator.entries.append(Run.Entry(name: DocumentName(fields[2]), score: score, hash: hash))
             accumulator.lines.append(Int32(truncatingIfNeeded: line))
         }
 
@@ -185,7 +247,8 @@ public enum TRECFiles {
     static func readMapped(_ file: MappedFile, path: String, parts: Int) throws -> (run: Run, input: InputDigest) {
         let expected = "a run (qid Q0 docno rank score tag)"
         let digest = PendingDigest(hashing: file, path: path)
-        let text = try InputFile.checked(file.bytes, path: path, expected: expected, limits: .streamedLines)
+        // Line lengths are checked by the parts, on every core, not in a pass of its own.
+        let text = try InputFile.checked(file.bytes, path: path, expected: expected, limits: .streamed)
         struct Part: @unchecked Sendable {
             var lines: RunLines
             var lineCount = 0
@@ -220,9 +283,7 @@ public enum TRECFiles {
                 }
                 for (entry, line) in zip(later.entries, later.lines) {
                     let global = Int(line) + offset
-                    let duplicate = entry.document.utf8.withContiguousStorageIfAvailable { bytes in
-                        earlier.documents.insert(bytes, hash: entry.hash, index: earlier.entries.count, in: earlier.entries)
-                    } ?? Array(entry.document.utf8).withUnsafeBufferPointer { bytes in
+                    let duplicate = entry.name.withBytes { bytes in
                         earlier.documents.insert(bytes, hash: entry.hash, index: earlier.entries.count, in: earlier.entries)
                     }
                     if let duplicate {
@@ -250,6 +311,9 @@ public enum TRECFiles {
 
     /// An error of a part, with its line numbers moved to the file's.
     static func shifted(_ error: any Error, by offset: Int) -> any Error {
+        if case .lineTooLong(let path, let line, let limit)? = error as? GateError {
+            return GateError.lineTooLong(path: path, line: line + offset, limit: limit)
+        }
         guard let error = error as? RelevanceError else { return error }
         switch error {
         case .malformedLine(let path, let line, let problem): return RelevanceError.malformedLine(path: path, line: line + offset, problem: problem)
@@ -262,7 +326,9 @@ public enum TRECFiles {
     static func line(of error: any Error) -> Int? {
         switch error as? RelevanceError {
         case .malformedLine(_, let line, _)?, .duplicateDocument(_, let line, _, _, _)?: return line
-        default: return nil
+        default:
+            if case .lineTooLong(_, let line, _)? = error as? GateError { return line }
+            return nil
         }
     }
 
@@ -294,13 +360,20 @@ public enum TRECFiles {
             let end = line.count
             var index = 0
             while index < end, count < Self.capacity {
-                while index < end, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0D { index += 1 }
+                while index < end, Self.isSeparator(bytes[index]) { index += 1 }
                 guard index < end else { break }
                 offsets[2 * count] = index
-                while index < end, bytes[index] != 0x20, bytes[index] != 0x09, bytes[index] != 0x0D { index += 1 }
+                while index < end, !Self.isSeparator(bytes[index]) { index += 1 }
                 offsets[2 * count + 1] = index
                 count += 1
             }
+        }
+
+        /// Space, tab or carriage return — one comparison for the bytes of a field, which are
+        /// all above the space.
+        @inline(__always)
+        static func isSeparator(_ byte: UInt8) -> Bool {
+            byte <= 0x20 && (byte == 0x20 || byte == 0x09 || byte == 0x0D)
         }
     }
 
@@ -391,6 +464,8 @@ extension TRECFiles {
 /// Cuts chunks into lines (a line may span two chunks) and lines into fields.
 struct LineSplitter {
     let path: String
+    /// `GATE_MAX_LINE_BYTES`, read once.
+    private let maxLineLength = InputLimits.lineBytes
     private var pending: [UInt8] = []
     private var lineNumber = 0
     /// Lines seen so far, blank and comment lines included.
@@ -411,6 +486,9 @@ struct LineSplitter {
             guard let found = memchr(base + start, 0x0A, rest) else { break }
             let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
             if pending.isEmpty {
+                // The mapped read checks line lengths here, part by part (a stream is checked as
+                // it is read, with the same error).
+                if newline - start > maxLineLength { throw GateError.lineTooLong(path: path, line: lineNumber + 1, limit: maxLineLength) }
                 try line(UnsafeBufferPointer(start: base + start, count: newline - start), body: body)
             } else {
                 pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: newline - start))
@@ -421,9 +499,7 @@ struct LineSplitter {
             start = newline + 1
         }
         if start < bytes.count { pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: bytes.count - start)) }
-        if pending.count > 1 << 20 {
-            throw RelevanceError.malformedLine(path: path, line: lineNumber + 1, problem: "line is longer than 1 MiB")
-        }
+        if pending.count > maxLineLength { throw GateError.lineTooLong(path: path, line: lineNumber + 1, limit: maxLineLength) }
     }
 
     mutating func finish(body: (Int, TRECFiles.Fields) throws -> Void) throws {
@@ -464,7 +540,7 @@ struct DocumentSet {
         var slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
         while slots[slot] >= 0 {
             let existing = Int(slots[slot])
-            if entries[existing].hash == hash, entries[existing].document.utf8.elementsEqual(docno) { return existing }
+            if entries[existing].hash == hash, entries[existing].name.equals(docno) { return existing }
             slot = (slot + 1) & (slots.count - 1)
         }
         slots[slot] = Int32(truncatingIfNeeded: index)

@@ -40,6 +40,7 @@ import Testing
             switch kind {
             case 0: lines[line] = "q1 Q0 broken"
             case 1: lines[line] = "q1 Q0 d 1 not-a-number tag"
+            case 3: lines[line] = "q1 Q0 " + String(repeating: "x", count: InputLimits.lineBytes) + " 1 1 tag"
             default:
                 // The document of an earlier line of the same query again.
                 let earlier = lines[..<line].last { $0.hasPrefix("q0 ") } ?? lines[0]
@@ -57,7 +58,7 @@ import Testing
         var cases: [(UInt64, Int, Bool, (Int, Int)?)] = []
         for seed in 1...4 as ClosedRange<UInt64> {
             cases.append((seed, 30, seed % 2 == 0, nil))
-            for kind in 0..<3 { cases.append((seed, 30, seed % 2 == 1, (Int(seed) * 97 + kind * 301, kind))) }
+            for kind in 0..<4 { cases.append((seed, 30, seed % 2 == 1, (Int(seed) * 97 + kind * 251, kind))) }
         }
         // A duplicate in another part than its first occurrence, and an error after it.
         cases.append((9, 3, false, (110, 2)))
