@@ -100,7 +100,13 @@ enum DocumentName: Sendable, Equatable {
 
     /// Byte-wise order, as trec_eval compares docnos.
     static func precedes(_ a: DocumentName, _ b: DocumentName) -> Bool {
-        a.withBytes { x in b.withBytes { y in x.lexicographicallyPrecedes(y) } }
+        a.withBytes { x in
+            b.withBytes { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order < 0 || (order == 0 && x.count < y.count)
+            }
+        }
     }
 }
 
@@ -178,6 +184,11 @@ public enum TRECFiles {
 
         init(path: String) { self.path = path }
 
+        @inline(__always)
+        static func same(_ bytes: UnsafeBufferPointer<UInt8>, _ other: [UInt8]) -> Bool {
+            bytes.count == other.count && (bytes.isEmpty || other.withUnsafeBufferPointer { memcmp(bytes.baseAddress!, $0.baseAddress!, bytes.count) == 0 })
+        }
+
         mutating func take(_ line: Int, _ fields: Fields, offset: Int = 0) throws {
             guard fields.count == 5 || fields.count == 6 else {
                 throw RelevanceError.malformedLine(path: path, line: line + offset, problem: "expected 6 fields (qid Q0 docno rank score tag), found \(fields.count)")
@@ -185,7 +196,7 @@ public enum TRECFiles {
             guard let score = TRECFiles.parseDouble(fields[4]) else {
                 throw RelevanceError.malformedLine(path: path, line: line + offset, problem: "the score '\(fields.string(4))' is not a number")
             }
-            if current == nil || !fields[0].elementsEqual(currentQuery) {
+            if current == nil || !Self.same(fields[0], currentQuery) {
                 currentQuery = Array(fields[0])
                 let query = fields.string(0)
                 if let known = accumulators[query] {
