@@ -40,7 +40,19 @@ struct GoBlockTable {
     var ends: [UInt64] = []
     var statements: [Int] = []
     var counts: [UInt64] = []
-    private var slots = [Int32](repeating: -1, count: 16)
+    private var slots: [Int32]
+
+    /// Room for about `expected` blocks (a profile's files are often alike: the previous
+    /// file's count spares the growing).
+    init(expected: Int = 0) {
+        var size = 16
+        while size < expected * 2 + 2 { size *= 2 }
+        slots = [Int32](repeating: -1, count: size)
+        starts.reserveCapacity(expected)
+        ends.reserveCapacity(expected)
+        statements.reserveCapacity(expected)
+        counts.reserveCapacity(expected)
+    }
 
     /// The block's index, or nil after adding it.
     mutating func find(start: UInt64, end: UInt64, statements count: Int, executions: UInt64) -> Int? {
@@ -200,12 +212,15 @@ struct GoProfileRecords: LineRecords {
         if mode != nil, let block = Self.plainBlock(text) {
             let name = UnsafeBufferPointer(rebasing: text[0..<block.nameEnd])
             let index: Int
-            if lastIndex >= 0, name.elementsEqual(lastName) {
+            if lastIndex >= 0, name.count == lastName.count,
+               lastName.withUnsafeBufferPointer({ memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }) {
                 index = lastIndex
-            } else {
+            } else if Self.plainName(name) {
                 index = fileIndex(String(decoding: name, as: UTF8.self))
                 lastName = Array(name)
                 lastIndex = index
+            } else {
+                return try general(String(decoding: text, as: UTF8.self))
             }
             return try add(index, start: block.start, end: block.end, statements: block.statements, count: block.count)
         }
@@ -216,7 +231,7 @@ struct GoProfileRecords: LineRecords {
         if let index = fileIndex[name] { return index }
         fileIndex[name] = tables.count
         names.append(name)
-        tables.append(GoBlockTable())
+        tables.append(GoBlockTable(expected: tables.last?.starts.count ?? 0))
         return tables.count - 1
     }
 
@@ -277,10 +292,13 @@ struct GoProfileRecords: LineRecords {
               let c2 = digitsBackward(9), expect(UInt8(ascii: ".")), let l2 = digitsBackward(9), expect(UInt8(ascii: ",")),
               let c1 = digitsBackward(9), expect(UInt8(ascii: ".")), let l1 = digitsBackward(9), expect(UInt8(ascii: ":")),
               index > 0, l1 > 0, l2 >= l1 else { return nil }
-        let name = UnsafeBufferPointer(rebasing: text[0..<index])
-        // No space in the name, and not `mode:` (a mode line, for the general reading).
-        guard memchr(name.baseAddress!, 0x20, name.count) == nil, !name.elementsEqual("mode".utf8) else { return nil }
         return (index, l1 << 32 | c1, l2 << 32 | c2, Int(statements), count)
+    }
+
+    /// A name the plain reading takes: no space, and not `mode` (a mode line, for the general
+    /// reading). Checked once per file, when the name changes.
+    static func plainName(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        memchr(name.baseAddress!, 0x20, name.count) == nil && !name.elementsEqual("mode".utf8)
     }
 
     /// The general reading: fields split on spaces, the name may hold spaces.

@@ -42,6 +42,16 @@ struct LCOVRecords: LineRecords {
         var functionLines: [String: UInt32] = [:]
         var functionHits: [String: UInt64] = [:]
 
+        init(name: String) { self.name = name }
+
+        /// A section with room for as many records as `previous` had (a report's files are
+        /// often alike: the arrays then do not grow record by record).
+        init(name: String, expecting previous: (lines: Int, branches: Int)) {
+            self.name = name
+            lines.reserveCapacity(previous.lines)
+            branches.reserveCapacity(previous.branches)
+        }
+
         /// Another section of the same file, later in the report.
         mutating func absorb(_ later: Section) {
             lines += later.lines
@@ -57,6 +67,8 @@ struct LCOVRecords: LineRecords {
     private var lineNumber = 0
     private var section: Section?
     private var sectionLine = 0
+    /// The last finished section's record counts.
+    private var lastSection = (lines: 0, branches: 0)
     private var sawRecord = false
     private var sawBranches = false
     private var sawFunctions = false
@@ -188,7 +200,7 @@ struct LCOVRecords: LineRecords {
                 throw malformed("SF: starts a new file while the section for '\(open.name)' (line \(sectionLine)) has no end_of_record")
             }
             guard !value.isEmpty else { throw malformed("SF: has no file name") }
-            section = Section(name: value)
+            section = Section(name: value, expecting: lastSection)
             sectionLine = lineNumber
             sawRecord = true
             if files[value] == nil { files[value] = Section(name: value); firstLines.append((value, lineNumber)) }
@@ -266,6 +278,7 @@ struct LCOVRecords: LineRecords {
     private mutating func endOfRecord() throws {
         guard let finished = section else { throw malformed("end_of_record without a preceding SF:") }
         section = nil
+        lastSection = (finished.lines.count, finished.branches.count)
         // The first section of a file (the usual only one) is kept as it is, not copied.
         if files[finished.name]!.lines.isEmpty && files[finished.name]!.branches.isEmpty
             && files[finished.name]!.functionLines.isEmpty && files[finished.name]!.functionHits.isEmpty {

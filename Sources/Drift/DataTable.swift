@@ -145,7 +145,7 @@ struct FieldClassifier {
         let first = bytes[0]
         if first >= 0x30 && first <= 0x39 && (first != 0x31 || bytes.count < 3 || bytes[2] != 0x23) { return false }
         for spelling in missingSpellingList where spelling.count == bytes.count && spelling[0] == first {
-            if spelling.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return true }
+            if spelling.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) { return true }
         }
         return false
     }

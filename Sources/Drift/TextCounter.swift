@@ -1,3 +1,5 @@
+import Foundation
+
 /// Counts of distinct byte strings while a file is read: an open-addressing table keyed by the
 /// bytes themselves (FNV-1a), so a categorical column of ten million rows costs one hash and
 /// one comparison per value instead of a String and a SipHash each. Turned into a
@@ -19,7 +21,8 @@ struct TextCounter: Sendable {
         while true {
             let index = Int(slots[slot])
             if index < 0 { break }
-            if keys[index].count == bytes.count, keys[index].withUnsafeBytes({ $0.elementsEqual(bytes) }) {
+            if keys[index].count == bytes.count,
+               bytes.isEmpty || keys[index].withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
                 counts[index] += 1
                 return false
             }
