@@ -161,7 +161,10 @@ public enum TRECFiles {
     /// exclusivity checks (5% of a read) are switched off for its state.
     final class QueryAccumulator {
         @exclusivity(unchecked) var entries: [Run.Entry] = []
+        /// Each entry's line, counted from `lineBase` (the start of the part that met the
+        /// query first), so joining parts does not rewrite them.
         @exclusivity(unchecked) var lines: [Int32] = []
+        var lineBase = 0
         @exclusivity(unchecked) var documents: DocumentSet
 
         /// Room for about `expected` documents.
@@ -202,7 +205,7 @@ public enum TRECFiles {
                 if let known = accumulators[query] {
                     current = known
                 } else {
-                    let fresh = QueryAccumulator(expected: current?.entries.count ?? 0)
+                    let fresh = QueryAccumulator(expected: current.map { $0.entries.count + $0.entries.count / 8 + 16 } ?? 0)
                     accumulators[query] = fresh
                     order.append(query)
                     current = fresh
@@ -235,8 +238,18 @@ public enum TRECFiles {
     /// large regular file is mapped and read in parts on every core (`readMapped`); what comes
     /// out — the run, or the first error in the file — is what a one-thread read gives.
     public static func readRun(_ path: String) throws -> (run: Run, input: InputDigest) {
+        try readRun(path, hashing: true)
+    }
+
+    /// The run alone: a large file is not hashed (`relevance eval` reports no digest; hashing
+    /// was an eighth of its work).
+    public static func readRunWithoutDigest(_ path: String) throws -> Run {
+        try readRun(path, hashing: false).run
+    }
+
+    static func readRun(_ path: String, hashing: Bool) throws -> (run: Run, input: InputDigest) {
         if let size = InputFile.regularFileSize(path), size >= parallelThreshold, let file = MappedFile(path) {
-            return try readMapped(file, path: path, parts: ProcessInfo.processInfo.activeProcessorCount * 2)
+            return try readMapped(file, path: path, parts: LineParts.defaultCount, hashing: hashing)
         }
         return try readStreamed(path)
     }
@@ -255,9 +268,10 @@ public enum TRECFiles {
     /// met again in a later part has that part's documents appended, checked for duplicates
     /// against the earlier ones. The first error in file order wins: a part's own error, or a
     /// duplicate across parts found before it.
-    static func readMapped(_ file: MappedFile, path: String, parts: Int) throws -> (run: Run, input: InputDigest) {
+    /// Not `hashing`: the digest returned is empty.
+    static func readMapped(_ file: MappedFile, path: String, parts: Int, hashing: Bool = true) throws -> (run: Run, input: InputDigest) {
         let expected = "a run (qid Q0 docno rank score tag)"
-        let digest = PendingDigest(hashing: file, path: path)
+        let digest = hashing ? PendingDigest(hashing: file, path: path) : PendingDigest(InputDigest(path: path, sha256: ""))
         // Line lengths are checked by the parts, on every core, not in a pass of its own.
         let text = try InputFile.checked(file.bytes, path: path, expected: expected, limits: .streamed)
         struct Part: @unchecked Sendable {
@@ -287,7 +301,7 @@ public enum TRECFiles {
             for query in part.lines.order {
                 let later = part.lines.accumulators[query]!
                 guard let earlier = joined.accumulators[query] else {
-                    later.lines = later.lines.map { $0 + Int32(offset) }
+                    later.lineBase = offset
                     joined.accumulators[query] = later
                     joined.order.append(query)
                     continue
@@ -300,12 +314,12 @@ public enum TRECFiles {
                     if let duplicate {
                         if first == nil || global < first!.line {
                             first = (global, .duplicateDocument(path: path, line: global, query: query, document: entry.document,
-                                                                firstLine: Int(earlier.lines[duplicate])))
+                                                                firstLine: Int(earlier.lines[duplicate]) + earlier.lineBase))
                         }
                         break
                     }
                     earlier.entries.append(entry)
-                    earlier.lines.append(Int32(truncatingIfNeeded: global))
+                    earlier.lines.append(Int32(truncatingIfNeeded: global - earlier.lineBase))
                 }
             }
             // A part's own error carries its own line numbers.

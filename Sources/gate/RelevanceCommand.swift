@@ -123,7 +123,7 @@ struct RelevanceEvalCommand: ParsableCommand {
             // is still the one reported when both files are wrong).
             let qrelsPath = qrels
             let judged = Background { try TRECFiles.readQrels(qrelsPath).qrels }
-            let rankingRead = Result { try TRECFiles.readRun(runFile).run }
+            let rankingRead = Result { try TRECFiles.readRunWithoutDigest(runFile) }
             let judgements = try judged.value.get()
             var ranking = try rankingRead.get()
             let evaluation = RelevanceEvaluation(qrels: judgements, run: ranking, measures: measures)
@@ -212,7 +212,7 @@ struct RelevanceCompareCommand: ParsableCommand {
             let judgements = try TRECFiles.readQrels(qrels).qrels
             var loaded: [(name: String, run: Run)] = []
             for path in runs {
-                loaded.append(((path as NSString).lastPathComponent, try TRECFiles.readRun(path).run))
+                loaded.append(((path as NSString).lastPathComponent, try TRECFiles.readRunWithoutDigest(path)))
             }
             var options = RelevanceComparison.Options()
             options.test = RelevanceComparison.Test(rawValue: test)!
