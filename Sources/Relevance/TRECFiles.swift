@@ -583,30 +583,10 @@ struct DocumentSet {
         }
     }
 
-    /// A docno's hash, eight bytes at a time (multiply and fold, as wyhash-style hashes do);
-    /// the low bits pick the slot, so the high bits are folded into them.
+    /// A docno's hash (`ByteHash`: eight bytes at a step).
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bytes.count)
-        guard let base = bytes.baseAddress else { return hash }
-        let raw = UnsafeRawPointer(base)
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            let product = (hash ^ word).multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
-            hash = product.low ^ product.high
-            offset += 8
-        }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while offset < bytes.count {
-            tail |= UInt64(base[offset]) << shift
-            shift += 8
-            offset += 1
-        }
-        let mixed = (hash ^ tail).multipliedFullWidth(by: 0xC2B2_AE3D_27D4_EB4F)
-        hash = mixed.low ^ mixed.high
-        return hash ^ (hash >> 29)
+        ByteHash.of(bytes)
     }
 }
 
