@@ -27,14 +27,8 @@ fi
 policy=$work/empty-policy.yml   # no thresholds, and not the repository's own gates/coverage.yml
 : > "$policy"
 
-# "<median wall seconds> <largest peak RSS KiB>" of the "seconds KiB" lines in a file
-median_of() {
-  sort -n "$1" | awk '{t[NR]=$1; m[NR]=$2} END {
-    median = (NR % 2) ? t[(NR+1)/2] : (t[NR/2] + t[NR/2+1]) / 2
-    max = 0; for (i = 1; i <= NR; i++) if (m[i] > max) max = m[i]
-    print median, max
-  }'
-}
+# shellcheck source=benchmarks/median.sh
+source benchmarks/median.sh
 
 # the same for a command run N times
 time_runs() {

@@ -15,14 +15,8 @@ swift build -c release --product gate >/dev/null
 gate=.build/release/gate
 : > "$work/empty-policy.yml"
 
-# "<median wall seconds> <largest peak RSS KiB>" of the "seconds KiB" lines in a file
-median_of() {
-  sort -n "$1" | awk '{t[NR]=$1; m[NR]=$2} END {
-    median = (NR % 2) ? t[(NR+1)/2] : (t[NR/2] + t[NR/2+1]) / 2
-    max = 0; for (i = 1; i <= NR; i++) if (m[i] > max) max = m[i]
-    print median, max
-  }'
-}
+# shellcheck source=benchmarks/median.sh
+source benchmarks/median.sh
 
 printf '%-22s %8s %9s %9s %9s %9s\n' input MB "gate s" "gate MB/s" "peak MB" "sha256 s"
 for format in lcov go; do
