@@ -42,7 +42,7 @@ public enum CoverageError: Error, Equatable, CustomStringConvertible {
         case .malformedRecord(let path, let line, let problem):
             "\(path):\(line): \(problem)."
         case .lineTooLong(let path, let line, let limit):
-            "\(path):\(line): line is longer than \(limit / (1 << 20)) MiB; this is not an LCOV tracefile or it is corrupt."
+            "\(path):\(line): line is longer than \(limit / (1 << 20)) MiB; no LCOV tracefile or Go profile has such lines, so the file is something else or corrupt."
         case .truncated(let path, let problem):
             "\(path): \(problem). The file looks truncated: check the step that wrote it."
         case .implausible(let path, let problem):

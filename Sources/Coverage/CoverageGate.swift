@@ -160,7 +160,7 @@ public struct CoverageGate: Sendable {
         var findings: [Finding] = []
         // Per-file figures, computed once: path rules, the ratchet, details and the worst-file
         // table all read them.
-        let fileTotals = report.files.map(CoverageTotals.init)
+        let fileTotals = CoverageTotals.perFile(report.files)
         let fileLines = fileTotals.map(\.lines)
 
         measurements.append(check("line_coverage", totals.lines, policy.minLine, rule: "coverage/min-line", noun: "line", findings: &findings))

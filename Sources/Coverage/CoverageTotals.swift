@@ -55,7 +55,17 @@ public struct CoverageTotals: Sendable, Equatable {
     }
 
     public init(_ report: CoverageReport) {
-        for file in report.files { self = self + CoverageTotals(file) }
+        for totals in Self.perFile(report.files) { self = self + totals }
+    }
+
+    /// Each file's totals, in order — on every core for a large report (a pass over tens of
+    /// millions of line records).
+    static func perFile(_ files: [FileCoverage]) -> [CoverageTotals] {
+        guard files.count > 2_000 else { return files.map(CoverageTotals.init) }
+        let chunk = (files.count + 63) / 64
+        return parallelMap((files.count + chunk - 1) / chunk) { part in
+            files[(part * chunk)..<min(files.count, (part + 1) * chunk)].map(CoverageTotals.init)
+        }.flatMap { try! $0.get() }
     }
 
     public var combined: CoverageCount { lines + branches }

@@ -231,7 +231,7 @@ struct GoProfileRecords: LineRecords {
         if let index = fileIndex[name] { return index }
         fileIndex[name] = tables.count
         names.append(name)
-        tables.append(GoBlockTable(expected: tables.last?.starts.count ?? 0))
+        tables.append(GoBlockTable(expected: min(tables.last?.starts.count ?? 0, 1 << 16)))
         return tables.count - 1
     }
 

@@ -48,8 +48,8 @@ struct LCOVRecords: LineRecords {
         /// often alike: the arrays then do not grow record by record).
         init(name: String, expecting previous: (lines: Int, branches: Int)) {
             self.name = name
-            lines.reserveCapacity(previous.lines)
-            branches.reserveCapacity(previous.branches)
+            lines.reserveCapacity(min(previous.lines, 1 << 16))
+            branches.reserveCapacity(min(previous.branches, 1 << 16))
         }
 
         /// Another section of the same file, later in the report.

@@ -205,7 +205,7 @@ public enum TRECFiles {
                 if let known = accumulators[query] {
                     current = known
                 } else {
-                    let fresh = QueryAccumulator(expected: current.map { $0.entries.count + $0.entries.count / 8 + 16 } ?? 0)
+                    let fresh = QueryAccumulator(expected: current.map { min($0.entries.count + $0.entries.count / 8 + 16, 1 << 16) } ?? 0)
                     accumulators[query] = fresh
                     order.append(query)
                     current = fresh
@@ -523,8 +523,9 @@ struct LineSplitter {
             }
             start = newline + 1
         }
+        // A tail that is already too long is refused before it is copied.
+        if pending.count + bytes.count - start > maxLineLength { throw GateError.lineTooLong(path: path, line: lineNumber + 1, limit: maxLineLength) }
         if start < bytes.count { pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: bytes.count - start)) }
-        if pending.count > maxLineLength { throw GateError.lineTooLong(path: path, line: lineNumber + 1, limit: maxLineLength) }
     }
 
     mutating func finish(body: (Int, TRECFiles.Fields) throws -> Void) throws {

@@ -107,7 +107,8 @@ extension LineParts {
             start = newline + 1
             lines += 1
         }
+        // A tail that is already too long is refused before it is copied.
+        if pending.count + bytes.count - start > maxLength { throw tooLong(lines) }
         pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: bytes.count - start))
-        if pending.count > maxLength { throw tooLong(lines) }
     }
 }
