@@ -60,8 +60,8 @@ public struct DataTable: Sendable {
     static func read(_ path: String, modes: [String: ColumnMode] = [:], checker: ExpectationChecker?) throws -> DataTable {
         let expected = "a CSV file with a header row, or JSON Lines"
         let mapped = try InputFile.withMappedFile(path) { bytes in
-            try parse(InputFile.checked(bytes, path: path, expected: expected, limits: .streamedLines), path: path, modes: modes,
-                      input: InputFile.digest(of: bytes, path: path), checker: checker)
+            let (text, input) = try InputFile.checkedAndDigested(bytes, path: path, expected: expected, limits: .streamedLines)
+            return try parse(text, path: path, modes: modes, input: input, checker: checker)
         }
         if let mapped { return mapped }
         let (bytes, digest) = try InputFile.readAll(path, expected: expected, limits: .lines)
@@ -171,7 +171,14 @@ struct CSVReader {
         var samples: [ColumnSample] = []
         var rows = 0
         var records = CSVRecords(bytes, path: path)
+        var released = 0
         while let record = try records.next() {
+            // The pages read so far are given back every 16 MB (a mapped file's pages would
+            // otherwise all stay resident; the samples keep what is needed).
+            if records.offset - released >= 16 << 20 {
+                LineParts.release(UnsafeRawBufferPointer(rebasing: bytes[released..<records.offset]))
+                released = records.offset
+            }
             guard let names = header else {
                 let names = (0..<record.count).map { record.string($0).trimmingCharacters(in: .whitespaces) }
                 try DataTableChecks.header(names, path: path)

@@ -98,10 +98,10 @@ struct EventRows: Sendable {
     static func withBytes<T>(_ path: String, display: String, digesting: Bool = true,
                              _ body: (UnsafeRawBufferPointer, InputDigest) throws -> T) throws -> T {
         let mapped = try InputFile.withMappedFile(path) { bytes -> T in
-            // Checked first: a planted file is refused at its first over-long line, before
-            // the digest would read all of it.
-            let checked = try InputFile.checked(bytes, path: display, expected: expected, limits: .streamedLines)
-            var input = digesting ? InputFile.digest(of: bytes, path: path) : InputDigest(path: path, sha256: "")
+            // Checked as it is hashed: a planted file is refused at its first over-long line,
+            // before the rest is hashed.
+            var (checked, input) = try InputFile.checkedAndDigested(bytes, path: display, expected: expected, limits: .streamedLines,
+                                                                    digesting: digesting)
             input.path = display
             return try body(checked, input)
         }

@@ -152,6 +152,33 @@ public enum InputFile {
         return text
     }
 
+    /// `checked` and `digest` in one pass over a mapped file, 16 MB at a time, each stretch's
+    /// pages given back once read (a file of gigabytes is not all resident at once; the parse
+    /// after it reads the pages again from the page cache). A planted over-long line is found
+    /// in its stretch, before the rest is hashed. Without `digesting` the digest is empty.
+    public static func checkedAndDigested(_ bytes: UnsafeRawBufferPointer, path: String, expected: String, limits: InputLimits,
+                                          digesting: Bool = true) throws -> (text: UnsafeRawBufferPointer, input: InputDigest) {
+        if let maxBytes = limits.maxBytes, bytes.count > maxBytes {
+            throw GateError.inputTooLarge(path: path, limit: maxBytes, variable: limits.bytesVariable, expected: expected)
+        }
+        let text = limits.isText ? try textStart(bytes, path: path) : bytes
+        var lines = limits.maxLineLength.map { LineLengthCheck(limit: $0) }
+        var hasher = SHA256()
+        let skipped = bytes.count - text.count
+        var offset = 0
+        while offset < bytes.count {
+            let stretch = UnsafeRawBufferPointer(rebasing: bytes[offset..<min(offset + (16 << 20), bytes.count)])
+            if offset + stretch.count > skipped {
+                try lines?.check(UnsafeRawBufferPointer(rebasing: bytes[max(offset, skipped)..<(offset + stretch.count)]), path: path)
+            }
+            if digesting { hasher.update(bufferPointer: stretch) }
+            LineParts.release(stretch)
+            offset += stretch.count
+        }
+        guard !limits.isText || hasContent(text) else { throw GateError.emptyInput(path: path, expected: expected) }
+        return (text, InputDigest(path: path, sha256: digesting ? hex(hasher.finalize()) : ""))
+    }
+
     /// The digest of bytes already in memory (a mapped file).
     public static func digest(of bytes: UnsafeRawBufferPointer, path: String) -> InputDigest {
         var hasher = SHA256()
