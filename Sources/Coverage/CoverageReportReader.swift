@@ -142,9 +142,7 @@ public enum CoverageReportReader {
     static func readLinesInParts(_ path: String, resolver: SourcePathResolver, parts: Int) -> (report: CoverageReport, input: PendingDigest)? {
         guard let file = MappedFile(path),
               let text = try? InputFile.checked(file.bytes, path: path, expected: "a coverage report", limits: .streamed) else { return nil }
-        var index = 0
-        while index < min(text.count, 4096), [0x20, 0x09, 0x0A, 0x0D].contains(text[index]) { index += 1 }
-        let head = String(decoding: text[index..<min(text.count, index + 64)], as: UTF8.self)
+        let head = head(text)
         let report: CoverageReport?
         if head.hasPrefix("mode:") {
             report = GoCoverProfileParser.readParts(text, path: path, resolver: resolver, parts: parts)
@@ -198,13 +196,18 @@ public enum CoverageReportReader {
         return nil
     }
 
+    /// The first 64 bytes after any leading white space, as text.
+    static func head(_ bytes: UnsafeRawBufferPointer) -> String {
+        var index = 0
+        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        return String(decoding: bytes[index..<min(bytes.count, index + 64)], as: UTF8.self)
+    }
+
     /// Picks the parser from the opening bytes: `<` for XML (the root element then decides),
     /// an LCOV record key for a tracefile; JSON and Go profiles are named so the user knows
     /// what they passed. The chunk is past any byte-order mark (the input layer skips it).
     static func detect(_ chunk: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, fastXML: Bool = false, sizeHint: Int = 0) throws -> any CoverageParser {
-        var index = 0
-        while index < chunk.count, [0x20, 0x09, 0x0A, 0x0D].contains(chunk[index]) { index += 1 }
-        let head = String(decoding: chunk[index..<min(chunk.count, index + 64)], as: UTF8.self)
+        let head = head(chunk)
         if head.hasPrefix("<") {
             return rootElement(chunk) == "report"
                 ? JaCoCoParser(path: path, resolver: resolver, fastPath: fastXML)

@@ -57,7 +57,7 @@ struct GoBlockTable {
     /// The block's index, or nil after adding it.
     mutating func find(start: UInt64, end: UInt64, statements count: Int, executions: UInt64) -> Int? {
         let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: ((start &* 0x9E37_79B9_7F4A_7C15) ^ (end &* 0xC2B2_AE3D_27D4_EB4F)) >> 20) & mask
+        var slot = Self.slot(start, end, mask: mask)
         while slots[slot] >= 0 {
             let index = Int(slots[slot])
             if starts[index] == start, ends[index] == end { return index }
@@ -76,10 +76,16 @@ struct GoBlockTable {
         slots = [Int32](repeating: -1, count: slots.count * 2)
         let mask = slots.count - 1
         for index in starts.indices {
-            var slot = Int(truncatingIfNeeded: ((starts[index] &* 0x9E37_79B9_7F4A_7C15) ^ (ends[index] &* 0xC2B2_AE3D_27D4_EB4F)) >> 20) & mask
+            var slot = Self.slot(starts[index], ends[index], mask: mask)
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(index)
         }
+    }
+
+    /// A span's first slot: both packed halves multiplied, the bits above the low ones kept.
+    @inline(__always)
+    private static func slot(_ start: UInt64, _ end: UInt64, mask: Int) -> Int {
+        Int(truncatingIfNeeded: ((start &* 0x9E37_79B9_7F4A_7C15) ^ (end &* 0xC2B2_AE3D_27D4_EB4F)) >> 20) & mask
     }
 }
 
@@ -121,20 +127,22 @@ struct GoProfileRecords: LineRecords {
             }
             for block in table.starts.indices {
                 guard merge(index, start: table.starts[block], end: table.ends[block],
-                            statements: table.statements[block], count: table.counts[block]) else { return false }
+                            statements: table.statements[block], count: table.counts[block]) == nil else { return false }
             }
         }
         lineNumber += later.lineNumber
         return true
     }
 
-    /// Adds a block to file `index`; false when the block is known with other statements.
-    private mutating func merge(_ index: Int, start: UInt64, end: UInt64, statements: Int, count: UInt64) -> Bool {
-        guard let known = tables[index].find(start: start, end: end, statements: statements, executions: count) else { return true }
-        guard tables[index].statements[known] == statements else { return false }
+    /// Adds a block to file `index`, merged as `go tool cover` merges it (`set`: the larger
+    /// count; `count`/`atomic`: the sum); when the block is known with other statements, their
+    /// number, and nothing is changed.
+    private mutating func merge(_ index: Int, start: UInt64, end: UInt64, statements: Int, count: UInt64) -> Int? {
+        guard let known = tables[index].find(start: start, end: end, statements: statements, executions: count) else { return nil }
+        guard tables[index].statements[known] == statements else { return tables[index].statements[known] }
         let before = tables[index].counts[known]
         tables[index].counts[known] = mode == .set ? max(before, count) : before.addingReportingOverflow(count).partialValue
-        return true
+        return nil
     }
 
     func report(resolver: SourcePathResolver) throws -> CoverageReport {
@@ -236,12 +244,9 @@ struct GoProfileRecords: LineRecords {
     }
 
     private mutating func add(_ index: Int, start: UInt64, end: UInt64, statements: Int, count: UInt64) throws {
-        guard let known = tables[index].find(start: start, end: end, statements: statements, executions: count) else { return }
-        guard tables[index].statements[known] == statements else {
-            throw CoverageError.malformedRecord(path: path, line: lineNumber, problem: "the block appears before with \(tables[index].statements[known]) statements, here with \(statements)")
+        if let earlier = merge(index, start: start, end: end, statements: statements, count: count) {
+            throw CoverageError.malformedRecord(path: path, line: lineNumber, problem: "the block appears before with \(earlier) statements, here with \(statements)")
         }
-        let before = tables[index].counts[known]
-        tables[index].counts[known] = mode == .set ? max(before, count) : before.addingReportingOverflow(count).partialValue
     }
 
     private mutating func general(_ text: String) throws {

@@ -52,6 +52,8 @@ struct LCOVRecords: LineRecords {
             branches.reserveCapacity(min(previous.branches, 1 << 16))
         }
 
+        var isEmpty: Bool { lines.isEmpty && branches.isEmpty && functionLines.isEmpty && functionHits.isEmpty }
+
         /// Another section of the same file, later in the report.
         mutating func absorb(_ later: Section) {
             lines += later.lines
@@ -280,8 +282,7 @@ struct LCOVRecords: LineRecords {
         section = nil
         lastSection = (finished.lines.count, finished.branches.count)
         // The first section of a file (the usual only one) is kept as it is, not copied.
-        if files[finished.name]!.lines.isEmpty && files[finished.name]!.branches.isEmpty
-            && files[finished.name]!.functionLines.isEmpty && files[finished.name]!.functionHits.isEmpty {
+        if files[finished.name]!.isEmpty {
             files[finished.name] = finished
         } else {
             files[finished.name]!.absorb(finished)
@@ -330,21 +331,9 @@ extension LCOVParser {
     static func plainDA(_ text: UnsafeBufferPointer<UInt8>) -> (UInt32, UInt64)? {
         guard text.count >= 6, text[0] == UInt8(ascii: "D"), text[1] == UInt8(ascii: "A"), text[2] == UInt8(ascii: ":") else { return nil }
         var index = 3
-        var line: UInt32 = 0, count: UInt64 = 0
-        let lineStart = index
-        while index < text.count, text[index] >= 48, text[index] <= 57, index - lineStart < 9 {
-            line = line * 10 + UInt32(text[index] - 48)
-            index += 1
-        }
-        guard index > lineStart, line > 0, index < text.count, text[index] == UInt8(ascii: ",") else { return nil }
-        index += 1
-        let countStart = index
-        while index < text.count, text[index] >= 48, text[index] <= 57, index - countStart < 19 {
-            count = count * 10 + UInt64(text[index] - 48)
-            index += 1
-        }
-        guard index > countStart, index == text.count || text[index] == UInt8(ascii: ",") else { return nil }
-        return (line, count)
+        guard let line = number(text, &index, maxDigits: 9), line > 0, comma(text, &index),
+              let count = number(text, &index, maxDigits: 19), index == text.count || text[index] == UInt8(ascii: ",") else { return nil }
+        return (UInt32(line), count)
     }
 
     /// `BRDA:` a positive line (plain digits), a block and a branch (plain numbers: see
@@ -408,13 +397,13 @@ extension LCOVParser {
         return index > start ? value : nil
     }
 
-    /// A number as `BranchOutcome` packs it: plain digits without a leading zero (but "0").
+    /// The digits at `index`, stepped over, when `BranchOutcome` packs them (its rule, so the
+    /// byte path and the general one always agree on an outcome's spelling).
     @inline(__always)
     private static func plainNumber(_ text: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> UInt32? {
         let start = index
-        guard let value = number(text, &index, maxDigits: 9) else { return nil }
-        guard index - start == 1 || text[start] != 48 else { return nil }
-        return UInt32(value)
+        while index < text.count, text[index] >= 48, text[index] <= 57 { index += 1 }
+        return BranchOutcome.plainNumber(UnsafeBufferPointer(rebasing: text[start..<index]))
     }
 
     @inline(__always)

@@ -22,7 +22,7 @@ public struct Run: Sendable, Equatable {
         /// The docno, kept in the entry itself up to 31 bytes (`DocumentName`).
         let name: DocumentName
         public var score: Double
-        /// The docno's hash (`DocumentSet.hash`): evaluation finds the judged documents
+        /// The docno's hash (`ByteHash.of`): evaluation finds the judged documents
         /// among a query's entries by it instead of hashing every docno string again.
         public let hash: UInt64
 
@@ -31,7 +31,7 @@ public struct Run: Sendable, Equatable {
         public init(document: String, score: Double) {
             var document = document
             let name = document.withUTF8 { DocumentName($0) }
-            self.init(name: name, score: score, hash: name.withBytes(DocumentSet.hash))
+            self.init(name: name, score: score, hash: name.withBytes(ByteHash.of))
         }
 
         init(name: DocumentName, score: Double, hash: UInt64) {
@@ -212,7 +212,7 @@ public enum TRECFiles {
                 }
             }
             let accumulator = current!
-            let hash = DocumentSet.hash(fields[2])
+            let hash = ByteHash.of(fields[2])
             if let earlier = accumulator.documents.insert(fields[2], hash: hash, index: accumulator.entries.count, in: accumulator.entries) {
                 throw RelevanceError.duplicateDocument(
                     path: path, line: line + offset, query: String(decoding: currentQuery, as: UTF8.self), document: fields.string(2),
@@ -504,28 +504,15 @@ struct LineSplitter {
     }
 
     mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, body: (Int, TRECFiles.Fields) throws -> Void) throws {
-        guard let base = bytes.baseAddress else { return }
-        var start = 0
-        while start < bytes.count {
-            let rest = bytes.count - start
-            guard let found = memchr(base + start, 0x0A, rest) else { break }
-            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            if pending.isEmpty {
-                // The mapped read checks line lengths here, part by part (a stream is checked as
-                // it is read, with the same error).
-                if newline - start > maxLineLength { throw GateError.lineTooLong(path: path, line: lineNumber + 1, limit: maxLineLength) }
-                try line(UnsafeBufferPointer(start: base + start, count: newline - start), body: body)
-            } else {
-                pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: newline - start))
-                let joined = pending
-                pending.removeAll(keepingCapacity: true)
-                try joined.withUnsafeBufferPointer { try line($0, body: body) }
-            }
-            start = newline + 1
-        }
-        // A tail that is already too long is refused before it is copied.
-        if pending.count + bytes.count - start > maxLineLength { throw GateError.lineTooLong(path: path, line: lineNumber + 1, limit: maxLineLength) }
-        if start < bytes.count { pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: bytes.count - start)) }
+        // The tail is held outside `self` while the lines are handed on (they change `self`).
+        var tail: [UInt8] = []
+        swap(&tail, &pending)
+        defer { swap(&tail, &pending) }
+        // The mapped read's line lengths are checked here, part by part (a stream is checked
+        // as it is read, with the same error).
+        let (path, limit, first) = (path, maxLineLength, lineNumber + 1)
+        try LineParts.forEachLine(bytes, pending: &tail, maxLength: limit,
+                                  tooLong: { GateError.lineTooLong(path: path, line: first + $0, limit: limit) }) { try line($0, body: body) }
     }
 
     mutating func finish(body: (Int, TRECFiles.Fields) throws -> Void) throws {
@@ -582,12 +569,6 @@ struct DocumentSet {
             while slots[slot] >= 0 { slot = (slot + 1) & (slots.count - 1) }
             slots[slot] = index
         }
-    }
-
-    /// A docno's hash (`ByteHash`: eight bytes at a step).
-    @inline(__always)
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        ByteHash.of(bytes)
     }
 }
 

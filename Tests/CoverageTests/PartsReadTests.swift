@@ -128,6 +128,23 @@ import Testing
         }
     }
 
+    @Test("a large LCOV report and Go profile read through the reader (in parts) give the one-thread report and digest")
+    func readerParity() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for (name, text) in [("big.info", Self.lcov(files: 40_000, seed: 7)), ("big.out", Self.goProfile(mode: "count", blocks: 70_000, seed: 8))] {
+            let path = directory + "/" + name
+            try Fixtures.write(text, to: path)
+            #expect(text.utf8.count >= LCOVParser.parallelThreshold, "\(name) is under the parallel threshold")
+            let resolver = SourcePathResolver(root: directory, report: path)
+            #expect(CoverageReportReader.readLinesInParts(path, resolver: resolver, parts: 4) != nil, "\(name) was not read in parts")
+            let parallel = try CoverageReportReader.read(path, root: directory, pathMap: [], inHalves: true)
+            let oneThread = try CoverageReportReader.read(path, root: directory, pathMap: [], inHalves: false)
+            #expect(parallel.report == oneThread.report)
+            #expect(parallel.input == oneThread.input)
+        }
+    }
+
     @Test("a Go profile cut into 1, 2, 3, 7 and 16 parts reads as the one-thread read does", arguments: ["set", "count", "atomic"])
     func goParity(mode: String) throws {
         let directory = try Fixtures.temporaryDirectory()

@@ -1,4 +1,5 @@
 import Foundation
+import GateKit
 @testable import Relevance
 import Testing
 
@@ -19,7 +20,7 @@ import Testing
         for (entry, document) in zip(entries, Self.documents) {
             #expect(entry.document == document)
             var copy = document
-            #expect(entry.hash == copy.withUTF8(DocumentSet.hash))
+            #expect(entry.hash == copy.withUTF8(ByteHash.of))
             #expect(copy.withUTF8 { entry.name.equals($0) })
         }
         for (a, x) in zip(entries, Self.documents) {

@@ -165,18 +165,26 @@ public enum InputFile {
         var lines = limits.maxLineLength.map { LineLengthCheck(limit: $0) }
         var hasher = SHA256()
         let skipped = bytes.count - text.count
-        var offset = 0
-        while offset < bytes.count {
-            let stretch = UnsafeRawBufferPointer(rebasing: bytes[offset..<min(offset + (16 << 20), bytes.count)])
+        try forEachStretch(of: bytes) { offset, stretch in
             if offset + stretch.count > skipped {
                 try lines?.check(UnsafeRawBufferPointer(rebasing: bytes[max(offset, skipped)..<(offset + stretch.count)]), path: path)
             }
             if digesting { hasher.update(bufferPointer: stretch) }
-            LineParts.release(stretch)
-            offset += stretch.count
         }
         guard !limits.isText || hasContent(text) else { throw GateError.emptyInput(path: path, expected: expected) }
         return (text, InputDigest(path: path, sha256: digesting ? hex(hasher.finalize()) : ""))
+    }
+
+    /// `body` on each 16 MB stretch of a mapped file (with its offset), in order, each
+    /// stretch's pages given back once `body` is done with them.
+    public static func forEachStretch(of bytes: UnsafeRawBufferPointer, _ body: (Int, UnsafeRawBufferPointer) throws -> Void) rethrows {
+        var offset = 0
+        while offset < bytes.count {
+            let stretch = UnsafeRawBufferPointer(rebasing: bytes[offset..<min(offset + (16 << 20), bytes.count)])
+            try body(offset, stretch)
+            LineParts.release(stretch)
+            offset += stretch.count
+        }
     }
 
     /// The digest of bytes already in memory (a mapped file).
@@ -245,13 +253,7 @@ public final class PendingDigest: @unchecked Sendable {
         done.enter()
         DispatchQueue.global().async {
             var hasher = SHA256()
-            var offset = 0
-            while offset < file.bytes.count {
-                let stretch = UnsafeRawBufferPointer(rebasing: file.bytes[offset..<min(offset + (16 << 20), file.bytes.count)])
-                hasher.update(bufferPointer: stretch)
-                LineParts.release(stretch)
-                offset += stretch.count
-            }
+            InputFile.forEachStretch(of: file.bytes) { _, stretch in hasher.update(bufferPointer: stretch) }
             self.digest = InputDigest(path: path, sha256: InputFile.hex(hasher.finalize()))
             self.done.leave()
         }
