@@ -5,7 +5,8 @@ import GateKit
 /// columns), its values by text (for categorical columns, and the non-numbers of numerical
 /// ones), and what is missing. Rows are not kept: the tests need only these.
 public struct ColumnSample: Sendable {
-    /// Values that read as finite numbers, in file order until `sortNumbers()`.
+    /// Values that read as finite numbers, ascending once the file is read (every test of a
+    /// numerical column wants them sorted; sorted where they were read, no copy is made).
     public var numbers: [Double] = []
     /// Values by text: every value of a column read as categorical, else the values that
     /// are not numbers.
@@ -30,8 +31,9 @@ public struct ColumnSample: Sendable {
     public var present: Int { numbers.count + textCount }
     public var textCount: Int { categories.values.reduce(0, +) }
 
-    /// Moves the texts counted while reading into `categories`.
+    /// Sorts the numbers and moves the texts counted while reading into `categories`.
     mutating func finishReading() {
+        RadixSort.sort(&numbers)
         guard !texts.isEmpty else { return }
         categories.merge(texts.dictionary, uniquingKeysWith: +)
         texts = TextCounter()
@@ -140,11 +142,29 @@ struct FieldClassifier {
 
     static func isMissing(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if bytes.isEmpty { return true }
-        // A number is never a missing spelling but for its own digits: skip the lookup for
-        // anything starting with a digit other than '1', or with '1' not followed by '.#'.
-        let first = bytes[0]
-        if first >= 0x30 && first <= 0x39 && (first != 0x31 || bytes.count < 3 || bytes[2] != 0x23) { return false }
-        for spelling in missingSpellingList where spelling.count == bytes.count && spelling[0] == first {
+        // Every spelling starts with one of  # < N n I i  — or with a sign or '1' before one of
+        // those or before '1.#'. Numbers and most words are told apart by their first bytes.
+        func startsSpelling(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "#"), UInt8(ascii: "<"), UInt8(ascii: "N"), UInt8(ascii: "n"), UInt8(ascii: "I"), UInt8(ascii: "i"): true
+            default: false
+            }
+        }
+        var first = 0
+        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
+            guard bytes.count > 1 else { return false }
+            first = 1
+        }
+        if bytes[first] == UInt8(ascii: "1") {
+            guard bytes.count >= first + 3, bytes[first + 2] == UInt8(ascii: "#") else { return false }
+        } else if !startsSpelling(bytes[first]) {
+            return false
+        }
+        return slowIsMissing(bytes)
+    }
+
+    static func slowIsMissing(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        for spelling in missingSpellingList where spelling.count == bytes.count && spelling[0] == bytes[0] {
             if spelling.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) { return true }
         }
         return false
@@ -166,50 +186,83 @@ struct CSVReader {
     var checker: ExpectationChecker?
 
     func read(_ bytes: UnsafeRawBufferPointer, input: InputDigest) throws -> DataTable {
-        var header: [String]?
-        var flags: [ColumnMode] = []
-        var samples: [ColumnSample] = []
-        var rows = 0
         var records = CSVRecords(bytes, path: path)
+        guard let first = try records.next() else { throw DriftError.empty(path: path) }
+        let names = (0..<first.count).map { first.string($0).trimmingCharacters(in: .whitespaces) }
+        try DataTableChecks.header(names, path: path)
+        let flags = names.map { modes[$0] ?? .auto }
+        var samples = Array(repeating: ColumnSample(), count: names.count)
+        checker?.columns(names)
+        let width = names.count
+        let bounds = UnsafeMutablePointer<Int>.allocate(capacity: 2 * width)
+        defer { bounds.deallocate() }
+        var rows = 0
         var released = 0
-        while let record = try records.next() {
-            // The pages read so far are given back every 16 MB (a mapped file's pages would
-            // otherwise all stay resident; the samples keep what is needed).
-            if records.offset - released >= 16 << 20 {
-                LineParts.release(UnsafeRawBufferPointer(rebasing: bytes[released..<records.offset]))
-                released = records.offset
-            }
-            guard let names = header else {
-                let names = (0..<record.count).map { record.string($0).trimmingCharacters(in: .whitespaces) }
-                try DataTableChecks.header(names, path: path)
-                header = names
-                flags = names.map { modes[$0] ?? .auto }
-                samples = Array(repeating: ColumnSample(), count: names.count)
-                checker?.columns(names)
-                continue
-            }
-            guard record.count == names.count else {
-                throw DriftError.raggedRow(path: path, line: record.line, fields: record.count, expected: names.count)
-            }
-            if let checker {
-                checker.startRow(line: record.line)
-                for index in 0..<record.count {
-                    record.withField(index) {
-                        if checker.collectSamples { FieldClassifier.add($0, mode: flags[index], line: record.line, to: &samples[index]) }
-                        checker.field(index, $0)
+        try samples.withUnsafeMutableBufferPointer { samples in
+            while true {
+                // The pages read so far are given back every 16 MB (a mapped file's pages would
+                // otherwise all stay resident; the samples keep what is needed).
+                if records.offset - released >= 16 << 20 {
+                    LineParts.release(UnsafeRawBufferPointer(rebasing: bytes[released..<records.offset]))
+                    released = records.offset
+                    if rows > 0 { reserve(&samples, rows: rows, read: released, of: bytes.count) }
+                }
+                // Most rows are one line without quotes: read in place. Any other goes through
+                // the full reader, which also words every error.
+                switch records.nextPlain(fields: width, bounds: bounds) {
+                case .end:
+                    break
+                case .row(let line):
+                    checker?.startRow(line: line)
+                    for index in 0..<width {
+                        let field = UnsafeRawBufferPointer(rebasing: bytes[bounds[2 * index]..<bounds[2 * index + 1]])
+                        take(field, index, line: line, into: samples, flags: flags)
                     }
+                    checker?.endRow()
+                    rows += 1
+                    continue
+                case .other:
+                    guard let record = try records.next() else { break }
+                    guard record.count == width else {
+                        throw DriftError.raggedRow(path: path, line: record.line, fields: record.count, expected: width)
+                    }
+                    checker?.startRow(line: record.line)
+                    for index in 0..<width {
+                        record.withField(index) { take($0, index, line: record.line, into: samples, flags: flags) }
+                    }
+                    checker?.endRow()
+                    rows += 1
+                    continue
                 }
-                checker.endRow()
-            } else {
-                for index in 0..<record.count {
-                    record.withField(index) { FieldClassifier.add($0, mode: flags[index], line: record.line, to: &samples[index]) }
-                }
+                break
             }
-            rows += 1
         }
-        guard let names = header, rows > 0 else { throw DriftError.empty(path: path) }
+        guard rows > 0 else { throw DriftError.empty(path: path) }
         for index in samples.indices { samples[index].finishReading() }
         return DataTable(path: path, format: .csv, columns: names, samples: samples, rows: rows, input: input)
+    }
+}
+
+extension CSVReader {
+    /// One field of a row: into its column's sample (unless only the expectations read the
+    /// rows), and to the expectations.
+    @inline(__always)
+    func take(_ field: UnsafeRawBufferPointer, _ index: Int, line: Int, into samples: UnsafeMutableBufferPointer<ColumnSample>, flags: [ColumnMode]) {
+        if let checker {
+            if checker.collectSamples { FieldClassifier.add(field, mode: flags[index], line: line, to: &samples[index]) }
+            checker.field(index, field)
+        } else {
+            FieldClassifier.add(field, mode: flags[index], line: line, to: &samples[index])
+        }
+    }
+
+    /// Once a part of the file is read, each column's numbers are given room for the rows the
+    /// rest of the file likely holds, so a column of millions is not copied as it grows.
+    func reserve(_ samples: inout UnsafeMutableBufferPointer<ColumnSample>, rows: Int, read: Int, of total: Int) {
+        let expected = Int(Double(rows) * Double(total) / Double(read) * 1.05) + 1024
+        for index in samples.indices where samples[index].numbers.count * 2 > rows && samples[index].numbers.capacity < expected {
+            samples[index].numbers.reserveCapacity(expected)
+        }
     }
 }
 

@@ -229,13 +229,21 @@ public struct DriftGate: Sendable {
         checkSchema(compared: compared, reference: reference, current: current, into: &evidence)
 
         let (kinds, sorted) = sortedSamples(shared, reference: reference, current: current)
+        // The tests, columns in parallel; their findings in column order.
+        let tested = parallelMap(shared.count) { index -> ColumnDrift? in
+            let rule = policy.columns[shared[index]] ?? DriftPolicy.ColumnRule()
+            let (ref, cur) = (try sorted[2 * index].get(), try sorted[2 * index + 1].get())
+            guard Self.usable(kinds[index], ref, cur) else { return nil }
+            return ColumnComparison.compare(shared[index], kind: kinds[index], reference: ref, current: cur, test: rule.test, threshold: rule.threshold)
+        }
         var drifts: [ColumnDrift] = []
         for (index, name) in shared.enumerated() {
             let rule = policy.columns[name] ?? DriftPolicy.ColumnRule()
             let (ref, cur) = (try sorted[2 * index].get(), try sorted[2 * index + 1].get())
             if kinds[index] == .numerical { checkNumbers(name, [(ref, reference), (cur, current)], into: &evidence) }
             checkMissing(name, rule: rule, cur, current: current, into: &evidence)
-            if let drift = compareColumn(name, kind: kinds[index], rule: rule, ref, cur, reference: reference, current: current, into: &evidence) {
+            if let drift = compareColumn(name, kind: kinds[index], rule: rule, ref, cur, drift: try tested[index].get(),
+                                         reference: reference, current: current, into: &evidence) {
                 drifts.append(drift)
             }
         }
@@ -279,7 +287,7 @@ public struct DriftGate: Sendable {
         }
         let sorted = parallelMap(shared.count * 2) { task -> ColumnSample in
             var sample = (task % 2 == 0 ? reference : current).sample(shared[task / 2])!
-            if kinds[task / 2] == .numerical { RadixSort.sort(&sample.numbers) }
+            if kinds[task / 2] == .numerical, !sample.numbers.isAscending { RadixSort.sort(&sample.numbers) }
             return sample
         }
         return (kinds, sorted)
@@ -313,17 +321,21 @@ public struct DriftGate: Sendable {
 
     /// The column's drift by its test, and its new categories; nil (and an error) when one side
     /// has no usable value.
-    func compareColumn(_ name: String, kind: ColumnKind, rule: DriftPolicy.ColumnRule, _ ref: ColumnSample, _ cur: ColumnSample,
+    /// Whether both samples hold values the column's test can use.
+    static func usable(_ kind: ColumnKind, _ ref: ColumnSample, _ cur: ColumnSample) -> Bool {
+        kind == .numerical ? ref.numbers.count > 0 && cur.numbers.count > 0 : ref.present > 0 && cur.present > 0
+    }
+
+    /// The findings of one column's test (`drift`, nil when a sample has no usable values).
+    func compareColumn(_ name: String, kind: ColumnKind, rule: DriftPolicy.ColumnRule, _ ref: ColumnSample, _ cur: ColumnSample, drift: ColumnDrift?,
                        reference: DataTable, current: DataTable, into evidence: inout Evidence) -> ColumnDrift? {
-        let usable = kind == .numerical ? (ref.numbers.count, cur.numbers.count) : (ref.present, cur.present)
-        guard usable.0 > 0, usable.1 > 0 else {
-            let empty = usable.0 == 0 ? reference.path : current.path
+        guard let drift else {
+            let empty = (kind == .numerical ? ref.numbers.count : ref.present) == 0 ? reference.path : current.path
             evidence.findings.append(Finding(severity: .error, rule: "drift/no-values",
                                              message: "column '\(name)' has no \(kind == .numerical ? "numeric " : "")values in \(empty): nothing to compare",
                                              location: Location(file: empty)))
             return nil
         }
-        let drift = ColumnComparison.compare(name, kind: kind, reference: ref, current: cur, test: rule.test, threshold: rule.threshold)
         let comparison = drift.test.isPValue ? "\(Measurement.format(Measurement.significant(drift.score))) < \(Measurement.format(drift.threshold))"
             : "\(Measurement.format(Measurement.significant(drift.score))) >= \(Measurement.format(drift.threshold))"
         if drift.drifted {

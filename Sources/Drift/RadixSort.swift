@@ -3,58 +3,75 @@
 /// shares the digit. Ten million values sort in a fraction of the time a comparison sort takes,
 /// and every test of a numerical column needs its values sorted.
 enum RadixSort {
+    static let radix = 11, buckets = 1 << 11, passes = 6
+
+    /// Sorts `values` in place (one scratch buffer besides): the keys are computed where the
+    /// values are — or into the scratch buffer, when an odd number of passes will move them —
+    /// so the last pass lands back in `values`.
     static func sort(_ values: inout [Double]) {
-        guard values.count > 4096 else { values.sort(); return }
         let n = values.count
-        var keys = [UInt64](unsafeUninitializedCapacity: n) { buffer, count in
-            values.withUnsafeBufferPointer { source in
-                for i in 0..<n {
-                    let bits = source[i].bitPattern
-                    buffer[i] = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
-                }
-            }
-            count = n
+        guard n > 4096 else { values.sort(); return }
+        let scratch = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
+        defer { scratch.deallocate() }
+        values.withUnsafeMutableBufferPointer { buffer in
+            buffer.withMemoryRebound(to: UInt64.self) { sort($0, scratch: scratch) }
         }
-        var scratch = [UInt64](repeating: 0, count: n)
-        let radix = 11, buckets = 1 << 11, mask = UInt64(buckets - 1)
-        // All six histograms in one read of the keys.
-        var histograms = [Int](repeating: 0, count: 6 * buckets)
-        keys.withUnsafeBufferPointer { source in
-            histograms.withUnsafeMutableBufferPointer { counts in
-                for key in source {
-                    for pass in 0..<6 { counts[pass * buckets + Int((key >> UInt64(pass * radix)) & mask)] += 1 }
-                }
+    }
+
+    @inline(__always)
+    static func key(_ bits: UInt64) -> UInt64 {
+        bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+    }
+
+    /// `result` holds the values' bit patterns; they leave as the sorted values' bit patterns.
+    private static func sort(_ result: UnsafeMutableBufferPointer<UInt64>, scratch: UnsafeMutableBufferPointer<UInt64>) {
+        let n = result.count
+        let mask = UInt64(buckets - 1)
+        // All six histograms in one read of the values.
+        var histograms = [Int](repeating: 0, count: passes * buckets)
+        histograms.withUnsafeMutableBufferPointer { counts in
+            for bits in result {
+                let key = key(bits)
+                for pass in 0..<passes { counts[pass * buckets + Int((key >> UInt64(pass * radix)) & mask)] += 1 }
             }
         }
-        for pass in 0..<6 {
-            let base = pass * buckets
-            // A pass where one bucket holds everything would move nothing.
-            if histograms[base..<(base + buckets)].contains(n) { continue }
-            var offset = 0
-            for bucket in 0..<buckets {
-                let count = histograms[base + bucket]
-                histograms[base + bucket] = offset
-                offset += count
-            }
-            let shift = UInt64(pass * radix)
-            keys.withUnsafeBufferPointer { source in
-                scratch.withUnsafeMutableBufferPointer { target in
-                    histograms.withUnsafeMutableBufferPointer { offsets in
-                        for key in source {
-                            let bucket = base + Int((key >> shift) & mask)
-                            target[offsets[bucket]] = key
-                            offsets[bucket] += 1
-                        }
-                    }
+        // A pass where one bucket holds everything would move nothing.
+        let moving = (0..<passes).filter { pass in !histograms[(pass * buckets)..<((pass + 1) * buckets)].contains(n) }
+        // Each pass moves the keys to the other buffer: start where the last pass lands in `result`.
+        var (from, to) = moving.count % 2 == 0 ? (result, scratch) : (scratch, result)
+        for i in 0..<n { from[i] = key(result[i]) }
+        histograms.withUnsafeMutableBufferPointer { offsets in
+            for pass in moving {
+                let base = pass * buckets
+                var offset = 0
+                for bucket in 0..<buckets {
+                    let count = offsets[base + bucket]
+                    offsets[base + bucket] = offset
+                    offset += count
                 }
+                let shift = UInt64(pass * radix)
+                for key in from {
+                    let bucket = base + Int((key >> shift) & mask)
+                    to[offsets[bucket]] = key
+                    offsets[bucket] += 1
+                }
+                swap(&from, &to)
             }
-            swap(&keys, &scratch)
         }
-        values.withUnsafeMutableBufferPointer { target in
-            for i in 0..<n {
-                let key = keys[i]
-                target[i] = Double(bitPattern: key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key)
-            }
+        // Back from keys to the doubles' bit patterns, in place.
+        for i in 0..<n {
+            let key = result[i]
+            result[i] = key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key
+        }
+    }
+}
+
+extension Array where Element == Double {
+    /// Whether every value is at most the next (one pass, much cheaper than a sort).
+    var isAscending: Bool {
+        withUnsafeBufferPointer { values in
+            for i in values.indices.dropFirst() where values[i - 1] > values[i] { return false }
+            return true
         }
     }
 }

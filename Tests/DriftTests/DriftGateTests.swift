@@ -32,17 +32,29 @@ import Testing
         #expect(table.columns == ["name", "price", "note"])
         #expect(table.rows == 3)
         #expect(table.samples[0].categories == ["Home, Garden": 1, "two\nlines": 1, "x": 1])
-        #expect(table.samples[1].numbers == [12.5, 3, -1000])
+        #expect(table.samples[1].numbers == [-1000, 3, 12.5])  // ascending once read
         #expect(table.samples[2].categories == ["said \"hi\"": 1, "plain": 1])
         #expect(table.samples[2].missing == 1)
     }
 
     @Test("numbers convert exactly as strtod does, on the fast path and off it", arguments: [
         "0", "-0.5", "3.14159", "1e-7", "123456789012345", "1234567890123456789", "0.1", "2.2250738585072014e-308", "7e22", "8e23", ".5", "5.", "+4",
+        "9007199254740992", "9007199254740993", "900719925474099.3", "0.000000000000000000001", "12345678901234567890", "1.5e22", "4.35e-20",
+        "-0.000123456789", "43.135373589",
     ])
     func numbers(_ text: String) throws {
         let parsed = Array(text.utf8).withUnsafeBytes { FieldClassifier.number($0) }
         #expect(parsed?.0 == strtod(text, nil))
+    }
+
+    @Test("every pandas NA spelling and infinity reads as missing; numbers and words sharing their first bytes do not")
+    func missingSpellings() {
+        for spelling in FieldClassifier.missingSpellings {
+            #expect(spelling.withUnsafeBytes(FieldClassifier.isMissing), "\(String(decoding: spelling, as: UTF8.self))")
+        }
+        for text in ["1", "-1", "1.5", "-1.5", "+2", "10", "1.#", "-1.#X", "Nab", "nano", "NAN", "infinite", "-Inc", "#N/B", "<NA", "tablet", "-", "+", "N"] {
+            #expect(!Array(text.utf8).withUnsafeBytes(FieldClassifier.isMissing), "\(text)")
+        }
     }
 
     @Test("a row with the wrong number of fields is an error naming its line (a quoted line break counts)")
@@ -78,7 +90,7 @@ import Testing
         let table = try Self.table("{\"a\": 1.5, \"b\": \"x\"}\n{\"b\": null, \"a\": 2, \"c\": true}\n\n{\"a\": -3e1, \"b\": \"\\u00e9\\n\"}\n", name: "data.jsonl")
         #expect(table.format == .jsonl)
         #expect(table.columns == ["a", "b", "c"])
-        #expect(table.samples[0].numbers == [1.5, 2, -30])
+        #expect(table.samples[0].numbers == [-30, 1.5, 2])
         #expect(table.samples[1].categories == ["x": 1, "é\n": 1])
         #expect(table.samples[1].missing == 1)
         #expect(table.samples[2].missing == 2)

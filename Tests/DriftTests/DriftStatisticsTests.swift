@@ -155,6 +155,6 @@ import Testing
         values += [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
         var sorted = values
         RadixSort.sort(&sorted)
-        #expect(sorted == values.sorted())
+        #expect(sorted.map(\.bitPattern) == values.sorted { $0 < $1 || ($0 == $1 && $0.sign == .minus && $1.sign == .plus) }.map(\.bitPattern))
     }
 }

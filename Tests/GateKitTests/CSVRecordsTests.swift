@@ -32,6 +32,53 @@ import Testing
         expectError(containing: message) { _ = try Self.records(text) }
     }
 
+    /// The records as a reader taking `nextPlain` first (falling back to `next()`) sees them,
+    /// each marked with the path that read it.
+    static func plainRecords(_ text: String, fields: Int) throws -> (records: [(line: Int, fields: [String])], plain: Int) {
+        var out: [(Int, [String])] = []
+        var plain = 0
+        try Array(text.utf8).withUnsafeBytes { bytes in
+            var reader = CSVRecords(bytes, path: "t.csv")
+            let bounds = UnsafeMutablePointer<Int>.allocate(capacity: 2 * fields)
+            defer { bounds.deallocate() }
+            while true {
+                switch reader.nextPlain(fields: fields, bounds: bounds) {
+                case .end: return
+                case .row(let line):
+                    plain += 1
+                    out.append((line, (0..<fields).map { String(decoding: bytes[bounds[2 * $0]..<bounds[2 * $0 + 1]], as: UTF8.self) }))
+                case .other:
+                    guard let record = try reader.next() else { return }
+                    out.append((record.line, (0..<record.count).map(record.string)))
+                }
+            }
+        }
+        return (out, plain)
+    }
+
+    @Test("the plain-line path reads every record as the full reader does: line ends, blank lines, long fields, quotes, other field counts", arguments: [
+        "a,b,c\n1,2,3\n",
+        "a,b,c\r\n1,2,3\r\n\r\n\n4,,6\r\n,,\r\n7,8,\r",
+        "name,agent,category\nx,Mozilla/5.0 (device-0973; build 5187) AppleWebKit/537.36,catalog/department-01/category-000001\n",
+        "a,b,c\n1,\"2,5\",3\n4,5,6\n\"seven\nlines\",8,9\n10,11,12",
+        "a,b,c\n1,2\n3,4,5,6\n7,8,9\n",
+        "a,b,c\n1,2\r3,4\n5,6\r,7\n  ,\t, \n",
+        "a,b,c\n01234567,89abcdef,ghijklmnopqrstuvwxyz0123456789\n,,,\n",
+    ])
+    func plainPath(text: String) throws {
+        let full = try Self.records(text)
+        let (fast, plain) = try Self.plainRecords(text, fields: 3)
+        #expect(fast.map(\.line) == full.map(\.line))
+        #expect(fast.map(\.fields) == full.map(\.fields))
+        #expect(plain > 0)
+    }
+
+    @Test("the plain-line path leaves a bad record where it is, for the full reader to refuse")
+    func plainPathRefusals() {
+        expectError(containing: "t.csv:3:3: a quote inside an unquoted field") { _ = try Self.plainRecords("a,b\n1,2\nab\"c,1\n", fields: 2) }
+        expectError(containing: "t.csv:2:1: a quoted field opened here is never closed") { _ = try Self.plainRecords("a,b\n\"1,2\n3,4\n", fields: 2) }
+    }
+
     @Test("an empty input has no records")
     func empty() throws {
         #expect(try Self.records("").isEmpty)

@@ -12,12 +12,18 @@ public enum ByteHash {
             hash = product.low ^ product.high
             offset += 8
         }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while offset < bytes.count {
-            tail |= UInt64(bytes[offset]) << shift
-            shift += 8
-            offset += 1
+        // The last bytes in at most two loads: the last eight (overlapping what was folded
+        // in), or for a short string two four-byte loads, or the first, middle and last byte.
+        let n = bytes.count
+        let tail: UInt64
+        if n >= 8 {
+            tail = base.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 4 {
+            tail = UInt64(base.loadUnaligned(as: UInt32.self)) << 32 | UInt64(base.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+        } else if n > 0 {
+            tail = UInt64(bytes[0]) << 16 | UInt64(bytes[n / 2]) << 8 | UInt64(bytes[n - 1])
+        } else {
+            tail = 0
         }
         let mixed = (hash ^ tail).multipliedFullWidth(by: 0xC2B2_AE3D_27D4_EB4F)
         hash = mixed.low ^ mixed.high

@@ -2,12 +2,11 @@ import Foundation
 
 /// Decimal numbers in text, read as pandas reads them.
 public enum DecimalNumber {
-    static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
-
     /// A decimal number as pandas reads one: optional sign, digits with at most one point,
-    /// optional exponent. Up to 15 significant digits and a power of ten within 10^±22 are
-    /// converted exactly by one multiplication or division (Clinger's fast path); anything
-    /// else goes to strtod, which rounds correctly too.
+    /// optional exponent. A mantissa of at most 2^53 (and 19 digits) with a power of ten within
+    /// 10^±22 is converted exactly by one multiplication or division (Clinger's fast path);
+    /// anything else goes to strtod. Both round correctly, so the value is the one strtod gives.
+    @inlinable
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> (Double, integer: Bool)? {
         let n = bytes.count
         guard n > 0 else { return nil }
@@ -18,25 +17,28 @@ public enum DecimalNumber {
             i = 1
         }
         var mantissa: UInt64 = 0
-        var digits = 0, significant = 0, fractionDigits = 0
-        var sawPoint = false
-        var integer = true
+        let integerStart = i
         while i < n {
-            let b = bytes[i]
-            if b >= 0x30 && b <= 0x39 {
-                digits += 1
-                if significant > 0 || b != 0x30 {
-                    significant += 1
-                    if significant <= 19 { mantissa = mantissa &* 10 &+ UInt64(b - 0x30) }
-                }
-                if sawPoint { fractionDigits += 1 }
-            } else if b == UInt8(ascii: "."), !sawPoint {
-                sawPoint = true
-                integer = false
-            } else {
-                break
-            }
+            let digit = bytes[i] &- 0x30
+            guard digit < 10 else { break }
+            mantissa = mantissa &* 10 &+ UInt64(digit)
             i += 1
+        }
+        var digits = i - integerStart
+        var fractionDigits = 0
+        var integer = true
+        if i < n, bytes[i] == UInt8(ascii: ".") {
+            integer = false
+            i += 1
+            let fractionStart = i
+            while i < n {
+                let digit = bytes[i] &- 0x30
+                guard digit < 10 else { break }
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                i += 1
+            }
+            fractionDigits = i - fractionStart
+            digits += fractionDigits
         }
         guard digits > 0 else { return nil }
         var exponent = 0
@@ -59,14 +61,50 @@ public enum DecimalNumber {
         }
         guard i == n else { return nil }
         let power = exponent - fractionDigits
-        if significant <= 15, abs(power) <= 22 {
+        if digits <= 19, mantissa <= 1 << 53, power >= -22, power <= 22 {
             var value = Double(mantissa)
-            value = power < 0 ? value / powersOfTen[-power] : value * powersOfTen[power]
+            let scale = exactPowerOfTen(power < 0 ? -power : power)
+            value = power < 0 ? value / scale : value * scale
             return (negative ? -value : value, integer)
         }
+        return (slowParse(bytes), integer)
+    }
+
+    /// 10^k for 0 ≤ k ≤ 22, each exact in a Double (a switch of literals: a constant table,
+    /// no global to initialise on the hot path).
+    @inlinable
+    static func exactPowerOfTen(_ k: Int) -> Double {
+        switch k {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
+    }
+
+    @usableFromInline
+    static func slowParse(_ bytes: UnsafeRawBufferPointer) -> Double {
         var text = Array(bytes)
         text.append(0)
-        let value = text.withUnsafeBufferPointer { strtod(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), nil) }
-        return (value, integer)
+        return text.withUnsafeBufferPointer { strtod(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), nil) }
     }
 }
