@@ -83,9 +83,10 @@ enum ColumnComparison {
 
     private static func numerical(_ column: String, reference: ColumnSample, current: ColumnSample, test chosen: DriftTest?, threshold: Double?) -> ColumnDrift {
         let (a, b) = (reference.numbers, current.numbers)  // ascending
-        let distinctPooled = distinctCount(a, b)
+        // Only "more than 5" (the test) and "more than 20" (the bins) are asked: counting stops at 21.
+        let distinctPooled = distinctCount(a, b, atMost: 21)
         let test = chosen ?? DriftTest.choose(kind: .numerical, referenceSize: a.count, distinct: distinctPooled)
-        let referenceDistinct = distinctCount(a, [])
+        let referenceDistinct = distinctCount(a, [], atMost: 21)
         let integers = reference.integersOnly && current.integersOnly
         // Evidently's binning: a histogram over Sturges bins when the reference has more than
         // 20 distinct values, else one bin per value.
@@ -169,10 +170,11 @@ enum ColumnComparison {
             expected: keys.map { Double(reference[$0] ?? 0) * scale }).pValue
     }
 
-    static func distinctCount(_ a: [Double], _ b: [Double]) -> Int {
+    /// How many distinct values ascending `a` and `b` hold together, counted up to `limit`.
+    static func distinctCount(_ a: [Double], _ b: [Double], atMost limit: Int = .max) -> Int {
         var (i, j, count) = (0, 0, 0)
         var last: Double?
-        while i < a.count || j < b.count {
+        while i < a.count || j < b.count, count < limit {
             let x = j >= b.count || (i < a.count && a[i] <= b[j]) ? a[i] : b[j]
             if x != last { count += 1; last = x }
             if j >= b.count || (i < a.count && a[i] <= b[j]) { i += 1 } else { j += 1 }

@@ -140,6 +140,7 @@ struct FieldClassifier {
         if sample.firstText == nil { sample.firstText = (line, String(decoding: trimmed, as: UTF8.self)) }
     }
 
+    @inline(__always)
     static func isMissing(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if bytes.isEmpty { return true }
         // Every spelling starts with one of  # < N n I i  — or with a sign or '1' before one of
@@ -163,6 +164,7 @@ struct FieldClassifier {
         return slowIsMissing(bytes)
     }
 
+    @inline(never)
     static func slowIsMissing(_ bytes: UnsafeRawBufferPointer) -> Bool {
         for spelling in missingSpellingList where spelling.count == bytes.count && spelling[0] == bytes[0] {
             if spelling.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) { return true }

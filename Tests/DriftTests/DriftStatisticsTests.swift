@@ -146,13 +146,18 @@ import Testing
         #expect(DriftTest.choose(kind: kind, referenceSize: size, distinct: distinct) == expected)
     }
 
-    @Test("radix sort orders negative, zero, tiny and huge values as a comparison sort does")
-    func radixSort() {
-        var values = (0..<50_000).map { i -> Double in
-            let x = Double((i * 7919) % 10007) - 5000
+    /// 0: many distinct values (radix passes); 1: few (counted); 2: just past the counted path's
+    /// limit of 32,768 distinct values.
+    @Test("radix and counting sorts order negative, zero, tiny and huge values as a comparison sort does", arguments: [0, 1, 2])
+    func radixSort(shape: Int) {
+        var values = (0..<(shape == 0 ? 50_000 : 200_000)).map { i -> Double in
+            let x = Double((i * 7919) % (shape == 2 ? 32_769 : 10007)) - 5000
+            if shape == 2 { return x / 3 }
             return i % 3 == 0 ? x * 1e-300 : (i % 5 == 0 ? x * 1e300 : x / 7)
         }
         values += [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        var bits = values.map(\.bitPattern)
+        #expect(bits.withUnsafeMutableBufferPointer(RadixSort.sortFewDistinct) == (shape == 1))
         var sorted = values
         RadixSort.sort(&sorted)
         #expect(sorted.map(\.bitPattern) == values.sorted { $0 < $1 || ($0 == $1 && $0.sign == .minus && $1.sign == .plus) }.map(\.bitPattern))
