@@ -31,6 +31,40 @@ import Glibc
         _ = try InputFile.stream(path, expected: "text", limits: lenient, chunkSize: 64) { _ in }
     }
 
+    /// Lines of lengths around the limit (0 … limit + 2, some without a final newline): the
+    /// jumping check of text in memory, fed in stretches of every size, finds the same first
+    /// too-long line as the line-by-line check, with the same line number.
+    @Test("the jumping line check of text in memory agrees with the line-by-line check, in stretches of any size", arguments: [1, 7, 8, 9, 64, 1 << 20])
+    func lineJumps(stretch: Int) throws {
+        let limit = 24
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<300 {
+            var text: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...40, using: &generator) {
+                // Mostly short lines, now and then one at or just past the limit.
+                let length = round % 3 == 0 ? Int.random(in: 0...8, using: &generator) : Int.random(in: (limit - 2)...(limit + (round % 5 == 0 ? 2 : 0)), using: &generator)
+                text += Array(repeating: UInt8(ascii: "x"), count: length) + [0x0A]
+            }
+            if round % 2 == 1 { text += Array(repeating: UInt8(ascii: "y"), count: Int.random(in: 0...(limit + 1), using: &generator)) }
+            let expected: String? = text.withUnsafeBytes { bytes in
+                var check = LineLengthCheck(limit: limit)
+                do { try check.check(bytes, path: "t"); return nil } catch { return String(describing: error) }
+            }
+            let found: String? = text.withUnsafeBytes { bytes in
+                var jumps = LineLengthJumps(limit: limit)
+                var end = 0
+                repeat {
+                    end = min(end + stretch, bytes.count)
+                    if let start = jumps.advance(bytes, to: end, last: end == bytes.count) {
+                        return String(describing: jumps.error(bytes, at: start, path: "t"))
+                    }
+                } while end < bytes.count
+                return nil
+            }
+            #expect(found == expected, "\(String(decoding: text, as: UTF8.self))")
+        }
+    }
+
     @Test("a file over its size limit is refused before it is read, naming the variable that raises it")
     func sizeLimit() throws {
         let (directory, path) = try Self.file(Array(repeating: 0x61, count: 5000))

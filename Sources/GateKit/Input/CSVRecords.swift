@@ -98,12 +98,47 @@ public struct CSVRecords {
         let n = bytes.count
         var i = self.i
         while i < n {
-            let rest = n - i
-            let found = memchr(base + i, Int32(lf), rest)
-            let lineEnd = found.map { base.distance(to: UnsafeRawPointer($0)) } ?? n
+            // One pass finds the commas and the line end, eight bytes at a step; a quote sends
+            // the record to the full reader.
+            var field = 0, start = i, k = i
+            var lineEnd = n
+            scan: while true {
+                if k &+ 8 <= n {
+                    var hits = Self.specialBytes(base.loadUnaligned(fromByteOffset: k, as: UInt64.self))
+                    while hits != 0 {
+                        let at = k &+ hits.trailingZeroBitCount &>> 3
+                        let b = base.load(fromByteOffset: at, as: UInt8.self)
+                        if b == lf { lineEnd = at; break scan }
+                        guard b == comma, field + 1 < fields else { return .other }
+                        bounds[2 * field] = start
+                        bounds[2 * field + 1] = at
+                        field += 1
+                        start = at + 1
+                        hits &= hits &- 1
+                    }
+                    k &+= 8
+                } else {
+                    while k < n {
+                        let b = base.load(fromByteOffset: k, as: UInt8.self)
+                        if b == lf { lineEnd = k; break scan }
+                        if b == comma {
+                            guard field + 1 < fields else { return .other }
+                            bounds[2 * field] = start
+                            bounds[2 * field + 1] = k
+                            field += 1
+                            start = k + 1
+                        } else if b == quote {
+                            return .other
+                        }
+                        k += 1
+                    }
+                    break scan
+                }
+            }
+            // A carriage return ends the last field only right before the line feed (or the end).
             var end = lineEnd
-            if end > i, base.load(fromByteOffset: end - 1, as: UInt8.self) == cr { end -= 1 }
-            if end == i {  // a blank line
+            if end > start, base.load(fromByteOffset: end - 1, as: UInt8.self) == cr { end -= 1 }
+            if field == 0, end == i {  // a blank line
                 guard lineEnd < n else { break }
                 i = lineEnd + 1
                 line += 1
@@ -111,38 +146,9 @@ public struct CSVRecords {
                 lineStart = i
                 continue
             }
-            var field = 0, start = i, k = i
-            // Eight bytes at a step: a word without comma or quote is passed over whole.
-            while k &+ 8 <= lineEnd {
-                var hits = Self.commasAndQuotes(base.loadUnaligned(fromByteOffset: k, as: UInt64.self))
-                while hits != 0 {
-                    let at = k &+ hits.trailingZeroBitCount &>> 3
-                    guard base.load(fromByteOffset: at, as: UInt8.self) == comma, field + 1 < fields else { return .other }
-                    bounds[2 * field] = start
-                    bounds[2 * field + 1] = at
-                    field += 1
-                    start = at + 1
-                    hits &= hits &- 1
-                }
-                k &+= 8
-            }
-            while k < lineEnd {
-                let b = base.load(fromByteOffset: k, as: UInt8.self)
-                if b == comma {
-                    guard field + 1 < fields else { return .other }
-                    bounds[2 * field] = start
-                    bounds[2 * field + 1] = k
-                    field += 1
-                    start = k + 1
-                } else if b == quote {
-                    return .other
-                }
-                k += 1
-            }
             guard field + 1 == fields else { return .other }
-            // A carriage return ends the last field only right before the line feed (or the end).
             bounds[2 * field] = start
-            bounds[2 * field + 1] = max(start, end)
+            bounds[2 * field + 1] = end
             let recordLine = line
             self.i = lineEnd < n ? lineEnd + 1 : n
             line += 1
@@ -153,15 +159,16 @@ public struct CSVRecords {
         return .end
     }
 
-    /// The high bit of each byte of `word` (read little-endian) that is a comma or a quote.
+    /// The high bit of each byte of `word` (read little-endian) that is a comma, a quote or a
+    /// line feed.
     @inlinable @inline(__always)
-    static func commasAndQuotes(_ word: UInt64) -> UInt64 {
+    static func specialBytes(_ word: UInt64) -> UInt64 {
         let word = UInt64(littleEndian: word)
         let ones: UInt64 = 0x0101_0101_0101_0101, low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         // A byte of x is zero exactly when the high bit of ~(((x & 0x7F) + 0x7F) | x) is set
         // (no carry crosses bytes).
-        let commas = word ^ (ones &* UInt64(UInt8(ascii: ","))), quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
-        return (~(((commas & low) &+ low) | commas) | ~(((quotes & low) &+ low) | quotes)) & ~low
+        @inline(__always) func zeros(_ x: UInt64) -> UInt64 { ~(((x & low) &+ low) | x) }
+        return (zeros(word ^ (ones &* 0x2C)) | zeros(word ^ (ones &* 0x22)) | zeros(word ^ (ones &* 0x0A))) & ~low
     }
 
     /// Every record of `bytes`, in order.

@@ -145,8 +145,8 @@ public enum InputFile {
         guard limits.isText else { return bytes }
         let text = try textStart(bytes, path: path)
         if let limit = limits.maxLineLength {
-            var lines = LineLengthCheck(limit: limit)
-            try lines.check(text, path: path)
+            var lines = LineLengthJumps(limit: limit)
+            if let tooLong = lines.advance(text, to: text.count, last: true) { throw lines.error(text, at: tooLong, path: path) }
         }
         guard hasContent(text) else { throw GateError.emptyInput(path: path, expected: expected) }
         return text
@@ -162,12 +162,13 @@ public enum InputFile {
             throw GateError.inputTooLarge(path: path, limit: maxBytes, variable: limits.bytesVariable, expected: expected)
         }
         let text = limits.isText ? try textStart(bytes, path: path) : bytes
-        var lines = limits.maxLineLength.map { LineLengthCheck(limit: $0) }
+        var lines = limits.maxLineLength.map { LineLengthJumps(limit: $0) }
         var hasher = SHA256()
         let skipped = bytes.count - text.count
         try forEachStretch(of: bytes) { offset, stretch in
-            if offset + stretch.count > skipped {
-                try lines?.check(UnsafeRawBufferPointer(rebasing: bytes[max(offset, skipped)..<(offset + stretch.count)]), path: path)
+            let end = offset + stretch.count - skipped
+            if end > 0, let tooLong = lines?.advance(text, to: end, last: end == text.count) {
+                throw lines!.error(text, at: tooLong, path: path)
             }
             if digesting { hasher.update(bufferPointer: stretch) }
         }
