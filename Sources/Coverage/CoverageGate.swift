@@ -63,8 +63,12 @@ public struct CoverageGate: Sendable {
         var reports: [CoverageReport] = []
         var inputs: [PendingDigest] = []
         let root = policy.sourceRoot.map { RepositoryPath.join(context.root, $0) } ?? context.root
+        // Line records are read only when a diff asks about lines or reports are merged; else
+        // a large report may be read as each file's figures.
+        let keepingRecords = policy.diff != nil || policy.diffBase != nil || policy.reports.count > 1
         for path in policy.reports {
-            let (report, digest) = try CoverageReportReader.readDeferringDigest(path, root: root, pathMap: policy.pathMap, inHalves: true)
+            let (report, digest) = try CoverageReportReader.readDeferringDigest(path, root: root, pathMap: policy.pathMap, inHalves: true,
+                                                                               keepingRecords: keepingRecords)
             reports.append(report)
             inputs.append(digest)
         }

@@ -155,6 +155,10 @@ public struct FileCoverage: Sendable, Equatable {
     /// Branch outcomes by identity, sorted, taken counts summed; empty for formats without
     /// identities (Cobertura gives only "k of n" per line).
     public var branches: [BranchCount]
+    /// The file's figures alone, when the reader was asked for no more (a gate run that reads
+    /// no line of a file: no diff, one report); `lines`, `functions` and `branches` are then
+    /// empty. A large report's records would otherwise fill gigabytes only to be counted.
+    public var counted: CoverageTotals?
 
     public init(path: String, lines: [LineRecord], functions: [FunctionRecord] = [], branches: [BranchCount] = []) {
         self.path = path
@@ -163,8 +167,14 @@ public struct FileCoverage: Sendable, Equatable {
         self.branches = BranchCount.normalized(branches)
     }
 
+    /// Only figures, no records (`counted`).
+    init(path: String, counted: CoverageTotals) {
+        (self.path, lines, functions, branches, self.counted) = (path, [], [], [], counted)
+    }
+
     /// Adds another report's view of the same file.
     mutating func absorb(_ other: FileCoverage) {
+        precondition(counted == nil && other.counted == nil, "files read as figures alone are not merged")
         summaryLines = nil
         guard !branches.isEmpty, !other.branches.isEmpty else {
             lines = Self.normalized(lines + other.lines)

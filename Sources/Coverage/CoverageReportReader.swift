@@ -57,7 +57,10 @@ public enum CoverageReportReader {
     /// `read`, with the digest of a large report still computing on a spare core when it
     /// returns (the gate judges meanwhile). `inHalves: false` keeps a large Cobertura report to
     /// one thread (tests compare the two).
-    static func readDeferringDigest(_ path: String, root: String, pathMap: [PathMapping], inHalves: Bool) throws -> (report: CoverageReport, input: PendingDigest) {
+    /// Without `keepingRecords` (a caller that needs no line of any file), a large LCOV report
+    /// may come back as each file's figures alone (`FileCoverage.counted`).
+    static func readDeferringDigest(_ path: String, root: String, pathMap: [PathMapping], inHalves: Bool,
+                                    keepingRecords: Bool = true) throws -> (report: CoverageReport, input: PendingDigest) {
         let resolver = SourcePathResolver(root: root, report: path, pathMap: pathMap)
         // XML goes through the fast scanner first when the file can be read a second time;
         // whatever the scanner declines, libxml2 parses from the start.
@@ -65,7 +68,8 @@ public enum CoverageReportReader {
             if inHalves, size >= parallelThreshold, let parallel = readInHalves(path, resolver: resolver) {
                 return parallel
             }
-            if inHalves, size >= LCOVParser.parallelThreshold, let parallel = readLinesInParts(path, resolver: resolver, parts: LineParts.defaultCount) {
+            if inHalves, size >= LCOVParser.parallelThreshold,
+               let parallel = readLinesInParts(path, resolver: resolver, parts: LineParts.defaultCount, keepingRecords: keepingRecords) {
                 return parallel
             }
             do {
@@ -139,7 +143,8 @@ public enum CoverageReportReader {
     /// A large LCOV report or Go profile, mapped and read in parts on every core (the format's
     /// `readParts`); hashed afterwards on a spare core. Nil when the file is neither, or
     /// anything is wrong in it: the caller reads it on one thread, which says what.
-    static func readLinesInParts(_ path: String, resolver: SourcePathResolver, parts: Int) -> (report: CoverageReport, input: PendingDigest)? {
+    static func readLinesInParts(_ path: String, resolver: SourcePathResolver, parts: Int,
+                                 keepingRecords: Bool = true) -> (report: CoverageReport, input: PendingDigest)? {
         guard let file = MappedFile(path),
               let text = try? InputFile.checked(file.bytes, path: path, expected: "a coverage report", limits: .streamed) else { return nil }
         let head = head(text)
@@ -147,7 +152,8 @@ public enum CoverageReportReader {
         if head.hasPrefix("mode:") {
             report = GoCoverProfileParser.readParts(text, path: path, resolver: resolver, parts: parts)
         } else if LCOVParser.looksLikeLCOV(head) {
-            report = LCOVParser.readParts(text, path: path, resolver: resolver, parts: parts)
+            report = (keepingRecords ? nil : LCOVParser.readParts(text, path: path, resolver: resolver, parts: parts, keepingRecords: false))
+                ?? LCOVParser.readParts(text, path: path, resolver: resolver, parts: parts)
         } else {
             report = nil
         }

@@ -40,6 +40,10 @@ public struct CoverageTotals: Sendable, Equatable {
     public init() {}
 
     public init(_ file: FileCoverage) {
+        if let counted = file.counted {
+            self = counted
+            return
+        }
         for record in file.lines {
             if record.isMeasured {
                 lines.total += 1

@@ -24,7 +24,7 @@ enum GoCoverProfileParser {
         guard let newline = text.firstIndex(of: 0x0A),
               (try? probe.line(UnsafeRawBufferPointer(rebasing: text[..<newline]).bindMemory(to: UInt8.self))) != nil,
               let mode = probe.mode else { return nil }
-        return GoProfileRecords.readParts(text, path: path, resolver: resolver, parts: parts) { path in
+        return GoProfileRecords.readParts(text, path: path, resolver: resolver, parts: parts) { path, _ in
             var records = GoProfileRecords(path: path)
             records.mode = mode
             return records

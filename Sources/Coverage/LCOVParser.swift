@@ -1,3 +1,4 @@
+import Foundation
 import GateKit
 
 #if canImport(Glibc)
@@ -28,8 +29,18 @@ enum LCOVParser {
 
     /// A large report read in parts cut just after `end_of_record` lines (where a one-thread
     /// read has no section open), joined in file order (`LineRecords.readParts`).
-    static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int) -> CoverageReport? {
-        LCOVRecords.readParts(text, path: path, resolver: resolver, parts: parts, afterLine: "end_of_record") { LCOVRecords(path: $0) }
+    /// Without `keepingRecords`, each file's figures alone (`FileCoverage.counted`) — nil also
+    /// when a file has two sections or two names for one path (the records are then needed).
+    static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int,
+                          keepingRecords: Bool = true) -> CoverageReport? {
+        let claims = keepingRecords ? nil : SectionClaims()
+        return LCOVRecords.readParts(text, path: path, resolver: resolver, parts: parts, afterLine: "end_of_record") { path, part in
+            var records = LCOVRecords(path: path)
+            records.keepsRecords = keepingRecords
+            records.claims = claims
+            records.part = part
+            return records
+        }
     }
 }
 
@@ -41,6 +52,8 @@ struct LCOVRecords: LineRecords {
         var branches: [BranchCount] = []
         var functionLines: [String: UInt32] = [:]
         var functionHits: [String: UInt64] = [:]
+        /// The section's figures, its records dropped (`LCOVRecords.keepsRecords` false).
+        var counted: CoverageTotals?
 
         init(name: String) { self.name = name }
 
@@ -52,7 +65,7 @@ struct LCOVRecords: LineRecords {
             branches.reserveCapacity(min(previous.branches, 1 << 16))
         }
 
-        var isEmpty: Bool { lines.isEmpty && branches.isEmpty && functionLines.isEmpty && functionHits.isEmpty }
+        var isEmpty: Bool { lines.isEmpty && branches.isEmpty && functionLines.isEmpty && functionHits.isEmpty && counted == nil }
 
         /// Another section of the same file, later in the report.
         mutating func absorb(_ later: Section) {
@@ -77,6 +90,19 @@ struct LCOVRecords: LineRecords {
     private var files: [String: Section] = [:]
     /// File names in order of their first section, with its line.
     private var firstLines: [(name: String, line: Int)] = []
+    /// False: each file is counted once its sections are read and its records let go
+    /// (`FileCoverage.counted`). A file's sections one after another (one per test) are merged
+    /// first; a file named again later, or two names of one path, make the read decline (the
+    /// records would be needed to merge them) — as soon as a part sees it (`claims`).
+    var keepsRecords = true
+    /// Which part named each file first, shared by the parts of one read without records.
+    var claims: SectionClaims?
+    var part = 0
+    /// The part's first file (it may go on from the previous part: kept as records) and the
+    /// file of the last section read (more sections of it may follow: kept as records).
+    private var firstName: String?
+    private var lastFinished: String?
+    struct NeedsRecords: Error {}
 
     init(path: String) {
         self.path = path
@@ -97,8 +123,15 @@ struct LCOVRecords: LineRecords {
             firstLines.append((name, line + lineNumber))
         }
         for (name, file) in later.files {
-            if files[name] == nil { files[name] = file } else { files[name]!.absorb(file) }
+            if files[name] == nil {
+                files[name] = file
+            } else if keepsRecords || (name == lastFinished && name == later.firstName && files[name]!.counted == nil && file.counted == nil) {
+                files[name]!.absorb(file)
+            } else {
+                return false
+            }
         }
+        lastFinished = later.lastFinished ?? lastFinished
         section = later.section
         sectionLine = later.sectionLine + lineNumber
         sawRecord = sawRecord || later.sawRecord
@@ -117,6 +150,14 @@ struct LCOVRecords: LineRecords {
         guard sawRecord else { throw CoverageError.truncated(path: path, problem: "no SF: record was found") }
         let names = firstLines
         let resolved = try names.map { try resolver.resolve($0.name, line: $0.line) }
+        if !keepsRecords {
+            guard Set(resolved).count == resolved.count else { throw NeedsRecords() }
+            let files = names.indices.map { index in
+                let section = self.files[names[index].name]!
+                return FileCoverage(path: resolved[index], counted: section.counted ?? CoverageTotals(Self.fileCoverage(section, path: "")))
+            }
+            return CoverageReport(formats: [.lcov], files: files, hasBranchData: sawBranches, hasFunctionData: sawFunctions)
+        }
         // Each file's records are sorted and joined on every core, each section moved out
         // once (so its arrays are changed in place, not copied).
         let sections = MovedOnce(names.map { files.removeValue(forKey: $0.name)! })
@@ -202,6 +243,7 @@ struct LCOVRecords: LineRecords {
                 throw malformed("SF: starts a new file while the section for '\(open.name)' (line \(sectionLine)) has no end_of_record")
             }
             guard !value.isEmpty else { throw malformed("SF: has no file name") }
+            if !keepsRecords { try claim(value) }
             section = Section(name: value, expecting: lastSection)
             sectionLine = lineNumber
             sawRecord = true
@@ -272,6 +314,18 @@ struct LCOVRecords: LineRecords {
         }
     }
 
+    /// Without records: a file may be named again only right after its last section, or at
+    /// the start of a part (where it may go on from the previous part; the join checks).
+    private mutating func claim(_ name: String) throws {
+        guard let claims, !claims.isAbandoned else { throw NeedsRecords() }
+        let allowed = files[name] == nil ? claims.claim(name, part: part, first: firstName == nil) : name == lastFinished
+        guard allowed else {
+            claims.abandon()
+            throw NeedsRecords()
+        }
+        if firstName == nil { firstName = name }
+    }
+
     /// Throws when a data record comes before any `SF:`.
     private func requireSection(_ key: String) throws {
         guard section != nil else { throw malformed("\(key): record outside a file section (no SF: before it)") }
@@ -281,6 +335,19 @@ struct LCOVRecords: LineRecords {
         guard let finished = section else { throw malformed("end_of_record without a preceding SF:") }
         section = nil
         lastSection = (finished.lines.count, finished.branches.count)
+        if !keepsRecords {
+            let name = finished.name
+            if files[name]!.isEmpty { files[name] = finished } else { files[name]!.absorb(finished) }
+            // The file before is done: counted on this part's thread, its records let go
+            // (their memory is reused by the sections that follow).
+            if let previous = lastFinished, previous != name, previous != firstName {
+                var figures = Section(name: previous)
+                figures.counted = CoverageTotals(Self.fileCoverage(files.removeValue(forKey: previous)!, path: previous))
+                files[previous] = figures
+            }
+            lastFinished = name
+            return
+        }
         // The first section of a file (the usual only one) is kept as it is, not copied.
         if files[finished.name]!.isEmpty {
             files[finished.name] = finished
@@ -297,6 +364,33 @@ struct LCOVRecords: LineRecords {
         guard let value = UInt32(text), value > 0 else { return nil }
         return value
     }
+}
+
+/// Which part of a read without records named each file first, and whether a part found a
+/// file named where its records would be needed (then every part stops at its next file).
+final class SectionClaims: @unchecked Sendable {
+    private let lock = NSLock()
+    private var owners: [String: Int] = [:]
+    private var firstNames: [Int: String] = [:]
+    private var stopped = false
+
+    /// Whether `part` may count `name` (a file it had not named): a file named by no other
+    /// part, or one that may go on across the cut between two parts — the first file of
+    /// `part` named by the part before, or the first file of the part after. The join of
+    /// the parts checks that it really does.
+    func claim(_ name: String, part: Int, first: Bool) -> Bool {
+        lock.withLock {
+            if first { firstNames[part] = name }
+            guard let owner = owners[name] else {
+                owners[name] = part
+                return true
+            }
+            return (owner == part - 1 && first) || (owner == part + 1 && firstNames[owner] == name)
+        }
+    }
+
+    func abandon() { lock.withLock { stopped = true } }
+    var isAbandoned: Bool { lock.withLock { stopped } }
 }
 
 /// Values handed to parallel work, each taken (moved out) exactly once by its index.

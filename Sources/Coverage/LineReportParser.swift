@@ -41,13 +41,13 @@ final class LineReportParser<Records: LineRecords>: CoverageParser {
 
 extension LineRecords {
     /// A large report read in `parts` on every core (cut at line ends; with `afterLine`, just
-    /// after such lines), each part from the state `start` gives, joined in file order: the
+    /// after such lines), each part from the state `start` gives (path, part index), joined in file order: the
     /// report a one-thread read gives. Nil when any part or the join finds anything wrong —
     /// the caller then reads the file on one thread, which names the problem.
     static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int,
-                          afterLine: String? = nil, start: @Sendable (String) -> Self) -> CoverageReport? {
-        let results = LineParts(text, count: parts, afterLine: afterLine).map { _, bytes -> Self in
-            var records = start(path)
+                          afterLine: String? = nil, start: @Sendable (String, Int) -> Self) -> CoverageReport? {
+        let results = LineParts(text, count: parts, afterLine: afterLine).map { part, bytes -> Self in
+            var records = start(path, part)
             var pending: [UInt8] = []
             try records.consume(bytes.bindMemory(to: UInt8.self), pending: &pending)
             if !pending.isEmpty { try pending.withUnsafeBufferPointer { try records.line($0) } }

@@ -17,16 +17,30 @@ import Testing
         }
     }
 
-    /// An LCOV report exercising both reading paths: files met again in later sections (and
-    /// later parts), DA with checksums, signs and long numbers, BRDA with '-', text blocks and
-    /// comma branches, FN in both versions, FNDA, FNL/FNA, CRLF and blank lines.
-    static func lcov(files: Int, seed: UInt64) -> String {
+    /// How a generated LCOV report names its files: some met again in later sections (and
+    /// later parts); each in one to three sections one after another (one per test); each
+    /// once; or once but some under two names of one path.
+    enum Layout: String, CaseIterable { case spread, adjacent, once, aliased }
+
+    /// An LCOV report exercising both reading paths: files named as `layout` says, DA with
+    /// checksums, signs and long numbers, BRDA with '-', text blocks and comma branches, FN in
+    /// both versions, FNDA, FNL/FNA, CRLF and blank lines.
+    static func lcov(files: Int, seed: UInt64, layout: Layout = .spread) -> String {
         var numbers = Numbers(state: seed)
         var out = ""
+        var adjacent = (file: 0, left: 0)
         for section in 0..<files {
-            let file = numbers.next(3) == 0 ? section / 2 : section
+            var file = section
+            switch layout {
+            case .spread: if numbers.next(3) == 0 { file = section / 2 }
+            case .adjacent:
+                if adjacent.left == 0 { adjacent = (section, numbers.next(3)) } else { adjacent.left -= 1 }
+                file = adjacent.file
+            case .once, .aliased: break
+            }
+            let name = layout == .aliased && file % 50 == 7 ? "src/./f\(file - 1).c" : "src/f\(file).c"
             let newline = numbers.next(5) == 0 ? "\r\n" : "\n"
-            out += "TN:t\(numbers.next(3))\(newline)SF:/src/f\(file).c\(newline)"
+            out += "TN:t\(numbers.next(3))\(newline)SF:\(name)\(newline)"
             for function in 0..<numbers.next(4) {
                 let name = numbers.next(2) == 0 ? "fn\(function)" : "_Z\(function)x,y"
                 out += numbers.next(2) == 0 ? "FN:\(function * 10 + 1),\(name)\n" : "FN:\(function * 10 + 1),\(function * 10 + 9),\(name)\n"
@@ -102,6 +116,36 @@ import Testing
         }
     }
 
+    /// Each file's figures, by path.
+    static func figures(_ report: CoverageReport) -> [String: CoverageTotals] {
+        Dictionary(uniqueKeysWithValues: report.files.map { ($0.path, CoverageTotals($0)) })
+    }
+
+    @Test("read for figures alone, each file's figures are the full read's, cut anywhere; a file named again later, or a path under two names, declines",
+          arguments: Layout.allCases)
+    func figuresOnly(layout: Layout) throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = Self.lcov(files: 300, seed: 5, layout: layout)
+        let expected = try Self.readOneThread(text, name: "r.info", in: directory)
+        let path = directory + "/r.info"
+        let resolver = SourcePathResolver(root: directory, report: path)
+        for parts in [1, 2, 3, 7, 16] {
+            let report = Array(text.utf8).withUnsafeBytes {
+                LCOVParser.readParts($0, path: path, resolver: resolver, parts: parts, keepingRecords: false)
+            }
+            guard layout == .adjacent || layout == .once else {
+                #expect(report == nil, "\(layout), \(parts) parts")
+                continue
+            }
+            let read = try #require(report, "\(layout), \(parts) parts")
+            #expect(read.files.allSatisfy { $0.counted != nil && $0.lines.isEmpty })
+            #expect(Self.figures(read) == Self.figures(expected), "\(layout), \(parts) parts")
+            #expect(CoverageTotals(read) == CoverageTotals(expected))
+            #expect(read.hasBranchData == expected.hasBranchData && read.hasFunctionData == expected.hasFunctionData)
+        }
+    }
+
     @Test("a problem anywhere in an LCOV report leaves it to the one-thread read, which names it")
     func lcovProblems() throws {
         let directory = try Fixtures.temporaryDirectory()
@@ -142,6 +186,21 @@ import Testing
             let oneThread = try CoverageReportReader.read(path, root: directory, pathMap: [], inHalves: false)
             #expect(parallel.report == oneThread.report)
             #expect(parallel.input == oneThread.input)
+        }
+    }
+
+    @Test("a large LCOV report read for figures alone: counted where it can be, else with its records; the figures and digest of the one-thread read")
+    func readerFiguresOnly() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for layout in [Layout.adjacent, .spread] {
+            let path = directory + "/\(layout).info"
+            try Fixtures.write(Self.lcov(files: 40_000, seed: 3, layout: layout), to: path)
+            let oneThread = try CoverageReportReader.read(path, root: directory, pathMap: [], inHalves: false)
+            let (report, input) = try CoverageReportReader.readDeferringDigest(path, root: directory, pathMap: [], inHalves: true, keepingRecords: false)
+            #expect(report.files.allSatisfy { ($0.counted != nil) == (layout == .adjacent) }, "\(layout)")
+            #expect(Self.figures(report) == Self.figures(oneThread.report), "\(layout)")
+            #expect(input.value == oneThread.input)
         }
     }
 
