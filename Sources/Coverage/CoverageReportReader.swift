@@ -141,24 +141,27 @@ public enum CoverageReportReader {
     }
 
     /// A large LCOV report or Go profile, mapped and read in parts on every core (the format's
-    /// `readParts`); hashed afterwards on a spare core. Nil when the file is neither, or
+    /// `readParts`), hashed meanwhile on a thread of its own. Nil when the file is neither, or
     /// anything is wrong in it: the caller reads it on one thread, which says what.
     static func readLinesInParts(_ path: String, resolver: SourcePathResolver, parts: Int,
                                  keepingRecords: Bool = true) -> (report: CoverageReport, input: PendingDigest)? {
         guard let file = MappedFile(path),
               let text = try? InputFile.checked(file.bytes, path: path, expected: "a coverage report", limits: .streamed) else { return nil }
         let head = head(text)
+        let isGo = head.hasPrefix("mode:")
+        guard isGo || LCOVParser.looksLikeLCOV(head) else { return nil }
+        // Hashed on its own thread while the parts are read: the cores share the two jobs
+        // (hashed after the read, the hash kept one core busy and the other idle).
+        let digest = PendingDigest(hashing: file, path: path)
         let report: CoverageReport?
-        if head.hasPrefix("mode:") {
+        if isGo {
             report = GoCoverProfileParser.readParts(text, path: path, resolver: resolver, parts: parts)
-        } else if LCOVParser.looksLikeLCOV(head) {
+        } else {
             report = (keepingRecords ? nil : LCOVParser.readParts(text, path: path, resolver: resolver, parts: parts, keepingRecords: false))
                 ?? LCOVParser.readParts(text, path: path, resolver: resolver, parts: parts)
-        } else {
-            report = nil
         }
         guard let report else { return nil }
-        return (report, PendingDigest(hashing: file, path: path))
+        return (report, digest)
     }
 
     /// Just before the first line starting (after indentation) with `<class ` past the middle.
