@@ -17,27 +17,24 @@ public enum DecimalNumber {
             i = 1
         }
         var mantissa: UInt64 = 0
-        let integerStart = i
-        while i < n {
-            let digit = bytes[i] &- 0x30
-            guard digit < 10 else { break }
-            mantissa = mantissa &* 10 &+ UInt64(digit)
-            i += 1
-        }
-        var digits = i - integerStart
-        var fractionDigits = 0
-        var integer = true
-        if i < n, bytes[i] == UInt8(ascii: ".") {
-            integer = false
-            i += 1
-            let fractionStart = i
+        /// Reads a run of digits into the mantissa; how many.
+        @inline(__always) func digitRun() -> Int {
+            let start = i
             while i < n {
                 let digit = bytes[i] &- 0x30
                 guard digit < 10 else { break }
                 mantissa = mantissa &* 10 &+ UInt64(digit)
                 i += 1
             }
-            fractionDigits = i - fractionStart
+            return i - start
+        }
+        var digits = digitRun()
+        var fractionDigits = 0
+        var integer = true
+        if i < n, bytes[i] == UInt8(ascii: ".") {
+            integer = false
+            i += 1
+            fractionDigits = digitRun()
             digits += fractionDigits
         }
         guard digits > 0 else { return nil }
