@@ -155,7 +155,8 @@ public enum CoverageReportReader {
         let digest = PendingDigest(hashing: file, path: path)
         let report: CoverageReport?
         if isGo {
-            report = GoCoverProfileParser.readParts(text, path: path, resolver: resolver, parts: parts)
+            report = (keepingRecords ? nil : GoCoverProfileParser.readParts(text, path: path, resolver: resolver, parts: parts, keepingRecords: false))
+                ?? GoCoverProfileParser.readParts(text, path: path, resolver: resolver, parts: parts)
         } else {
             report = (keepingRecords ? nil : LCOVParser.readParts(text, path: path, resolver: resolver, parts: parts, keepingRecords: false))
                 ?? LCOVParser.readParts(text, path: path, resolver: resolver, parts: parts)

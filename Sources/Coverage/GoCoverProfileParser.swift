@@ -19,14 +19,21 @@ import Darwin
 enum GoCoverProfileParser {
     /// A large profile read in parts cut at line ends (`LineRecords.readParts`), every part
     /// in the mode of the profile's first line; nil when that line is not a mode.
-    static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int) -> CoverageReport? {
+    /// Without `keepingRecords`, each file's figures alone (`FileCoverage.counted`), as LCOV
+    /// reads them (`LCOVRecords.keepsRecords`): nil also when a file's blocks come back after
+    /// another file's, or two names map to one path.
+    static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int,
+                          keepingRecords: Bool = true) -> CoverageReport? {
         var probe = GoProfileRecords(path: path)
         guard let newline = text.firstIndex(of: 0x0A),
               (try? probe.line(UnsafeRawBufferPointer(rebasing: text[..<newline]).bindMemory(to: UInt8.self))) != nil,
               let mode = probe.mode else { return nil }
-        return GoProfileRecords.readParts(text, path: path, resolver: resolver, parts: parts) { path, _ in
+        let claims = keepingRecords ? nil : SectionClaims()
+        return GoProfileRecords.readParts(text, path: path, resolver: resolver, parts: parts) { path, part in
             var records = GoProfileRecords(path: path)
             records.mode = mode
+            records.claims = claims
+            records.part = part
             return records
         }
     }
@@ -104,6 +111,15 @@ struct GoProfileRecords: LineRecords {
     /// The last block's file, compared byte for byte before any look-up.
     private var lastName: [UInt8] = []
     private var lastIndex = -1
+    /// Set for a read of figures alone (`GoCoverProfileParser.readParts`): a file is counted
+    /// once another file's blocks begin, its blocks let go — but for the part's first file
+    /// and the file being read, which may go on across the cut between two parts.
+    var claims: SectionClaims?
+    var part = 0
+    private var firstFile: Int?
+    private var currentFile = -1
+    /// Files counted already: their figures and the source lines their blocks span.
+    private var counted: [Int: (totals: CoverageTotals, spans: Int)] = [:]
 
     init(path: String) {
         self.path = path
@@ -118,12 +134,19 @@ struct GoProfileRecords: LineRecords {
     /// A later part read on its own, in the same mode: false when the parts disagree on a
     /// block's statements (the one-thread read then reports it with its line).
     mutating func append(_ later: GoProfileRecords) -> Bool {
-        for (name, table) in zip(later.names, later.tables) {
+        for (laterIndex, (name, table)) in zip(later.names, later.tables).enumerated() {
             guard let index = fileIndex[name] else {
                 fileIndex[name] = tables.count
+                if let figures = later.counted[laterIndex] { counted[tables.count] = figures }
+                if laterIndex == later.currentFile { currentFile = tables.count }
                 names.append(name)
                 tables.append(table)
                 continue
+            }
+            if claims != nil {
+                // Only the file read at the cut may go on in the next part.
+                guard index == currentFile, laterIndex == later.firstFile, counted[index] == nil, later.counted[laterIndex] == nil else { return false }
+                if later.currentFile != laterIndex { currentFile = -1 }
             }
             for block in table.starts.indices {
                 guard merge(index, start: table.starts[block], end: table.ends[block],
@@ -149,15 +172,20 @@ struct GoProfileRecords: LineRecords {
         guard mode != nil else { throw CoverageError.truncated(path: path, problem: "no 'mode:' line was found") }
         // Line records are one per line a block spans: a profile whose blocks span far more
         // lines than it has bytes is not one `go test` wrote, and would only exhaust memory.
-        var spans = 0
-        for table in tables {
-            for index in table.starts.indices { spans += Int(table.ends[index] >> 32 - table.starts[index] >> 32) + 1 }
-        }
+        let spans = tables.reduce(counted.values.reduce(0) { $0 + $1.spans }) { $0 + Self.spans($1) }
         let budget = lineNumber * 64 + 1_000_000
         guard spans <= budget else {
             throw CoverageError.implausible(path: path, problem: "its blocks span \(spans) source lines, far more than \(lineNumber) profile lines can describe")
         }
         let resolved = try names.map { try resolver.resolveBySuffix($0) }
+        if claims != nil {
+            guard Set(resolved).count == resolved.count else { throw LCOVRecords.NeedsRecords() }
+            var report = CoverageReport(formats: [.goCover], files: names.indices.map { index in
+                FileCoverage(path: resolved[index], counted: self.counted[index]?.totals ?? CoverageTotals(Self.fileCoverage(self.tables[index], path: "")))
+            }, hasBranchData: false, hasFunctionData: false)
+            report.lineUnit = "statements"
+            return report
+        }
         let tables = self.tables
         let built = parallelMap(tables.count) { index in Self.fileCoverage(tables[index], path: resolved[index]) }
         var files: [String: FileCoverage] = [:]
@@ -168,6 +196,11 @@ struct GoProfileRecords: LineRecords {
         var report = CoverageReport(formats: [.goCover], files: Array(files.values), hasBranchData: false, hasFunctionData: false)
         report.lineUnit = "statements"
         return report
+    }
+
+    /// The source lines the blocks of `table` span, counted with repeats.
+    private static func spans(_ table: GoBlockTable) -> Int {
+        table.starts.indices.reduce(0) { $0 + Int(table.ends[$1] >> 32 - table.starts[$1] >> 32) + 1 }
     }
 
     /// Statements covered, and each spanned line with the largest count of its blocks.
@@ -244,9 +277,33 @@ struct GoProfileRecords: LineRecords {
     }
 
     private mutating func add(_ index: Int, start: UInt64, end: UInt64, statements: Int, count: UInt64) throws {
+        if claims != nil, index != currentFile { try switchFile(to: index) }
         if let earlier = merge(index, start: start, end: end, statements: statements, count: count) {
             throw CoverageError.malformedRecord(path: path, line: lineNumber, problem: "the block appears before with \(earlier) statements, here with \(statements)")
         }
+    }
+
+    /// A read of figures alone meets the blocks of another file: a file not met before in this
+    /// part may be claimed; the file read until now is counted (unless it is the part's first).
+    private mutating func switchFile(to index: Int) throws {
+        guard let claims, !claims.isAbandoned, counted[index] == nil, index != firstFile,
+              claims.claim(names[index], part: part, first: firstFile == nil) else {
+            claims?.abandon()
+            throw LCOVRecords.NeedsRecords()
+        }
+        if firstFile == nil { firstFile = index }
+        if currentFile >= 0, currentFile != firstFile {
+            let table = tables[currentFile]
+            let spans = Self.spans(table)
+            // The bound the whole read is held to, with the lines read so far: never more lenient.
+            guard spans <= lineNumber * 64 + 1_000_000 else {
+                claims.abandon()
+                throw LCOVRecords.NeedsRecords()
+            }
+            counted[currentFile] = (CoverageTotals(Self.fileCoverage(table, path: "")), spans)
+            tables[currentFile] = GoBlockTable()
+        }
+        currentFile = index
     }
 
     private mutating func general(_ text: String) throws {

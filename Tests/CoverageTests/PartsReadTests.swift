@@ -67,20 +67,24 @@ import Testing
         return out
     }
 
-    /// A Go profile: blocks of several files, the same blocks again from other test binaries,
-    /// names with spaces (the general reading), CRLF, a repeated mode line.
-    static func goProfile(mode: String, blocks: Int, seed: UInt64) -> String {
+    /// A Go profile: blocks of several files, the same blocks again from other test binaries
+    /// (each binary's whole profile after the other's, or with `adjacent` each file's blocks
+    /// from every binary together), names with spaces (the general reading), CRLF, a repeated
+    /// mode line.
+    static func goProfile(mode: String, blocks: Int, seed: UInt64, adjacent: Bool = false) -> String {
         var numbers = Numbers(state: seed)
         var out = "mode: \(mode)\n"
-        for binary in 0..<3 {
-            if binary > 0, numbers.next(2) == 0 { out += "mode: \(mode)\n" }
-            for block in 0..<blocks {
-                let file = block / 50
-                let name = file % 7 == 3 ? "example.com/app/my dir/f\(file).go" : "example.com/app/f\(file).go"
-                let start = 1 + (block % 50) * 3
-                let newline = numbers.next(6) == 0 ? "\r\n" : "\n"
-                out += "\(name):\(start).\(2 + block % 9),\(start + block % 3).\(5 + block % 4) \(1 + block % 4) \(numbers.next(4))\(newline)"
-            }
+        // Blocks 50 to a file; binary by binary, or file by file.
+        let order = adjacent
+            ? stride(from: 0, to: blocks, by: 50).flatMap { file in (0..<3).flatMap { binary in (file..<min(blocks, file + 50)).map { (binary, $0) } } }
+            : (0..<3).flatMap { binary in (0..<blocks).map { (binary, $0) } }
+        for (binary, block) in order {
+            if binary > 0, block % (adjacent ? 50 : blocks) == 0, numbers.next(2) == 0 { out += "mode: \(mode)\n" }
+            let file = block / 50
+            let name = file % 7 == 3 ? "example.com/app/my dir/f\(file).go" : "example.com/app/f\(file).go"
+            let start = 1 + (block % 50) * 3
+            let newline = numbers.next(6) == 0 ? "\r\n" : "\n"
+            out += "\(name):\(start).\(2 + block % 9),\(start + block % 3).\(5 + block % 4) \(1 + block % 4) \(numbers.next(4))\(newline)"
         }
         return out
     }
@@ -189,17 +193,22 @@ import Testing
         }
     }
 
-    @Test("a large LCOV report read for figures alone: counted where it can be, else with its records; the figures and digest of the one-thread read")
+    @Test("a large LCOV report or Go profile read for figures alone: counted where it can be, else with its records; the figures and digest of the one-thread read")
     func readerFiguresOnly() throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        for layout in [Layout.adjacent, .spread] {
-            let path = directory + "/\(layout).info"
-            try Fixtures.write(Self.lcov(files: 40_000, seed: 3, layout: layout), to: path)
+        for (name, text, countable) in [("adjacent.info", Self.lcov(files: 40_000, seed: 3, layout: .adjacent), true),
+                                        ("spread.info", Self.lcov(files: 40_000, seed: 3, layout: .spread), false),
+                                        ("adjacent.out", Self.goProfile(mode: "count", blocks: 70_000, seed: 3, adjacent: true), true),
+                                        ("spread.out", Self.goProfile(mode: "count", blocks: 70_000, seed: 3), false)] {
+            let path = directory + "/" + name
+            try Fixtures.write(text, to: path)
+            #expect(text.utf8.count >= LCOVParser.parallelThreshold, "\(name) is under the parallel threshold")
             let oneThread = try CoverageReportReader.read(path, root: directory, pathMap: [], inHalves: false)
             let (report, input) = try CoverageReportReader.readDeferringDigest(path, root: directory, pathMap: [], inHalves: true, keepingRecords: false)
-            #expect(report.files.allSatisfy { ($0.counted != nil) == (layout == .adjacent) }, "\(layout)")
-            #expect(Self.figures(report) == Self.figures(oneThread.report), "\(layout)")
+            #expect(report.files.allSatisfy { ($0.counted != nil) == countable }, "\(name)")
+            #expect(Self.figures(report) == Self.figures(oneThread.report), "\(name)")
+            #expect(report.lineUnit == oneThread.report.lineUnit)
             #expect(input.value == oneThread.input)
         }
     }
@@ -219,6 +228,34 @@ import Testing
         #expect(throws: CoverageError.self) { _ = try Self.readOneThread(changed, name: "changed.out", in: directory) }
         #expect(Self.readParts(changed, name: "changed.out", in: directory, parts: 4) == nil)
         #expect(Self.readParts("mode: other\n" + text.drop { $0 != "\n" }.dropFirst(), name: "mode.out", in: directory, parts: 4) == nil)
+    }
+
+    @Test("a Go profile read for figures alone: each file's figures are the full read's, cut anywhere; blocks of a file after another's decline",
+          arguments: ["set", "count", "atomic"])
+    func goFiguresOnly(mode: String) throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/cover.out"
+        let resolver = SourcePathResolver(root: directory, report: path)
+        for adjacent in [true, false] {
+            let text = Self.goProfile(mode: mode, blocks: 2_000, seed: 6, adjacent: adjacent)
+            let expected = try Self.readOneThread(text, name: "cover.out", in: directory)
+            for parts in [1, 2, 3, 7, 16] {
+                let report = Array(text.utf8).withUnsafeBytes {
+                    GoCoverProfileParser.readParts($0, path: path, resolver: resolver, parts: parts, keepingRecords: false)
+                }
+                guard adjacent else {
+                    #expect(report == nil, "\(parts) parts")
+                    continue
+                }
+                let read = try #require(report, "\(parts) parts")
+                #expect(read.files.allSatisfy { $0.counted != nil && $0.lines.isEmpty } && read.lineUnit == "statements")
+                #expect(Self.figures(read) == Self.figures(expected), "\(parts) parts")
+            }
+        }
+        // A span bomb is still refused, by the read with records, before any line is expanded.
+        let bomb = "mode: set\n" + String(repeating: "b.go:1.1,2.1 1 1\n", count: 3) + "a.go:1.1,4000000000.1 1 1\nc.go:1.1,2.1 1 1\n"
+        #expect(Array(bomb.utf8).withUnsafeBytes { GoCoverProfileParser.readParts($0, path: path, resolver: resolver, parts: 1, keepingRecords: false) } == nil)
     }
 
     @Test("a Go profile whose blocks span more lines than it could hold is refused, not expanded")
