@@ -50,8 +50,7 @@ struct LCOVRecords: LineRecords {
         var name: String
         var lines: [LineRecord] = []
         var branches: [BranchCount] = []
-        var functionLines: [String: UInt32] = [:]
-        var functionHits: [String: UInt64] = [:]
+        var functions = FunctionTable()
         /// The section's figures, its records dropped (`LCOVRecords.keepsRecords` false).
         var counted: CoverageTotals?
 
@@ -65,14 +64,13 @@ struct LCOVRecords: LineRecords {
             branches.reserveCapacity(min(previous.branches, 1 << 16))
         }
 
-        var isEmpty: Bool { lines.isEmpty && branches.isEmpty && functionLines.isEmpty && functionHits.isEmpty && counted == nil }
+        var isEmpty: Bool { lines.isEmpty && branches.isEmpty && functions.isEmpty && counted == nil }
 
         /// Another section of the same file, later in the report.
         mutating func absorb(_ later: Section) {
             lines += later.lines
             branches += later.branches
-            functionLines.merge(later.functionLines) { a, _ in a }
-            functionHits.merge(later.functionHits) { a, b in a.addingReportingOverflow(b).overflow ? .max : a + b }
+            functions.absorb(later.functions)
         }
     }
 
@@ -154,7 +152,7 @@ struct LCOVRecords: LineRecords {
             guard Set(resolved).count == resolved.count else { throw NeedsRecords() }
             let files = names.indices.map { index in
                 let section = self.files[names[index].name]!
-                return FileCoverage(path: resolved[index], counted: section.counted ?? CoverageTotals(Self.fileCoverage(section, path: "")))
+                return FileCoverage(path: resolved[index], counted: section.counted ?? Self.figures(section))
             }
             return CoverageReport(formats: [.lcov], files: files, hasBranchData: sawBranches, hasFunctionData: sawFunctions)
         }
@@ -175,16 +173,20 @@ struct LCOVRecords: LineRecords {
             hasBranchData: sawBranches, hasFunctionData: sawFunctions)
     }
 
-    private static func fileCoverage(_ section: consuming Section, path: String) -> FileCoverage {
+    private static func fileCoverage(_ section: consuming Section, path: String, withFunctions: Bool = true) -> FileCoverage {
         var lines = FileCoverage.normalized(section.lines)
         section.lines = []
         let branches = BranchCount.normalized(section.branches)
         FileCoverage.apply(branches, to: &lines)
-        let names = Set(section.functionLines.keys).union(section.functionHits.keys)
-        let functions = names.map { name in
-            FunctionRecord(name: name, line: section.functionLines[name] ?? 0, hits: section.functionHits[name] ?? 0)
-        }.sorted { ($0.line, $0.name) < ($1.line, $1.name) }
-        return FileCoverage(path: path, lines: lines, functions: functions, branches: branches)
+        return FileCoverage(path: path, lines: lines, functions: withFunctions ? section.functions.records : [], branches: branches)
+    }
+
+    /// A file's figures from its sections, no function name made into a string.
+    private static func figures(_ section: consuming Section) -> CoverageTotals {
+        let functions = section.functions.figures
+        var totals = CoverageTotals(fileCoverage(section, path: "", withFunctions: false))
+        totals.functions = functions
+        return totals
     }
 
     mutating func line(_ raw: UnsafeBufferPointer<UInt8>) throws {
@@ -210,13 +212,12 @@ struct LCOVRecords: LineRecords {
                 }
             case UInt8(ascii: "F"):
                 if let (line, name) = LCOVParser.plainFN(text) {
-                    section!.functionLines[name] = line
+                    section!.functions.setLine(line, of: name)
                     sawFunctions = true
                     return
                 }
                 if let (count, name) = LCOVParser.plainFNDA(text) {
-                    let (sum, overflow) = (section!.functionHits[name] ?? 0).addingReportingOverflow(count)
-                    section!.functionHits[name] = overflow ? .max : sum
+                    section!.functions.addHits(count, to: name)
                     sawFunctions = true
                     return
                 }
@@ -277,7 +278,7 @@ struct LCOVRecords: LineRecords {
             }
             let name = fields.count == 3 && UInt32(fields[1]) != nil ? String(fields[2]) : fields[1...].joined(separator: ",")
             try requireSection("FN")
-            section!.functionLines[name] = line
+            Array(name.utf8).withUnsafeBufferPointer { section!.functions.setLine(line, of: $0) }
             sawFunctions = true
         case "FNDA":
             let fields = value.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)
@@ -286,8 +287,7 @@ struct LCOVRecords: LineRecords {
             }
             let name = String(fields[1])
             try requireSection("FNDA")
-            let (sum, overflow) = (section!.functionHits[name] ?? 0).addingReportingOverflow(count)
-            section!.functionHits[name] = overflow ? .max : sum
+            Array(name.utf8).withUnsafeBufferPointer { section!.functions.addHits(count, to: $0) }
             sawFunctions = true
         case "FNL":
             let fields = value.split(separator: ",", omittingEmptySubsequences: false)
@@ -295,7 +295,7 @@ struct LCOVRecords: LineRecords {
                 throw malformed("FNL:\(Excerpt.quote(value)) is not FNL:<index>,<line>[,<end line>]")
             }
             try requireSection("FNL")
-            section!.functionLines["#" + fields[0]] = line
+            Array(("#" + fields[0]).utf8).withUnsafeBufferPointer { section!.functions.setLine(line, of: $0) }
             sawFunctions = true
         case "FNA":
             let fields = value.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
@@ -304,8 +304,7 @@ struct LCOVRecords: LineRecords {
             }
             let name = "#" + fields[0]
             try requireSection("FNA")
-            let (sum, overflow) = (section!.functionHits[name] ?? 0).addingReportingOverflow(count)
-            section!.functionHits[name] = overflow ? .max : sum
+            Array(name.utf8).withUnsafeBufferPointer { section!.functions.addHits(count, to: $0) }
             sawFunctions = true
         default:
             guard !key.isEmpty, key.allSatisfy({ ($0 >= 65 && $0 <= 90) || $0 == 95 || ($0 >= 48 && $0 <= 57) }) else {
@@ -342,7 +341,7 @@ struct LCOVRecords: LineRecords {
             // (their memory is reused by the sections that follow).
             if let previous = lastFinished, previous != name, previous != firstName {
                 var figures = Section(name: previous)
-                figures.counted = CoverageTotals(Self.fileCoverage(files.removeValue(forKey: previous)!, path: previous))
+                figures.counted = Self.figures(files.removeValue(forKey: previous)!)
                 files[previous] = figures
             }
             lastFinished = name
@@ -452,7 +451,7 @@ extension LCOVParser {
 
     /// `FN:` a positive line (plain digits), `,`, then either `<end line>,<name>` (the end line
     /// plain digits) or a name that does not start with digits and a comma.
-    static func plainFN(_ text: UnsafeBufferPointer<UInt8>) -> (UInt32, String)? {
+    static func plainFN(_ text: UnsafeBufferPointer<UInt8>) -> (UInt32, UnsafeBufferPointer<UInt8>)? {
         guard text.count >= 4, text[0] == UInt8(ascii: "F"), text[1] == UInt8(ascii: "N"), text[2] == UInt8(ascii: ":") else { return nil }
         var index = 3
         guard let line = number(text, &index, maxDigits: 9), line > 0, comma(text, &index) else { return nil }
@@ -467,16 +466,25 @@ extension LCOVParser {
         } else {
             index = rest
         }
-        return (UInt32(line), String(decoding: UnsafeBufferPointer(rebasing: text[index...]), as: UTF8.self))
+        let name = UnsafeBufferPointer(rebasing: text[index...])
+        return isASCII(name) ? (UInt32(line), name) : nil
     }
 
     /// `FNDA:` a count (plain digits), `,`, a non-empty name.
-    static func plainFNDA(_ text: UnsafeBufferPointer<UInt8>) -> (UInt64, String)? {
+    static func plainFNDA(_ text: UnsafeBufferPointer<UInt8>) -> (UInt64, UnsafeBufferPointer<UInt8>)? {
         guard text.count >= 8, text[0] == UInt8(ascii: "F"), text[1] == UInt8(ascii: "N"), text[2] == UInt8(ascii: "D"),
               text[3] == UInt8(ascii: "A"), text[4] == UInt8(ascii: ":") else { return nil }
         var index = 5
         guard let count = number(text, &index, maxDigits: 19), comma(text, &index), index < text.count else { return nil }
-        return (count, String(decoding: UnsafeBufferPointer(rebasing: text[index...]), as: UTF8.self))
+        let name = UnsafeBufferPointer(rebasing: text[index...])
+        return isASCII(name) ? (count, name) : nil
+    }
+
+    /// A name kept as bytes must be ASCII: other bytes take the general path, whose string
+    /// (invalid UTF-8 repaired) is then the name everywhere.
+    @inline(__always)
+    private static func isASCII(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        name.allSatisfy { $0 < 0x80 }
     }
 
     /// Plain digits at `index` (one to `maxDigits`), read and stepped over.

@@ -150,6 +150,37 @@ import Testing
         }
     }
 
+    @Test("LCOV functions by name: the last FN line of a section, the first section's line, counts summed and saturating, FNL/FNA indices apart")
+    func functionTable() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = """
+            SF:src/a.c
+            FN:3,main
+            FN:5,main
+            FNDA:18446744073709551615,main
+            FN:9,helper,with,commas
+            FNDA:0,helper,with,commas
+            FNDA:2,only_called
+            FNL:0,7
+            FNA:0,1,main
+            end_of_record
+            SF:src/a.c
+            FN:40,main
+            FN:2,late
+            FNDA:7,main
+            FNDA:1,helper,with,commas
+            end_of_record
+
+            """
+        let report = try Self.readOneThread(text, name: "f.info", in: directory)
+        let functions = try #require(report.files.first).functions
+        #expect(functions.map(\.name) == ["only_called", "late", "main", "#0", "helper,with,commas"])
+        #expect(functions.map(\.line) == [0, 2, 5, 7, 9])
+        #expect(functions.map(\.hits) == [2, 0, .max, 1, 1])
+        #expect(CoverageTotals(report).functions == CoverageCount(covered: 4, total: 5))
+    }
+
     @Test("a problem anywhere in an LCOV report leaves it to the one-thread read, which names it")
     func lcovProblems() throws {
         let directory = try Fixtures.temporaryDirectory()
