@@ -21,6 +21,17 @@ struct FunctionTable: Sendable {
         entries[index].hits = Self.sum(entries[index].hits, count)
     }
 
+    /// The same for a name read on the general path.
+    mutating func setLine(_ line: UInt32, of name: String) {
+        var name = name
+        name.withUTF8 { setLine(line, of: $0) }
+    }
+
+    mutating func addHits(_ count: UInt64, to name: String) {
+        var name = name
+        name.withUTF8 { addHits(count, to: $0) }
+    }
+
     /// Another section of the same file: a line already known stays, counts add up.
     mutating func absorb(_ later: FunctionTable) {
         later.bytes.withUnsafeBufferPointer { all in

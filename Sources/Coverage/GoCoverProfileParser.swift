@@ -179,7 +179,7 @@ struct GoProfileRecords: LineRecords {
         }
         let resolved = try names.map { try resolver.resolveBySuffix($0) }
         if claims != nil {
-            guard Set(resolved).count == resolved.count else { throw LCOVRecords.NeedsRecords() }
+            guard Set(resolved).count == resolved.count else { throw RecordsNeeded() }
             var report = CoverageReport(formats: [.goCover], files: names.indices.map { index in
                 FileCoverage(path: resolved[index], counted: self.counted[index]?.totals ?? CoverageTotals(Self.fileCoverage(self.tables[index], path: "")))
             }, hasBranchData: false, hasFunctionData: false)
@@ -289,7 +289,7 @@ struct GoProfileRecords: LineRecords {
         guard let claims, !claims.isAbandoned, counted[index] == nil, index != firstFile,
               claims.claim(names[index], part: part, first: firstFile == nil) else {
             claims?.abandon()
-            throw LCOVRecords.NeedsRecords()
+            throw RecordsNeeded()
         }
         if firstFile == nil { firstFile = index }
         if currentFile >= 0, currentFile != firstFile {
@@ -298,7 +298,7 @@ struct GoProfileRecords: LineRecords {
             // The bound the whole read is held to, with the lines read so far: never more lenient.
             guard spans <= lineNumber * 64 + 1_000_000 else {
                 claims.abandon()
-                throw LCOVRecords.NeedsRecords()
+                throw RecordsNeeded()
             }
             counted[currentFile] = (CoverageTotals(Self.fileCoverage(table, path: "")), spans)
             tables[currentFile] = GoBlockTable()

@@ -1,4 +1,3 @@
-import Foundation
 import GateKit
 
 #if canImport(Glibc)
@@ -100,7 +99,6 @@ struct LCOVRecords: LineRecords {
     /// file of the last section read (more sections of it may follow: kept as records).
     private var firstName: String?
     private var lastFinished: String?
-    struct NeedsRecords: Error {}
 
     init(path: String) {
         self.path = path
@@ -149,7 +147,7 @@ struct LCOVRecords: LineRecords {
         let names = firstLines
         let resolved = try names.map { try resolver.resolve($0.name, line: $0.line) }
         if !keepsRecords {
-            guard Set(resolved).count == resolved.count else { throw NeedsRecords() }
+            guard Set(resolved).count == resolved.count else { throw RecordsNeeded() }
             let files = names.indices.map { index in
                 let section = self.files[names[index].name]!
                 return FileCoverage(path: resolved[index], counted: section.counted ?? Self.figures(section))
@@ -278,7 +276,7 @@ struct LCOVRecords: LineRecords {
             }
             let name = fields.count == 3 && UInt32(fields[1]) != nil ? String(fields[2]) : fields[1...].joined(separator: ",")
             try requireSection("FN")
-            Array(name.utf8).withUnsafeBufferPointer { section!.functions.setLine(line, of: $0) }
+            section!.functions.setLine(line, of: name)
             sawFunctions = true
         case "FNDA":
             let fields = value.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)
@@ -287,7 +285,7 @@ struct LCOVRecords: LineRecords {
             }
             let name = String(fields[1])
             try requireSection("FNDA")
-            Array(name.utf8).withUnsafeBufferPointer { section!.functions.addHits(count, to: $0) }
+            section!.functions.addHits(count, to: name)
             sawFunctions = true
         case "FNL":
             let fields = value.split(separator: ",", omittingEmptySubsequences: false)
@@ -295,7 +293,7 @@ struct LCOVRecords: LineRecords {
                 throw malformed("FNL:\(Excerpt.quote(value)) is not FNL:<index>,<line>[,<end line>]")
             }
             try requireSection("FNL")
-            Array(("#" + fields[0]).utf8).withUnsafeBufferPointer { section!.functions.setLine(line, of: $0) }
+            section!.functions.setLine(line, of: "#" + fields[0])
             sawFunctions = true
         case "FNA":
             let fields = value.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
@@ -304,7 +302,7 @@ struct LCOVRecords: LineRecords {
             }
             let name = "#" + fields[0]
             try requireSection("FNA")
-            Array(name.utf8).withUnsafeBufferPointer { section!.functions.addHits(count, to: $0) }
+            section!.functions.addHits(count, to: name)
             sawFunctions = true
         default:
             guard !key.isEmpty, key.allSatisfy({ ($0 >= 65 && $0 <= 90) || $0 == 95 || ($0 >= 48 && $0 <= 57) }) else {
@@ -316,11 +314,11 @@ struct LCOVRecords: LineRecords {
     /// Without records: a file may be named again only right after its last section, or at
     /// the start of a part (where it may go on from the previous part; the join checks).
     private mutating func claim(_ name: String) throws {
-        guard let claims, !claims.isAbandoned else { throw NeedsRecords() }
+        guard let claims, !claims.isAbandoned else { throw RecordsNeeded() }
         let allowed = files[name] == nil ? claims.claim(name, part: part, first: firstName == nil) : name == lastFinished
         guard allowed else {
             claims.abandon()
-            throw NeedsRecords()
+            throw RecordsNeeded()
         }
         if firstName == nil { firstName = name }
     }
@@ -334,25 +332,18 @@ struct LCOVRecords: LineRecords {
         guard let finished = section else { throw malformed("end_of_record without a preceding SF:") }
         section = nil
         lastSection = (finished.lines.count, finished.branches.count)
-        if !keepsRecords {
-            let name = finished.name
-            if files[name]!.isEmpty { files[name] = finished } else { files[name]!.absorb(finished) }
-            // The file before is done: counted on this part's thread, its records let go
-            // (their memory is reused by the sections that follow).
-            if let previous = lastFinished, previous != name, previous != firstName {
-                var figures = Section(name: previous)
-                figures.counted = Self.figures(files.removeValue(forKey: previous)!)
-                files[previous] = figures
-            }
-            lastFinished = name
-            return
-        }
+        let name = finished.name
         // The first section of a file (the usual only one) is kept as it is, not copied.
-        if files[finished.name]!.isEmpty {
-            files[finished.name] = finished
-        } else {
-            files[finished.name]!.absorb(finished)
+        if files[name]!.isEmpty { files[name] = finished } else { files[name]!.absorb(finished) }
+        guard !keepsRecords else { return }
+        // The file before is done: counted on this part's thread, its records let go (their
+        // memory is reused by the sections that follow).
+        if let previous = lastFinished, previous != name, previous != firstName {
+            var figures = Section(name: previous)
+            figures.counted = Self.figures(files.removeValue(forKey: previous)!)
+            files[previous] = figures
         }
+        lastFinished = name
     }
 
     private func malformed(_ problem: String) -> CoverageError {
@@ -363,33 +354,6 @@ struct LCOVRecords: LineRecords {
         guard let value = UInt32(text), value > 0 else { return nil }
         return value
     }
-}
-
-/// Which part of a read without records named each file first, and whether a part found a
-/// file named where its records would be needed (then every part stops at its next file).
-final class SectionClaims: @unchecked Sendable {
-    private let lock = NSLock()
-    private var owners: [String: Int] = [:]
-    private var firstNames: [Int: String] = [:]
-    private var stopped = false
-
-    /// Whether `part` may count `name` (a file it had not named): a file named by no other
-    /// part, or one that may go on across the cut between two parts — the first file of
-    /// `part` named by the part before, or the first file of the part after. The join of
-    /// the parts checks that it really does.
-    func claim(_ name: String, part: Int, first: Bool) -> Bool {
-        lock.withLock {
-            if first { firstNames[part] = name }
-            guard let owner = owners[name] else {
-                owners[name] = part
-                return true
-            }
-            return (owner == part - 1 && first) || (owner == part + 1 && firstNames[owner] == name)
-        }
-    }
-
-    func abandon() { lock.withLock { stopped = true } }
-    var isAbandoned: Bool { lock.withLock { stopped } }
 }
 
 /// Values handed to parallel work, each taken (moved out) exactly once by its index.

@@ -1,3 +1,4 @@
+import Foundation
 import GateKit
 
 /// What a line-oriented report format (LCOV, Go profiles) keeps as it reads: whole lines in,
@@ -59,4 +60,35 @@ extension LineRecords {
         }
         return try? joined.report(resolver: resolver)
     }
+}
+
+/// A read for figures alone (`FileCoverage.counted`) meets a report whose records are needed
+/// to merge a file: the read declines, and the report is read with its records.
+struct RecordsNeeded: Error {}
+
+/// Which part of a read without records named each file first, and whether a part found a
+/// file named where its records would be needed (then every part stops at its next file).
+final class SectionClaims: @unchecked Sendable {
+    private let lock = NSLock()
+    private var owners: [String: Int] = [:]
+    private var firstNames: [Int: String] = [:]
+    private var stopped = false
+
+    /// Whether `part` may count `name` (a file it had not named): a file named by no other
+    /// part, or one that may go on across the cut between two parts — the first file of
+    /// `part` named by the part before, or the first file of the part after. The join of
+    /// the parts checks that it really does.
+    func claim(_ name: String, part: Int, first: Bool) -> Bool {
+        lock.withLock {
+            if first { firstNames[part] = name }
+            guard let owner = owners[name] else {
+                owners[name] = part
+                return true
+            }
+            return (owner == part - 1 && first) || (owner == part + 1 && firstNames[owner] == name)
+        }
+    }
+
+    func abandon() { lock.withLock { stopped = true } }
+    var isAbandoned: Bool { lock.withLock { stopped } }
 }

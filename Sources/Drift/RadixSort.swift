@@ -26,6 +26,8 @@ enum RadixSort {
     /// back run by run — two passes instead of six. Gives up (false, `bits` untouched) at the
     /// 32,769th distinct value, which a column of many distinct values reaches early.
     static func sortFewDistinct(_ bits: UnsafeMutableBufferPointer<UInt64>) -> Bool {
+        // Counts are 32 bits: a column longer than that is left to the radix passes.
+        guard bits.count < Int(Int32.max) else { return false }
         let limit = 1 << 15, size = 1 << 16, shift: UInt64 = 48
         var keys = [UInt64](repeating: 0, count: size)
         var counts = [Int32](repeating: 0, count: size)
@@ -52,8 +54,7 @@ enum RadixSort {
                 return true
             }
         }
-        // Counts fit 32 bits: a column longer than that is not read whole by this path.
-        guard complete, bits.count < Int(Int32.max) else { return false }
+        guard complete else { return false }
         var runs: [(key: UInt64, bits: UInt64, count: Int)] = []
         runs.reserveCapacity(distinct)
         for slot in 0..<size where counts[slot] > 0 { runs.append((key(keys[slot]), keys[slot], Int(counts[slot]))) }

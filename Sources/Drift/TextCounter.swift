@@ -1,4 +1,3 @@
-import Foundation
 import GateKit
 
 /// Counts of distinct byte strings while a file is read: an open-addressing table keyed by the

@@ -1,6 +1,7 @@
 /// A fast 64-bit hash of a byte string for in-memory tables (docnos, category values): eight
 /// bytes at a step, each folded in by a 64×64→128-bit multiply, the halves xored (the mixing
-/// of wyhash-style hashes). Not stable across versions, not for anything stored.
+/// of wyhash-style hashes). Not stable across versions, not for anything stored. Also the
+/// word-at-a-time byte tests the line and field scanners share (`matches`, `equal`).
 public enum ByteHash {
     @inlinable @inline(__always)
     public static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
@@ -33,6 +34,16 @@ public enum ByteHash {
     @inlinable @inline(__always)
     public static func of(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         of(UnsafeRawBufferPointer(bytes))
+    }
+
+    /// The high bit of each byte of `word` (read little-endian) that equals `byte`, no other
+    /// bit set: eight bytes tested at a step (a byte of x is zero exactly when the high bit of
+    /// ~(((x & 0x7F) + 0x7F) | x) is set; no carry crosses bytes).
+    @inlinable @inline(__always)
+    public static func matches(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let x = UInt64(littleEndian: word) ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        return ~(((x & low) &+ low) | x) & ~low
     }
 
     /// Whether `a` and `b` hold the same bytes: eight at a step, inline — the short keys a

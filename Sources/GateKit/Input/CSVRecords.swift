@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// One CSV record: its fields as byte ranges of the input (a quoted field with doubled quotes
 /// unescaped), and the line it starts on.
 public struct CSVRecord {
@@ -68,14 +62,6 @@ public struct CSVRecords {
         self.path = path
     }
 
-    /// Reads `bytes` from `offset`, which starts line `line` (a record boundary another reader
-    /// reached).
-    @inlinable
-    public init(_ bytes: UnsafeRawBufferPointer, path: String, from offset: Int, line: Int) {
-        self.init(bytes, path: path)
-        (i, self.line, lineStart) = (offset, line, offset)
-    }
-
     /// What `nextPlain` found.
     public enum PlainLine: Equatable {
         /// A record on line `line`, its fields' bounds written.
@@ -104,7 +90,8 @@ public struct CSVRecords {
             var lineEnd = n
             scan: while true {
                 if k &+ 8 <= n {
-                    var hits = Self.specialBytes(base.loadUnaligned(fromByteOffset: k, as: UInt64.self))
+                    let word = base.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+                    var hits = ByteHash.matches(word, comma) | ByteHash.matches(word, quote) | ByteHash.matches(word, lf)
                     while hits != 0 {
                         let at = k &+ hits.trailingZeroBitCount &>> 3
                         let b = base.load(fromByteOffset: at, as: UInt8.self)
@@ -157,18 +144,6 @@ public struct CSVRecords {
         }
         self.i = n
         return .end
-    }
-
-    /// The high bit of each byte of `word` (read little-endian) that is a comma, a quote or a
-    /// line feed.
-    @inlinable @inline(__always)
-    static func specialBytes(_ word: UInt64) -> UInt64 {
-        let word = UInt64(littleEndian: word)
-        let ones: UInt64 = 0x0101_0101_0101_0101, low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        // A byte of x is zero exactly when the high bit of ~(((x & 0x7F) + 0x7F) | x) is set
-        // (no carry crosses bytes).
-        @inline(__always) func zeros(_ x: UInt64) -> UInt64 { ~(((x & low) &+ low) | x) }
-        return (zeros(word ^ (ones &* 0x2C)) | zeros(word ^ (ones &* 0x22)) | zeros(word ^ (ones &* 0x0A))) & ~low
     }
 
     /// Every record of `bytes`, in order.

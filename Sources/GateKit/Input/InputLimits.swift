@@ -127,9 +127,10 @@ struct LineLengthCheck {
 
 /// The line-length check for text already in memory, which need not see every line: from a
 /// line's start it looks for the last newline within the limit (searching back from the
-/// limit, eight bytes at a step, it finds one a few bytes back) and goes on from there — every line before that newline is short. A
-/// file's check then costs a few calls per megabyte instead of one per line. Only when a line
-/// is too long are the lines before it counted, for the message.
+/// limit, eight bytes at a step, it finds one a few bytes back) and goes on from there —
+/// every line before that newline is short. A file's check then costs a few steps per
+/// megabyte instead of one search per line. Only when a line is too long are the lines
+/// before it counted, for the message.
 struct LineLengthJumps {
     let limit: Int
     /// Where the first line not yet known to be short starts.
@@ -154,12 +155,9 @@ struct LineLengthJumps {
 
     /// The offset of the last line feed in `base[start ..< start + count]`.
     static func lastNewline(_ base: UnsafeRawPointer, from start: Int, count: Int) -> Int? {
-        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         var end = start + count
         while end - start >= 8 {
-            // High bit set in each byte that is a line feed (exact: no carry crosses bytes).
-            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self)) ^ 0x0A0A_0A0A_0A0A_0A0A
-            let hits = ~(((word & low) &+ low) | word) & ~low
+            let hits = ByteHash.matches(base.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self), 0x0A)
             if hits != 0 { return end - 8 + (63 - hits.leadingZeroBitCount) / 8 }
             end -= 8
         }
