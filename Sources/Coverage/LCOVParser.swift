@@ -48,6 +48,9 @@ struct LCOVRecords: LineRecords {
     private struct Section {
         var name: String
         var lines: [LineRecord] = []
+        /// Outcomes of plain numbers (most), kept without a string so that neither storing
+        /// nor freeing them touches one; the others in `branches`.
+        var plainBranches: [PlainBranch] = []
         var branches: [BranchCount] = []
         var functions = FunctionTable()
         /// The section's figures, its records dropped (`LCOVRecords.keepsRecords` false).
@@ -60,16 +63,40 @@ struct LCOVRecords: LineRecords {
         init(name: String, expecting previous: (lines: Int, branches: Int)) {
             self.name = name
             lines.reserveCapacity(min(previous.lines, 1 << 16))
-            branches.reserveCapacity(min(previous.branches, 1 << 16))
+            plainBranches.reserveCapacity(min(previous.branches, 1 << 16))
         }
 
-        var isEmpty: Bool { lines.isEmpty && branches.isEmpty && functions.isEmpty && counted == nil }
+        var isEmpty: Bool { lines.isEmpty && plainBranches.isEmpty && branches.isEmpty && functions.isEmpty && counted == nil }
 
-        /// Another section of the same file, later in the report.
+        /// Another section of the same file, later in the report. Records of the same lines
+        /// or outcomes in the same order (one section per test, as lcov writes them) are
+        /// added where they are — what merging them after a sort gives — else appended.
         mutating func absorb(_ later: Section) {
-            lines += later.lines
+            if !Self.add(later.lines, to: &lines, same: { $0.line == $1.line }, { $0.absorb($1) }) {
+                lines += later.lines
+            }
+            if !Self.add(later.plainBranches, to: &plainBranches, same: { $0.line == $1.line && $0.key == $1.key },
+                         { $0.taken = Self.sum($0.taken, $1.taken) }) {
+                plainBranches += later.plainBranches
+            }
             branches += later.branches
             functions.absorb(later.functions)
+        }
+
+        /// `later` added to `records` one by one when both have the same records in order.
+        private static func add<Record>(_ later: [Record], to records: inout [Record], same: (Record, Record) -> Bool,
+                                        _ merge: (inout Record, Record) -> Void) -> Bool {
+            guard later.count == records.count, !later.isEmpty, zip(records, later).allSatisfy(same) else { return false }
+            records.withUnsafeMutableBufferPointer { records in
+                for index in records.indices { merge(&records[index], later[index]) }
+            }
+            return true
+        }
+
+        /// Counts added as merged outcomes add them (saturating).
+        private static func sum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            return overflow ? .max : sum
         }
     }
 
@@ -77,7 +104,10 @@ struct LCOVRecords: LineRecords {
     /// `GATE_MAX_LINE_BYTES`, read once (not per line).
     private let maxLineLength = LCOVParser.maxLineLength
     private var lineNumber = 0
-    private var section: Section?
+    /// The open section (when `isInSection`), stored as it is rather than as an optional so
+    /// that a record is added to it without asking an optional for its case.
+    private var section = Section(name: "")
+    private var isInSection = false
     private var sectionLine = 0
     /// The last finished section's record counts.
     private var lastSection = (lines: 0, branches: 0)
@@ -109,7 +139,31 @@ struct LCOVRecords: LineRecords {
     mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [UInt8]) throws {
         let (path, limit, first) = (path, maxLineLength, lineNumber + 1)
         try LineParts.forEachLine(bytes, pending: &pending, maxLength: limit,
-                                  tooLong: { CoverageError.lineTooLong(path: path, line: first + $0, limit: limit) }) { try line($0) }
+                                  tooLong: { CoverageError.lineTooLong(path: path, line: first + $0, limit: limit) },
+                                  record: { try plainRecord($0, available: $1) }, { try line($0) })
+    }
+
+    /// A DA or BRDA record in its plain shape at `start`, read with its newline (which the
+    /// last field's digits run up to, so it is not searched for): the bytes taken, or nil
+    /// for any other line, one that goes past `available` or one too long.
+    @inline(__always)
+    private mutating func plainRecord(_ start: UnsafePointer<UInt8>, available: Int) throws -> Int? {
+        guard isInSection, available >= 7 else { return nil }
+        switch start[0] {
+        case UInt8(ascii: "D"):
+            guard let (line, count, end) = LCOVParser.plainDA(start, available), end < available, end <= maxLineLength else { return nil }
+            lineNumber += 1
+            section.lines.append(LineRecord(line: line, hits: count))
+            return end + 1
+        case UInt8(ascii: "B"):
+            guard let (branch, end) = LCOVParser.plainBRDA(start, available), end < available, end <= maxLineLength else { return nil }
+            lineNumber += 1
+            section.plainBranches.append(branch)
+            sawBranches = true
+            return end + 1
+        default:
+            return nil
+        }
     }
 
     /// A later part of the same report, read on its own (its line numbers from 1): what a
@@ -129,6 +183,7 @@ struct LCOVRecords: LineRecords {
         }
         lastFinished = later.lastFinished ?? lastFinished
         section = later.section
+        isInSection = later.isInSection
         sectionLine = later.sectionLine + lineNumber
         sawRecord = sawRecord || later.sawRecord
         sawBranches = sawBranches || later.sawBranches
@@ -139,7 +194,7 @@ struct LCOVRecords: LineRecords {
 
     /// The report, once every line is read.
     mutating func report(resolver: SourcePathResolver) throws -> CoverageReport {
-        if let section {
+        if isInSection {
             throw CoverageError.truncated(
                 path: path, problem: "the file ends inside the section for '\(section.name)' (SF: at line \(sectionLine)) with no end_of_record")
         }
@@ -174,7 +229,7 @@ struct LCOVRecords: LineRecords {
     private static func fileCoverage(_ section: consuming Section, path: String, withFunctions: Bool = true) -> FileCoverage {
         var lines = FileCoverage.normalized(section.lines)
         section.lines = []
-        let branches = BranchCount.normalized(section.branches)
+        let branches = BranchCount.normalized(section.plainBranches.map(\.count) + section.branches)
         FileCoverage.apply(branches, to: &lines)
         return FileCoverage(path: path, lines: lines, functions: withFunctions ? section.functions.records : [], branches: branches)
     }
@@ -182,8 +237,67 @@ struct LCOVRecords: LineRecords {
     /// A file's figures from its sections, no function name made into a string.
     private static func figures(_ section: consuming Section) -> CoverageTotals {
         let functions = section.functions.figures
-        var totals = CoverageTotals(fileCoverage(section, path: "", withFunctions: false))
+        var totals: CoverageTotals
+        if section.branches.isEmpty, let counted = countedInOrder(section.lines, section.plainBranches) {
+            totals = counted
+        } else {
+            totals = CoverageTotals(fileCoverage(section, path: "", withFunctions: false))
+        }
         totals.functions = functions
+        return totals
+    }
+
+    /// The line and branch figures of records in the order writers write them — lines rising,
+    /// each once, and branch outcomes rising, each once — counted in one pass, no record
+    /// built: what `fileCoverage` then `CoverageTotals` give. Nil for records in any other
+    /// order (they are sorted and merged first).
+    static func countedInOrder(_ lines: [LineRecord], _ branches: [PlainBranch]) -> CoverageTotals? {
+        lines.withUnsafeBufferPointer { lines in
+            branches.withUnsafeBufferPointer { branches in countedInOrder(lines, branches) }
+        }
+    }
+
+    private static func countedInOrder(_ lines: UnsafeBufferPointer<LineRecord>, _ branches: UnsafeBufferPointer<PlainBranch>) -> CoverageTotals? {
+        // Counted without a branch on the counts (whether a line was hit is as good as random
+        // to the processor); the order checks are what branch.
+        var totals = CoverageTotals()
+        var next = 0, index = 0
+        var previousLine: UInt32 = 0
+        var linesCovered = 0
+        while true {
+            // The lines before the next line with branches (before none: the rest).
+            let stop = index < branches.count ? branches[index].line : .max
+            while next < lines.count, lines[next].line < stop {
+                guard lines[next].line > previousLine else { return nil }
+                previousLine = lines[next].line
+                linesCovered &+= lines[next].hits > 0 ? 1 : 0
+                next += 1
+            }
+            guard index < branches.count else { break }
+            // The outcomes of line `stop`, in rising order, above the line before.
+            guard index == 0 || branches[index - 1].line < stop else { return nil }
+            var covered = 0, total = 0
+            var previousKey: UInt64?
+            while index < branches.count, branches[index].line == stop {
+                let key = branches[index].key
+                if let previousKey, previousKey >= key { return nil }
+                previousKey = key
+                total &+= 1
+                covered &+= branches[index].taken > 0 ? 1 : 0
+                index += 1
+            }
+            totals.branches.total += total
+            totals.branches.covered += covered
+            if next < lines.count, lines[next].line == stop {
+                previousLine = stop
+                let hit = lines[next].hits > 0 ? 1 : 0
+                linesCovered &+= hit
+                totals.partialLines &+= hit & (covered < total ? 1 : 0)
+                next += 1
+            }
+        }
+        guard next == lines.count else { return nil }
+        totals.lines = CoverageCount(covered: linesCovered, total: lines.count)
         return totals
     }
 
@@ -195,27 +309,27 @@ struct LCOVRecords: LineRecords {
         // The records that make up most of a report — DA, BRDA, FN, FNDA in their plain
         // shapes — are read from the bytes; any other shape of them takes the general path
         // below, and its messages.
-        if section != nil, end >= 4 {
+        if isInSection, end >= 4 {
             switch text[0] {
             case UInt8(ascii: "D"):
-                if let (line, count) = LCOVParser.plainDA(text) {
-                    section!.lines.append(LineRecord(line: line, hits: count))
+                if let (line, count, _) = LCOVParser.plainDA(text.baseAddress!, end) {
+                    section.lines.append(LineRecord(line: line, hits: count))
                     return
                 }
             case UInt8(ascii: "B"):
-                if let (outcome, taken) = LCOVParser.plainBRDA(text) {
-                    section!.branches.append(BranchCount(outcome, taken: taken))
+                if let (branch, _) = LCOVParser.plainBRDA(text.baseAddress!, end) {
+                    section.plainBranches.append(branch)
                     sawBranches = true
                     return
                 }
             case UInt8(ascii: "F"):
                 if let (line, name) = LCOVParser.plainFN(text) {
-                    section!.functions.setLine(line, of: name)
+                    section.functions.setLine(line, of: name)
                     sawFunctions = true
                     return
                 }
                 if let (count, name) = LCOVParser.plainFNDA(text) {
-                    section!.functions.addHits(count, to: name)
+                    section.functions.addHits(count, to: name)
                     sawFunctions = true
                     return
                 }
@@ -238,12 +352,13 @@ struct LCOVRecords: LineRecords {
         case "TN", "VER", "LF", "LH", "BRF", "BRH", "FNF", "FNH", "MCF", "MCH", "MCDC":
             break
         case "SF":
-            if let open = section {
-                throw malformed("SF: starts a new file while the section for '\(open.name)' (line \(sectionLine)) has no end_of_record")
+            if isInSection {
+                throw malformed("SF: starts a new file while the section for '\(section.name)' (line \(sectionLine)) has no end_of_record")
             }
             guard !value.isEmpty else { throw malformed("SF: has no file name") }
             if !keepsRecords { try claim(value) }
             section = Section(name: value, expecting: lastSection)
+            isInSection = true
             sectionLine = lineNumber
             sawRecord = true
             if files[value] == nil { files[value] = Section(name: value); firstLines.append((value, lineNumber)) }
@@ -253,7 +368,7 @@ struct LCOVRecords: LineRecords {
                 throw malformed("DA:\(Excerpt.quote(value)) is not DA:<line>,<count>[,<checksum>] with a positive line and a non-negative count")
             }
             try requireSection("DA")
-            section!.lines.append(LineRecord(line: line, hits: count))
+            section.lines.append(LineRecord(line: line, hits: count))
         case "BRDA":
             let fields = value.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count >= 4, let line = Self.lineNumber(fields[0]) else {
@@ -266,7 +381,7 @@ struct LCOVRecords: LineRecords {
             }
             let outcome = BranchOutcome(line: line, block: String(fields[1]), branch: fields[2..<(fields.count - 1)].joined(separator: ","))
             try requireSection("BRDA")
-            section!.branches.append(BranchCount(outcome, taken: taken))
+            section.branches.append(BranchCount(outcome, taken: taken))
             sawBranches = true
         case "FN":
             // FN:<line>,<name> (1.x) or FN:<line>,<end line>,<name> (2.x, coverage.py).
@@ -276,7 +391,7 @@ struct LCOVRecords: LineRecords {
             }
             let name = fields.count == 3 && UInt32(fields[1]) != nil ? String(fields[2]) : fields[1...].joined(separator: ",")
             try requireSection("FN")
-            section!.functions.setLine(line, of: name)
+            section.functions.setLine(line, of: name)
             sawFunctions = true
         case "FNDA":
             let fields = value.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)
@@ -285,7 +400,7 @@ struct LCOVRecords: LineRecords {
             }
             let name = String(fields[1])
             try requireSection("FNDA")
-            section!.functions.addHits(count, to: name)
+            section.functions.addHits(count, to: name)
             sawFunctions = true
         case "FNL":
             let fields = value.split(separator: ",", omittingEmptySubsequences: false)
@@ -293,7 +408,7 @@ struct LCOVRecords: LineRecords {
                 throw malformed("FNL:\(Excerpt.quote(value)) is not FNL:<index>,<line>[,<end line>]")
             }
             try requireSection("FNL")
-            section!.functions.setLine(line, of: "#" + fields[0])
+            section.functions.setLine(line, of: "#" + fields[0])
             sawFunctions = true
         case "FNA":
             let fields = value.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
@@ -302,7 +417,7 @@ struct LCOVRecords: LineRecords {
             }
             let name = "#" + fields[0]
             try requireSection("FNA")
-            section!.functions.addHits(count, to: name)
+            section.functions.addHits(count, to: name)
             sawFunctions = true
         default:
             guard !key.isEmpty, key.allSatisfy({ ($0 >= 65 && $0 <= 90) || $0 == 95 || ($0 >= 48 && $0 <= 57) }) else {
@@ -325,13 +440,15 @@ struct LCOVRecords: LineRecords {
 
     /// Throws when a data record comes before any `SF:`.
     private func requireSection(_ key: String) throws {
-        guard section != nil else { throw malformed("\(key): record outside a file section (no SF: before it)") }
+        guard isInSection else { throw malformed("\(key): record outside a file section (no SF: before it)") }
     }
 
     private mutating func endOfRecord() throws {
-        guard let finished = section else { throw malformed("end_of_record without a preceding SF:") }
-        section = nil
-        lastSection = (finished.lines.count, finished.branches.count)
+        guard isInSection else { throw malformed("end_of_record without a preceding SF:") }
+        let finished = section
+        section = Section(name: "")
+        isInSection = false
+        lastSection = (finished.lines.count, finished.plainBranches.count)
         let name = finished.name
         // The first section of a file (the usual only one) is kept as it is, not copied.
         if files[name]!.isEmpty { files[name] = finished } else { files[name]!.absorb(finished) }
@@ -353,6 +470,23 @@ struct LCOVRecords: LineRecords {
     private static func lineNumber(_ text: Substring) -> UInt32? {
         guard let value = UInt32(text), value > 0 else { return nil }
         return value
+    }
+}
+
+/// A `BRDA` record whose block and branch are plain numbers (`BranchOutcome`'s packed
+/// spelling), as it is stored while a section is read: no string, so arrays of them are
+/// stored and freed without touching each element.
+struct PlainBranch {
+    var line: UInt32
+    var block: UInt32
+    var branch: UInt32
+    var taken: UInt64
+
+    /// The order of `BranchOutcome` among a line's outcomes of plain numbers.
+    var key: UInt64 { UInt64(block) << 32 | UInt64(branch) }
+
+    var count: BranchCount {
+        BranchCount(BranchOutcome(line: line, block: block, branch: branch), taken: taken)
     }
 }
 
@@ -383,34 +517,65 @@ final class MovedOnce<Value>: @unchecked Sendable {
 
 extension LCOVParser {
     /// `DA:` plain digits (a positive line of at most 9), `,`, plain digits (a count of at most
-    /// 19), then the end or `,` and a checksum; nil for anything else.
+    /// 19), then the line's end or `,` and a checksum; nil for anything else. `end` is where
+    /// the line ends (`lineEnd`) among the `count` bytes at `text`.
     @inline(__always)
-    static func plainDA(_ text: UnsafeBufferPointer<UInt8>) -> (UInt32, UInt64)? {
-        guard text.count >= 6, text[0] == UInt8(ascii: "D"), text[1] == UInt8(ascii: "A"), text[2] == UInt8(ascii: ":") else { return nil }
+    static func plainDA(_ text: UnsafePointer<UInt8>, _ count: Int) -> (line: UInt32, count: UInt64, end: Int)? {
+        guard count >= 6, text[0] == UInt8(ascii: "D"), text[1] == UInt8(ascii: "A"), text[2] == UInt8(ascii: ":") else { return nil }
         var index = 3
-        guard let line = number(text, &index, maxDigits: 9), line > 0, comma(text, &index),
-              let count = number(text, &index, maxDigits: 19), index == text.count || text[index] == UInt8(ascii: ",") else { return nil }
-        return (UInt32(line), count)
+        guard let line = number(text, count, &index, maxDigits: 9), line > 0, comma(text, count, &index),
+              let hits = number(text, count, &index, maxDigits: 19),
+              let end = lineEnd(text, count, at: index, restAllowed: true) else { return nil }
+        return (UInt32(line), hits, end)
     }
 
     /// `BRDA:` a positive line (plain digits), a block and a branch (plain numbers: see
-    /// `BranchOutcome`), and taken: plain digits or `-`; nil for anything else.
+    /// `BranchOutcome`), and taken: plain digits or `-`, then the line's end; nil for anything
+    /// else. `end` as for `plainDA`.
     @inline(__always)
-    static func plainBRDA(_ text: UnsafeBufferPointer<UInt8>) -> (BranchOutcome, UInt64)? {
-        guard text.count >= 12, text[0] == UInt8(ascii: "B"), text[1] == UInt8(ascii: "R"), text[2] == UInt8(ascii: "D"),
+    static func plainBRDA(_ text: UnsafePointer<UInt8>, _ count: Int) -> (PlainBranch, end: Int)? {
+        guard count >= 12, text[0] == UInt8(ascii: "B"), text[1] == UInt8(ascii: "R"), text[2] == UInt8(ascii: "D"),
               text[3] == UInt8(ascii: "A"), text[4] == UInt8(ascii: ":") else { return nil }
         var index = 5
-        guard let line = number(text, &index, maxDigits: 9), line > 0, comma(text, &index),
-              let block = plainNumber(text, &index), comma(text, &index),
-              let branch = plainNumber(text, &index), comma(text, &index) else { return nil }
+        guard let line = number(text, count, &index, maxDigits: 9), line > 0, comma(text, count, &index),
+              let block = plainNumber(text, count, &index), comma(text, count, &index),
+              let branch = plainNumber(text, count, &index), comma(text, count, &index) else { return nil }
         let taken: UInt64
-        if index == text.count - 1, text[index] == UInt8(ascii: "-") {
+        if index < count, text[index] == UInt8(ascii: "-") {
             taken = 0
+            index += 1
         } else {
-            guard let value = number(text, &index, maxDigits: 19), index == text.count else { return nil }
+            guard let value = number(text, count, &index, maxDigits: 19) else { return nil }
             taken = value
         }
-        return (BranchOutcome(line: UInt32(line), block: block, branch: branch), taken)
+        guard let end = lineEnd(text, count, at: index, restAllowed: false) else { return nil }
+        return (PlainBranch(line: UInt32(line), block: block, branch: branch, taken: taken), end)
+    }
+
+    /// Where the line of a record whose fields end at `index` ends: `count` for a line handed
+    /// on alone (its CR already cut), else the offset of its newline, a CR allowed before it;
+    /// with `restAllowed`, also after a comma and anything but a newline. Nil when something
+    /// else follows.
+    @inline(__always)
+    private static func lineEnd(_ text: UnsafePointer<UInt8>, _ count: Int, at index: Int, restAllowed: Bool) -> Int? {
+        guard index < count else { return count }
+        switch text[index] {
+        case 0x0A:
+            return index
+        case 0x0D:
+            return index + 1 < count && text[index + 1] == 0x0A ? index + 1 : nil
+        case UInt8(ascii: ",") where restAllowed:
+            // A checksum is short: looked through here before a search is called for.
+            var end = index + 1
+            while end < min(count, index + 48) {
+                if text[end] == 0x0A { return end }
+                end += 1
+            }
+            guard end < count, let newline = memchr(text + end, 0x0A, count - end) else { return count }
+            return text.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+        default:
+            return nil
+        }
     }
 
     /// `FN:` a positive line (plain digits), `,`, then either `<end line>,<name>` (the end line
@@ -454,10 +619,16 @@ extension LCOVParser {
     /// Plain digits at `index` (one to `maxDigits`), read and stepped over.
     @inline(__always)
     private static func number(_ text: UnsafeBufferPointer<UInt8>, _ index: inout Int, maxDigits: Int) -> UInt64? {
+        number(text.baseAddress!, text.count, &index, maxDigits: maxDigits)
+    }
+
+    @inline(__always)
+    private static func number(_ text: UnsafePointer<UInt8>, _ count: Int, _ index: inout Int, maxDigits: Int) -> UInt64? {
         let start = index
+        let stop = min(count, start + maxDigits)
         var value: UInt64 = 0
-        while index < text.count, text[index] >= 48, text[index] <= 57, index - start < maxDigits {
-            value = value * 10 + UInt64(text[index] - 48)
+        while index < stop, text[index] &- 48 < 10 {
+            value = value &* 10 &+ UInt64(text[index] &- 48)
             index += 1
         }
         return index > start ? value : nil
@@ -466,15 +637,20 @@ extension LCOVParser {
     /// The digits at `index`, stepped over, when `BranchOutcome` packs them (its rule, so the
     /// byte path and the general one always agree on an outcome's spelling).
     @inline(__always)
-    private static func plainNumber(_ text: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> UInt32? {
+    private static func plainNumber(_ text: UnsafePointer<UInt8>, _ count: Int, _ index: inout Int) -> UInt32? {
         let start = index
-        while index < text.count, text[index] >= 48, text[index] <= 57 { index += 1 }
-        return BranchOutcome.plainNumber(UnsafeBufferPointer(rebasing: text[start..<index]))
+        while index < count, text[index] &- 48 < 10 { index += 1 }
+        return BranchOutcome.plainNumber(UnsafeBufferPointer(start: text + start, count: index - start))
     }
 
     @inline(__always)
     private static func comma(_ text: UnsafeBufferPointer<UInt8>, _ index: inout Int) -> Bool {
-        guard index < text.count, text[index] == UInt8(ascii: ",") else { return false }
+        comma(text.baseAddress!, text.count, &index)
+    }
+
+    @inline(__always)
+    private static func comma(_ text: UnsafePointer<UInt8>, _ count: Int, _ index: inout Int) -> Bool {
+        guard index < count, text[index] == UInt8(ascii: ",") else { return false }
         index += 1
         return true
     }

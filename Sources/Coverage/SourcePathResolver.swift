@@ -83,7 +83,7 @@ final class SourcePathResolver {
             if access(root + "/" + candidate, F_OK) == 0 { return candidate }
         }
         let normalized = RepositoryPath.normalize(name)
-        for candidate in RepositoryPath.trailingRuns(normalized) where access(root + "/" + candidate, F_OK) == 0 {
+        for candidate in RepositoryPath.trailingRuns(normalized) where mayExist(candidate) && access(root + "/" + candidate, F_OK) == 0 {
             return String(candidate)
         }
         return normalized
@@ -110,12 +110,32 @@ final class SourcePathResolver {
     private func localDirectory(forForeign directory: String) -> String? {
         if let known = foreignDirectories[directory] { return known }
         var found: String?
-        for candidate in RepositoryPath.trailingRuns(directory) where isDirectory(String(candidate)) {
+        for candidate in RepositoryPath.trailingRuns(directory) where mayExist(candidate) && isDirectory(String(candidate)) {
             found = String(candidate)
             break
         }
         foreignDirectories[directory] = found
         return found
+    }
+
+    /// The names in the root directory, read once (nil when it cannot be read).
+    private lazy var rootNames: Set<Substring>? = {
+        guard let directory = opendir(root.isEmpty ? "." : root) else { return nil }
+        defer { closedir(directory) }
+        var names: Set<Substring> = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            names.insert(Substring(name))
+        }
+        return names
+    }()
+
+    /// False when `relative`'s first component is not a name in the root: it cannot be there,
+    /// and the file system is not asked (a report from another machine names thousands of
+    /// directories, each with a dozen trailing runs, almost none of them here).
+    private func mayExist(_ relative: Substring) -> Bool {
+        guard let rootNames else { return true }
+        return rootNames.contains(relative.prefix { $0 != "/" })
     }
 
     private func isDirectory(_ relative: String) -> Bool {

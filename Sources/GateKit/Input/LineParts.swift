@@ -15,8 +15,9 @@ public struct LineParts: @unchecked Sendable {
     /// Where each part starts, then the text's end: `bounds[i]..<bounds[i + 1]` is part `i`.
     public let bounds: [Int]
 
-    /// Parts for every core, twice over, so a slow part does not leave a core idle.
-    public static var defaultCount: Int { ProcessInfo.processInfo.activeProcessorCount * 2 }
+    /// Eight parts for every core, so that the last part to finish (while other work, such as
+    /// hashing the file, shares the cores) leaves the other cores idle only briefly.
+    public static var defaultCount: Int { ProcessInfo.processInfo.activeProcessorCount * 8 }
 
     /// Cuts `text` into about `count` parts of equal size, each starting just after a newline;
     /// with `afterLine`, just after a line equal to it (a trailing CR allowed), so a reader
@@ -88,27 +89,52 @@ extension LineParts {
     /// `pending` (the end of the previous chunk); what follows the last newline is left in
     /// `pending`. A line longer than `maxLength` throws `tooLong(lines)` before it is handed
     /// on, `lines` being how many lines this call handed on before it.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func forEachLine(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [UInt8], maxLength: Int,
                                    tooLong: (Int) -> any Error, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        try forEachLine(bytes, pending: &pending, maxLength: maxLength, tooLong: tooLong, record: { _, _ in nil }, body)
+    }
+
+    /// As `forEachLine`, with `record` offered each line that starts in `bytes` before its end
+    /// is searched for: given the line's start and the bytes left, it reads the line itself
+    /// and returns how many bytes it took (the newline included; at most `maxLength + 1`), or
+    /// nil to leave it to `body`. A reader whose common records end where their last field
+    /// does then never searches for their newlines.
+    @inlinable @inline(__always)
+    public static func forEachLine(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [UInt8], maxLength: Int,
+                                   tooLong: (Int) -> any Error, record: (UnsafePointer<UInt8>, Int) throws -> Int?,
+                                   _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         guard let base = bytes.baseAddress else { return }
         var start = 0, lines = 0
-        while start < bytes.count, let found = memchr(base + start, 0x0A, bytes.count - start) {
-            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            if pending.isEmpty {
-                if newline - start > maxLength { throw tooLong(lines) }
-                try body(UnsafeBufferPointer(start: base + start, count: newline - start))
-            } else {
-                pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: newline - start))
-                if pending.count > maxLength { throw tooLong(lines) }
-                try pending.withUnsafeBufferPointer { try body($0) }
-                pending.removeAll(keepingCapacity: true)
+        if !pending.isEmpty {
+            guard let found = memchr(base, 0x0A, bytes.count) else {
+                // A tail that is already too long is refused before it is copied.
+                if pending.count + bytes.count > maxLength { throw tooLong(0) }
+                pending.append(contentsOf: bytes)
+                return
             }
+            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            pending.append(contentsOf: UnsafeBufferPointer(start: base, count: newline))
+            if pending.count > maxLength { throw tooLong(0) }
+            try pending.withUnsafeBufferPointer { try body($0) }
+            pending.removeAll(keepingCapacity: true)
+            start = newline + 1
+            lines = 1
+        }
+        while start < bytes.count {
+            if let used = try record(base + start, bytes.count - start) {
+                start += used
+                lines += 1
+                continue
+            }
+            guard let found = memchr(base + start, 0x0A, bytes.count - start) else { break }
+            let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            if newline - start > maxLength { throw tooLong(lines) }
+            try body(UnsafeBufferPointer(start: base + start, count: newline - start))
             start = newline + 1
             lines += 1
         }
-        // A tail that is already too long is refused before it is copied.
-        if pending.count + bytes.count - start > maxLength { throw tooLong(lines) }
+        if bytes.count - start > maxLength { throw tooLong(lines) }
         pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: bytes.count - start))
     }
 }
