@@ -150,6 +150,119 @@ import Testing
         }
     }
 
+    /// An LCOV report as lcov writes one test per section: each file in one to three sections
+    /// one after another with the same DA and BRDA records and other counts (taken `-` or
+    /// saturating sums among them); now and then a section with one more line (the sections
+    /// no longer match), lines out of order, a line twice, or a branch with no DA line.
+    static func lcovPerTest(files: Int, seed: UInt64) -> String {
+        var numbers = Numbers(state: seed)
+        var out = ""
+        for file in 0..<files {
+            var lines = Array(stride(from: 1, to: 60, by: 1 + numbers.next(3)))
+            switch numbers.next(12) {
+            case 0: lines.swapAt(0, lines.count - 1)
+            case 1: lines.append(lines[lines.count / 2])
+            default: break
+            }
+            let branchLines = lines.filter { _ in numbers.next(3) == 0 } + (numbers.next(6) == 0 ? [61] : [])
+            let newline = numbers.next(4) == 0 ? "\r\n" : "\n"
+            for test in 0..<(1 + numbers.next(3)) {
+                out += "TN:test\(test)\nSF:src/f\(file).c\n"
+                let extra = numbers.next(10) == 0 ? [lines.max()! + 1] : []
+                for line in lines + extra {
+                    let count = numbers.next(8) == 0 ? "18446744073709551615" : String(numbers.next(4))
+                    out += numbers.next(5) == 0 ? "DA:\(line),\(count),5eed\(newline)" : "DA:\(line),\(count)\(newline)"
+                }
+                for line in branchLines {
+                    for branch in 0..<2 {
+                        let taken = numbers.next(3) == 0 ? "-" : String(numbers.next(3))
+                        out += "BRDA:\(line),0,\(branch),\(taken)\(newline)"
+                    }
+                }
+                out += "end_of_record\(newline)"
+            }
+        }
+        return out
+    }
+
+    @Test("sections of one file per test: read for figures alone and in parts, each file's figures and the report are the one-thread read's")
+    func perTestSections() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = Self.lcovPerTest(files: 400, seed: 11)
+        let expected = try Self.readOneThread(text, name: "r.info", in: directory)
+        #expect(expected.files.count == 400 && expected.files.contains { $0.branches.contains { $0.taken == 0 } })
+        let path = directory + "/r.info"
+        let resolver = SourcePathResolver(root: directory, report: path)
+        for parts in [1, 2, 3, 7, 16] {
+            #expect(Self.readParts(text, name: "r.info", in: directory, parts: parts) == expected, "\(parts) parts")
+            let read = try #require(Array(text.utf8).withUnsafeBytes {
+                LCOVParser.readParts($0, path: path, resolver: resolver, parts: parts, keepingRecords: false)
+            }, "\(parts) parts")
+            #expect(Self.figures(read) == Self.figures(expected), "\(parts) parts")
+        }
+    }
+
+    @Test("a section's figures counted in one pass are those of its records sorted and merged; records out of order are left to that")
+    func countedInOrder() {
+        var numbers = Numbers(state: 21)
+        var inOrder = 0
+        for _ in 0..<2_000 {
+            var lines = stride(from: 1, to: 80, by: 1 + numbers.next(4)).map {
+                LineRecord(line: UInt32($0), hits: numbers.next(3) == 0 ? 0 : UInt64(numbers.next(5)))
+            }
+            var branches: [PlainBranch] = []
+            for line in stride(from: 1 + numbers.next(5), to: 90, by: 1 + numbers.next(9)) {
+                for branch in 0..<(1 + numbers.next(3)) {
+                    branches.append(PlainBranch(line: UInt32(line), block: UInt32(numbers.next(2)), branch: UInt32(branch),
+                                                taken: UInt64(numbers.next(3))))
+                }
+            }
+            branches.sort { ($0.line, $0.key) < ($1.line, $1.key) }
+            // A third of them out of order: swapped, repeated or dropped into the wrong place.
+            switch numbers.next(9) {
+            case 0 where lines.count > 1: lines.swapAt(0, 1)
+            case 1 where !lines.isEmpty: lines.append(lines[numbers.next(lines.count)])
+            case 2 where branches.count > 1: branches.swapAt(branches.count - 2, branches.count - 1)
+            default: break
+            }
+            var records = FileCoverage.normalized(lines)
+            let counts = BranchCount.normalized(branches.map(\.count))
+            FileCoverage.apply(counts, to: &records)
+            let expected = CoverageTotals(FileCoverage(path: "f", lines: records, branches: counts))
+            if let counted = LCOVRecords.countedInOrder(lines, branches) {
+                inOrder += 1
+                #expect(counted == expected)
+            }
+        }
+        #expect(inOrder > 1_000 && inOrder < 2_000)
+    }
+
+    @Test("an LCOV report streamed in chunks of any size — its records cut anywhere — reads as in one chunk; a bad line is named by its number")
+    func chunks() throws {
+        let text = Self.lcovPerTest(files: 30, seed: 2) + Self.lcov(files: 30, seed: 2)
+        func read(_ text: String, chunk: Int) throws -> CoverageReport {
+            let parser = LineReportParser<LCOVRecords>(path: "r.info", resolver: SourcePathResolver(root: "/nonexistent", report: "r.info"))
+            let bytes = Array(text.utf8)
+            try bytes.withUnsafeBytes { all in
+                for start in stride(from: 0, to: all.count, by: chunk) {
+                    try parser.consume(UnsafeRawBufferPointer(rebasing: all[start..<min(all.count, start + chunk)]))
+                }
+            }
+            return try parser.finish()
+        }
+        let whole = try read(text, chunk: text.utf8.count)
+        for chunk in [1, 2, 5, 7, 13, 64, 4096] {
+            #expect(try read(text, chunk: chunk) == whole, "chunks of \(chunk)")
+        }
+        // Cut at LF bytes (a Swift string keeps CR LF together as one character).
+        var broken = text.utf8.split(separator: 10, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        broken.insert("DA:7,x", at: 1_000)
+        for chunk in [3, 4096] {
+            expectError(containing: "r.info:1001:") { _ = try read(broken.joined(separator: "\n"), chunk: chunk) }
+        }
+    }
+
     @Test("LCOV functions by name: the last FN line of a section, the first section's line, counts summed and saturating, FNL/FNA indices apart")
     func functionTable() throws {
         let directory = try Fixtures.temporaryDirectory()
