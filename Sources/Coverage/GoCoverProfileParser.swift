@@ -39,22 +39,29 @@ enum GoCoverProfileParser {
     }
 }
 
-/// The blocks of one file: their spans, statements and counts, and an open-addressed index
-/// on the span (profiles hold millions of blocks; most are met once).
+/// The blocks of one file: their spans, statements and counts, and how a block met again is
+/// found among them (profiles hold millions of blocks; most are met once).
+///
+/// `go test` writes a file's blocks in source order, and a profile merged from several test
+/// binaries repeats them in that order. So while the blocks come in rising order, a new block
+/// is one past the last and is added without a look-up; a block met again is first looked for
+/// just after the one met before it, then by binary search. Blocks out of order are looked up
+/// in an open-addressed index on the span, built when the first of them comes.
 struct GoBlockTable {
     /// startLine << 32 | startColumn and endLine << 32 | endColumn, per block.
     var starts: [UInt64] = []
     var ends: [UInt64] = []
     var statements: [Int] = []
     var counts: [UInt64] = []
-    private var slots: [Int32]
+    /// Whether the blocks are in strictly rising order of (start, end); while they are, no index.
+    private var rising = true
+    /// Where the block after the last one found or added is.
+    private var cursor = 0
+    private var slots: [Int32] = []
 
     /// Room for about `expected` blocks (a profile's files are often alike: the previous
     /// file's count spares the growing).
     init(expected: Int = 0) {
-        var size = 16
-        while size < expected * 2 + 2 { size *= 2 }
-        slots = [Int32](repeating: -1, count: size)
         starts.reserveCapacity(expected)
         ends.reserveCapacity(expected)
         statements.reserveCapacity(expected)
@@ -63,6 +70,44 @@ struct GoBlockTable {
 
     /// The block's index, or nil after adding it.
     mutating func find(start: UInt64, end: UInt64, statements count: Int, executions: UInt64) -> Int? {
+        if cursor < starts.count, starts[cursor] == start, ends[cursor] == end {
+            cursor += 1
+            return cursor - 1
+        }
+        if rising {
+            if let last = starts.indices.last, (start, end) <= (starts[last], ends[last]) {
+                if let found = search(start, end) {
+                    cursor = found + 1
+                    return found
+                }
+                rising = false
+            }
+        } else if let found = lookUp(start, end) {
+            cursor = found + 1
+            return found
+        }
+        starts.append(start)
+        ends.append(end)
+        statements.append(count)
+        counts.append(executions)
+        cursor = starts.count
+        if !rising {
+            if starts.count * 2 > slots.count { index() } else { insert(starts.count - 1) }
+        }
+        return nil
+    }
+
+    /// Binary search of the rising blocks.
+    private func search(_ start: UInt64, _ end: UInt64) -> Int? {
+        var low = 0, high = starts.count
+        while low < high {
+            let middle = (low + high) / 2
+            if (starts[middle], ends[middle]) < (start, end) { low = middle + 1 } else { high = middle }
+        }
+        return low < starts.count && starts[low] == start && ends[low] == end ? low : nil
+    }
+
+    private func lookUp(_ start: UInt64, _ end: UInt64) -> Int? {
         let mask = slots.count - 1
         var slot = Self.slot(start, end, mask: mask)
         while slots[slot] >= 0 {
@@ -70,23 +115,22 @@ struct GoBlockTable {
             if starts[index] == start, ends[index] == end { return index }
             slot = (slot + 1) & mask
         }
-        slots[slot] = Int32(starts.count)
-        starts.append(start)
-        ends.append(end)
-        statements.append(count)
-        counts.append(executions)
-        if starts.count * 2 > slots.count { grow() }
         return nil
     }
 
-    private mutating func grow() {
-        slots = [Int32](repeating: -1, count: slots.count * 2)
+    private mutating func insert(_ index: Int) {
         let mask = slots.count - 1
-        for index in starts.indices {
-            var slot = Self.slot(starts[index], ends[index], mask: mask)
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(index)
-        }
+        var slot = Self.slot(starts[index], ends[index], mask: mask)
+        while slots[slot] >= 0 { slot = (slot + 1) & mask }
+        slots[slot] = Int32(index)
+    }
+
+    /// The index of every block, with room for as many again.
+    private mutating func index() {
+        var size = 16
+        while size < starts.count * 4 { size *= 2 }
+        slots = [Int32](repeating: -1, count: size)
+        for index in starts.indices { insert(index) }
     }
 
     /// A span's first slot: both packed halves multiplied, the bits above the low ones kept.
@@ -128,7 +172,30 @@ struct GoProfileRecords: LineRecords {
     mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [UInt8]) throws {
         let (path, limit, first) = (path, maxLineLength, lineNumber + 1)
         try LineParts.forEachLine(bytes, pending: &pending, maxLength: limit,
-                                  tooLong: { CoverageError.lineTooLong(path: path, line: first + $0, limit: limit) }) { try line($0) }
+                                  tooLong: { CoverageError.lineTooLong(path: path, line: first + $0, limit: limit) },
+                                  record: { try plainRecord($0, available: $1) }, { try line($0) })
+    }
+
+    /// A block of the last block's file in its plain shape (see `plainBlock`) at `text`, read
+    /// forward with its newline, which its count runs up to (so it is not searched for): the
+    /// bytes taken, or nil for any other line, one past `available` or one too long.
+    @inline(__always)
+    private mutating func plainRecord(_ text: UnsafePointer<UInt8>, available count: Int) throws -> Int? {
+        let nameCount = lastName.count
+        guard lastIndex >= 0, count > nameCount + 12, text[nameCount] == UInt8(ascii: ":"),
+              lastName.withUnsafeBytes({ ByteHash.equal($0, UnsafeRawBufferPointer(start: text, count: nameCount)) }) else { return nil }
+        var index = nameCount + 1
+        guard let l1 = RecordBytes.number(text, count, &index, maxDigits: 9), RecordBytes.expect(UInt8(ascii: "."), text, count, &index),
+              let c1 = RecordBytes.number(text, count, &index, maxDigits: 9), RecordBytes.expect(UInt8(ascii: ","), text, count, &index),
+              let l2 = RecordBytes.number(text, count, &index, maxDigits: 9), RecordBytes.expect(UInt8(ascii: "."), text, count, &index),
+              let c2 = RecordBytes.number(text, count, &index, maxDigits: 9), RecordBytes.expect(0x20, text, count, &index),
+              let statements = RecordBytes.number(text, count, &index, maxDigits: 9), RecordBytes.expect(0x20, text, count, &index),
+              let executions = RecordBytes.number(text, count, &index, maxDigits: 19),
+              let end = RecordBytes.lineEnd(text, count, at: index, restAllowed: false), end < count, end <= maxLineLength,
+              l1 > 0, l2 >= l1 else { return nil }
+        lineNumber += 1
+        try add(lastIndex, start: l1 << 32 | c1, end: l2 << 32 | c2, statements: Int(statements), count: executions)
+        return end + 1
     }
 
     /// A later part read on its own, in the same mode: false when the parts disagree on a
@@ -181,7 +248,7 @@ struct GoProfileRecords: LineRecords {
         if claims != nil {
             guard Set(resolved).count == resolved.count else { throw RecordsNeeded() }
             var report = CoverageReport(formats: [.goCover], files: names.indices.map { index in
-                FileCoverage(path: resolved[index], counted: self.counted[index]?.totals ?? CoverageTotals(Self.fileCoverage(self.tables[index], path: "")))
+                FileCoverage(path: resolved[index], counted: self.counted[index]?.totals ?? Self.figures(self.tables[index]))
             }, hasBranchData: false, hasFunctionData: false)
             report.lineUnit = "statements"
             return report
@@ -203,13 +270,27 @@ struct GoProfileRecords: LineRecords {
         table.starts.indices.reduce(0) { $0 + Int(table.ends[$1] >> 32 - table.starts[$1] >> 32) + 1 }
     }
 
-    /// Statements covered, and each spanned line with the largest count of its blocks.
-    private static func fileCoverage(_ table: GoBlockTable, path: String) -> FileCoverage {
+    /// A file's figures: statements, as `go tool cover -func` counts them (what
+    /// `CoverageTotals` of `fileCoverage` gives — its lines are there for diff coverage only).
+    private static func figures(_ table: GoBlockTable) -> CoverageTotals {
+        var totals = CoverageTotals()
+        totals.lines = statements(table)
+        return totals
+    }
+
+    private static func statements(_ table: GoBlockTable) -> CoverageCount {
         var statements = CoverageCount()
-        var first = UInt32.max, last: UInt32 = 0, spans = 0
         for index in table.starts.indices {
             statements.total += table.statements[index]
-            if table.counts[index] > 0 { statements.covered += table.statements[index] }
+            statements.covered += table.counts[index] > 0 ? table.statements[index] : 0
+        }
+        return statements
+    }
+
+    /// Statements covered, and each spanned line with the largest count of its blocks.
+    private static func fileCoverage(_ table: GoBlockTable, path: String) -> FileCoverage {
+        var first = UInt32.max, last: UInt32 = 0, spans = 0
+        for index in table.starts.indices {
             let start = UInt32(table.starts[index] >> 32), end = UInt32(table.ends[index] >> 32)
             first = min(first, start)
             last = max(last, end)
@@ -241,7 +322,7 @@ struct GoProfileRecords: LineRecords {
             lines = hits.map { LineRecord(line: $0.key, hits: $0.value) }
         }
         var file = FileCoverage(path: path, lines: lines)
-        file.summaryLines = statements
+        file.summaryLines = statements(table)
         return file
     }
 
@@ -300,7 +381,7 @@ struct GoProfileRecords: LineRecords {
                 claims.abandon()
                 throw RecordsNeeded()
             }
-            counted[currentFile] = (CoverageTotals(Self.fileCoverage(table, path: "")), spans)
+            counted[currentFile] = (Self.figures(table), spans)
             tables[currentFile] = GoBlockTable()
         }
         currentFile = index

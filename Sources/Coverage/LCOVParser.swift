@@ -525,7 +525,7 @@ extension LCOVParser {
         var index = 3
         guard let line = number(text, count, &index, maxDigits: 9), line > 0, comma(text, count, &index),
               let hits = number(text, count, &index, maxDigits: 19),
-              let end = lineEnd(text, count, at: index, restAllowed: true) else { return nil }
+              let end = RecordBytes.lineEnd(text, count, at: index, restAllowed: true) else { return nil }
         return (UInt32(line), hits, end)
     }
 
@@ -548,34 +548,8 @@ extension LCOVParser {
             guard let value = number(text, count, &index, maxDigits: 19) else { return nil }
             taken = value
         }
-        guard let end = lineEnd(text, count, at: index, restAllowed: false) else { return nil }
+        guard let end = RecordBytes.lineEnd(text, count, at: index, restAllowed: false) else { return nil }
         return (PlainBranch(line: UInt32(line), block: block, branch: branch, taken: taken), end)
-    }
-
-    /// Where the line of a record whose fields end at `index` ends: `count` for a line handed
-    /// on alone (its CR already cut), else the offset of its newline, a CR allowed before it;
-    /// with `restAllowed`, also after a comma and anything but a newline. Nil when something
-    /// else follows.
-    @inline(__always)
-    private static func lineEnd(_ text: UnsafePointer<UInt8>, _ count: Int, at index: Int, restAllowed: Bool) -> Int? {
-        guard index < count else { return count }
-        switch text[index] {
-        case 0x0A:
-            return index
-        case 0x0D:
-            return index + 1 < count && text[index + 1] == 0x0A ? index + 1 : nil
-        case UInt8(ascii: ",") where restAllowed:
-            // A checksum is short: looked through here before a search is called for.
-            var end = index + 1
-            while end < min(count, index + 48) {
-                if text[end] == 0x0A { return end }
-                end += 1
-            }
-            guard end < count, let newline = memchr(text + end, 0x0A, count - end) else { return count }
-            return text.distance(to: newline.assumingMemoryBound(to: UInt8.self))
-        default:
-            return nil
-        }
     }
 
     /// `FN:` a positive line (plain digits), `,`, then either `<end line>,<name>` (the end line
@@ -622,18 +596,6 @@ extension LCOVParser {
         number(text.baseAddress!, text.count, &index, maxDigits: maxDigits)
     }
 
-    @inline(__always)
-    private static func number(_ text: UnsafePointer<UInt8>, _ count: Int, _ index: inout Int, maxDigits: Int) -> UInt64? {
-        let start = index
-        let stop = min(count, start + maxDigits)
-        var value: UInt64 = 0
-        while index < stop, text[index] &- 48 < 10 {
-            value = value &* 10 &+ UInt64(text[index] &- 48)
-            index += 1
-        }
-        return index > start ? value : nil
-    }
-
     /// The digits at `index`, stepped over, when `BranchOutcome` packs them (its rule, so the
     /// byte path and the general one always agree on an outcome's spelling).
     @inline(__always)
@@ -650,10 +612,14 @@ extension LCOVParser {
 
     @inline(__always)
     private static func comma(_ text: UnsafePointer<UInt8>, _ count: Int, _ index: inout Int) -> Bool {
-        guard index < count, text[index] == UInt8(ascii: ",") else { return false }
-        index += 1
-        return true
+        RecordBytes.expect(UInt8(ascii: ","), text, count, &index)
     }
+
+    @inline(__always)
+    private static func number(_ text: UnsafePointer<UInt8>, _ count: Int, _ index: inout Int, maxDigits: Int) -> UInt64? {
+        RecordBytes.number(text, count, &index, maxDigits: maxDigits)
+    }
+
 
     static func preview(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         let text = String(decoding: bytes.prefix(60), as: UTF8.self)

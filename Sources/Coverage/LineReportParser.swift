@@ -1,6 +1,12 @@
 import Foundation
 import GateKit
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What a line-oriented report format (LCOV, Go profiles) keeps as it reads: whole lines in,
 /// the report out. Being a value, a part of a large file is read into its own, and the parts
 /// are joined in file order (`append`).
@@ -91,4 +97,56 @@ final class SectionClaims: @unchecked Sendable {
 
     func abandon() { lock.withLock { stopped = true } }
     var isAbandoned: Bool { lock.withLock { stopped } }
+}
+
+/// The pieces the line readers' plain records are read with, from the bytes of a line or of a
+/// chunk (a record read with its newline, `LineParts.forEachLine`'s `record`).
+enum RecordBytes {
+    /// Plain digits at `index` (one to `maxDigits`), read and stepped over; nil when there are
+    /// none. More than `maxDigits` leave a digit where every caller wants something else.
+    @inline(__always)
+    static func number(_ text: UnsafePointer<UInt8>, _ count: Int, _ index: inout Int, maxDigits: Int) -> UInt64? {
+        let start = index
+        let stop = min(count, start + maxDigits)
+        var value: UInt64 = 0
+        while index < stop, text[index] &- 48 < 10 {
+            value = value &* 10 &+ UInt64(text[index] &- 48)
+            index += 1
+        }
+        return index > start ? value : nil
+    }
+
+    /// `byte` at `index`, stepped over.
+    @inline(__always)
+    static func expect(_ byte: UInt8, _ text: UnsafePointer<UInt8>, _ count: Int, _ index: inout Int) -> Bool {
+        guard index < count, text[index] == byte else { return false }
+        index += 1
+        return true
+    }
+
+    /// Where the line of a record whose fields end at `index` ends: `count` for a line handed
+    /// on alone (its CR already cut), else the offset of its newline, a CR allowed before it;
+    /// with `restAllowed`, also after a comma and anything but a newline. Nil when something
+    /// else follows.
+    @inline(__always)
+    static func lineEnd(_ text: UnsafePointer<UInt8>, _ count: Int, at index: Int, restAllowed: Bool) -> Int? {
+        guard index < count else { return count }
+        switch text[index] {
+        case 0x0A:
+            return index
+        case 0x0D:
+            return index + 1 < count && text[index + 1] == 0x0A ? index + 1 : nil
+        case UInt8(ascii: ",") where restAllowed:
+            // What follows (a checksum) is short: looked through here before a search is called.
+            var end = index + 1
+            while end < min(count, index + 48) {
+                if text[end] == 0x0A { return end }
+                end += 1
+            }
+            guard end < count, let newline = memchr(text + end, 0x0A, count - end) else { return count }
+            return text.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+        default:
+            return nil
+        }
+    }
 }

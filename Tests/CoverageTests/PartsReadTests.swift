@@ -9,8 +9,9 @@ import Testing
 /// one-thread read (which names the problem).
 @Suite struct PartsReadTests {
     /// A deterministic stream of numbers for the generated reports.
-    struct Numbers {
+    struct Numbers: RandomNumberGenerator {
         var state: UInt64
+        mutating func next() -> UInt64 { UInt64(next(1 << 31)) << 32 | UInt64(next(1 << 31)) }
         mutating func next(_ bound: Int) -> Int {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Int((state >> 33) % UInt64(bound))
@@ -400,6 +401,55 @@ import Testing
         // A span bomb is still refused, by the read with records, before any line is expanded.
         let bomb = "mode: set\n" + String(repeating: "b.go:1.1,2.1 1 1\n", count: 3) + "a.go:1.1,4000000000.1 1 1\nc.go:1.1,2.1 1 1\n"
         #expect(Array(bomb.utf8).withUnsafeBytes { GoCoverProfileParser.readParts($0, path: path, resolver: resolver, parts: 1, keepingRecords: false) } == nil)
+    }
+
+    @Test("a Go block met again is found wherever it is — blocks in rising order, repeated, out of order, or both")
+    func goBlockTable() {
+        var numbers = Numbers(state: 31)
+        for shape in 0..<4 {
+            var table = GoBlockTable()
+            var known: [[UInt64]: Int] = [:]
+            let rising = (1...400).map { UInt64($0 * 3) << 32 | UInt64(numbers.next(9)) }
+            var order: [UInt64]
+            switch shape {
+            case 0: order = rising
+            case 1: order = rising + rising + rising
+            case 2: order = rising + rising.shuffled(using: &numbers) + [rising[7], UInt64(5) << 32]
+            default: order = (0..<1_500).map { _ in rising[numbers.next(rising.count)] }
+            }
+            for start in order {
+                let end = start + (UInt64(1) << 32)
+                let found = table.find(start: start, end: end, statements: 1, executions: 1)
+                #expect(found == known[[start, end]], "shape \(shape)")
+                if found == nil { known[[start, end]] = known.count }
+                #expect(table.starts.count == known.count)
+            }
+        }
+    }
+
+    @Test("a Go profile streamed in chunks of any size — its blocks cut anywhere — reads as in one chunk; a bad line is named by its number")
+    func goChunks() throws {
+        let text = Self.goProfile(mode: "count", blocks: 600, seed: 4, adjacent: true)
+        func read(_ text: String, chunk: Int) throws -> CoverageReport {
+            let parser = LineReportParser<GoProfileRecords>(path: "c.out", resolver: SourcePathResolver(root: "/nonexistent", report: "c.out"))
+            let bytes = Array(text.utf8)
+            try bytes.withUnsafeBytes { all in
+                for start in stride(from: 0, to: all.count, by: chunk) {
+                    try parser.consume(UnsafeRawBufferPointer(rebasing: all[start..<min(all.count, start + chunk)]))
+                }
+            }
+            return try parser.finish()
+        }
+        let whole = try read(text, chunk: text.utf8.count)
+        #expect(whole.files.count > 10)
+        for chunk in [1, 2, 5, 7, 13, 64, 4096] {
+            #expect(try read(text, chunk: chunk) == whole, "chunks of \(chunk)")
+        }
+        var broken = text.utf8.split(separator: 10, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        broken.insert("example.com/app/f1.go:3.2,1.5 1 1", at: 900)
+        for chunk in [3, 4096] {
+            expectError(containing: "c.out:901:") { _ = try read(broken.joined(separator: "\n"), chunk: chunk) }
+        }
     }
 
     @Test("a Go profile whose blocks span more lines than it could hold is refused, not expanded")
