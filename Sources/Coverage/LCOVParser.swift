@@ -598,11 +598,12 @@ extension LCOVParser {
 
     /// The digits at `index`, stepped over, when `BranchOutcome` packs them (its rule, so the
     /// byte path and the general one always agree on an outcome's spelling).
+    /// More than nine digits leave a digit where the caller wants a comma.
     @inline(__always)
     private static func plainNumber(_ text: UnsafePointer<UInt8>, _ count: Int, _ index: inout Int) -> UInt32? {
         let start = index
-        while index < count, text[index] &- 48 < 10 { index += 1 }
-        return BranchOutcome.plainNumber(UnsafeBufferPointer(start: text + start, count: index - start))
+        guard let value = number(text, count, &index, maxDigits: 9), index - start == 1 || text[start] != UInt8(ascii: "0") else { return nil }
+        return UInt32(value)
     }
 
     @inline(__always)

@@ -239,6 +239,24 @@ import Testing
         #expect(inOrder > 1_000 && inOrder < 2_000)
     }
 
+    @Test("a plain number is read as its digits spell it — short or long, at the end of the bytes or not; too many digits leave one behind")
+    func plainNumbers() {
+        var numbers = Numbers(state: 41)
+        for _ in 0..<20_000 {
+            let digits = String((0..<(1 + numbers.next(22))).map { _ in Character(String(numbers.next(10))) })
+            let tail = ["", ",", " ", "\n", "x", ",12345678"][numbers.next(6)]
+            let maxDigits = [9, 19][numbers.next(2)]
+            let bytes = Array((digits + tail).utf8)
+            var index = 0
+            let value = bytes.withUnsafeBufferPointer { RecordBytes.number($0.baseAddress!, $0.count, &index, maxDigits: maxDigits) }
+            let read = String(digits.prefix(maxDigits))
+            #expect(value == UInt64(read), "\(digits + tail), at most \(maxDigits)")
+            #expect(index == read.count)
+        }
+        var index = 0
+        #expect(Array("x1".utf8).withUnsafeBufferPointer { RecordBytes.number($0.baseAddress!, $0.count, &index, maxDigits: 9) } == nil && index == 0)
+    }
+
     @Test("an LCOV report streamed in chunks of any size — its records cut anywhere — reads as in one chunk; a bad line is named by its number")
     func chunks() throws {
         let text = Self.lcovPerTest(files: 30, seed: 2) + Self.lcov(files: 30, seed: 2)
