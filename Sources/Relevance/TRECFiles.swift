@@ -394,6 +394,36 @@ public enum TRECFiles {
             }
         }
 
+        /// Splits the line at `start` as `split` does, up to its newline: where the newline is,
+        /// or nil when none comes within `available` bytes or a field past the seventh does.
+        @inline(__always)
+        mutating func split(_ start: UnsafePointer<UInt8>, available end: Int) -> Int? {
+            count = 0
+            base = start
+            var index = 0
+            while true {
+                while index < end, Self.isSeparator(start[index]) { index += 1 }
+                guard index < end else { return nil }
+                if start[index] == 0x0A { return index }
+                guard count < Self.capacity else { return nil }
+                offsets[2 * count] = index
+                // The field's bytes eight at a step up to the first at or below the space,
+                // then one at a time (a control byte other than those ending a field is part of it).
+                while index + 8 <= end {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(start + index).loadUnaligned(as: UInt64.self))
+                    let low = (word &- 0x2121_2121_2121_2121) & ~word & 0x8080_8080_8080_8080
+                    if low != 0 {
+                        index += low.trailingZeroBitCount >> 3
+                        break
+                    }
+                    index += 8
+                }
+                while index < end, start[index] > 0x20 || !(Self.isSeparator(start[index]) || start[index] == 0x0A) { index += 1 }
+                offsets[2 * count + 1] = index
+                count += 1
+            }
+        }
+
         /// Space, tab or carriage return — one comparison for the bytes of a field, which are
         /// all above the space.
         @inline(__always)
@@ -512,7 +542,19 @@ struct LineSplitter {
         // as it is read, with the same error).
         let (path, limit, first) = (path, maxLineLength, lineNumber + 1)
         try LineParts.forEachLine(bytes, pending: &tail, maxLength: limit,
-                                  tooLong: { GateError.lineTooLong(path: path, line: first + $0, limit: limit) }) { try line($0, body: body) }
+                                  tooLong: { GateError.lineTooLong(path: path, line: first + $0, limit: limit) },
+                                  record: { try record($0, available: $1, body: body) }, { try line($0, body: body) })
+    }
+
+    /// The line at `start` split as it is scanned for its newline (one pass, no search for
+    /// the newline first): the bytes taken, newline included; nil — for `line` — when the
+    /// line goes past `available`, is too long or has more fields than are split.
+    @inline(__always)
+    private mutating func record(_ start: UnsafePointer<UInt8>, available: Int, body: (Int, TRECFiles.Fields) throws -> Void) throws -> Int? {
+        guard let newline = fields.split(start, available: available), newline <= maxLineLength else { return nil }
+        lineNumber += 1
+        if fields.count > 0, fields[0].first != UInt8(ascii: "#") { try body(lineNumber, fields) }
+        return newline + 1
     }
 
     mutating func finish(body: (Int, TRECFiles.Fields) throws -> Void) throws {
