@@ -121,13 +121,11 @@ public enum TRECFiles {
     /// (its docno → grade and first line) and only a change of qid touches the outer tables.
     public static func readQrels(_ path: String) throws -> (qrels: Qrels, input: InputDigest) {
         var queries: [String: [String: Int]] = [:]
-        var firstSeen: [String: [String: Int]] = [:]
         var currentBytes: [UInt8] = [], currentQuery: String?
-        var grades: [String: Int] = [:], lines: [String: Int] = [:]
+        var grades: [String: Int] = [:]
         func flush() {
             guard let query = currentQuery else { return }
             queries[query] = grades
-            firstSeen[query] = lines
         }
         let digest = try streamLines(path, expected: "qrels (qid iter docno rel)") { line, fields in
             guard fields.count == 4 else {
@@ -140,18 +138,32 @@ public enum TRECFiles {
                 flush()
                 let query = fields.string(0)
                 (currentQuery, currentBytes) = (query, Array(fields[0]))
-                grades = queries.removeValue(forKey: query) ?? [:]
-                lines = firstSeen.removeValue(forKey: query) ?? [:]
+                grades = queries.removeValue(forKey: query) ?? Dictionary(minimumCapacity: grades.count)
             }
+            // One look-up per line; the line of a duplicate's first occurrence is looked for
+            // only when there is one.
             let document = fields.string(2)
-            if let first = lines.updateValue(line, forKey: document) {
-                throw RelevanceError.duplicateDocument(path: path, line: line, query: currentQuery!, document: document, firstLine: first)
+            if grades.updateValue(grade, forKey: document) != nil {
+                throw RelevanceError.duplicateDocument(path: path, line: line, query: currentQuery!, document: document,
+                                                       firstLine: try firstLine(of: document, query: currentQuery!, in: path))
             }
-            grades[document] = grade
         }
         flush()
         guard !queries.isEmpty else { throw RelevanceError.noRecords(path: path, expected: "judgements") }
         return (Qrels(queries: queries), digest)
+    }
+
+    /// The first line of a qrels file judging `document` for `query`.
+    private static func firstLine(of document: String, query: String, in path: String) throws -> Int {
+        struct Found: Error { let line: Int }
+        do {
+            _ = try streamLines(path, expected: "qrels (qid iter docno rel)") { line, fields in
+                if fields.count == 4, fields[0].elementsEqual(query.utf8), fields[2].elementsEqual(document.utf8) { throw Found(line: line) }
+            }
+        } catch let found as Found {
+            return found.line
+        }
+        return 0
     }
 
     /// One query's documents while a run is read, with the line each document came from so a

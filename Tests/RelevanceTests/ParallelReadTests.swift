@@ -75,4 +75,39 @@ import Testing
             }
         }
     }
+
+    @Test("lines split as they are scanned, fed in chunks of any size, give the fields a split of each whole line gives")
+    func splitInChunks() throws {
+        // Fields of every length around a word, separators of every kind, a control byte
+        // inside a field, comments, blank lines, CRLF, lines of seven and of nine fields.
+        var lines = ["q1 Q0 d1 1 0.5 run", "q1\tQ0\tdocument-with-a-long-name-0001 2 -1e3 run", "# comment line", "", "   ",
+                     "q2 Q0 d\u{01}x 3 4 run\r", "a b c d e f g", "a b c d e f g h i", "q3 Q0 \(String(repeating: "x", count: 40)) 1 2"]
+        for length in 1...20 { lines.append("q\(length) Q0 \(String(repeating: "d", count: length)) \(length) 1.\(length) tag") }
+        let text = lines.joined(separator: "\n") + "\nq9 Q0 last 1 1"
+        func split(_ text: String, chunk: Int) throws -> [String] {
+            var splitter = LineSplitter(path: "r")
+            var out: [String] = []
+            let body: (Int, TRECFiles.Fields) throws -> Void = { line, fields in
+                out.append("\(line):" + (0..<fields.count).map { fields.string($0) }.joined(separator: "|"))
+            }
+            let bytes = Array(text.utf8)
+            try bytes.withUnsafeBufferPointer { all in
+                for start in stride(from: 0, to: all.count, by: chunk) {
+                    try splitter.feed(UnsafeBufferPointer(rebasing: all[start..<min(all.count, start + chunk)]), body: body)
+                }
+            }
+            try splitter.finish(body: body)
+            return out
+        }
+        var expected: [String] = []
+        for (index, line) in text.utf8.split(separator: 10, omittingEmptySubsequences: false).enumerated() {
+            var fields = line.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }).prefix(7).map { String(decoding: $0, as: UTF8.self) }
+            if fields.first?.hasPrefix("#") == true { fields = [] }
+            if !fields.isEmpty { expected.append("\(index + 1):" + fields.joined(separator: "|")) }
+        }
+        #expect(expected.count == lines.count - 2)
+        for chunk in [1, 2, 3, 7, 8, 9, 16, 64, text.utf8.count] {
+            #expect(try split(text, chunk: chunk) == expected, "chunks of \(chunk)")
+        }
+    }
 }

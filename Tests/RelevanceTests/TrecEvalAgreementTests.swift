@@ -99,6 +99,7 @@ import Testing
         ("q1 0 d1\n", "input.txt:1: expected 4 fields (qid iter docno rel), found 3"),
         ("q1 0 d1 high\n", "input.txt:1: the grade 'high' is not an integer"),
         ("q1 0 d1 1\nq1 0 d1 2\n", "input.txt:2: document 'd1' appears twice for query 'q1' (first at line 1)"),
+        ("q2 0 d1 1\nq1 0 d0 0\nq1 0 d1 1\nq2 0 d2 1\nq1 0 d1 2\n", "input.txt:5: document 'd1' appears twice for query 'q1' (first at line 3)"),
         ("", "input.txt: the file is empty"),
     ])
     func badQrels(text: String, message: String) throws {
