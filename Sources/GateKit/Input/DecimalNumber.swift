@@ -6,7 +6,7 @@ public enum DecimalNumber {
     /// optional exponent. A mantissa of at most 2^53 (and 19 digits) with a power of ten within
     /// 10^±22 is converted exactly by one multiplication or division (Clinger's fast path);
     /// anything else goes to strtod. Both round correctly, so the value is the one strtod gives.
-    @inlinable
+    @inlinable @inline(__always)
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> (Double, integer: Bool)? {
         let n = bytes.count
         guard n > 0 else { return nil }
@@ -69,7 +69,7 @@ public enum DecimalNumber {
 
     /// 10^k for 0 ≤ k ≤ 22, each exact in a Double (a switch of literals: a constant table,
     /// no global to initialise on the hot path).
-    @inlinable
+    @inlinable @inline(__always)
     static func exactPowerOfTen(_ k: Int) -> Double {
         switch k {
         case 0: 1e0
