@@ -162,4 +162,24 @@ import Testing
         RadixSort.sort(&sorted)
         #expect(sorted.map(\.bitPattern) == values.sorted { $0 < $1 || ($0 == $1 && $0.sign == .minus && $1.sign == .plus) }.map(\.bitPattern))
     }
+
+    @Test("values counted by their bytes give the counts a dictionary of strings gives, through every growth of the table")
+    func textCounts() {
+        var state: UInt64 = 5
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var counter = TextCounter()
+        var expected: [String: Int] = [:]
+        #expect(counter.isEmpty)
+        for _ in 0..<60_000 {
+            // Values of 1 to 70 bytes: many sharing a long prefix, some differing only in length.
+            let value = next(3) == 0 ? String(repeating: "a", count: 1 + next(20)) : "catalog/department-\(next(9))/category-\(next(5_000))"
+            let isNew = Array(value.utf8).withUnsafeBytes { counter.add($0) }
+            #expect(isNew == (expected[value] == nil))
+            expected[value, default: 0] += 1
+        }
+        #expect(!counter.isEmpty && counter.dictionary == expected)
+    }
 }
