@@ -127,7 +127,9 @@ struct FieldClassifier {
             }
             return
         }
-        if mode == .auto, let (value, integer) = number(trimmed) {
+        // A number starts with a digit, a sign or a point: a word is not parsed at all.
+        if mode == .auto, trimmed[0] &- 0x30 < 10 || trimmed[0] == UInt8(ascii: "-") || trimmed[0] == UInt8(ascii: "+") || trimmed[0] == UInt8(ascii: "."),
+           let (value, integer) = number(trimmed) {
             if value.isFinite {
                 sample.numbers.append(value)
                 if !integer { sample.integersOnly = false }
