@@ -47,6 +47,36 @@ import Testing
         #expect(parsed?.0 == strtod(text, nil))
     }
 
+    @Test("a short number read from one word is the number the digit-by-digit read gives, and only such a number is read so")
+    func shortNumbers() {
+        var state: UInt64 = 9
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let alphabet = Array("0123456789012345678901234567890123456789..e-+x ".utf8)
+        var read = 0
+        for _ in 0..<200_000 {
+            let count = 1 + next(8)
+            // The text, then bytes that are not part of it (a comma, digits, a point).
+            var bytes = (0..<count).map { _ in alphabet[next(alphabet.count)] }
+            if next(2) == 0 { bytes = bytes.map { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "x") || $0 == 0x20 || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") ? UInt8(ascii: "7") : $0 } }
+            let padded = bytes + Array(",9.5".utf8) + [UInt8](repeating: 0x35, count: 8)
+            let short = padded.withUnsafeBytes { DecimalNumber.parseShort($0.baseAddress!, count: count) }
+            let full = bytes.withUnsafeBytes { DecimalNumber.parse($0) }
+            let text = String(decoding: bytes, as: UTF8.self)
+            if let short {
+                read += 1
+                #expect(short.0.bitPattern == full?.0.bitPattern && short.integer == full?.integer, "\(text)")
+            } else {
+                // Declined: anything but digits with at most one point (and at least one digit).
+                let points = bytes.filter { $0 == UInt8(ascii: ".") }.count
+                #expect(!(bytes.allSatisfy { $0 &- 0x30 < 10 || $0 == UInt8(ascii: ".") } && points <= 1 && points < count), "\(text)")
+            }
+        }
+        #expect(read > 50_000)
+    }
+
     @Test("every pandas NA spelling and infinity reads as missing; numbers and words sharing their first bytes do not")
     func missingSpellings() {
         for spelling in FieldClassifier.missingSpellings {
