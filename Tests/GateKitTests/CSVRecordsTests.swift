@@ -85,3 +85,21 @@ import Testing
         #expect(try Self.records("\n\n").isEmpty)
     }
 }
+
+/// The word-at-a-time byte helpers the scanners and tables share.
+@Suite struct ByteHashTests {
+    @Test("two byte strings are equal exactly when their bytes are, at every length and wherever they differ")
+    func equal() {
+        for length in 0...40 {
+            let a = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            #expect(a.withUnsafeBytes { x in a.withUnsafeBytes { ByteHash.equal(x, $0) } })
+            for position in 0..<length {
+                var b = a
+                b[position] ^= 0x20
+                #expect(!a.withUnsafeBytes { x in b.withUnsafeBytes { ByteHash.equal(x, $0) } }, "length \(length), byte \(position)")
+            }
+            let longer = a + [0]
+            #expect(!a.withUnsafeBytes { x in longer.withUnsafeBytes { ByteHash.equal(x, $0) } })
+        }
+    }
+}
