@@ -40,8 +40,7 @@ public struct ChecksumManifest: Sendable, Equatable {
     public static func parse(_ text: String, path: String) throws -> ChecksumManifest {
         var entries: [Entry] = []
         var seen = Set<String>()
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+        for (index, line) in TextLines.of(text).enumerated() {
             if line.isEmpty { continue }
             let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2, parts[0].count == 64, parts[0].allSatisfy(\.isHexDigit) else {

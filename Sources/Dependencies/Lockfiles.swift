@@ -553,7 +553,7 @@ public enum Lockfiles {
         var requires: [(String, String, Int)] = []
         var replacements: [(old: String, oldVersion: String?, new: String, newVersion: String?, line: Int)] = []
         var block: String?
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in TextLines.of(text).enumerated() {
             var line = String(raw)
             if let comment = line.range(of: "//") { line = String(line[..<comment.lowerBound]) }
             line = line.trimmingCharacters(in: .whitespaces)
@@ -608,7 +608,7 @@ public enum Lockfiles {
             guard let sums = String(validating: bytes, as: UTF8.self) else {
                 throw LockfileError(path: sumPath, problem: "not UTF-8 text, so not a go.sum")
             }
-            for (index, line) in sums.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            for (index, line) in TextLines.of(sums).enumerated() where !line.isEmpty {
                 let words = line.split(separator: " ")
                 guard words.count == 3, words[2].hasPrefix("h1:") else {
                     throw LockfileError(path: sumPath, position: "\(index + 1)", problem: "expected 'module version h1:hash', found '\(Excerpt.quote(line))'")

@@ -146,7 +146,7 @@ public enum ShadowQueries {
         }
         let (bytes, _) = try InputFile.readAll(path, expected: "queries, one per line", limits: .lines)
         var queries: [(String, String)] = []
-        for (index, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in TextLines.of(String(decoding: bytes, as: UTF8.self)).enumerated() {
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty || text.hasPrefix("#") { continue }
             queries.append((String(format: "q%04d", index + 1), text))

@@ -244,7 +244,7 @@ struct RecommenderSearchCommand: ParsableCommand {
     static func readQueries(_ path: String) throws -> [(String, String)] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw GateError.missingInput(path: path) }
         var result: [(String, String)] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+        for (index, line) in TextLines.of(text).enumerated() where !line.isEmpty {
             let parts = line.split(separator: "\t", maxSplits: 1)
             guard parts.count == 2 else {
                 throw GateError.usage("\(path):\(index + 1): expected query_id<TAB>text.")

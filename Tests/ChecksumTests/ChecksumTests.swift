@@ -36,6 +36,20 @@ struct ChecksumTests {
         #expect(try Self.verify(root).verdict == .pass)
     }
 
+    @Test("a manifest written with CRLF line ends reads as the one with LF (as sha256sum -c reads it)")
+    func crlfManifest() throws {
+        let root = try Self.artifacts()
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        let written = try ChecksumGate.create(root: root, manifest: root + "/MANIFEST.sha256", signKey: nil)
+        let text = try String(contentsOfFile: root + "/MANIFEST.sha256", encoding: .utf8)
+        let crlf = text.replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(crlf.utf8.filter { $0 == 0x0D }.count == written.entries.count)
+        let parsed = try ChecksumManifest.parse(crlf, path: "m")
+        #expect(parsed.entries.map(\.path) == written.entries.map(\.path) && parsed.entries.map(\.sha256) == written.entries.map(\.sha256))
+        try crlf.write(toFile: root + "/MANIFEST.sha256", atomically: true, encoding: .utf8)
+        #expect(try Self.verify(root).verdict == .pass)
+    }
+
     @Test("a flipped byte, a deleted file and an added file are each named", arguments: ["flip", "delete", "add"])
     func tampered(_ damage: String) throws {
         let root = try Self.artifacts()

@@ -87,6 +87,11 @@ struct LockfileTests {
         #expect(throws: LockfileError(path: directory + "/go.mod", position: "12", problem: "example.com/missing v0.1.0 has no h1: line in go.sum")) {
             try Lockfiles.read(directory + "/go.mod")
         }
+        // Written with CRLF line ends, both read as with LF.
+        for name in ["go.mod", "go.sum"] {
+            try Fixtures.write(try Fixtures.text("sbom/go/" + name).replacingOccurrences(of: "\n", with: "\r\n"), to: directory + "/" + name)
+        }
+        #expect(try Lockfiles.read(directory + "/go.mod").0.components.map(\.purl) == Self.purls("go/go.mod"))
     }
 
     @Test("bad lockfiles: the file, the position and the problem", arguments: [

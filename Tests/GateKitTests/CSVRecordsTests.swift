@@ -103,3 +103,13 @@ import Testing
         }
     }
 }
+
+@Suite struct TextLinesTests {
+    @Test("lines cut at LF bytes, a CR before the LF or at the end dropped; a CR elsewhere kept", arguments: [
+        ("", [""]), ("a", ["a"]), ("a\n", ["a", ""]), ("a\r\nb\r\n", ["a", "b", ""]), ("a\nb\r\nc", ["a", "b", "c"]),
+        ("a\rb\n", ["a\rb", ""]), ("\r\n\r\n", ["", "", ""]), ("é\r\nü", ["é", "ü"]), ("x\r", ["x"]),
+    ])
+    func lines(_ text: String, _ expected: [String]) {
+        #expect(TextLines.of(text).map(String.init) == expected)
+    }
+}
