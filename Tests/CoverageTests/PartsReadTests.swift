@@ -257,28 +257,35 @@ import Testing
         #expect(Array("x1".utf8).withUnsafeBufferPointer { RecordBytes.number($0.baseAddress!, $0.count, &index, maxDigits: 9) } == nil && index == 0)
     }
 
-    @Test("an LCOV report streamed in chunks of any size — its records cut anywhere — reads as in one chunk; a bad line is named by its number")
-    func chunks() throws {
-        let text = Self.lcovPerTest(files: 30, seed: 2) + Self.lcov(files: 30, seed: 2)
-        func read(_ text: String, chunk: Int) throws -> CoverageReport {
-            let parser = LineReportParser<LCOVRecords>(path: "r.info", resolver: SourcePathResolver(root: "/nonexistent", report: "r.info"))
-            let bytes = Array(text.utf8)
-            try bytes.withUnsafeBytes { all in
-                for start in stride(from: 0, to: all.count, by: chunk) {
-                    try parser.consume(UnsafeRawBufferPointer(rebasing: all[start..<min(all.count, start + chunk)]))
-                }
+    /// `text` read by the streaming parser of `Records`, handed over `chunk` bytes at a time.
+    static func streamed<Records: LineRecords>(_ records: Records.Type, _ text: String, path: String, chunk: Int) throws -> CoverageReport {
+        let parser = LineReportParser<Records>(path: path, resolver: SourcePathResolver(root: "/nonexistent", report: path))
+        try Array(text.utf8).withUnsafeBytes { all in
+            for start in stride(from: 0, to: all.count, by: chunk) {
+                try parser.consume(UnsafeRawBufferPointer(rebasing: all[start..<min(all.count, start + chunk)]))
             }
-            return try parser.finish()
+        }
+        return try parser.finish()
+    }
+
+    @Test("an LCOV report and a Go profile streamed in chunks of any size — records cut anywhere — read as in one chunk; a bad line is named by its number",
+          arguments: ["lcov", "go"])
+    func chunks(_ format: String) throws {
+        let lcov = format == "lcov"
+        let text = lcov ? Self.lcovPerTest(files: 30, seed: 2) + Self.lcov(files: 30, seed: 2) : Self.goProfile(mode: "count", blocks: 600, seed: 4, adjacent: true)
+        func read(_ text: String, chunk: Int) throws -> CoverageReport {
+            lcov ? try Self.streamed(LCOVRecords.self, text, path: "r.info", chunk: chunk) : try Self.streamed(GoProfileRecords.self, text, path: "c.out", chunk: chunk)
         }
         let whole = try read(text, chunk: text.utf8.count)
+        #expect(whole.files.count > 10)
         for chunk in [1, 2, 5, 7, 13, 64, 4096] {
             #expect(try read(text, chunk: chunk) == whole, "chunks of \(chunk)")
         }
         // Cut at LF bytes (a Swift string keeps CR LF together as one character).
         var broken = text.utf8.split(separator: 10, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-        broken.insert("DA:7,x", at: 1_000)
+        broken.insert(lcov ? "DA:7,x" : "example.com/app/f1.go:3.2,1.5 1 1", at: 900)
         for chunk in [3, 4096] {
-            expectError(containing: "r.info:1001:") { _ = try read(broken.joined(separator: "\n"), chunk: chunk) }
+            expectError(containing: (lcov ? "r.info" : "c.out") + ":901:") { _ = try read(broken.joined(separator: "\n"), chunk: chunk) }
         }
     }
 
@@ -442,31 +449,6 @@ import Testing
                 if found == nil { known[[start, end]] = known.count }
                 #expect(table.starts.count == known.count)
             }
-        }
-    }
-
-    @Test("a Go profile streamed in chunks of any size — its blocks cut anywhere — reads as in one chunk; a bad line is named by its number")
-    func goChunks() throws {
-        let text = Self.goProfile(mode: "count", blocks: 600, seed: 4, adjacent: true)
-        func read(_ text: String, chunk: Int) throws -> CoverageReport {
-            let parser = LineReportParser<GoProfileRecords>(path: "c.out", resolver: SourcePathResolver(root: "/nonexistent", report: "c.out"))
-            let bytes = Array(text.utf8)
-            try bytes.withUnsafeBytes { all in
-                for start in stride(from: 0, to: all.count, by: chunk) {
-                    try parser.consume(UnsafeRawBufferPointer(rebasing: all[start..<min(all.count, start + chunk)]))
-                }
-            }
-            return try parser.finish()
-        }
-        let whole = try read(text, chunk: text.utf8.count)
-        #expect(whole.files.count > 10)
-        for chunk in [1, 2, 5, 7, 13, 64, 4096] {
-            #expect(try read(text, chunk: chunk) == whole, "chunks of \(chunk)")
-        }
-        var broken = text.utf8.split(separator: 10, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-        broken.insert("example.com/app/f1.go:3.2,1.5 1 1", at: 900)
-        for chunk in [3, 4096] {
-            expectError(containing: "c.out:901:") { _ = try read(broken.joined(separator: "\n"), chunk: chunk) }
         }
     }
 

@@ -49,11 +49,8 @@ import Testing
 
     @Test("a short number read from one word is the number the digit-by-digit read gives, and only such a number is read so")
     func shortNumbers() {
-        var state: UInt64 = 9
-        func next(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var numbers = TestNumbers(state: 9)
+        func next(_ bound: Int) -> Int { numbers.next(bound) }
         let alphabet = Array("0123456789012345678901234567890123456789..e-+x ".utf8)
         var read = 0
         for _ in 0..<200_000 {

@@ -165,11 +165,8 @@ import Testing
 
     @Test("values counted by their bytes give the counts a dictionary of strings gives, through every growth of the table")
     func textCounts() {
-        var state: UInt64 = 5
-        func next(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var numbers = TestNumbers(state: 5)
+        func next(_ bound: Int) -> Int { numbers.next(bound) }
         var counter = TextCounter()
         var expected: [String: Int] = [:]
         #expect(counter.isEmpty)
@@ -181,5 +178,15 @@ import Testing
             expected[value, default: 0] += 1
         }
         #expect(!counter.isEmpty && counter.dictionary == expected)
+    }
+}
+
+/// A deterministic stream of numbers for generated test inputs.
+struct TestNumbers {
+    var state: UInt64
+
+    mutating func next(_ bound: Int) -> Int {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int((state >> 33) % UInt64(bound))
     }
 }
