@@ -86,15 +86,20 @@ public enum BenchSuites {
             }
     }
 
-    /// The distinct query texts of a golden-set CSV (query_id,query,…).
+    /// The distinct query texts of a golden-set CSV (its `query` column; without one, the
+    /// second), read by the one CSV reader: quoted commas, CRLF and all.
     static func goldenQueries(_ path: String) throws -> [String] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw GateError.missingInput(path: path) }
+        let (bytes, _) = try InputFile.readAll(path, expected: "a golden-set CSV (query_id,query,…)", limits: .lines)
         var seen = Set<String>(), queries: [String] = []
-        for line in text.split(separator: "\n").dropFirst() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count > 1 else { continue }
-            let query = String(fields[1])
-            if seen.insert(query).inserted { queries.append(query) }
+        try bytes.withUnsafeBytes { bytes in
+            var records = CSVRecords(bytes, path: path)
+            guard let header = try records.next() else { return }
+            let column = (0..<header.count).first { header.string($0) == "query" } ?? 1
+            while let record = try records.next() {
+                guard record.count > column else { continue }
+                let query = record.string(column)
+                if seen.insert(query).inserted { queries.append(query) }
+            }
         }
         guard !queries.isEmpty else { throw BenchError.noSamples(name: "recommender.search (no queries in \(path))") }
         return queries

@@ -54,6 +54,14 @@ public enum CSV {
         return fields
     }
 
+    /// The lines of `text` (line ends, LF or CR LF, removed), as `forEachLine` hands them on.
+    /// (`split(separator: "\n")` keeps "\r\n", one Character, unsplit.)
+    static func lines(_ text: String) -> [String] {
+        var lines: [String] = []
+        forEachLine(text) { bytes, _ in lines.append(String(decoding: bytes, as: UTF8.self)) }
+        return lines
+    }
+
     /// Calls `body` with each line of `text` (line ends, LF or CR LF, removed) and its number.
     static func forEachLine(_ text: String, _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) rethrows {
         var text = text

@@ -143,9 +143,8 @@ public struct Embeddings: Sendable {
         let positions = Dictionary(catalog.products.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         var vectors: [Int: [Float]] = [:]
         var dimension = 0
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, row) in CSV.lines(text).enumerated() {
             let number = index + 1
-            let row = line.hasSuffix("\r") ? line.dropLast() : line
             if row.allSatisfy(\.isWhitespace) || (number == 1 && row.hasPrefix("product_id")) { continue }
             let fields = row.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count >= 2 else {

@@ -34,7 +34,7 @@ public struct InteractionLog: Sendable, Equatable {
             throw RecommenderError.unreadable(path: path, reason: error.localizedDescription)
         }
         let known = Set(catalog.products.map(\.id))
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        let lines = CSV.lines(text)
         let isJSONL = lines.first { !$0.allSatisfy(\.isWhitespace) }?.first == "{"
         var events: [Interaction] = []
         var unknown = 0

@@ -183,7 +183,7 @@ public enum ModelArtifacts {
             throw corrupted("\(manifestName) is missing")
         }
         var files: [String: Data] = [:]
-        for (number, line) in String(decoding: manifest, as: UTF8.self).split(separator: "\n").enumerated() {
+        for (number, line) in CSV.lines(String(decoding: manifest, as: UTF8.self)).filter({ !$0.isEmpty }).enumerated() {
             let parts = line.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].count == 64, parts[1].hasPrefix(" "), parts[0].allSatisfy(\.isHexDigit) else {
                 throw corrupted("\(manifestName) line \(number + 1) is not '<sha256>  <name>'")

@@ -36,7 +36,7 @@ public struct QueryRewriter: Sendable {
 
     /// Synonym groups from text: one group a line, terms comma-separated, `#` comments.
     public static func synonymGroups(_ text: String, tokenizer: Tokenizer = Tokenizer()) -> [[String]] {
-        text.split(separator: "\n").compactMap { line in
+        CSV.lines(text).compactMap { line in
             guard !line.hasPrefix("#") else { return nil }
             let group = line.split(separator: ",").compactMap { tokenizer.tokens(String($0)).first }
             return group.count > 1 ? group : nil

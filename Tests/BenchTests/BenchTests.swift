@@ -187,6 +187,15 @@ import Testing
         #expect(try BenchImport.read(directory + "/r.json").results == results)
     }
 
+    @Test("a golden set's queries are its query column read as CSV: quoted commas, CRLF, each query once")
+    func goldenQueries() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Fixtures.write("query_id,query,product_id,grade\r\nq1,\"chairs, wooden\",p1,2\r\nq1,\"chairs, wooden\",p2,1\r\nq2,lamp,p3,1\r\n",
+                           to: directory + "/golden.csv")
+        #expect(try BenchSuites.goldenQueries(directory + "/golden.csv") == ["chairs, wooden", "lamp"])
+    }
+
     @Test("the built-in suites time the vendored libraries and add percentiles; an unknown suite is named")
     func suites() throws {
         let root = Fixtures.repositoryRoot

@@ -169,6 +169,18 @@ struct HybridTests {
         }
     }
 
+    @Test("an interaction log written with CRLF line ends reads as the one with LF")
+    func crlfInteractions() throws {
+        let catalog = try Self.catalog()
+        let log = try InteractionLog.read(Fixtures.path("catalog/interactions.csv"), catalog: catalog)
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = try Fixtures.text("catalog/interactions.csv").replacingOccurrences(of: "\n", with: "\r\n")
+        try Fixtures.write(text, to: directory + "/interactions.csv")
+        let crlf = try InteractionLog.read(directory + "/interactions.csv", catalog: catalog)
+        #expect(crlf == log && log.events.count > 100)
+    }
+
     @Test("every result's breakdown adds up: blended = Σ weight · signal, score = λ·blended − penalty")
     func breakdownAddsUp() throws {
         let catalog = try Self.catalog()
@@ -293,6 +305,12 @@ struct ArtifactTests {
     func roundTrip() throws {
         let (directory, model) = try Self.trained()
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The manifest rewritten with CRLF line ends loads the same.
+        let manifests = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sha256") }
+        for name in manifests {
+            let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
+            try text.replacingOccurrences(of: "\n", with: "\r\n").write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+        }
         let loaded = try ModelArtifacts.load(directory)
         for (query, user) in [("wireless headphones", "u03"), ("coffee grinder", "u55"), ("tent", nil)] {
             #expect(HybridRanker(model: loaded).search(query, user: user, limit: 10) == HybridRanker(model: model).search(query, user: user, limit: 10))
