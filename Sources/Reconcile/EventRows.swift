@@ -185,6 +185,15 @@ enum Canonical {
     }
 }
 
+/// Where each field of a row read in place lies (start, end), for as long as the scanner lives.
+final class FieldBounds {
+    let pointer: UnsafeMutablePointer<Int>
+
+    init(count: Int) { pointer = .allocate(capacity: max(count, 1)) }
+
+    deinit { pointer.deallocate() }
+}
+
 /// Rows of a CSV file (header first) or JSON Lines, each field by column position.
 struct RowScanner {
     let bytes: UnsafeRawBufferPointer
@@ -193,7 +202,10 @@ struct RowScanner {
     private var records: CSVRecords?
     private var offset = 0
     private var line = 0
-    /// The current row: a CSV record, or a JSON line's fields by column position.
+    /// The current row: a CSV record read in place (`plain`, its fields' bounds in `bounds`),
+    /// a CSV record, or a JSON line's fields by column position.
+    private var plain = false
+    private var bounds = FieldBounds(count: 0)
     private var record: CSVRecord?
     private var current: [Field] = []
     private var positionOf: [String: Int] = [:]
@@ -222,6 +234,7 @@ struct RowScanner {
             var records = CSVRecords(bytes, path: path)
             _ = try records.next()
             self.records = records
+            bounds = FieldBounds(count: 2 * header.count)
         } else {
             // Columns: the keys of every line, in order of first appearance (one pass ahead).
             var names: [String] = [], seen = Set<String>()
@@ -253,6 +266,17 @@ struct RowScanner {
     mutating func next() throws -> (line: Int, offset: Int)? {
         if records != nil {
             let start = records!.offset
+            // Most rows are one line without quotes: read in place. Any other goes through the
+            // full reader, which also words every error.
+            switch records!.nextPlain(fields: columns.count, bounds: bounds.pointer) {
+            case .end:
+                return nil
+            case .row(let line):
+                (plain, record) = (true, nil)
+                return (line, start)
+            case .other:
+                plain = false
+            }
             guard let record = try records!.next() else { return nil }
             guard record.count == columns.count else {
                 throw GateError.malformedCSV(path: path, line: record.line, column: 1,
@@ -293,6 +317,7 @@ struct RowScanner {
     }
 
     func field(_ position: Int) -> Field {
+        if plain { return .raw(UnsafeRawBufferPointer(rebasing: bytes[bounds.pointer[2 * position]..<bounds.pointer[2 * position + 1]])) }
         if let record { return record.withField(position) { .raw($0) } }
         return current[position]
     }

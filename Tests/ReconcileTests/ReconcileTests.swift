@@ -81,6 +81,25 @@ import Testing
         #expect(small.verdict == .pass, "\(small.findings)")
     }
 
+    @Test("an export with every field quoted, or with CRLF line ends, reconciles as the plain one does (rows read in place or by the full reader)")
+    func quotedAndCRLF() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let plain = try Fixtures.text("reconcile/websocket-clean.csv")
+        let quoted = TextLines.of(plain).map { line in
+            line.isEmpty ? "" : line.split(separator: ",", omittingEmptySubsequences: false).map { "\"" + $0 + "\"" }.joined(separator: ",")
+        }.joined(separator: "\n")
+        try Fixtures.write(quoted, to: directory + "/quoted.csv")
+        try Fixtures.write(plain.replacingOccurrences(of: "\n", with: "\r\n"), to: directory + "/crlf.csv")
+        let policy = "key: [producer, seq]\ncolumns: {amount: amount_usd}\nsequence: {column: seq, group: producer}\n"
+        let reference = try Self.result("a: fixtures/reconcile/websocket-clean.csv\nb: fixtures/reconcile/supabase-clean.jsonl\n" + policy)
+        for name in ["quoted.csv", "crlf.csv"] {
+            let result = try Self.result("a: \(directory)/\(name)\nb: fixtures/reconcile/supabase-clean.jsonl\n" + policy)
+            #expect(result.verdict == reference.verdict && result.summary == reference.summary, "\(name)")
+            #expect(result.measurements.map(\.value) == reference.measurements.map(\.value), "\(name)")
+        }
+    }
+
     @Test("a tolerance makes near numbers equal; text is compared exactly; checksum mode finds the same rows")
     func toleranceAndChecksum() throws {
         let loose = try Self.result(Self.policy + "tolerance: 0.5\n")
