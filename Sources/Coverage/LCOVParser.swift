@@ -621,7 +621,6 @@ extension LCOVParser {
         RecordBytes.number(text, count, &index, maxDigits: maxDigits)
     }
 
-
     static func preview(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         let text = String(decoding: bytes.prefix(60), as: UTF8.self)
         return bytes.count > 60 ? text + "…" : text

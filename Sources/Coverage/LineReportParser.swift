@@ -131,15 +131,8 @@ enum RecordBytes {
     @inline(__always)
     static func eightDigits(_ word: UInt64) -> UInt64? {
         let word = UInt64(littleEndian: word)
-        // Each byte less 0x30 is below 10 exactly when adding 0x76 to its low seven bits leaves
-        // the high bit clear and the high bit was clear (no carry crosses bytes).
-        let x = word ^ 0x3030_3030_3030_3030
-        guard (((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080 == 0 else { return nil }
-        // Pairs, then fours, then the eight combined: each step multiplies the more
-        // significant (lower) half by a power of ten and adds the other.
-        var value = (x &* 2561) >> 8
-        value = ((value & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
-        return ((value & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
+        guard DecimalNumber.nonDigits(word) == 0 else { return nil }
+        return DecimalNumber.value(ofDigits: word, count: 8)
     }
 
     /// `byte` at `index`, stepped over.

@@ -120,9 +120,12 @@ public enum TRECFiles {
     /// Qrels are usually grouped by query, so the current query's judgements are kept at hand
     /// (its docno → grade and first line) and only a change of qid touches the outer tables.
     public static func readQrels(_ path: String) throws -> (qrels: Qrels, input: InputDigest) {
-        var queries: [String: [String: Int]] = [:]
+        // Each judgement with its line, so a duplicate names its first occurrence: one look-up
+        // per line (a second table of lines doubled the read), the lines dropped at the end.
+        typealias Judgement = (grade: Int, line: Int)
+        var queries: [String: [String: Judgement]] = [:]
         var currentBytes: [UInt8] = [], currentQuery: String?
-        var grades: [String: Int] = [:]
+        var grades: [String: Judgement] = [:]
         func flush() {
             guard let query = currentQuery else { return }
             queries[query] = grades
@@ -140,30 +143,14 @@ public enum TRECFiles {
                 (currentQuery, currentBytes) = (query, Array(fields[0]))
                 grades = queries.removeValue(forKey: query) ?? Dictionary(minimumCapacity: grades.count)
             }
-            // One look-up per line; the line of a duplicate's first occurrence is looked for
-            // only when there is one.
             let document = fields.string(2)
-            if grades.updateValue(grade, forKey: document) != nil {
-                throw RelevanceError.duplicateDocument(path: path, line: line, query: currentQuery!, document: document,
-                                                       firstLine: try firstLine(of: document, query: currentQuery!, in: path))
+            if let first = grades.updateValue((grade, line), forKey: document) {
+                throw RelevanceError.duplicateDocument(path: path, line: line, query: currentQuery!, document: document, firstLine: first.line)
             }
         }
         flush()
         guard !queries.isEmpty else { throw RelevanceError.noRecords(path: path, expected: "judgements") }
-        return (Qrels(queries: queries), digest)
-    }
-
-    /// The first line of a qrels file judging `document` for `query`.
-    private static func firstLine(of document: String, query: String, in path: String) throws -> Int {
-        struct Found: Error { let line: Int }
-        do {
-            _ = try streamLines(path, expected: "qrels (qid iter docno rel)") { line, fields in
-                if fields.count == 4, fields[0].elementsEqual(query.utf8), fields[2].elementsEqual(document.utf8) { throw Found(line: line) }
-            }
-        } catch let found as Found {
-            return found.line
-        }
-        return 0
+        return (Qrels(queries: queries.mapValues { $0.mapValues(\.grade) }), digest)
     }
 
     /// One query's documents while a run is read, with the line each document came from so a
@@ -393,21 +380,13 @@ public enum TRECFiles {
         mutating func split(_ line: UnsafeBufferPointer<UInt8>) {
             count = 0
             base = line.baseAddress
-            guard let bytes = line.baseAddress else { return }
-            let end = line.count
-            var index = 0
-            while index < end, count < Self.capacity {
-                while index < end, Self.isSeparator(bytes[index]) { index += 1 }
-                guard index < end else { break }
-                offsets[2 * count] = index
-                while index < end, !Self.isSeparator(bytes[index]) { index += 1 }
-                offsets[2 * count + 1] = index
-                count += 1
-            }
+            guard let start = line.baseAddress else { return }
+            _ = split(start, available: line.count)
         }
 
-        /// Splits the line at `start` as `split` does, up to its newline: where the newline is,
-        /// or nil when none comes within `available` bytes or a field past the seventh does.
+        /// Splits the line at `start` as above, up to its newline: where the newline is, or nil
+        /// when none comes within `available` bytes (the fields up to there split all the same)
+        /// or a field past the seventh does.
         @inline(__always)
         mutating func split(_ start: UnsafePointer<UInt8>, available end: Int) -> Int? {
             count = 0

@@ -52,11 +52,11 @@ public enum ByteHash {
     public static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         let n = a.count
         guard n == b.count else { return false }
-        guard n >= 8, let x = a.baseAddress, let y = b.baseAddress else {
-            guard n >= 4, let x = a.baseAddress, let y = b.baseAddress else {
-                for i in 0..<n where a[i] != b[i] { return false }
-                return true
-            }
+        guard n >= 4, let x = a.baseAddress, let y = b.baseAddress else {
+            for i in 0..<n where a[i] != b[i] { return false }
+            return true
+        }
+        guard n >= 8 else {
             // Four to seven bytes: the first four and the last four (overlapping).
             return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
                 && x.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == y.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)

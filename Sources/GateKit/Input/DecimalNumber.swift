@@ -77,9 +77,7 @@ public enum DecimalNumber {
         let bits = 8 * n
         let inside: UInt64 = n == 8 ? ~0 : (1 << UInt64(bits)) &- 1
         let word = UInt64(littleEndian: start.loadUnaligned(as: UInt64.self)) & inside
-        // Bytes that are not digits (among the first n): a digit less 0x30 is below 10.
-        let x = word ^ 0x3030_3030_3030_3030
-        let other = (((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080 & inside
+        let other = nonDigits(word) & inside
         var digits = word
         var count = n
         var fraction = 0
@@ -94,14 +92,29 @@ public enum DecimalNumber {
             fraction = count - point
             guard count > 0 else { return nil }
         }
-        // The digits moved to the top of the word (zeros, as leading zeros, below them), then
-        // pairs, fours and the eight combined — the most significant digit is the lowest byte.
-        var value = (digits & 0x0F0F_0F0F_0F0F_0F0F) &<< UInt64(64 - 8 * count)
+        let mantissa = Double(value(ofDigits: digits, count: count))
+        return (fraction == 0 ? mantissa : mantissa / exactPowerOfTen(fraction), other == 0)
+    }
+
+    /// The high bit of each byte of `word` (read little-endian) that is not an ASCII digit, no
+    /// other bit set: a digit less 0x30 is below 10, so adding 0x76 to a byte's low seven bits
+    /// sets its high bit for any other (no carry crosses bytes), as does a high bit already set.
+    @inlinable @inline(__always)
+    public static func nonDigits(_ word: UInt64) -> UInt64 {
+        let x = word ^ 0x3030_3030_3030_3030
+        return (((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080
+    }
+
+    /// The number the first `count` bytes of `word` spell (1 to 8 ASCII digits, the most
+    /// significant the lowest byte): the digits moved to the top of the word (zeros, as
+    /// leading zeros, below them), then pairs, fours and the eight combined, each step
+    /// multiplying the more significant half by a power of ten and adding the other.
+    @inlinable @inline(__always)
+    public static func value(ofDigits word: UInt64, count: Int) -> UInt64 {
+        var value = (word & 0x0F0F_0F0F_0F0F_0F0F) &<< UInt64(64 - 8 * count)
         value = (value &* 2561) >> 8
         value = ((value & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
-        value = ((value & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
-        let mantissa = Double(value)
-        return (fraction == 0 ? mantissa : mantissa / exactPowerOfTen(fraction), other == 0)
+        return ((value & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
     }
 
     /// 10^k for 0 ≤ k ≤ 22, each exact in a Double (a switch of literals: a constant table,
