@@ -180,7 +180,7 @@ struct GoProfileRecords: LineRecords {
     /// forward with its newline, which its count runs up to (so it is not searched for): the
     /// bytes taken, or nil for any other line, one past `available` or one too long.
     @inline(__always)
-    private mutating func plainRecord(_ text: UnsafePointer<UInt8>, available count: Int) throws -> Int? {
+    private mutating func plainRecord(_ text: UnsafePointer<UInt8>, available count: Int) throws -> (bytes: Int, lines: Int)? {
         let nameCount = lastName.count
         guard lastIndex >= 0, count > nameCount + 12, text[nameCount] == UInt8(ascii: ":"),
               lastName.withUnsafeBytes({ ByteHash.equal($0, UnsafeRawBufferPointer(start: text, count: nameCount)) }) else { return nil }
@@ -195,7 +195,7 @@ struct GoProfileRecords: LineRecords {
               l1 > 0, l2 >= l1 else { return nil }
         lineNumber += 1
         try add(lastIndex, start: l1 << 32 | c1, end: l2 << 32 | c2, statements: Int(statements), count: executions)
-        return end + 1
+        return (end + 1, 1)
     }
 
     /// A later part read on its own, in the same mode: false when the parts disagree on a

@@ -140,31 +140,60 @@ struct LCOVRecords: LineRecords {
         let (path, limit, first) = (path, maxLineLength, lineNumber + 1)
         try LineParts.forEachLine(bytes, pending: &pending, maxLength: limit,
                                   tooLong: { CoverageError.lineTooLong(path: path, line: first + $0, limit: limit) },
-                                  record: { try plainRecord($0, available: $1) }, { try line($0) })
+                                  record: { plainRecords($0, available: $1) }, { try line($0) })
     }
 
-    /// A DA or BRDA record in its plain shape at `start`, read with its newline (which the
-    /// last field's digits run up to, so it is not searched for): the bytes taken, or nil
-    /// for any other line, one that goes past `available` or one too long.
+    /// A run of DA and BRDA records in their plain shapes from `start`, each read with its
+    /// newline (which the last field's digits run up to, so it is not searched for): the
+    /// bytes and lines taken, or nil when the first line is any other, goes past `available`
+    /// or is too long. The run's records are gathered in small buffers on the stack and added
+    /// to the section a batch at a time.
     @inline(__always)
-    private mutating func plainRecord(_ start: UnsafePointer<UInt8>, available: Int) throws -> Int? {
-        guard isInSection, available >= 7 else { return nil }
-        switch start[0] {
-        case UInt8(ascii: "D"):
-            guard let (line, count, end) = LCOVParser.plainDA(start, available), end < available, end <= maxLineLength else { return nil }
-            lineNumber += 1
-            section.lines.append(LineRecord(line: line, hits: count))
-            return end + 1
-        case UInt8(ascii: "B"):
-            guard let (branch, end) = LCOVParser.plainBRDA(start, available), end < available, end <= maxLineLength else { return nil }
-            lineNumber += 1
-            section.plainBranches.append(branch)
-            sawBranches = true
-            return end + 1
-        default:
-            return nil
+    private mutating func plainRecords(_ start: UnsafePointer<UInt8>, available: Int) -> (bytes: Int, lines: Int)? {
+        guard isInSection else { return nil }
+        let maxLength = maxLineLength
+        var used = 0, lines = 0
+        withUnsafeTemporaryAllocation(of: LineRecord.self, capacity: Self.batch) { lineBatch in
+            withUnsafeTemporaryAllocation(of: PlainBranch.self, capacity: Self.batch) { branchBatch in
+                var heldLines = 0, heldBranches = 0
+                while available - used >= 7 {
+                    let text = start + used, left = available - used
+                    if text[0] == UInt8(ascii: "D") {
+                        guard let (record, end) = LCOVParser.plainDA(text, left), end < left, end <= maxLength else { break }
+                        lineBatch[heldLines] = record
+                        heldLines += 1
+                        used += end + 1
+                        if heldLines == Self.batch {
+                            section.lines.append(contentsOf: lineBatch)
+                            heldLines = 0
+                        }
+                    } else if text[0] == UInt8(ascii: "B") {
+                        guard let (record, end) = LCOVParser.plainBRDA(text, left), end < left, end <= maxLength else { break }
+                        branchBatch[heldBranches] = record
+                        heldBranches += 1
+                        sawBranches = true
+                        used += end + 1
+                        if heldBranches == Self.batch {
+                            section.plainBranches.append(contentsOf: branchBatch)
+                            heldBranches = 0
+                        }
+                    } else {
+                        break
+                    }
+                    lines += 1
+                }
+                section.lines.append(contentsOf: UnsafeMutableBufferPointer(rebasing: lineBatch[..<heldLines]))
+                section.plainBranches.append(contentsOf: UnsafeMutableBufferPointer(rebasing: branchBatch[..<heldBranches]))
+            }
         }
+        guard lines > 0 else { return nil }
+        lineNumber += lines
+        return (used, lines)
     }
+
+    /// How many records of each kind a run gathers before adding them to the section (a
+    /// buffer of this many stays on the stack).
+    private static let batch = 32
 
     /// A later part of the same report, read on its own (its line numbers from 1): what a
     /// one-thread read would have after reading both.
@@ -312,8 +341,8 @@ struct LCOVRecords: LineRecords {
         if isInSection, end >= 4 {
             switch text[0] {
             case UInt8(ascii: "D"):
-                if let (line, count, _) = LCOVParser.plainDA(text.baseAddress!, end) {
-                    section.lines.append(LineRecord(line: line, hits: count))
+                if let (record, _) = LCOVParser.plainDA(text.baseAddress!, end) {
+                    section.lines.append(record)
                     return
                 }
             case UInt8(ascii: "B"):
@@ -517,16 +546,17 @@ final class MovedOnce<Value>: @unchecked Sendable {
 
 extension LCOVParser {
     /// `DA:` plain digits (a positive line of at most 9), `,`, plain digits (a count of at most
-    /// 19), then the line's end or `,` and a checksum; nil for anything else. `end` is where
+    /// 19), then the line's end or `,` and a checksum, as a line record; nil for anything else. `end` is where
     /// the line ends (`lineEnd`) among the `count` bytes at `text`.
     @inline(__always)
-    static func plainDA(_ text: UnsafePointer<UInt8>, _ count: Int) -> (line: UInt32, count: UInt64, end: Int)? {
+    static func plainDA(_ text: UnsafePointer<UInt8>, _ count: Int) -> (LineRecord, end: Int)? {
         guard count >= 6, text[0] == UInt8(ascii: "D"), text[1] == UInt8(ascii: "A"), text[2] == UInt8(ascii: ":") else { return nil }
         var index = 3
         guard let line = number(text, count, &index, maxDigits: 9), line > 0, comma(text, count, &index),
-              let hits = number(text, count, &index, maxDigits: 19),
+              let hits = count - index >= 16 ? RecordBytes.count(text, &index) ?? number(text, count, &index, maxDigits: 19)
+                                             : number(text, count, &index, maxDigits: 19),
               let end = RecordBytes.lineEnd(text, count, at: index, restAllowed: true) else { return nil }
-        return (UInt32(line), hits, end)
+        return (LineRecord(line: UInt32(line), hits: hits), end)
     }
 
     /// `BRDA:` a positive line (plain digits), a block and a branch (plain numbers: see
@@ -587,7 +617,19 @@ extension LCOVParser {
     /// (invalid UTF-8 repaired) is then the name everywhere.
     @inline(__always)
     private static func isASCII(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        name.allSatisfy { $0 < 0x80 }
+        guard let base = name.baseAddress else { return true }
+        // The bytes or-ed together eight at a step: a name is long (a mangled C++ name is
+        // often over a hundred bytes), and one of another script rare.
+        var bits: UInt64 = 0, offset = 0
+        while offset + 8 <= name.count {
+            bits |= UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
+            offset += 8
+        }
+        while offset < name.count {
+            bits |= UInt64(base[offset])
+            offset += 1
+        }
+        return bits & 0x8080_8080_8080_8080 == 0
     }
 
     /// Plain digits at `index` (one to `maxDigits`), read and stepped over.

@@ -52,9 +52,12 @@ final class SourcePathResolver {
         if name.hasPrefix("/") {
             let absolute = RepositoryPath.normalize(name)
             if let inside = RepositoryPath.relative(absolute, to: root) { return inside }
-            let parts = absolute.split(separator: "/")
-            if let directory = localDirectory(forForeign: parts.dropLast().joined(separator: "/")) {
-                return directory.isEmpty ? String(parts.last!) : directory + "/" + parts.last!
+            // Normalised: "/", or "/" and segments joined by single slashes. A file in "/" is
+            // in no directory that could be here.
+            guard let slash = absolute.utf8.lastIndex(of: UInt8(ascii: "/")), slash > absolute.startIndex else { return absolute }
+            let file = absolute[absolute.utf8.index(after: slash)...]
+            if let directory = localDirectory(forForeign: String(absolute[absolute.utf8.index(after: absolute.startIndex)..<slash])) {
+                return directory.isEmpty ? String(file) : directory + "/" + file
             }
             return absolute
         }
@@ -110,32 +113,65 @@ final class SourcePathResolver {
     private func localDirectory(forForeign directory: String) -> String? {
         if let known = foreignDirectories[directory] { return known }
         var found: String?
-        for candidate in RepositoryPath.trailingRuns(directory) where mayExist(candidate) && isDirectory(String(candidate)) {
-            found = String(candidate)
-            break
+        if let rootNames {
+            // Only a run whose first segment is a name in the root can be there: the segments
+            // are looked up as bytes, and the file system asked about those runs alone (a
+            // report from another machine names thousands of directories, each with a dozen
+            // trailing runs, almost none of them here).
+            for start in Self.segmentStarts(directory, named: rootNames) {
+                let candidate = String(directory[directory.utf8.index(directory.startIndex, offsetBy: start)...])
+                if isDirectory(candidate) {
+                    found = candidate
+                    break
+                }
+            }
+        } else {
+            for candidate in RepositoryPath.trailingRuns(directory) where isDirectory(String(candidate)) {
+                found = String(candidate)
+                break
+            }
         }
         foreignDirectories[directory] = found
         return found
     }
 
+    /// Where the segments of `path` (relative, normalised) that are in `names` start, first to
+    /// last — its trailing runs that may exist, longest first — none of a run longer than
+    /// PATH_MAX (as `RepositoryPath.trailingRuns`).
+    private static func segmentStarts(_ path: String, named names: Set<String>) -> [Int] {
+        var path = path
+        return path.withUTF8 { bytes in
+            var starts: [Int] = []
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: "/") { end += 1 }
+                if end > start, bytes.count - start <= 4096,
+                   names.contains(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)) {
+                    starts.append(start)
+                }
+                start = end + 1
+            }
+            return starts
+        }
+    }
+
     /// The names in the root directory, read once (nil when it cannot be read).
-    private lazy var rootNames: Set<Substring>? = {
+    private lazy var rootNames: Set<String>? = {
         guard let directory = opendir(root.isEmpty ? "." : root) else { return nil }
         defer { closedir(directory) }
-        var names: Set<Substring> = []
+        var names: Set<String> = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            names.insert(Substring(name))
+            names.insert(withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
         }
         return names
     }()
 
     /// False when `relative`'s first component is not a name in the root: it cannot be there,
-    /// and the file system is not asked (a report from another machine names thousands of
-    /// directories, each with a dozen trailing runs, almost none of them here).
+    /// and the file system is not asked.
     private func mayExist(_ relative: Substring) -> Bool {
         guard let rootNames else { return true }
-        return rootNames.contains(relative.prefix { $0 != "/" })
+        return rootNames.contains(String(relative.prefix { $0 != "/" }))
     }
 
     private func isDirectory(_ relative: String) -> Bool {

@@ -541,11 +541,12 @@ struct LineSplitter {
     /// the newline first): the bytes taken, newline included; nil — for `line` — when the
     /// line goes past `available`, is too long or has more fields than are split.
     @inline(__always)
-    private mutating func record(_ start: UnsafePointer<UInt8>, available: Int, body: (Int, TRECFiles.Fields) throws -> Void) throws -> Int? {
+    private mutating func record(_ start: UnsafePointer<UInt8>, available: Int,
+                                 body: (Int, TRECFiles.Fields) throws -> Void) throws -> (bytes: Int, lines: Int)? {
         guard let newline = fields.split(start, available: available), newline <= maxLineLength else { return nil }
         lineNumber += 1
         if fields.count > 0, fields[0].first != UInt8(ascii: "#") { try body(lineNumber, fields) }
-        return newline + 1
+        return (newline + 1, 1)
     }
 
     mutating func finish(body: (Int, TRECFiles.Fields) throws -> Void) throws {

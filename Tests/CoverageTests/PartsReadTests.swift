@@ -239,7 +239,39 @@ import Testing
         #expect(inOrder > 1_000 && inOrder < 2_000)
     }
 
-    @Test("a plain number is read as its digits spell it — short or long, at the end of the bytes or not; too many digits leave one behind")
+    @Test("long runs of DA and BRDA records — DA alone, interleaved with BRDA, BRDA after — are all counted, whatever their length",
+          arguments: [31, 32, 33, 64, 65, 300])
+    func longRuns(lines: Int) throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var numbers = Numbers(state: UInt64(lines))
+        for layout in ["alone", "interleaved", "after"] {
+            var text = "SF:src/a.c\n", branchText = ""
+            var expected = (hit: 0, branches: 0, taken: 0)
+            for line in 1...lines {
+                // Counts of every length, so that long and short ones follow each other.
+                let hits = numbers.next(3) == 0 ? 0 : UInt64(numbers.next(10)) * [1, 10_000, 10_000_000_000_000][numbers.next(3)]
+                text += "DA:\(line),\(hits)\n"
+                if hits > 0 { expected.hit += 1 }
+                guard layout != "alone" else { continue }
+                for branch in 0..<2 {
+                    let taken = numbers.next(2)
+                    let record = "BRDA:\(line),0,\(branch),\(taken)\n"
+                    if layout == "interleaved" { text += record } else { branchText += record }
+                    expected.branches += 1
+                    if taken > 0 { expected.taken += 1 }
+                }
+            }
+            text += branchText + "end_of_record\n"
+            let report = try Self.readOneThread(text, name: "r.info", in: directory)
+            let totals = CoverageTotals(report.files[0])
+            #expect(totals.lines == CoverageCount(covered: expected.hit, total: lines), "\(layout)")
+            #expect(totals.branches == CoverageCount(covered: expected.taken, total: expected.branches), "\(layout)")
+            #expect(report.hasBranchData == (layout != "alone"), "\(layout)")
+        }
+    }
+
+    @Test("a plain number is read as its digits spell it — short or long, at the end of the bytes or not; too many digits leave one behind; a count the same a word at a time")
     func plainNumbers() {
         var numbers = Numbers(state: 41)
         for _ in 0..<20_000 {
@@ -255,6 +287,16 @@ import Testing
         }
         var index = 0
         #expect(Array("x1".utf8).withUnsafeBufferPointer { RecordBytes.number($0.baseAddress!, $0.count, &index, maxDigits: 9) } == nil && index == 0)
+        // A count read a word at a time: one to fifteen digits, else nil (and not stepped over).
+        for _ in 0..<20_000 {
+            let digits = String((0..<numbers.next(18)).map { _ in Character(String(numbers.next(10))) })
+            let tail = ["\n", ",", "x", "\r\n", ",c0ffee\n"][numbers.next(5)] + String(repeating: "7", count: 16)
+            var index = 0
+            let value = Array((digits + tail).utf8).withUnsafeBufferPointer { RecordBytes.count($0.baseAddress!, &index) }
+            let expected = (1...15).contains(digits.count) ? UInt64(digits) : nil
+            #expect(value == expected, "\(digits + tail)")
+            #expect(index == (expected == nil ? 0 : digits.count))
+        }
     }
 
     /// `text` read by the streaming parser of `Records`, handed over `chunk` bytes at a time.

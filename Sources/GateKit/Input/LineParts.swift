@@ -96,13 +96,14 @@ extension LineParts {
     }
 
     /// As `forEachLine`, with `record` offered each line that starts in `bytes` before its end
-    /// is searched for: given the line's start and the bytes left, it reads the line itself
-    /// and returns how many bytes it took (the newline included; at most `maxLength + 1`), or
-    /// nil to leave it to `body`. A reader whose common records end where their last field
-    /// does then never searches for their newlines.
+    /// is searched for: given the line's start and the bytes left, it reads that line — and
+    /// as many whole lines after it as it likes — itself, and returns how many bytes and lines
+    /// it took (newlines included; each line at most `maxLength + 1` bytes), or nil to leave
+    /// the line to `body`. A reader whose common records end where their last field does then
+    /// never searches for their newlines, and reads a run of them in one loop of its own.
     @inlinable @inline(__always)
     public static func forEachLine(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [UInt8], maxLength: Int,
-                                   tooLong: (Int) -> any Error, record: (UnsafePointer<UInt8>, Int) throws -> Int?,
+                                   tooLong: (Int) -> any Error, record: (UnsafePointer<UInt8>, Int) throws -> (bytes: Int, lines: Int)?,
                                    _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         guard let base = bytes.baseAddress else { return }
         var start = 0, lines = 0
@@ -123,8 +124,8 @@ extension LineParts {
         }
         while start < bytes.count {
             if let used = try record(base + start, bytes.count - start) {
-                start += used
-                lines += 1
+                start += used.bytes
+                lines += used.lines
                 continue
             }
             guard let found = memchr(base + start, 0x0A, bytes.count - start) else { break }
