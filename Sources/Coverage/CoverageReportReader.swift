@@ -151,15 +151,20 @@ public enum CoverageReportReader {
         let isGo = head.hasPrefix("mode:")
         guard isGo || LCOVParser.looksLikeLCOV(head) else { return nil }
         // Hashed on its own thread while the parts are read: the cores share the two jobs
-        // (hashed after the read, the hash kept one core busy and the other idle).
+        // (hashed after the read, the hash kept one core busy and the other idle). The hash
+        // has a core to itself — one core's reader starts once it is done — so that it does
+        // not finish last, on a share of a core, after the read.
         let digest = PendingDigest(hashing: file, path: path)
+        let hashed: @Sendable () -> Void = { _ = digest.value }
         let report: CoverageReport?
         if isGo {
-            report = (keepingRecords ? nil : GoCoverProfileParser.readParts(text, path: path, resolver: resolver, parts: parts, keepingRecords: false))
-                ?? GoCoverProfileParser.readParts(text, path: path, resolver: resolver, parts: parts)
+            report = (keepingRecords ? nil : GoCoverProfileParser.readParts(text, path: path, resolver: resolver, parts: parts, keepingRecords: false,
+                                                                            lastCoreAfter: hashed))
+                ?? GoCoverProfileParser.readParts(text, path: path, resolver: resolver, parts: parts, lastCoreAfter: hashed)
         } else {
-            report = (keepingRecords ? nil : LCOVParser.readParts(text, path: path, resolver: resolver, parts: parts, keepingRecords: false))
-                ?? LCOVParser.readParts(text, path: path, resolver: resolver, parts: parts)
+            report = (keepingRecords ? nil : LCOVParser.readParts(text, path: path, resolver: resolver, parts: parts, keepingRecords: false,
+                                                                  lastCoreAfter: hashed))
+                ?? LCOVParser.readParts(text, path: path, resolver: resolver, parts: parts, lastCoreAfter: hashed)
         }
         guard let report else { return nil }
         return (report, digest)

@@ -1,3 +1,4 @@
+import Foundation
 import GateKit
 
 #if canImport(Glibc)
@@ -31,9 +32,10 @@ enum LCOVParser {
     /// Without `keepingRecords`, each file's figures alone (`FileCoverage.counted`) — nil also
     /// when a file has two sections or two names for one path (the records are then needed).
     static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int,
-                          keepingRecords: Bool = true) -> CoverageReport? {
+                          keepingRecords: Bool = true, lastCoreAfter: (@Sendable () -> Void)? = nil) -> CoverageReport? {
         let claims = keepingRecords ? nil : SectionClaims()
-        return LCOVRecords.readParts(text, path: path, resolver: resolver, parts: parts, afterLine: "end_of_record") { path, part in
+        return LCOVRecords.readParts(text, path: path, resolver: resolver, parts: parts, afterLine: "end_of_record",
+                                     lastCoreAfter: lastCoreAfter) { path, part in
             var records = LCOVRecords(path: path)
             records.keepsRecords = keepingRecords
             records.claims = claims
@@ -229,15 +231,23 @@ struct LCOVRecords: LineRecords {
         }
         guard sawRecord else { throw CoverageError.truncated(path: path, problem: "no SF: record was found") }
         let names = firstLines
-        let resolved = try names.map { try resolver.resolve($0.name, line: $0.line) }
         if !keepsRecords {
-            guard Set(resolved).count == resolved.count else { throw RecordsNeeded() }
-            let files = names.indices.map { index in
-                let section = self.files[names[index].name]!
-                return FileCoverage(path: resolved[index], counted: section.counted ?? Self.figures(section))
+            // Tens of thousands of files: resolved and counted on every core, a stretch each
+            // (and a resolver each: its caches are its own).
+            let sections = files, stretch = max((names.count + 1) / ProcessInfo.processInfo.activeProcessorCount, 1024)
+            let (root, report, pathMap) = (resolver.root, resolver.report, resolver.pathMap)
+            let stretches = parallelMap((names.count + stretch - 1) / stretch) { part in
+                let resolver = SourcePathResolver(root: root, report: report, pathMap: pathMap)
+                return try names[(part * stretch)..<min(names.count, (part + 1) * stretch)].map { name in
+                    let section = sections[name.name]!
+                    return FileCoverage(path: try resolver.resolve(name.name, line: name.line), counted: section.counted ?? Self.figures(section))
+                }
             }
+            let files = try stretches.flatMap { try $0.get() }
+            guard Set(files.lazy.map(\.path)).count == files.count else { throw RecordsNeeded() }
             return CoverageReport(formats: [.lcov], files: files, hasBranchData: sawBranches, hasFunctionData: sawFunctions)
         }
+        let resolved = try names.map { try resolver.resolve($0.name, line: $0.line) }
         // Each file's records are sorted and joined on every core, each section moved out
         // once (so its arrays are changed in place, not copied).
         let sections = MovedOnce(names.map { files.removeValue(forKey: $0.name)! })

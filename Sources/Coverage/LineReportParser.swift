@@ -48,22 +48,22 @@ final class LineReportParser<Records: LineRecords>: CoverageParser {
 
 extension LineRecords {
     /// A large report read in `parts` on every core (cut at line ends; with `afterLine`, just
-    /// after such lines), each part from the state `start` gives (path, part index), joined in file order: the
-    /// report a one-thread read gives. Nil when any part or the join finds anything wrong —
-    /// the caller then reads the file on one thread, which names the problem.
+    /// after such lines), each part from the state `start` gives (path, part index), joined in
+    /// file order: the report a one-thread read gives. Nil when any part or the join finds
+    /// anything wrong — the caller then reads the file on one thread, which names the problem.
+    /// `lastCoreAfter`: as `LineParts.joined`'s (the file's hash, computing meanwhile).
     static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int,
-                          afterLine: String? = nil, start: @Sendable (String, Int) -> Self) -> CoverageReport? {
-        let results = LineParts(text, count: parts, afterLine: afterLine).map { part, bytes -> Self in
+                          afterLine: String? = nil, lastCoreAfter: (@Sendable () -> Void)? = nil,
+                          start: @Sendable (String, Int) -> Self) -> CoverageReport? {
+        // Parts are joined as they are read (most of the join then overlaps the reading).
+        let read = LineParts(text, count: parts, afterLine: afterLine).joined({ part, bytes -> Self in
             var records = start(path, part)
             var pending: [UInt8] = []
             try records.consume(bytes.bindMemory(to: UInt8.self), pending: &pending)
             if !pending.isEmpty { try pending.withUnsafeBufferPointer { try records.line($0) } }
             return records
-        }
-        guard var joined = try? results[0].get() else { return nil }
-        for result in results.dropFirst() {
-            guard let part = try? result.get(), joined.append(part) else { return nil }
-        }
+        }, join: { $0.append($1) }, lastCoreAfter: lastCoreAfter)
+        guard var joined = read else { return nil }
         return try? joined.report(resolver: resolver)
     }
 }

@@ -73,6 +73,31 @@ public struct LineParts: @unchecked Sendable {
         }
     }
 
+    /// `body` on every part, on every core (as `map`), the results joined in part order as
+    /// they come in: `join(&joined, next)` runs on a thread that has just read a part, while
+    /// the others read on — so once the last part is read, little is left to join. Nil when a
+    /// body throws or `join` returns false.
+    ///
+    /// With `lastCoreAfter`, one core's reader starts only once it returns: work that runs on
+    /// a thread of its own meanwhile (hashing the file) then has a core to itself rather than
+    /// a share of one, and does not finish last.
+    public func joined<Value>(_ body: @Sendable (Int, UnsafeRawBufferPointer) throws -> Value,
+                              join: (inout Value, Value) -> Bool, lastCoreAfter: (@Sendable () -> Void)? = nil) -> Value? {
+        withoutActuallyEscaping(join) { join in
+            let order = JoinInOrder<Value>(count: count, join: join)
+            let width = max(min(ProcessInfo.processInfo.activeProcessorCount, count), 1)
+            DispatchQueue.concurrentPerform(iterations: width) { reader in
+                if reader == width - 1, width > 1 { lastCoreAfter?() }
+                while let index = order.claim() {
+                    let part = self[index]
+                    order.add(index, try? body(index, part))
+                    Self.release(part)
+                }
+            }
+            return order.result
+        }
+    }
+
     /// Drops the whole pages inside `bytes` from memory (a read-only file mapping reads them
     /// again if touched).
     public static func release(_ bytes: UnsafeRawBufferPointer) {
@@ -137,5 +162,57 @@ extension LineParts {
         }
         if bytes.count - start > maxLength { throw tooLong(lines) }
         pending.append(contentsOf: UnsafeBufferPointer(start: base + start, count: bytes.count - start))
+    }
+}
+
+/// The parts' results joined in part order by whichever thread adds the one the join waits
+/// for (one thread joins at a time; the others leave theirs and go on reading).
+private final class JoinInOrder<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private let join: (inout Value, Value) -> Bool
+    private var waiting: [Value?]
+    private var next = 0
+    private var joining = false
+    private var failed = false
+    private var joined: Value?
+
+    init(count: Int, join: @escaping (inout Value, Value) -> Bool) {
+        waiting = Array(repeating: nil, count: count)
+        self.join = join
+    }
+
+    private var claimed = 0
+
+    /// The next part to read (in order), nil once all are taken or the join failed.
+    func claim() -> Int? {
+        lock.withLock {
+            guard !failed, claimed < waiting.count else { return nil }
+            claimed += 1
+            return claimed - 1
+        }
+    }
+
+    /// Part `index`'s value, nil when it failed.
+    func add(_ index: Int, _ value: Value?) {
+        lock.lock()
+        if let value { waiting[index] = value } else { failed = true }
+        guard !joining else { return lock.unlock() }
+        joining = true
+        while !failed, next < waiting.count, let value = waiting[next] {
+            waiting[next] = nil
+            next += 1
+            lock.unlock()
+            var joinedWell = true
+            if joined == nil { joined = value } else { joinedWell = join(&joined!, value) }
+            lock.lock()
+            if !joinedWell { failed = true }
+        }
+        joining = false
+        lock.unlock()
+    }
+
+    /// The whole join, once every part is added.
+    var result: Value? {
+        lock.withLock { failed || next < waiting.count ? nil : joined }
     }
 }
