@@ -103,6 +103,8 @@ struct LCOVRecords: LineRecords {
     }
 
     private let path: String
+    /// Where a run of plain records is gathered before it is added to the section.
+    private let buffers = RunBuffers()
     /// `GATE_MAX_LINE_BYTES`, read once (not per line).
     private let maxLineLength = LCOVParser.maxLineLength
     private var lineNumber = 0
@@ -148,54 +150,49 @@ struct LCOVRecords: LineRecords {
     /// A run of DA and BRDA records in their plain shapes from `start`, each read with its
     /// newline (which the last field's digits run up to, so it is not searched for): the
     /// bytes and lines taken, or nil when the first line is any other, goes past `available`
-    /// or is too long. The run's records are gathered in small buffers on the stack and added
-    /// to the section a batch at a time.
+    /// or is too long. The run's records are gathered in small buffers (`RunBuffers`) and
+    /// added to the section a batch at a time.
     @inline(__always)
     private mutating func plainRecords(_ start: UnsafePointer<UInt8>, available: Int) -> (bytes: Int, lines: Int)? {
         guard isInSection else { return nil }
         let maxLength = maxLineLength
-        var used = 0, lines = 0
-        withUnsafeTemporaryAllocation(of: LineRecord.self, capacity: Self.batch) { lineBatch in
-            withUnsafeTemporaryAllocation(of: PlainBranch.self, capacity: Self.batch) { branchBatch in
-                var heldLines = 0, heldBranches = 0
-                while available - used >= 7 {
-                    let text = start + used, left = available - used
-                    if text[0] == UInt8(ascii: "D") {
-                        guard let (record, end) = LCOVParser.plainDA(text, left), end < left, end <= maxLength else { break }
-                        lineBatch[heldLines] = record
-                        heldLines += 1
-                        used += end + 1
-                        if heldLines == Self.batch {
-                            section.lines.append(contentsOf: lineBatch)
-                            heldLines = 0
-                        }
-                    } else if text[0] == UInt8(ascii: "B") {
-                        guard let (record, end) = LCOVParser.plainBRDA(text, left), end < left, end <= maxLength else { break }
-                        branchBatch[heldBranches] = record
-                        heldBranches += 1
-                        sawBranches = true
-                        used += end + 1
-                        if heldBranches == Self.batch {
-                            section.plainBranches.append(contentsOf: branchBatch)
-                            heldBranches = 0
-                        }
-                    } else {
-                        break
-                    }
-                    lines += 1
+        let lineBatch = buffers.lines, branchBatch = buffers.branches
+        var used = 0, lines = 0, heldLines = 0, heldBranches = 0
+        while available - used >= 7 {
+            let text = start + used, left = available - used
+            if text[0] == UInt8(ascii: "D") {
+                guard let (record, end) = LCOVParser.plainDA(text, left), end < left, end <= maxLength else { break }
+                lineBatch[heldLines] = record
+                heldLines += 1
+                used += end + 1
+                if heldLines == RunBuffers.count {
+                    section.lines.append(contentsOf: UnsafeBufferPointer(start: lineBatch, count: heldLines))
+                    heldLines = 0
                 }
-                section.lines.append(contentsOf: UnsafeMutableBufferPointer(rebasing: lineBatch[..<heldLines]))
-                section.plainBranches.append(contentsOf: UnsafeMutableBufferPointer(rebasing: branchBatch[..<heldBranches]))
+            } else if text[0] == UInt8(ascii: "B") {
+                guard let (record, end) = LCOVParser.plainBRDA(text, left), end < left, end <= maxLength else { break }
+                branchBatch[heldBranches] = record
+                heldBranches += 1
+                used += end + 1
+                if heldBranches == RunBuffers.count {
+                    section.plainBranches.append(contentsOf: UnsafeBufferPointer(start: branchBatch, count: heldBranches))
+                    heldBranches = 0
+                    sawBranches = true
+                }
+            } else {
+                break
             }
+            lines += 1
         }
         guard lines > 0 else { return nil }
+        if heldLines > 0 { section.lines.append(contentsOf: UnsafeBufferPointer(start: lineBatch, count: heldLines)) }
+        if heldBranches > 0 {
+            section.plainBranches.append(contentsOf: UnsafeBufferPointer(start: branchBatch, count: heldBranches))
+            sawBranches = true
+        }
         lineNumber += lines
         return (used, lines)
     }
-
-    /// How many records of each kind a run gathers before adding them to the section (a
-    /// buffer of this many stays on the stack).
-    private static let batch = 32
 
     /// A later part of the same report, read on its own (its line numbers from 1): what a
     /// one-thread read would have after reading both.
@@ -509,6 +506,20 @@ struct LCOVRecords: LineRecords {
     private static func lineNumber(_ text: Substring) -> UInt32? {
         guard let value = UInt32(text), value > 0 else { return nil }
         return value
+    }
+}
+
+/// Two small buffers a run of plain `DA` and `BRDA` records is gathered in, so that the
+/// section's arrays grow a batch at a time rather than record by record (each append checks
+/// the array's uniqueness and capacity). Allocated once per reader, used only inside a run.
+final class RunBuffers: @unchecked Sendable {
+    static let count = 32
+    let lines = UnsafeMutablePointer<LineRecord>.allocate(capacity: count)
+    let branches = UnsafeMutablePointer<PlainBranch>.allocate(capacity: count)
+
+    deinit {
+        lines.deallocate()
+        branches.deallocate()
     }
 }
 
