@@ -588,9 +588,19 @@ extension LCOVParser {
         guard count >= 12, text[0] == UInt8(ascii: "B"), text[1] == UInt8(ascii: "R"), text[2] == UInt8(ascii: "D"),
               text[3] == UInt8(ascii: "A"), text[4] == UInt8(ascii: ":") else { return nil }
         var index = 5
-        guard let line = number(text, count, &index, maxDigits: 9), line > 0, comma(text, count, &index),
-              let block = plainNumber(text, count, &index), comma(text, count, &index),
-              let branch = plainNumber(text, count, &index), comma(text, count, &index) else { return nil }
+        guard let line = number(text, count, &index, maxDigits: 9), line > 0, comma(text, count, &index) else { return nil }
+        let block: UInt32, branch: UInt32
+        if index + 4 < count, text[index] &- 48 < 10, text[index + 1] == UInt8(ascii: ","), text[index + 2] &- 48 < 10,
+           text[index + 3] == UInt8(ascii: ",") {
+            // Block and branch of one digit each (most are): read at once.
+            block = UInt32(text[index] &- 48)
+            branch = UInt32(text[index + 2] &- 48)
+            index += 4
+        } else {
+            guard let value = plainNumber(text, count, &index), comma(text, count, &index),
+                  let second = plainNumber(text, count, &index), comma(text, count, &index) else { return nil }
+            (block, branch) = (value, second)
+        }
         let taken: UInt64
         if index < count, text[index] == UInt8(ascii: "-") {
             taken = 0

@@ -64,7 +64,11 @@ extension LineRecords {
             return records
         }, join: { $0.append($1) }, lastCoreAfter: lastCoreAfter)
         guard var joined = read else { return nil }
-        return try? joined.report(resolver: resolver)
+        let report = try? joined.report(resolver: resolver)
+        // What was read (tens of thousands of sections or block tables) is freed on another
+        // core, not on the way to the result.
+        DispatchQueue.global().async { [joined] in _ = joined }
+        return report
     }
 }
 
