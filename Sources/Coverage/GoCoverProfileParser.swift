@@ -23,13 +23,14 @@ enum GoCoverProfileParser {
     /// reads them (`LCOVRecords.keepsRecords`): nil also when a file's blocks come back after
     /// another file's, or two names map to one path.
     static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int,
-                          keepingRecords: Bool = true, lastCoreAfter: (@Sendable () -> Void)? = nil) -> CoverageReport? {
+                          keepingRecords: Bool = true, lastCoreAfter: (@Sendable () -> Void)? = nil,
+                          progress: ReadProgress? = nil) -> CoverageReport? {
         var probe = GoProfileRecords(path: path)
         guard let newline = text.firstIndex(of: 0x0A),
               (try? probe.line(UnsafeRawBufferPointer(rebasing: text[..<newline]).bindMemory(to: UInt8.self))) != nil,
               let mode = probe.mode else { return nil }
         let claims = keepingRecords ? nil : SectionClaims()
-        return GoProfileRecords.readParts(text, path: path, resolver: resolver, parts: parts, lastCoreAfter: lastCoreAfter) { path, part in
+        return GoProfileRecords.readParts(text, path: path, resolver: resolver, parts: parts, lastCoreAfter: lastCoreAfter, progress: progress) { path, part in
             var records = GoProfileRecords(path: path)
             records.mode = mode
             records.claims = claims

@@ -51,9 +51,10 @@ extension LineRecords {
     /// after such lines), each part from the state `start` gives (path, part index), joined in
     /// file order: the report a one-thread read gives. Nil when any part or the join finds
     /// anything wrong — the caller then reads the file on one thread, which names the problem.
-    /// `lastCoreAfter`: as `LineParts.joined`'s (the file's hash, computing meanwhile).
+    /// `lastCoreAfter` and `progress`: as `LineParts.joined`'s (for the file's hash, computing
+    /// meanwhile).
     static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int,
-                          afterLine: String? = nil, lastCoreAfter: (@Sendable () -> Void)? = nil,
+                          afterLine: String? = nil, lastCoreAfter: (@Sendable () -> Void)? = nil, progress: ReadProgress? = nil,
                           start: @Sendable (String, Int) -> Self) -> CoverageReport? {
         // Parts are joined as they are read (most of the join then overlaps the reading).
         let read = LineParts(text, count: parts, afterLine: afterLine).joined({ part, bytes -> Self in
@@ -62,7 +63,7 @@ extension LineRecords {
             try records.consume(bytes.bindMemory(to: UInt8.self), pending: &pending)
             if !pending.isEmpty { try pending.withUnsafeBufferPointer { try records.line($0) } }
             return records
-        }, join: { $0.append($1) }, lastCoreAfter: lastCoreAfter)
+        }, join: { $0.append($1) }, lastCoreAfter: lastCoreAfter, progress: progress)
         guard var joined = read else { return nil }
         let report = try? joined.report(resolver: resolver)
         // What was read (tens of thousands of sections or block tables) is freed on another

@@ -63,4 +63,26 @@ import Testing
         let whole = parts.joined({ _, bytes in Self.lines(bytes) }, join: { $0 += $1; return true })
         #expect(whole?.count == 2_000)
     }
+
+    @Test("a file hashed while its parts are read (pages left to the read) has the digest of the file; the read's progress reaches its end")
+    func hashedWhileRead() throws {
+        let (file, expected, directory) = try Self.mapped(lines: 400_000)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/lines.txt"))
+        let reference = data.withUnsafeBytes { InputFile.digest(of: $0, path: "lines.txt") }
+        for holdBack in [false, true] {
+            let progress = ReadProgress()
+            let digest = PendingDigest(hashing: file, path: "lines.txt", reader: progress)
+            let parts = LineParts(file.bytes, count: 16)
+            let hashed: @Sendable () -> Void = { _ = digest.value }
+            let joined = parts.joined({ _, bytes in Self.lines(bytes) }, join: { joined, next in
+                joined += next
+                return true
+            }, lastCoreAfter: holdBack ? hashed : nil, progress: progress)
+            let inOrder = joined == expected
+            #expect(inOrder)
+            #expect(digest.value == reference)
+            #expect(progress.readUpTo == file.bytes.count)
+        }
+    }
 }

@@ -177,13 +177,15 @@ public enum InputFile {
     }
 
     /// `body` on each 16 MB stretch of a mapped file (with its offset), in order, each
-    /// stretch's pages given back once `body` is done with them.
-    public static func forEachStretch(of bytes: UnsafeRawBufferPointer, _ body: (Int, UnsafeRawBufferPointer) throws -> Void) rethrows {
+    /// stretch's pages given back once `body` is done with them — when `releasing`, given the
+    /// stretch's end, agrees.
+    public static func forEachStretch(of bytes: UnsafeRawBufferPointer, releasing: (Int) -> Bool = { _ in true },
+                                      _ body: (Int, UnsafeRawBufferPointer) throws -> Void) rethrows {
         var offset = 0
         while offset < bytes.count {
             let stretch = UnsafeRawBufferPointer(rebasing: bytes[offset..<min(offset + (16 << 20), bytes.count)])
             try body(offset, stretch)
-            LineParts.release(stretch)
+            if releasing(offset + stretch.count) { LineParts.release(stretch) }
             offset += stretch.count
         }
     }
@@ -249,16 +251,29 @@ public final class PendingDigest: @unchecked Sendable {
 
     /// Starts hashing `file` (kept mapped until the hash is done), 16 MB at a time, each
     /// stretch's pages given back once hashed so the mapping does not add the file's size
-    /// to the process's memory.
-    public init(hashing file: MappedFile, path: String) {
+    /// to the process's memory — with `reader`, a parts read of the same mapping (which gives
+    /// back what it reads), a stretch less than `keptAhead` bytes ahead of the read is left
+    /// mapped for it rather than have it fault the pages in again.
+    public init(hashing file: MappedFile, path: String, reader: ReadProgress? = nil) {
         done.enter()
         DispatchQueue.global().async {
             var hasher = SHA256()
-            InputFile.forEachStretch(of: file.bytes) { _, stretch in hasher.update(bufferPointer: stretch) }
+            let releasing: (Int) -> Bool = { end in
+                guard let reader else { return true }
+                let read = reader.readUpTo
+                return end <= read || end - read > PendingDigest.keptAhead
+            }
+            InputFile.forEachStretch(of: file.bytes, releasing: releasing) { _, stretch in
+                hasher.update(bufferPointer: stretch)
+            }
             self.digest = InputDigest(path: path, sha256: InputFile.hex(hasher.finalize()))
             self.done.leave()
         }
     }
+
+    /// How far ahead of a reader the hash leaves pages mapped: what it adds to the resident
+    /// set at most (the file's own cached pages, not allocated memory).
+    public static let keptAhead = 256 << 20
 
     public var value: InputDigest {
         done.wait()

@@ -81,10 +81,14 @@ public struct LineParts: @unchecked Sendable {
     /// With `lastCoreAfter`, one core's reader starts only once it returns: work that runs on
     /// a thread of its own meanwhile (hashing the file) then has a core to itself rather than
     /// a share of one, and does not finish last.
+    ///
+    /// `progress`, when given, learns how far from the start every part has been read (and
+    /// its pages given back), for work going through the same mapping meanwhile.
     public func joined<Value>(_ body: @Sendable (Int, UnsafeRawBufferPointer) throws -> Value,
-                              join: (inout Value, Value) -> Bool, lastCoreAfter: (@Sendable () -> Void)? = nil) -> Value? {
+                              join: (inout Value, Value) -> Bool, lastCoreAfter: (@Sendable () -> Void)? = nil,
+                              progress: ReadProgress? = nil) -> Value? {
         withoutActuallyEscaping(join) { join in
-            let order = JoinInOrder<Value>(count: count, join: join)
+            let order = JoinInOrder<Value>(count: count, join: join, passed: { progress?.passed(self.bounds[$0]) })
             let width = max(min(ProcessInfo.processInfo.activeProcessorCount, count), 1)
             DispatchQueue.concurrentPerform(iterations: width) { reader in
                 if reader == width - 1, width > 1 { lastCoreAfter?() }
@@ -176,9 +180,13 @@ private final class JoinInOrder<Value>: @unchecked Sendable {
     private var failed = false
     private var joined: Value?
 
-    init(count: Int, join: @escaping (inout Value, Value) -> Bool) {
+    /// Told the index of the first part not yet joined, whenever it moves.
+    private let passed: (Int) -> Void
+
+    init(count: Int, join: @escaping (inout Value, Value) -> Bool, passed: @escaping (Int) -> Void) {
         waiting = Array(repeating: nil, count: count)
         self.join = join
+        self.passed = passed
     }
 
     private var claimed = 0
@@ -204,6 +212,7 @@ private final class JoinInOrder<Value>: @unchecked Sendable {
             lock.unlock()
             var joinedWell = true
             if joined == nil { joined = value } else { joinedWell = join(&joined!, value) }
+            passed(next)
             lock.lock()
             if !joinedWell { failed = true }
         }
@@ -215,4 +224,20 @@ private final class JoinInOrder<Value>: @unchecked Sendable {
     var result: Value? {
         lock.withLock { failed || next < waiting.count ? nil : joined }
     }
+}
+
+/// How far from the start of a mapped file a parts read has got: every part before the
+/// offset has been read and its pages given back. Work going through the same mapping at the
+/// same time (the file's hash) gives back only pages the read has passed, and leaves the
+/// others mapped for it.
+public final class ReadProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var offset = 0
+
+    public init() {}
+
+    func passed(_ offset: Int) { lock.withLock { self.offset = max(self.offset, offset) } }
+
+    /// Every byte before this offset has been read.
+    public var readUpTo: Int { lock.withLock { offset } }
 }
