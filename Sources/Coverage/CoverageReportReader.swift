@@ -68,8 +68,10 @@ public enum CoverageReportReader {
             if inHalves, size >= parallelThreshold, let parallel = readInHalves(path, resolver: resolver) {
                 return parallel
             }
+            // Four times the usual parts: the hash holds one core back for a while, and the
+            // last part read alone then leaves a core idle for less time.
             if inHalves, size >= LCOVParser.parallelThreshold,
-               let parallel = readLinesInParts(path, resolver: resolver, parts: LineParts.defaultCount, keepingRecords: keepingRecords) {
+               let parallel = readLinesInParts(path, resolver: resolver, parts: LineParts.defaultCount * 4, keepingRecords: keepingRecords) {
                 return parallel
             }
             do {
