@@ -270,7 +270,12 @@ public enum TRECFiles {
     /// Not `hashing`: the digest returned is empty.
     static func readMapped(_ file: MappedFile, path: String, parts: Int, hashing: Bool = true) throws -> (run: Run, input: InputDigest) {
         let expected = "a run (qid Q0 docno rank score tag)"
-        let digest = hashing ? PendingDigest(hashing: file, path: path) : PendingDigest(InputDigest(path: path, sha256: ""))
+        // The hash has a core of its own (one core's reader starts once it is done) and leaves
+        // the pages it maps to the parts, as for line coverage reports (`LineParts.joined`).
+        let progress = ReadProgress()
+        let digest = hashing ? PendingDigest(hashing: file, path: path, reader: progress) : PendingDigest(InputDigest(path: path, sha256: ""))
+        let waitForHash: @Sendable () -> Void = { _ = digest.value }
+        let hashed = hashing ? waitForHash : nil
         // Line lengths are checked by the parts, on every core, not in a pass of its own.
         let text = try InputFile.checked(file.bytes, path: path, expected: expected, limits: .streamed)
         struct Part: @unchecked Sendable {
@@ -278,8 +283,9 @@ public enum TRECFiles {
             var lineCount = 0
             var error: (any Error)?
         }
-        // The documents are copied out of each part, whose pages are then given back.
-        let results = LineParts(text, count: parts).map { _, bytes -> Part in
+        // The documents are copied out of each part, whose pages are then given back. No part
+        // throws (its error is kept in it), so the join of the parts always comes back.
+        let results = LineParts(text, count: parts).joined({ _, bytes -> [Part] in
             var part = Part(lines: RunLines(path: path))
             var splitter = LineSplitter(path: path)
             let bytes = bytes.bindMemory(to: UInt8.self)
@@ -290,12 +296,14 @@ public enum TRECFiles {
                 part.error = error
             }
             part.lineCount = splitter.lineCount
-            return part
-        }
+            return [part]
+        }, join: { parts, next in
+            parts += next
+            return true
+        }, lastCoreAfter: hashed, progress: progress) ?? []
         var joined = RunLines(path: path)
         var offset = 0
-        for result in results {
-            let part = try result.get()
+        for part in results {
             var first: (line: Int, error: RelevanceError)?
             for query in part.lines.order {
                 let later = part.lines.accumulators[query]!
