@@ -159,27 +159,17 @@ struct LCOVRecords: LineRecords {
         let maxLength = maxLineLength
         let lineBatch = buffers.lines, branchBatch = buffers.branches
         var used = 0, lines = 0, heldLines = 0, heldBranches = 0
+        let branchesBefore = section.plainBranches.count
         while available - used >= 7 {
             let text = start + used, left = available - used
             if text[0] == UInt8(ascii: "D") {
                 guard let (record, end) = LCOVParser.plainDA(text, left), end < left, end <= maxLength else { break }
-                lineBatch[heldLines] = record
-                heldLines += 1
+                Self.hold(record, in: lineBatch, &heldLines, fullInto: &section.lines)
                 used += end + 1
-                if heldLines == RunBuffers.count {
-                    section.lines.append(contentsOf: UnsafeBufferPointer(start: lineBatch, count: heldLines))
-                    heldLines = 0
-                }
             } else if text[0] == UInt8(ascii: "B") {
                 guard let (record, end) = LCOVParser.plainBRDA(text, left), end < left, end <= maxLength else { break }
-                branchBatch[heldBranches] = record
-                heldBranches += 1
+                Self.hold(record, in: branchBatch, &heldBranches, fullInto: &section.plainBranches)
                 used += end + 1
-                if heldBranches == RunBuffers.count {
-                    section.plainBranches.append(contentsOf: UnsafeBufferPointer(start: branchBatch, count: heldBranches))
-                    heldBranches = 0
-                    sawBranches = true
-                }
             } else {
                 break
             }
@@ -187,12 +177,22 @@ struct LCOVRecords: LineRecords {
         }
         guard lines > 0 else { return nil }
         if heldLines > 0 { section.lines.append(contentsOf: UnsafeBufferPointer(start: lineBatch, count: heldLines)) }
-        if heldBranches > 0 {
-            section.plainBranches.append(contentsOf: UnsafeBufferPointer(start: branchBatch, count: heldBranches))
-            sawBranches = true
-        }
+        if heldBranches > 0 { section.plainBranches.append(contentsOf: UnsafeBufferPointer(start: branchBatch, count: heldBranches)) }
+        if section.plainBranches.count > branchesBefore { sawBranches = true }
         lineNumber += lines
         return (used, lines)
+    }
+
+    /// `record` put in `batch` after the `held` before it; a full batch added to `records`.
+    @inline(__always)
+    private static func hold<Record>(_ record: Record, in batch: UnsafeMutablePointer<Record>, _ held: inout Int,
+                                     fullInto records: inout [Record]) {
+        batch[held] = record
+        held += 1
+        if held == RunBuffers.count {
+            records.append(contentsOf: UnsafeBufferPointer(start: batch, count: held))
+            held = 0
+        }
     }
 
     /// A later part of the same report, read on its own (its line numbers from 1): what a
