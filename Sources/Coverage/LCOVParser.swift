@@ -232,7 +232,8 @@ struct LCOVRecords: LineRecords {
         if !keepsRecords {
             // Tens of thousands of files: resolved and counted on every core, a stretch each
             // (and a resolver each: its caches are its own).
-            let sections = files, stretch = max((names.count + 1) / ProcessInfo.processInfo.activeProcessorCount, 1024)
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let sections = files, stretch = max((names.count + cores - 1) / cores, 1024)
             let (root, report, pathMap) = (resolver.root, resolver.report, resolver.pathMap)
             let stretches = parallelMap((names.count + stretch - 1) / stretch) { part in
                 let resolver = SourcePathResolver(root: root, report: report, pathMap: pathMap)

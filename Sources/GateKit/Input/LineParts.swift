@@ -62,21 +62,12 @@ public struct LineParts: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: text[bounds[index]..<bounds[index + 1]])
     }
 
-    /// `body` on every part, on every core, results in part order. Each part's pages are given
-    /// back to the kernel once its body returns (the body copies out what it keeps), so a
-    /// mapped file does not add its size to the peak memory.
-    public func map<Value>(_ body: @Sendable (Int, UnsafeRawBufferPointer) throws -> Value) -> [Result<Value, any Error>] {
-        parallelMap(count) { index in
-            let part = self[index]
-            defer { Self.release(part) }
-            return try body(index, part)
-        }
-    }
-
-    /// `body` on every part, on every core (as `map`), the results joined in part order as
-    /// they come in: `join(&joined, next)` runs on a thread that has just read a part, while
-    /// the others read on — so once the last part is read, little is left to join. Nil when a
-    /// body throws or `join` returns false.
+    /// `body` on every part, on every core, the results joined in part order as they come in:
+    /// `join(&joined, next)` runs on a thread that has just read a part, while the others read
+    /// on — so once the last part is read, little is left to join. Nil when a body throws or
+    /// `join` returns false. Each part's pages are given back to the kernel once its body
+    /// returns (the body copies out what it keeps), so a mapped file does not add its size to
+    /// the peak memory.
     ///
     /// With `lastCoreAfter`, one core's reader starts only once it returns: work that runs on
     /// a thread of its own meanwhile (hashing the file) then has a core to itself rather than
@@ -94,8 +85,9 @@ public struct LineParts: @unchecked Sendable {
                 if reader == width - 1, width > 1 { lastCoreAfter?() }
                 while let index = order.claim() {
                     let part = self[index]
-                    order.add(index, try? body(index, part))
+                    let value = try? body(index, part)
                     Self.release(part)
+                    order.add(index, value)
                 }
             }
             return order.result
@@ -179,6 +171,7 @@ private final class JoinInOrder<Value>: @unchecked Sendable {
     private var joining = false
     private var failed = false
     private var joined: Value?
+    private var claimed = 0
 
     /// Told the index of the first part not yet joined, whenever it moves.
     private let passed: (Int) -> Void
@@ -188,8 +181,6 @@ private final class JoinInOrder<Value>: @unchecked Sendable {
         self.join = join
         self.passed = passed
     }
-
-    private var claimed = 0
 
     /// The next part to read (in order), nil once all are taken or the join failed.
     func claim() -> Int? {
