@@ -90,9 +90,12 @@ import Testing
 @Suite struct ByteHashTests {
     @Test("two byte strings are equal exactly when their bytes are, at every length and wherever they differ")
     func equal() {
-        for length in 0...40 {
+        for length in 0...80 {
             let a = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
-            #expect(a.withUnsafeBytes { x in a.withUnsafeBytes { ByteHash.equal(x, $0) } })
+            // Copies followed by different bytes: nothing past the strings' ends may be compared.
+            let x = a + Array(repeating: 0x00, count: 16), y = a + Array(repeating: 0xFF, count: 16)
+            #expect(x.withUnsafeBytes { x in y.withUnsafeBytes { ByteHash.equal(UnsafeRawBufferPointer(rebasing: x[0..<length]), UnsafeRawBufferPointer(rebasing: $0[0..<length])) } })
+            #expect(x.withUnsafeBytes { x in y.withUnsafeBytes { ByteHash.of(UnsafeRawBufferPointer(rebasing: x[0..<length])) == ByteHash.of(UnsafeRawBufferPointer(rebasing: $0[0..<length])) } })
             for position in 0..<length {
                 var b = a
                 b[position] ^= 0x20
@@ -101,6 +104,31 @@ import Testing
             let longer = a + [0]
             #expect(!a.withUnsafeBytes { x in longer.withUnsafeBytes { ByteHash.equal(x, $0) } })
         }
+    }
+
+    /// Families of values that differ in a few bytes anywhere — in the middle of a long shared
+    /// text, only in length, or in a word that zeroes one factor of a multiply — hash apart.
+    @Test("values differing in a few bytes anywhere hash to distinct values spread over a table's slots", arguments: [0, 1, 2])
+    func hashSpread(shape: Int) {
+        let count = 50_000
+        var hashes = Set<UInt64>()
+        var slots = [Int](repeating: 0, count: 4_096)
+        for i in 0..<count {
+            let value: [UInt8]
+            switch shape {
+            case 0: value = Array("Mozilla/5.0 (device-\(i); build \(i * 7919 % 100_000)) AppleWebKit/537.36".utf8)
+            case 1: value = Array(repeating: 0x61, count: i % 200) + [UInt8(i / 200)]
+            default:
+                // The multiplier's bytes first: a hash that only multiplied would forget the next word.
+                value = withUnsafeBytes(of: UInt64(0x9E37_79B9_7F4A_7C15).littleEndian, Array.init) + withUnsafeBytes(of: UInt64(i), Array.init) + Array("-a-constant-tail-".utf8)
+            }
+            let hash = value.withUnsafeBytes { ByteHash.of($0) }
+            hashes.insert(hash)
+            slots[Int(truncatingIfNeeded: hash) & 4_095] += 1
+        }
+        #expect(hashes.count == count)
+        // About 12 per slot when spread evenly; a family hashing alike would pile into a few.
+        #expect(slots.max()! < 40)
     }
 }
 
