@@ -62,8 +62,14 @@ public struct DataTable: Sendable {
     static func read(_ path: String, modes: [String: ColumnMode] = [:], checker: ExpectationChecker?) throws -> DataTable {
         let expected = "a CSV file with a header row, or JSON Lines"
         let mapped = try InputFile.withMappedFile(path) { bytes in
-            let (text, input) = try InputFile.checkedAndDigested(bytes, path: path, expected: expected, limits: .streamedLines)
-            return try parse(text, path: path, modes: modes, input: input, checker: checker)
+            // Checked and hashed a stretch ahead of the parse, which finds the pages faulted in.
+            var ahead = try InputFile.DigestAhead(bytes, path: path, expected: expected, limits: .streamedLines)
+            var table = try parse(ahead.text, path: path, modes: modes, input: InputDigest(path: path, sha256: ""), checker: checker) {
+                try ahead.reach($0)
+                return ahead.next
+            }
+            table.input = try ahead.finish()
+            return table
         }
         if let mapped { return mapped }
         let (bytes, digest) = try InputFile.readAll(path, expected: expected, limits: .lines)
@@ -75,15 +81,17 @@ public struct DataTable: Sendable {
     }
 
     /// `bytes` as the input layer hands them over: past any byte-order mark, not blank.
+    /// `reach`, when given, is told the offset the reader is at whenever it passes the offset
+    /// `reach` last returned (the digest that goes ahead of the read).
     static func parse(_ bytes: UnsafeRawBufferPointer, path: String, modes: [String: ColumnMode], input: InputDigest,
-                      checker: ExpectationChecker? = nil) throws -> DataTable {
+                      checker: ExpectationChecker? = nil, reach: ((Int) throws -> Int)? = nil) throws -> DataTable {
         var first = 0
         while first < bytes.count, bytes[first] == 0x20 || bytes[first] == 0x09 || bytes[first] == 0x0A || bytes[first] == 0x0D { first += 1 }
         guard first < bytes.count else { throw DriftError.empty(path: path) }
         if bytes[first] == UInt8(ascii: "{") {
-            return try JSONLinesReader(path: path, modes: modes, checker: checker).read(bytes, input: input)
+            return try JSONLinesReader(path: path, modes: modes, checker: checker).read(bytes, input: input, reach: reach)
         }
-        return try CSVReader(path: path, modes: modes, checker: checker).read(bytes, input: input)
+        return try CSVReader(path: path, modes: modes, checker: checker).read(bytes, input: input, reach: reach)
     }
 }
 
@@ -195,7 +203,8 @@ struct CSVReader {
     var modes: [String: ColumnMode]
     var checker: ExpectationChecker?
 
-    func read(_ bytes: UnsafeRawBufferPointer, input: InputDigest) throws -> DataTable {
+    func read(_ bytes: UnsafeRawBufferPointer, input: InputDigest, reach: ((Int) throws -> Int)?) throws -> DataTable {
+        var nextReach = try reach?(0) ?? .max
         var records = CSVRecords(bytes, path: path)
         guard let first = try records.next() else { throw DriftError.empty(path: path) }
         let names = (0..<first.count).map { first.string($0).trimmingCharacters(in: .whitespaces) }
@@ -211,6 +220,7 @@ struct CSVReader {
         var released = 0
         try samples.withUnsafeMutableBufferPointer { samples in
             while true {
+                if records.offset >= nextReach, let reach { nextReach = try reach(records.offset) }
                 // The pages read so far are given back every 16 MB (a mapped file's pages would
                 // otherwise all stay resident; the samples keep what is needed).
                 if records.offset - released >= 16 << 20 {
@@ -295,7 +305,8 @@ struct JSONLinesReader {
     var modes: [String: ColumnMode]
     var checker: ExpectationChecker?
 
-    func read(_ bytes: UnsafeRawBufferPointer, input: InputDigest) throws -> DataTable {
+    func read(_ bytes: UnsafeRawBufferPointer, input: InputDigest, reach: ((Int) throws -> Int)?) throws -> DataTable {
+        var nextReach = try reach?(0) ?? .max
         var columns: [String] = []
         var index: [String: Int] = [:]
         var samples: [ColumnSample] = []
@@ -305,6 +316,7 @@ struct JSONLinesReader {
         let n = bytes.count
         var seenInRow: [Bool] = []
         while start < n {
+            if start >= nextReach, let reach { nextReach = try reach(start) }
             line += 1
             var end = start
             while end < n, bytes[end] != 0x0A { end += 1 }

@@ -65,6 +65,56 @@ import Glibc
         }
     }
 
+    /// A reader walking the lines of a 5 MB text (with or without a byte-order mark) calls
+    /// `reach` as `DigestAhead` asks: the digest is the file's; with a planted 200 kB line
+    /// (limit 100 kB) after 3 MB — or a 1.6 MB line, limit 1.5 MB, longer than the stretch the
+    /// check goes ahead by, planted at eight places 150 kB apart — the error names that line
+    /// and comes while the reader is still before it: the reader never starts a line not yet
+    /// known to be short.
+    @Test("the digest taken a stretch ahead of a reader is the file's, and an over-long line is refused before the reader starts it", arguments: [0, 1, 2, 3, 4, 5])
+    func digestAhead(shape: Int) throws {
+        let limit = shape >= 4 ? 1_500_000 : 100_000
+        for place in 0..<(shape >= 4 ? 8 : 1) {
+            var state: UInt64 = 9
+            func next(_ bound: Int) -> Int {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Int((state >> 33) % UInt64(bound))
+            }
+            var text: [UInt8] = shape % 2 == 1 ? [0xEF, 0xBB, 0xBF] : []
+            var longLine: (start: Int, number: Int)?
+            var line = 1
+            while text.count < 5 << 20 {
+                if shape >= 2, longLine == nil, text.count > (3 << 20) + place * 150_000 {
+                    longLine = (text.count - (shape % 2 == 1 ? 3 : 0), line)
+                    text += Array(repeating: UInt8(ascii: "w"), count: limit + 100_000) + [0x0A]
+                } else {
+                    text += Array(repeating: UInt8(ascii: "a") + UInt8(next(26)), count: next(300)) + [0x0A]
+                }
+                line += 1
+            }
+            let limits = InputLimits(maxBytes: nil, bytesVariable: "", maxLineLength: limit, isText: true)
+            try text.withUnsafeBytes { bytes in
+                var ahead = try InputFile.DigestAhead(bytes, path: "t", expected: "text", limits: limits)
+                #expect(ahead.text.count == bytes.count - (shape % 2 == 1 ? 3 : 0))
+                var offset = 0
+                do {
+                    while offset < ahead.text.count {
+                        if offset >= ahead.next { try ahead.reach(offset) }
+                        if let longLine { #expect(offset <= longLine.start, "planted at \(longLine.start)") }
+                        while ahead.text[offset] != 0x0A { offset += 1 }
+                        offset += 1
+                    }
+                    let digest = try ahead.finish()
+                    #expect(longLine == nil)
+                    #expect(digest.sha256 == InputFile.digest(of: bytes, path: "t").sha256)
+                } catch {
+                    #expect(longLine != nil && offset <= longLine!.start)
+                    #expect(String(describing: error).contains("t:\(longLine!.number): a line longer than"))
+                }
+            }
+        }
+    }
+
     @Test("a file over its size limit is refused before it is read, naming the variable that raises it")
     func sizeLimit() throws {
         let (directory, path) = try Self.file(Array(repeating: 0x61, count: 5000))

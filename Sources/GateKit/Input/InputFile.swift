@@ -152,28 +152,75 @@ public enum InputFile {
         return text
     }
 
-    /// `checked` and `digest` in one pass over a mapped file, 16 MB at a time, each stretch's
-    /// pages given back once read (a file of gigabytes is not all resident at once; the parse
-    /// after it reads the pages again from the page cache). A planted over-long line is found
-    /// in its stretch, before the rest is hashed. Without `digesting` the digest is empty.
+    /// `checked` and `digest` in one pass over a mapped file, a stretch at a time, each
+    /// stretch's pages given back once read (a file of gigabytes is not all resident at once;
+    /// the parse after it reads the pages again from the page cache). A planted over-long line
+    /// is found in its stretch, before the rest is hashed. Without `digesting` the digest is empty.
     public static func checkedAndDigested(_ bytes: UnsafeRawBufferPointer, path: String, expected: String, limits: InputLimits,
                                           digesting: Bool = true) throws -> (text: UnsafeRawBufferPointer, input: InputDigest) {
-        if let maxBytes = limits.maxBytes, bytes.count > maxBytes {
-            throw GateError.inputTooLarge(path: path, limit: maxBytes, variable: limits.bytesVariable, expected: expected)
-        }
-        let text = limits.isText ? try textStart(bytes, path: path) : bytes
-        var lines = limits.maxLineLength.map { LineLengthJumps(limit: $0) }
-        var hasher = SHA256()
-        let skipped = bytes.count - text.count
-        try forEachStretch(of: bytes) { offset, stretch in
-            let end = offset + stretch.count - skipped
-            if end > 0, let tooLong = lines?.advance(text, to: end, last: end == text.count) {
-                throw lines!.error(text, at: tooLong, path: path)
+        var ahead = try DigestAhead(bytes, path: path, expected: expected, limits: limits, digesting: digesting, releasing: true)
+        let input = try ahead.finish()
+        return (ahead.text, input)
+    }
+
+    /// `checkedAndDigested` a stretch at a time ahead of a reader that goes through the mapped
+    /// file in order: the reader calls `reach` with its offset whenever it passes `next`, and
+    /// the text after it is checked for over-long lines and hashed just before the reader gets
+    /// there. The pages are faulted in once, and the reader finds them in the cache rather
+    /// than read from memory a second time. The check stays more than the line limit ahead of
+    /// the reader, so a line the reader starts is known not to be too long.
+    public struct DigestAhead {
+        /// The file's text, past any UTF-8 byte-order mark.
+        public let text: UnsafeRawBufferPointer
+        /// The text offset at which the reader calls `reach` again.
+        public private(set) var next = 0
+        private let bytes: UnsafeRawBufferPointer
+        private let path: String
+        private let digesting: Bool, releasing: Bool
+        private var hasher = SHA256()
+        private var lines: LineLengthJumps?
+        /// How much of `bytes` is checked and hashed.
+        private var checked = 0
+        /// How far past the reader the check stays: a stretch, or more than the line limit.
+        private let ahead: Int
+        static let stretch = 1 << 20
+
+        /// Checks the size, the byte-order mark and that there is content (not the lines yet);
+        /// `releasing` gives each stretch's pages back once hashed, for a reader that comes later.
+        public init(_ bytes: UnsafeRawBufferPointer, path: String, expected: String, limits: InputLimits,
+                    digesting: Bool = true, releasing: Bool = false) throws {
+            if let maxBytes = limits.maxBytes, bytes.count > maxBytes {
+                throw GateError.inputTooLarge(path: path, limit: maxBytes, variable: limits.bytesVariable, expected: expected)
             }
-            if digesting { hasher.update(bufferPointer: stretch) }
+            text = limits.isText ? try InputFile.textStart(bytes, path: path) : bytes
+            guard !limits.isText || InputFile.hasContent(text) else { throw GateError.emptyInput(path: path, expected: expected) }
+            lines = limits.maxLineLength.map { LineLengthJumps(limit: $0) }
+            ahead = max(Self.stretch, (limits.maxLineLength ?? 0) + 1)
+            (self.bytes, self.path, self.digesting, self.releasing) = (bytes, path, digesting, releasing)
         }
-        guard !limits.isText || hasContent(text) else { throw GateError.emptyInput(path: path, expected: expected) }
-        return (text, InputDigest(path: path, sha256: digesting ? hex(hasher.finalize()) : ""))
+
+        /// Checks and hashes the text to well past `offset`.
+        public mutating func reach(_ offset: Int) throws {
+            let skipped = bytes.count - text.count
+            let target = min(bytes.count, skipped + offset + ahead + Self.stretch / 2)
+            while checked < target {
+                let end = min(checked + Self.stretch, bytes.count)
+                if end > skipped, let tooLong = lines?.advance(text, to: end - skipped, last: end == bytes.count) {
+                    throw lines!.error(text, at: tooLong, path: path)
+                }
+                let stretch = UnsafeRawBufferPointer(rebasing: bytes[checked..<end])
+                if digesting { hasher.update(bufferPointer: stretch) }
+                if releasing { LineParts.release(stretch) }
+                checked = end
+            }
+            next = checked == bytes.count ? .max : checked - skipped - ahead
+        }
+
+        /// The rest of the text checked and hashed; the file's digest (empty without `digesting`).
+        public mutating func finish() throws -> InputDigest {
+            try reach(text.count)
+            return InputDigest(path: path, sha256: digesting ? InputFile.hex(hasher.finalize()) : "")
+        }
     }
 
     /// `body` on each 16 MB stretch of a mapped file (with its offset), in order, each
