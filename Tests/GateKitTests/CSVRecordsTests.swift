@@ -106,6 +106,23 @@ import Testing
         }
     }
 
+    @Test("the bytes below a limit are found in a word exactly, whatever their neighbours", arguments: [1, 0x0B, 0x2D, 0x80])
+    func below(limit: Int) {
+        for value in 0...255 {
+            for position in 0..<8 {
+                // The byte among neighbours that borrow (0x00) or carry (0xFF) if anything can.
+                for fill: UInt8 in [0x00, 0x2C, 0xFF] {
+                    var bytes = [UInt8](repeating: fill, count: 8)
+                    bytes[position] = UInt8(value)
+                    let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                    var expected: UInt64 = 0
+                    for (index, byte) in bytes.enumerated() where Int(byte) < limit { expected |= 0x80 << (8 * UInt64(index)) }
+                    #expect(ByteHash.below(UInt8(limit), word) == expected, "byte \(value) at \(position) among \(fill)")
+                }
+            }
+        }
+    }
+
     /// Families of values that differ in a few bytes anywhere — in the middle of a long shared
     /// text, only in length, or in a word that zeroes one factor of a multiply — hash apart.
     @Test("values differing in a few bytes anywhere hash to distinct values spread over a table's slots", arguments: [0, 1, 2])

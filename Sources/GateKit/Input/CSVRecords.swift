@@ -90,18 +90,25 @@ public struct CSVRecords {
             var lineEnd = n
             scan: while true {
                 if k &+ 8 <= n {
-                    let word = base.loadUnaligned(fromByteOffset: k, as: UInt64.self)
-                    var hits = ByteHash.matches(word, comma) | ByteHash.matches(word, quote) | ByteHash.matches(word, lf)
+                    // The bytes below '-' (0x2D) — the comma, the quote, the line feed, and
+                    // spaces, tabs and a few punctuation marks — are looked at one by one.
+                    var hits = ByteHash.below(0x2D, base.loadUnaligned(fromByteOffset: k, as: UInt64.self))
                     while hits != 0 {
                         let at = k &+ hits.trailingZeroBitCount &>> 3
-                        let b = base.load(fromByteOffset: at, as: UInt8.self)
-                        if b == lf { lineEnd = at; break scan }
-                        guard b == comma, field + 1 < fields else { return .other }
-                        bounds[2 * field] = start
-                        bounds[2 * field + 1] = at
-                        field += 1
-                        start = at + 1
                         hits &= hits &- 1
+                        let b = base.load(fromByteOffset: at, as: UInt8.self)
+                        if b == comma {
+                            guard field + 1 < fields else { return .other }
+                            bounds[2 * field] = start
+                            bounds[2 * field + 1] = at
+                            field += 1
+                            start = at + 1
+                        } else if b == lf {
+                            lineEnd = at
+                            break scan
+                        } else if b == quote {
+                            return .other
+                        }
                     }
                     k &+= 8
                 } else {
