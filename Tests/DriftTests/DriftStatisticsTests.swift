@@ -187,6 +187,34 @@ import Testing
         #expect(!counter.isEmpty && counter.dictionary == expected)
     }
 
+    /// Runs of ties from 1 to 5,000 long, in either sample or both: the distance stepping
+    /// over runs by galloping is, bit for bit, the one stepping value by value.
+    @Test("the Wasserstein distance over long runs of ties equals the value-by-value sum exactly")
+    func wassersteinTies() {
+        var numbers = TestNumbers(state: 21)
+        func sample(_ values: Int) -> [Double] {
+            var out: [Double] = []
+            for value in 0..<values {
+                let run = [1, 2, 63, 64, 65, 200, 5_000][numbers.next(7)]
+                out += Array(repeating: Double(value) * 0.5, count: numbers.next(3) == 0 ? 0 : run)
+            }
+            return out
+        }
+        let (u, v) = (sample(300), sample(280))
+        var (i, j) = (0, 0)
+        var sum = CompensatedSum()
+        var previous = min(u[0], v[0])
+        while i < u.count || j < v.count {
+            let x = j >= v.count || (i < u.count && u[i] <= v[j]) ? u[i] : v[j]
+            sum.add(abs(Double(i) / Double(u.count) - Double(j) / Double(v.count)) * (x - previous))
+            while i < u.count && u[i] <= x { i += 1 }
+            while j < v.count && v[j] <= x { j += 1 }
+            previous = x
+        }
+        #expect(DriftStatistics.wasserstein(sorted: u, v).bitPattern == sum.value.bitPattern)
+        #expect(sum.value > 0)
+    }
+
     /// 0: ASCII ids sharing long prefixes, some in one sample only (joined by bytes);
     /// 1: the same with a few accented values, one of them spelt decomposed in one sample and
     /// precomposed in the other (joined as strings, where the two spellings are one value).
