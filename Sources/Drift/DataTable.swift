@@ -190,8 +190,9 @@ struct FieldClassifier {
     /// A decimal number as pandas reads one (`DecimalNumber`).
     @inline(__always)
     static func number(_ bytes: UnsafeRawBufferPointer, readable end: UnsafeRawPointer? = nil) -> (Double, integer: Bool)? {
-        if let end, let start = bytes.baseAddress, end - start >= 8, let short = DecimalNumber.parseShort(start, count: bytes.count) {
-            return short
+        if let end, let start = bytes.baseAddress {
+            if bytes.count <= 8, end - start >= 8, let short = DecimalNumber.parseShort(start, count: bytes.count) { return short }
+            if bytes.count > 8, end - start >= 16, let medium = DecimalNumber.parseMedium(start, count: bytes.count) { return medium }
         }
         return DecimalNumber.parse(bytes)
     }

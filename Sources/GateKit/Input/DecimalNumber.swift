@@ -96,6 +96,45 @@ public enum DecimalNumber {
         return (fraction == 0 ? mantissa : mantissa / exactPowerOfTen(fraction), other == 0)
     }
 
+    /// `parseShort` for nine to sixteen bytes ("43.135373589", "1700000000123"), read from two
+    /// words: the point taken out of the sixteen bytes, the first eight digits and the rest
+    /// valued as `parseShort` values them. Nil for any other text, and for a mantissa above
+    /// 2^53 (then `parse`, which goes to strtod). Sixteen bytes must be readable at `start`.
+    @inlinable @inline(__always)
+    public static func parseMedium(_ start: UnsafeRawPointer, count n: Int) -> (Double, integer: Bool)? {
+        guard n > 8, n <= 16 else { return nil }
+        let low = UInt64(littleEndian: start.loadUnaligned(as: UInt64.self))
+        let inside: UInt64 = n == 16 ? ~0 : (1 << UInt64(8 * (n - 8))) &- 1
+        let high = UInt64(littleEndian: start.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & inside
+        let (otherLow, otherHigh) = (nonDigits(low), nonDigits(high) & inside)
+        var (digitsLow, digitsHigh, count, fraction) = (low, high, n, 0)
+        if otherLow | otherHigh != 0 {
+            // One point and nothing else: taken out, the bytes after it moved down one.
+            let other = otherLow | otherHigh
+            guard otherLow == 0 || otherHigh == 0, other & (other &- 1) == 0 else { return nil }
+            let point = other.trailingZeroBitCount >> 3 + (otherLow == 0 ? 8 : 0)
+            if point < 8 {
+                guard (low >> UInt64(8 * point)) & 0xFF == 0x2E else { return nil }
+                let below: UInt64 = (1 << UInt64(8 * point)) &- 1
+                digitsLow = (low & below) | ((low >> UInt64(8 * point + 8)) << UInt64(8 * point)) | (high << 56)
+                digitsHigh = high >> 8
+            } else {
+                guard (high >> UInt64(8 * (point - 8))) & 0xFF == 0x2E else { return nil }
+                let below: UInt64 = (1 << UInt64(8 * (point - 8))) &- 1
+                digitsHigh = (high & below) | ((high >> UInt64(8 * (point - 8) + 8)) << UInt64(8 * (point - 8)))
+            }
+            count = n - 1
+            fraction = count - point
+        }
+        // Eight digits or more: the first eight, then the rest (none to eight).
+        let rest = count - 8
+        var mantissa = value(ofDigits: digitsLow, count: 8)
+        if rest > 0 { mantissa = mantissa &* UInt64(exactPowerOfTen(rest)) &+ value(ofDigits: digitsHigh, count: rest) }
+        guard mantissa <= 1 << 53 else { return nil }
+        let value = Double(mantissa)
+        return (fraction == 0 ? value : value / exactPowerOfTen(fraction), otherLow | otherHigh == 0)
+    }
+
     /// The high bit of each byte of `word` (read little-endian) that is not an ASCII digit, no
     /// other bit set: a digit less 0x30 is below 10, so adding 0x76 to a byte's low seven bits
     /// sets its high bit for any other (no carry crosses bytes), as does a high bit already set.
