@@ -3,7 +3,9 @@
 # (benchmarks/drift_baseline.py), both reading the files, on two generated CSV files of ROWS
 # rows (default 10 million) and five columns, in two shapes (generate_drift_data.py --shape
 # plain|hard). Runs interleaved, RUNS rounds (default 3);
-# prints each median and the ratio, and both tools' scores so they can be compared.
+# prints each median and the ratio, and both tools' scores so they can be compared. The gate is
+# the binary a workflow step runs: the release build (scripts/build-release.sh's, the Swift
+# runtime linked in statically).
 # Needs python3 with venv and network access to PyPI on the first run.
 # Usage: bash benchmarks/drift.sh
 set -euo pipefail
@@ -12,8 +14,8 @@ RUNS=${RUNS:-3}
 ROWS=${ROWS:-10000000}
 work=benchmarks/work
 mkdir -p "$work"
-swift build -c release --product gate >/dev/null
-gate=.build/release/gate
+swift build -c release --product gate --static-swift-stdlib --scratch-path .build-release >/dev/null
+gate=.build-release/release/gate
 
 venv=$work/venv-drift
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import pandas, scipy" 2>/dev/null; then
