@@ -64,6 +64,7 @@ import Testing
         "a,b,c\n1,2\n3,4,5,6\n7,8,9\n",
         "a,b,c\n1,2\r3,4\n5,6\r,7\n  ,\t, \n",
         "a,b,c\n01234567,89abcdef,ghijklmnopqrstuvwxyz0123456789\n,,,\n",
+        "a,b,c\n1,2,3\nx,\"y\",z", "a,b,c\n1,2,3\n\u{E9},\u{FC},\u{DF}", "a,b,c\n1,2,3\n1,2",
     ])
     func plainPath(text: String) throws {
         let full = try Self.records(text)

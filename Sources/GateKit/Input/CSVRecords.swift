@@ -88,6 +88,15 @@ public struct CSVRecords {
             // the record to the full reader.
             var field = 0, start = i, k = i
             var lineEnd = n
+            /// A comma at `at` ends a field; false when the line has more fields than asked.
+            @inline(__always) func endField(at: Int) -> Bool {
+                guard field + 1 < fields else { return false }
+                bounds[2 * field] = start
+                bounds[2 * field + 1] = at
+                field += 1
+                start = at + 1
+                return true
+            }
             scan: while true {
                 if k &+ 8 <= n {
                     // The bytes below '-' (0x2D) — the comma, the quote, the line feed, and
@@ -98,11 +107,7 @@ public struct CSVRecords {
                         hits &= hits &- 1
                         let b = base.load(fromByteOffset: at, as: UInt8.self)
                         if b == comma {
-                            guard field + 1 < fields else { return .other }
-                            bounds[2 * field] = start
-                            bounds[2 * field + 1] = at
-                            field += 1
-                            start = at + 1
+                            guard endField(at: at) else { return .other }
                         } else if b == lf {
                             lineEnd = at
                             break scan
@@ -116,11 +121,7 @@ public struct CSVRecords {
                         let b = base.load(fromByteOffset: k, as: UInt8.self)
                         if b == lf { lineEnd = k; break scan }
                         if b == comma {
-                            guard field + 1 < fields else { return .other }
-                            bounds[2 * field] = start
-                            bounds[2 * field + 1] = k
-                            field += 1
-                            start = k + 1
+                            guard endField(at: k) else { return .other }
                         } else if b == quote {
                             return .other
                         }
