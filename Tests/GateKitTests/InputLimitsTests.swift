@@ -126,7 +126,8 @@ import Glibc
     }
 
     @Test("limits from the environment: bytes or K/M/G; nonsense is ignored rather than lifting the limit",
-          arguments: [("2048", 2048), ("4K", 4096), ("3m", 3 << 20), ("1G", 1 << 30), ("0", nil), ("-5", nil), ("lots", nil), ("99999999999G", nil)] as [(String, Int?)])
+          arguments: [("2048", 2048), ("4K", 4096), ("3m", 3 << 20), ("1G", 1 << 30), ("0", nil), ("-5", nil), ("lots", nil), ("99999999999G", nil),
+                      ("1048576G", 1 << 50), ("1048577G", nil), ("9223372036854775807", nil)] as [(String, Int?)])
     func byteCounts(_ text: String, bytes: Int?) {
         #expect(InputLimits.byteCount(text) == bytes)
     }

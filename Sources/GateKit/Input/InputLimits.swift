@@ -65,8 +65,10 @@ public struct InputLimits: Sendable, Equatable {
     static var documentBytes: Int { configured(documentVariable, default: 512 << 20) }
     static var yamlBytes: Int { configured(yamlVariable, default: 1 << 20) }
 
-    /// A positive byte count from the environment (plain, or with a K, M or G suffix), else
-    /// `fallback`. A value that does not read as one is ignored rather than lifting the limit.
+    /// A positive byte count from the environment (plain, or with a K, M or G suffix), at most
+    /// 1 PiB, else `fallback`. A value that does not read as one is ignored rather than lifting
+    /// the limit; so is one past 1 PiB, which no file reaches and whose sums with offsets could
+    /// overflow.
     static func configured(_ variable: String, default fallback: Int) -> Int {
         guard let raw = getenv(variable).map({ String(cString: $0) }), let bytes = byteCount(raw) else { return fallback }
         return bytes
@@ -79,7 +81,7 @@ public struct InputLimits: Sendable, Equatable {
             scale = 1 << power
             digits = digits.dropLast()
         }
-        guard let count = Int(digits), count > 0, count <= Int.max / scale else { return nil }
+        guard let count = Int(digits), count > 0, count <= (1 << 50) / scale else { return nil }
         return count * scale
     }
 
