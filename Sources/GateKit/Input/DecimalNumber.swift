@@ -112,7 +112,7 @@ public enum DecimalNumber {
             // One point and nothing else: taken out, the bytes after it moved down one.
             let other = otherLow | otherHigh
             guard otherLow == 0 || otherHigh == 0, other & (other &- 1) == 0 else { return nil }
-            let point = other.trailingZeroBitCount >> 3 + (otherLow == 0 ? 8 : 0)
+            let point = (other.trailingZeroBitCount >> 3) + (otherLow == 0 ? 8 : 0)
             if point < 8 {
                 guard (low >> UInt64(8 * point)) & 0xFF == 0x2E else { return nil }
                 let below: UInt64 = (1 << UInt64(8 * point)) &- 1
