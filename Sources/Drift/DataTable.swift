@@ -34,6 +34,7 @@ public struct ColumnSample: Sendable {
     /// Sorts the numbers and moves the texts counted while reading into `categories`.
     mutating func finishReading() {
         RadixSort.sort(&numbers)
+        texts.flush()
         guard !texts.isEmpty else { return }
         categories.merge(texts.dictionary, uniquingKeysWith: +)
         texts = TextCounter()
@@ -116,9 +117,10 @@ struct FieldClassifier {
     ].map { Array($0.utf8) })
 
     /// Adds the field to `sample`.
-    @inline(__always)
     /// `readable`: where the memory the field lies in ends (eight bytes past a number's start
-    /// can then be loaded at once), when it is known.
+    /// can then be loaded at once), when it is known; such a field also stays readable until
+    /// the file is read, so a text is counted a field later (`TextCounter.addSoon`).
+    @inline(__always)
     static func add(_ field: UnsafeRawBufferPointer, mode: ColumnMode, line: Int, to sample: inout ColumnSample,
                     readable end: UnsafeRawPointer? = nil) {
         var lower = 0, upper = field.count
@@ -149,7 +151,7 @@ struct FieldClassifier {
             }
             return
         }
-        sample.texts.add(trimmed)
+        if end != nil { sample.texts.addSoon(trimmed) } else { sample.texts.add(trimmed) }
         if sample.firstText == nil { sample.firstText = (line, String(decoding: trimmed, as: UTF8.self)) }
     }
 
@@ -225,6 +227,7 @@ struct CSVReader {
                 // The pages read so far are given back every 16 MB (a mapped file's pages would
                 // otherwise all stay resident; the samples keep what is needed).
                 if records.offset - released >= 16 << 20 {
+                    for index in samples.indices { samples[index].texts.flush() }
                     LineParts.release(UnsafeRawBufferPointer(rebasing: bytes[released..<records.offset]))
                     released = records.offset
                     if rows > 0 { reserve(&samples, rows: rows, read: released, of: bytes.count) }

@@ -1,3 +1,4 @@
+import CPrefetch
 import GateKit
 
 /// Counts of distinct byte strings while a file is read: an open-addressing table keyed by the
@@ -21,12 +22,62 @@ struct TextCounter: Sendable {
     private var slots = [Slot](repeating: Slot(), count: 64)
     private var distinct = 0
 
-    var isEmpty: Bool { distinct == 0 }
+    /// Values given to `addSoon` and not counted yet, with their hashes: `fetched`'s slot and
+    /// bytes are on their way into the cache, `next`'s slot is. Empty (count 0) when none.
+    nonisolated(unsafe) private var fetched: (value: UnsafeRawBufferPointer, hash: UInt64) = (UnsafeRawBufferPointer(start: nil, count: 0), 0)
+    nonisolated(unsafe) private var next: (value: UnsafeRawBufferPointer, hash: UInt64) = (UnsafeRawBufferPointer(start: nil, count: 0), 0)
+
+    var isEmpty: Bool { distinct == 0 && fetched.value.isEmpty && next.value.isEmpty }
 
     /// Adds one occurrence of a value (not empty); true when the value is new.
     @discardableResult
     mutating func add(_ value: UnsafeRawBufferPointer) -> Bool {
+        add(value, hash: ByteHash.of(value))
+    }
+
+    /// Adds one occurrence of `value` (not empty) two calls later. A slot and a value's bytes
+    /// among tens of thousands are rarely in the cache, and a read that misses it stalls the
+    /// parse: so this call hashes `value` and starts fetching its slot, starts fetching the
+    /// bytes of the value given the call before (whose slot has arrived by now), and counts
+    /// the value given two calls before, all of whose memory has. `value` must stay readable
+    /// until `flush()`.
+    @inline(__always)
+    mutating func addSoon(_ value: UnsafeRawBufferPointer) {
+        // A table of a few hundred values stays cached: counted at once. (Fetching ahead
+        // from 1,024 slots on: 5M-row files of 2,000 and 50,000 distinct values took 7% less
+        // time; files of 3 and 30 values gained nothing.)
+        if slots.count >= 1024 { addAhead(value) } else { add(value) }
+    }
+
+    @inline(never)
+    private mutating func addAhead(_ value: UnsafeRawBufferPointer) {
         let hash = ByteHash.of(value)
+        let previous = next
+        slots.withUnsafeBufferPointer { slots in
+            let mask = slots.count - 1
+            let slot = slots.baseAddress! + (Int(truncatingIfNeeded: hash) & mask)
+            gate_prefetch(slot)
+            gate_prefetch(UnsafeRawPointer(slot) + 16)
+            if !previous.value.isEmpty {
+                let start = slots[Int(truncatingIfNeeded: previous.hash) & mask].start
+                bytes.withUnsafeBytes { if let base = $0.baseAddress { gate_prefetch(base + min(start, $0.count)) } }
+            }
+        }
+        if !fetched.value.isEmpty { add(fetched.value, hash: fetched.hash) }
+        fetched = previous
+        next = (value, hash)
+    }
+
+    /// Counts the values `addSoon` holds.
+    mutating func flush() {
+        if !fetched.value.isEmpty { add(fetched.value, hash: fetched.hash) }
+        if !next.value.isEmpty { add(next.value, hash: next.hash) }
+        fetched.value = UnsafeRawBufferPointer(start: nil, count: 0)
+        next.value = fetched.value
+    }
+
+    @discardableResult @inline(__always)
+    private mutating func add(_ value: UnsafeRawBufferPointer, hash: UInt64) -> Bool {
         let key = hash & 0xFFFF_FFFF_0000_0000 | UInt64(truncatingIfNeeded: value.count)
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
@@ -67,8 +118,9 @@ struct TextCounter: Sendable {
         }
     }
 
-    /// The counts by text (invalid UTF-8 repaired, as everywhere text is shown).
+    /// The counts by text (invalid UTF-8 repaired, as everywhere text is shown); `flush()` first.
     var dictionary: [String: Int] {
+        precondition(fetched.value.isEmpty && next.value.isEmpty, "a value given to addSoon is not counted yet")
         var out: [String: Int] = [:]
         out.reserveCapacity(distinct)
         for entry in slots where entry.key != 0 {

@@ -37,6 +37,32 @@ import Testing
         #expect(table.samples[2].missing == 1)
     }
 
+    /// Text fields of plain rows are counted a field or two after they are read (fetched ahead
+    /// into the cache), quoted rows at once; a 20 MB file also crosses the reader's 16 MB
+    /// page release. The counts are those of every value, whichever way it came.
+    @Test("thousands of categories across quoted rows and a page release are counted exactly")
+    func manyCategories() throws {
+        var numbers = TestNumbers(state: 17)
+        var csv = "id,device,category\n"
+        var devices: [String: Int] = [:], categories: [String: Int] = [:]
+        var rows = 0
+        while csv.utf8.count < 20 << 20 {
+            let device = "Mozilla/5.0 (device-\(numbers.next(3_000)))", category = "catalog/\(numbers.next(40_000))"
+            let quoted = numbers.next(50) == 0
+            csv += quoted ? "\(rows),\"\(device)\",\"\(category)\"\n" : "\(rows),\(device),\(category)\n"
+            devices[device, default: 0] += 1
+            categories[category, default: 0] += 1
+            rows += 1
+        }
+        let table = try Self.table(csv)
+        #expect(table.rows == rows)
+        // Compared first, so a failure names the column rather than printing thousands of counts.
+        let sameDevices = table.samples[1].categories == devices, sameCategories = table.samples[2].categories == categories
+        #expect(sameDevices, "device counts differ")
+        #expect(sameCategories, "category counts differ")
+        #expect(categories.count > 10_000)
+    }
+
     @Test("numbers convert exactly as strtod does, on the fast path and off it", arguments: [
         "0", "-0.5", "3.14159", "1e-7", "123456789012345", "1234567890123456789", "0.1", "2.2250738585072014e-308", "7e22", "8e23", ".5", "5.", "+4",
         "9007199254740992", "9007199254740993", "900719925474099.3", "0.000000000000000000001", "12345678901234567890", "1.5e22", "4.35e-20",

@@ -187,6 +187,40 @@ import Testing
         #expect(!counter.isEmpty && counter.dictionary == expected)
     }
 
+    /// `addSoon` counts a value two calls later, once the table is large enough to fetch ahead:
+    /// the counts after `flush()` are those `add` gives, through growth of the table and with
+    /// plain `add`s mixed in, on values read in place from one buffer as the CSV reader's are.
+    @Test("values counted a call or two later, fetched ahead, give the counts counted at once")
+    func textCountsFetchedAhead() {
+        var numbers = TestNumbers(state: 9)
+        var values: [String] = []
+        for _ in 0..<40_000 {
+            values.append(numbers.next(4) == 0 ? "ua-\(numbers.next(3))" : "catalog/department-\(numbers.next(9))/category-\(numbers.next(20_000))")
+        }
+        let text = Array(values.joined().utf8)
+        var later = TextCounter(), atOnce = TextCounter()
+        var expected: [String: Int] = [:]
+        text.withUnsafeBytes { all in
+            var offset = 0
+            for (index, value) in values.enumerated() {
+                let bytes = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + value.utf8.count)])
+                offset += bytes.count
+                if index % 7 == 0 { later.add(bytes) } else { later.addSoon(bytes) }
+                atOnce.add(bytes)
+                expected[value, default: 0] += 1
+            }
+            #expect(!later.isEmpty)
+            later.flush()
+            later.flush()
+        }
+        let sameLater = later.dictionary == expected, sameAtOnce = atOnce.dictionary == expected
+        #expect(sameLater, "counted later: counts differ")
+        #expect(sameAtOnce, "counted at once: counts differ")
+        var one = TextCounter()
+        Array("a".utf8).withUnsafeBytes { one.addSoon($0); one.flush() }
+        #expect(one.dictionary == ["a": 1])
+    }
+
     /// Runs of ties from 1 to 5,000 long, in either sample or both: the distance stepping
     /// over runs by galloping is, bit for bit, the one stepping value by value.
     @Test("the Wasserstein distance over long runs of ties equals the value-by-value sum exactly")
