@@ -41,9 +41,13 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
         ),
+        // A prefetch hint and a sixteen-byte compare, which Swift cannot spell (the CSV
+        // scanner, Drift's text counter).
+        .target(name: "CIntrinsics"),
         .target(
             name: "GateKit",
             dependencies: [
+                "CIntrinsics",
                 "CLibXML2",
                 "CCurl",
                 .product(name: "Yams", package: "Yams"),
@@ -133,11 +137,9 @@ let package = Package(
             dependencies: ["GateKit", "Recommender", "FeatureFlags"],
             swiftSettings: swiftSettings
         ),
-        // A prefetch hint, which Swift cannot spell (Drift's text counter).
-        .target(name: "CPrefetch"),
         .target(
             name: "Drift",
-            dependencies: ["GateKit", "CPrefetch"],
+            dependencies: ["GateKit", "CIntrinsics"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,4 +1,4 @@
-import CPrefetch
+import CIntrinsics
 import GateKit
 
 /// Counts of distinct byte strings while a file is read: an open-addressing table keyed by the

@@ -1,3 +1,4 @@
+import CIntrinsics
 import GateKit
 import GateTestSupport
 import Testing
@@ -74,6 +75,35 @@ import Testing
         #expect(plain > 0)
     }
 
+    /// Thousands of records of every length, so that commas, quotes, carriage returns, blank
+    /// lines and line ends fall at every offset of the scanner's 32-byte steps and in the tail.
+    @Test("the plain-line path reads long random texts as the full reader does, quotes and line ends at every offset")
+    func plainPathRandom() throws {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for round in 0..<20 {
+            var text = "a,b,c\n"
+            for _ in 0..<400 {
+                var fields: [String] = []
+                for _ in 0..<(next(20) == 0 ? 2 + next(3) : 3) {
+                    // Printable ASCII but the comma and the quote.
+                    let plain = String(decoding: (0..<next(40)).map { _ in [UInt8(0x20 + next(0x5F))].map { $0 == 0x2C || $0 == 0x22 ? 0x3B : $0 }[0] }, as: UTF8.self)
+                    fields.append(next(15) == 0 ? "\"" + plain + ",\"\"\n" + "\"" : plain)
+                }
+                text += fields.joined(separator: ",") + [String](["\n", "\r\n", "\n\n", "\r\n\r\n"])[next(4)]
+            }
+            if round % 2 == 1 { text.removeLast() }
+            let full = try Self.records(text)
+            let (fast, plain) = try Self.plainRecords(text, fields: 3)
+            #expect(fast.map(\.line) == full.map(\.line))
+            #expect(fast.map(\.fields) == full.map(\.fields))
+            #expect(plain > 200)
+        }
+    }
+
     @Test("the plain-line path leaves a bad record where it is, for the full reader to refuse")
     func plainPathRefusals() {
         expectError(containing: "t.csv:3:3: a quote inside an unquoted field") { _ = try Self.plainRecords("a,b\n1,2\nab\"c,1\n", fields: 2) }
@@ -107,18 +137,16 @@ import Testing
         }
     }
 
-    @Test("the bytes below a limit are found in a word exactly, whatever their neighbours", arguments: [1, 0x0B, 0x2D, 0x80])
-    func below(limit: Int) {
+    @Test("the sixteen-byte compare marks exactly the commas, quotes and line feeds, wherever they are")
+    func csvMarks() {
         for value in 0...255 {
-            for position in 0..<8 {
-                // The byte among neighbours that borrow (0x00) or carry (0xFF) if anything can.
-                for fill: UInt8 in [0x00, 0x2C, 0xFF] {
-                    var bytes = [UInt8](repeating: fill, count: 8)
+            for position in 0..<16 {
+                for fill: UInt8 in [0x00, 0x2B, 0xFF] {
+                    var bytes = [UInt8](repeating: fill, count: 16)
                     bytes[position] = UInt8(value)
-                    let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-                    var expected: UInt64 = 0
-                    for (index, byte) in bytes.enumerated() where Int(byte) < limit { expected |= 0x80 << (8 * UInt64(index)) }
-                    #expect(ByteHash.below(UInt8(limit), word) == expected, "byte \(value) at \(position) among \(fill)")
+                    var expected: UInt32 = 0
+                    for (index, byte) in bytes.enumerated() where byte == 0x2C || byte == 0x22 || byte == 0x0A { expected |= 1 << UInt32(index) }
+                    #expect(bytes.withUnsafeBytes { gate_csv_marks16($0.baseAddress!) } == expected, "byte \(value) at \(position) among \(fill)")
                 }
             }
         }

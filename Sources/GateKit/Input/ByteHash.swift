@@ -56,17 +56,6 @@ public enum ByteHash {
         return ~(((x & low) &+ low) | x) & ~low
     }
 
-    /// The high bit of each byte of `word` (read little-endian) that is below `limit` (at most
-    /// 0x80), no other bit set: (b | 0x80) − limit keeps its high bit exactly when the low seven
-    /// bits of b reach the limit, and never borrows from the next byte; bytes of 0x80 and up
-    /// are left out by the second term.
-    @inlinable @inline(__always)
-    public static func below(_ limit: UInt8, _ word: UInt64) -> UInt64 {
-        let high: UInt64 = 0x8080_8080_8080_8080
-        let x = UInt64(littleEndian: word)
-        return ~((x | high) &- 0x0101_0101_0101_0101 &* UInt64(limit)) & ~x & high
-    }
-
     /// Whether `a` and `b` hold the same bytes: sixteen at a step, inline — the short keys a
     /// hash table compares cost less than a call to memcmp.
     @inlinable @inline(__always)

@@ -1,3 +1,5 @@
+import CIntrinsics
+
 /// One CSV record: its fields as byte ranges of the input (a quoted field with doubled quotes
 /// unescaped), and the line it starts on.
 public struct CSVRecord {
@@ -98,12 +100,11 @@ public struct CSVRecords {
                 return true
             }
             scan: while true {
-                if k &+ 8 <= n {
-                    // The bytes below '-' (0x2D) — the comma, the quote, the line feed, and
-                    // spaces, tabs and a few punctuation marks — are looked at one by one.
-                    var hits = ByteHash.below(0x2D, base.loadUnaligned(fromByteOffset: k, as: UInt64.self))
+                if k &+ 32 <= n {
+                    // Thirty-two bytes at a step: a bit for each comma, quote and line feed.
+                    var hits = UInt64(gate_csv_marks16(base + k)) | UInt64(gate_csv_marks16(base + (k &+ 16))) &<< 16
                     while hits != 0 {
-                        let at = k &+ hits.trailingZeroBitCount &>> 3
+                        let at = k &+ hits.trailingZeroBitCount
                         hits &= hits &- 1
                         let b = base.load(fromByteOffset: at, as: UInt8.self)
                         if b == comma {
@@ -111,11 +112,11 @@ public struct CSVRecords {
                         } else if b == lf {
                             lineEnd = at
                             break scan
-                        } else if b == quote {
-                            return .other
+                        } else {
+                            return .other  // a quote
                         }
                     }
-                    k &+= 8
+                    k &+= 32
                 } else {
                     while k < n {
                         let b = base.load(fromByteOffset: k, as: UInt8.self)

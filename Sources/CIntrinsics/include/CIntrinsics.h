@@ -1,0 +1,30 @@
+#ifndef GATE_CINTRINSICS_H
+#define GATE_CINTRINSICS_H
+/* Two instructions Swift cannot spell, inlined where they are called: a prefetch hint, and a
+   sixteen-byte compare that yields a bit per byte (SSE2, which every x86-64 has; a plain loop
+   elsewhere). */
+#include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* A hint that memory will be read soon: the load starts now and nothing waits for it. */
+static inline __attribute__((always_inline)) void gate_prefetch(const void *address) {
+    __builtin_prefetch(address, 0, 3);
+}
+
+/* Bit k set when byte k of the sixteen at `p` is a comma, a double quote or a line feed. */
+static inline __attribute__((always_inline)) uint32_t gate_csv_marks16(const void *p) {
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i marks = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+    return (uint32_t)_mm_movemask_epi8(marks);
+#else
+    const uint8_t *bytes = (const uint8_t *)p;
+    uint32_t marks = 0;
+    for (int k = 0; k < 16; k++) marks |= (uint32_t)(bytes[k] == ',' || bytes[k] == '"' || bytes[k] == '\n') << k;
+    return marks;
+#endif
+}
+#endif

@@ -1,2 +1,0 @@
-/* Everything is in include/CPrefetch.h; a C target needs one source file. */
-#include "CPrefetch.h"
