@@ -22,12 +22,14 @@ struct TextCounter: Sendable {
     private var slots = [Slot](repeating: Slot(), count: 64)
     private var distinct = 0
 
-    /// Values given to `addSoon` and not counted yet, with their hashes: `fetched`'s slot and
-    /// bytes are on their way into the cache, `next`'s slot is. Empty (count 0) when none.
-    nonisolated(unsafe) private var fetched: (value: UnsafeRawBufferPointer, hash: UInt64) = (UnsafeRawBufferPointer(start: nil, count: 0), 0)
+    /// Values given to `addSoon` and not counted yet, with their hashes, from the newest:
+    /// `next`'s slot is on its way into the cache, `arrived`'s slot is there, `fetched`'s
+    /// bytes are on their way. Empty (count 0) when none.
     nonisolated(unsafe) private var next: (value: UnsafeRawBufferPointer, hash: UInt64) = (UnsafeRawBufferPointer(start: nil, count: 0), 0)
+    nonisolated(unsafe) private var arrived: (value: UnsafeRawBufferPointer, hash: UInt64) = (UnsafeRawBufferPointer(start: nil, count: 0), 0)
+    nonisolated(unsafe) private var fetched: (value: UnsafeRawBufferPointer, hash: UInt64) = (UnsafeRawBufferPointer(start: nil, count: 0), 0)
 
-    var isEmpty: Bool { distinct == 0 && fetched.value.isEmpty && next.value.isEmpty }
+    var isEmpty: Bool { distinct == 0 && fetched.value.isEmpty && next.value.isEmpty && arrived.value.isEmpty }
 
     /// Adds one occurrence of a value (not empty); true when the value is new.
     @discardableResult
@@ -35,12 +37,13 @@ struct TextCounter: Sendable {
         add(value, hash: ByteHash.of(value))
     }
 
-    /// Adds one occurrence of `value` (not empty) two calls later. A slot and a value's bytes
+    /// Adds one occurrence of `value` (not empty) three calls later. A slot and a value's bytes
     /// among tens of thousands are rarely in the cache, and a read that misses it stalls the
     /// parse: so this call hashes `value` and starts fetching its slot, starts fetching the
-    /// bytes of the value given the call before (whose slot has arrived by now), and counts
-    /// the value given two calls before, all of whose memory has. `value` must stay readable
-    /// until `flush()`.
+    /// bytes of the value given two calls before (whose slot has arrived by now), and counts
+    /// the value given three calls before, all of whose memory has. (Fetching the bytes one
+    /// call after the slot, and counting a call later, left a tenth more time in the counter.)
+    /// `value` must stay readable until `flush()`.
     @inline(__always)
     mutating func addSoon(_ value: UnsafeRawBufferPointer) {
         // A table of a few hundred values stays cached: counted at once. (Fetching ahead
@@ -52,7 +55,7 @@ struct TextCounter: Sendable {
     @inline(never)
     private mutating func addAhead(_ value: UnsafeRawBufferPointer) {
         let hash = ByteHash.of(value)
-        let previous = next
+        let previous = arrived
         slots.withUnsafeBufferPointer { slots in
             let mask = slots.count - 1
             let slot = slots.baseAddress! + (Int(truncatingIfNeeded: hash) & mask)
@@ -65,14 +68,15 @@ struct TextCounter: Sendable {
         }
         if !fetched.value.isEmpty { add(fetched.value, hash: fetched.hash) }
         fetched = previous
+        arrived = next
         next = (value, hash)
     }
 
     /// Counts the values `addSoon` holds.
     mutating func flush() {
-        if !fetched.value.isEmpty { add(fetched.value, hash: fetched.hash) }
-        if !next.value.isEmpty { add(next.value, hash: next.hash) }
+        for pending in [fetched, arrived, next] where !pending.value.isEmpty { add(pending.value, hash: pending.hash) }
         fetched.value = UnsafeRawBufferPointer(start: nil, count: 0)
+        arrived.value = fetched.value
         next.value = fetched.value
     }
 
@@ -120,7 +124,7 @@ struct TextCounter: Sendable {
 
     /// The counts by text (invalid UTF-8 repaired, as everywhere text is shown); `flush()` first.
     var dictionary: [String: Int] {
-        precondition(fetched.value.isEmpty && next.value.isEmpty, "a value given to addSoon is not counted yet")
+        precondition(fetched.value.isEmpty && next.value.isEmpty && arrived.value.isEmpty, "a value given to addSoon is not counted yet")
         var out: [String: Int] = [:]
         out.reserveCapacity(distinct)
         for entry in slots where entry.key != 0 {

@@ -37,7 +37,7 @@ import Testing
         #expect(table.samples[2].missing == 1)
     }
 
-    /// Text fields of plain rows are counted a field or two after they are read (fetched ahead
+    /// Text fields of plain rows are counted a few fields after they are read (fetched ahead
     /// into the cache), quoted rows at once; a 20 MB file also crosses the reader's 16 MB
     /// page release. The counts are those of every value, whichever way it came.
     @Test("thousands of categories across quoted rows and a page release are counted exactly")

@@ -187,10 +187,10 @@ import Testing
         #expect(!counter.isEmpty && counter.dictionary == expected)
     }
 
-    /// `addSoon` counts a value two calls later, once the table is large enough to fetch ahead:
+    /// `addSoon` counts a value three calls later, once the table is large enough to fetch ahead:
     /// the counts after `flush()` are those `add` gives, through growth of the table and with
     /// plain `add`s mixed in, on values read in place from one buffer as the CSV reader's are.
-    @Test("values counted a call or two later, fetched ahead, give the counts counted at once")
+    @Test("values counted a few calls later, fetched ahead, give the counts counted at once")
     func textCountsFetchedAhead() {
         var numbers = TestNumbers(state: 9)
         var values: [String] = []
