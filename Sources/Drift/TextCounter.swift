@@ -22,14 +22,16 @@ struct TextCounter: Sendable {
     private var slots = [Slot](repeating: Slot(), count: 64)
     private var distinct = 0
 
-    /// Values given to `addSoon` and not counted yet, with their hashes, from the newest:
-    /// `next`'s slot is on its way into the cache, `arrived`'s slot is there, `fetched`'s
-    /// bytes are on their way. Empty (count 0) when none.
-    nonisolated(unsafe) private var next: (value: UnsafeRawBufferPointer, hash: UInt64) = (UnsafeRawBufferPointer(start: nil, count: 0), 0)
-    nonisolated(unsafe) private var arrived: (value: UnsafeRawBufferPointer, hash: UInt64) = (UnsafeRawBufferPointer(start: nil, count: 0), 0)
-    nonisolated(unsafe) private var fetched: (value: UnsafeRawBufferPointer, hash: UInt64) = (UnsafeRawBufferPointer(start: nil, count: 0), 0)
+    /// A value given to `addSoon` and not counted yet, with its hash; empty when none.
+    private typealias Pending = (value: UnsafeRawBufferPointer, hash: UInt64)
+    private static var none: Pending { (UnsafeRawBufferPointer(start: nil, count: 0), 0) }
+    /// The values `addSoon` holds, from the newest: `asked`'s slot is on its way into the
+    /// cache, `arrived`'s slot is there (its bytes are asked for next), then two values whose
+    /// bytes are on their way; `ready` is counted next.
+    nonisolated(unsafe) private var asked = TextCounter.none, arrived = TextCounter.none
+    nonisolated(unsafe) private var fetching = TextCounter.none, ready = TextCounter.none
 
-    var isEmpty: Bool { distinct == 0 && fetched.value.isEmpty && next.value.isEmpty && arrived.value.isEmpty }
+    var isEmpty: Bool { distinct == 0 && [asked, arrived, fetching, ready].allSatisfy(\.value.isEmpty) }
 
     /// Adds one occurrence of a value (not empty); true when the value is new.
     @discardableResult
@@ -37,13 +39,14 @@ struct TextCounter: Sendable {
         add(value, hash: ByteHash.of(value))
     }
 
-    /// Adds one occurrence of `value` (not empty) three calls later. A slot and a value's bytes
+    /// Adds one occurrence of `value` (not empty) four calls later. A slot and a value's bytes
     /// among tens of thousands are rarely in the cache, and a read that misses it stalls the
     /// parse: so this call hashes `value` and starts fetching its slot, starts fetching the
     /// bytes of the value given two calls before (whose slot has arrived by now), and counts
-    /// the value given three calls before, all of whose memory has. (Fetching the bytes one
-    /// call after the slot, and counting a call later, left a tenth more time in the counter.)
-    /// `value` must stay readable until `flush()`.
+    /// the value given four calls before, all of whose memory has. (Counting two calls after
+    /// the slot and one after the bytes left a tenth more time in the counter, three and two
+    /// a twentieth; measured on 5M-row files of 2,000 and 50,000 distinct values.) `value`
+    /// must stay readable until `flush()`.
     @inline(__always)
     mutating func addSoon(_ value: UnsafeRawBufferPointer) {
         // A table of a few hundred values stays cached: counted at once. (Fetching ahead
@@ -55,29 +58,25 @@ struct TextCounter: Sendable {
     @inline(never)
     private mutating func addAhead(_ value: UnsafeRawBufferPointer) {
         let hash = ByteHash.of(value)
-        let previous = arrived
+        let landed = arrived
         slots.withUnsafeBufferPointer { slots in
             let mask = slots.count - 1
             let slot = slots.baseAddress! + (Int(truncatingIfNeeded: hash) & mask)
             gate_prefetch(slot)
             gate_prefetch(UnsafeRawPointer(slot) + 16)
-            if !previous.value.isEmpty {
-                let start = slots[Int(truncatingIfNeeded: previous.hash) & mask].start
+            if !landed.value.isEmpty {
+                let start = slots[Int(truncatingIfNeeded: landed.hash) & mask].start
                 bytes.withUnsafeBytes { if let base = $0.baseAddress { gate_prefetch(base + min(start, $0.count)) } }
             }
         }
-        if !fetched.value.isEmpty { add(fetched.value, hash: fetched.hash) }
-        fetched = previous
-        arrived = next
-        next = (value, hash)
+        if !ready.value.isEmpty { add(ready.value, hash: ready.hash) }
+        (ready, fetching, arrived, asked) = (fetching, landed, asked, (value, hash))
     }
 
     /// Counts the values `addSoon` holds.
     mutating func flush() {
-        for pending in [fetched, arrived, next] where !pending.value.isEmpty { add(pending.value, hash: pending.hash) }
-        fetched.value = UnsafeRawBufferPointer(start: nil, count: 0)
-        arrived.value = fetched.value
-        next.value = fetched.value
+        for pending in [ready, fetching, arrived, asked] where !pending.value.isEmpty { add(pending.value, hash: pending.hash) }
+        (ready, fetching, arrived, asked) = (Self.none, Self.none, Self.none, Self.none)
     }
 
     @discardableResult @inline(__always)
@@ -124,7 +123,7 @@ struct TextCounter: Sendable {
 
     /// The counts by text (invalid UTF-8 repaired, as everywhere text is shown); `flush()` first.
     var dictionary: [String: Int] {
-        precondition(fetched.value.isEmpty && next.value.isEmpty && arrived.value.isEmpty, "a value given to addSoon is not counted yet")
+        precondition([asked, arrived, fetching, ready].allSatisfy(\.value.isEmpty), "a value given to addSoon is not counted yet")
         var out: [String: Int] = [:]
         out.reserveCapacity(distinct)
         for entry in slots where entry.key != 0 {

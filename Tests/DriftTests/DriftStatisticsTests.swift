@@ -187,7 +187,7 @@ import Testing
         #expect(!counter.isEmpty && counter.dictionary == expected)
     }
 
-    /// `addSoon` counts a value three calls later, once the table is large enough to fetch ahead:
+    /// `addSoon` counts a value four calls later, once the table is large enough to fetch ahead:
     /// the counts after `flush()` are those `add` gives, through growth of the table and with
     /// plain `add`s mixed in, on values read in place from one buffer as the CSV reader's are.
     @Test("values counted a few calls later, fetched ahead, give the counts counted at once")
