@@ -189,9 +189,9 @@ struct FieldClassifier {
 
     static let missingSpellingList = Array(missingSpellings)
 
-    /// A decimal number as pandas reads one (`DecimalNumber`): one of up to eight bytes read in
-    /// place, anything longer out of line (which keeps this small enough to be inlined into
-    /// the row loop: 2% fewer instructions on the plain drift files).
+    /// A decimal number as pandas reads one (`DecimalNumber`): one of up to eight bytes read
+    /// here, anything longer out of line — which keeps this small enough for `parseShort` to
+    /// be inlined into it (2% fewer instructions on the plain drift files).
     @inline(__always)
     static func number(_ bytes: UnsafeRawBufferPointer, readable end: UnsafeRawPointer? = nil) -> (Double, integer: Bool)? {
         if let end, let start = bytes.baseAddress, bytes.count <= 8, end - start >= 8, let short = DecimalNumber.parseShort(start, count: bytes.count) {
