@@ -119,7 +119,7 @@ struct FieldClassifier {
     /// Adds the field to `sample`.
     /// `readable`: where the memory the field lies in ends (eight bytes past a number's start
     /// can then be loaded at once), when it is known; such a field also stays readable until
-    /// the file is read, so a text is counted a field later (`TextCounter.addSoon`).
+    /// the file is read, so a text is counted a few values later (`TextCounter.addSoon`).
     @inline(__always)
     static func add(_ field: UnsafeRawBufferPointer, mode: ColumnMode, line: Int, to sample: inout ColumnSample,
                     readable end: UnsafeRawPointer? = nil) {
@@ -237,6 +237,7 @@ struct CSVReader {
                 // The pages read so far are given back every 16 MB (a mapped file's pages would
                 // otherwise all stay resident; the samples keep what is needed).
                 if records.offset - released >= 16 << 20 {
+                    // Texts not counted yet lie in these pages: counted before they go.
                     for index in samples.indices { samples[index].texts.flush() }
                     LineParts.release(UnsafeRawBufferPointer(rebasing: bytes[released..<records.offset]))
                     released = records.offset

@@ -86,8 +86,8 @@ public struct CSVRecords {
         let n = bytes.count
         var i = self.i
         while i < n {
-            // One pass finds the commas and the line end, eight bytes at a step; a quote sends
-            // the record to the full reader.
+            // One pass finds the commas and the line end, 32 bytes at a step; a quote sends the
+            // record to the full reader.
             var field = 0, start = i, k = i
             var lineEnd = n
             /// A comma at `at` ends a field; false when the line has more fields than asked.
