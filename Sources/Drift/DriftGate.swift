@@ -228,18 +228,20 @@ public struct DriftGate: Sendable {
         guard !shared.isEmpty || timeColumn != nil else { throw DriftError.noCommonColumns(reference: reference.path, current: current.path) }
         checkSchema(compared: compared, reference: reference, current: current, into: &evidence)
 
-        let (kinds, sorted) = sortedSamples(shared, reference: reference, current: current)
+        let kinds = kinds(shared, reference: reference)
+        // Both samples of each column (numbers ascending, as the readers leave them).
+        let samples = shared.map { (reference.sample($0)!, current.sample($0)!) }
         // The tests, columns in parallel; their findings in column order.
         let tested = parallelMap(shared.count) { index -> ColumnDrift? in
             let rule = policy.columns[shared[index]] ?? DriftPolicy.ColumnRule()
-            let (ref, cur) = (try sorted[2 * index].get(), try sorted[2 * index + 1].get())
+            let (ref, cur) = samples[index]
             guard Self.usable(kinds[index], ref, cur) else { return nil }
             return ColumnComparison.compare(shared[index], kind: kinds[index], reference: ref, current: cur, test: rule.test, threshold: rule.threshold)
         }
         var drifts: [ColumnDrift] = []
         for (index, name) in shared.enumerated() {
             let rule = policy.columns[name] ?? DriftPolicy.ColumnRule()
-            let (ref, cur) = (try sorted[2 * index].get(), try sorted[2 * index + 1].get())
+            let (ref, cur) = samples[index]
             if kinds[index] == .numerical { checkNumbers(name, [(ref, reference), (cur, current)], into: &evidence) }
             checkMissing(name, rule: rule, cur, current: current, into: &evidence)
             if let drift = compareColumn(name, kind: kinds[index], rule: rule, ref, cur, drift: try tested[index].get(),
@@ -277,20 +279,13 @@ public struct DriftGate: Sendable {
         }
     }
 
-    /// Each shared column's kind, and both samples with numerical ones sorted (the slow part on
-    /// millions of rows), columns in parallel: reference and current of column i at 2i, 2i + 1.
-    func sortedSamples(_ shared: [String], reference: DataTable, current: DataTable) -> ([ColumnKind], [Result<ColumnSample, any Error>]) {
-        let kinds = shared.map { name -> ColumnKind in
+    /// Each shared column's kind: the policy's, else numerical when the reference holds numbers only.
+    func kinds(_ shared: [String], reference: DataTable) -> [ColumnKind] {
+        shared.map { name -> ColumnKind in
             if let kind = policy.columns[name]?.kind { return kind }
             let sample = reference.sample(name)!
             return sample.categories.isEmpty && !sample.numbers.isEmpty ? .numerical : .categorical
         }
-        let sorted = parallelMap(shared.count * 2) { task -> ColumnSample in
-            var sample = (task % 2 == 0 ? reference : current).sample(shared[task / 2])!
-            if kinds[task / 2] == .numerical, !sample.numbers.isAscending { RadixSort.sort(&sample.numbers) }
-            return sample
-        }
-        return (kinds, sorted)
     }
 
     /// A numerical column with values that are not numbers: they are left out, and it is an error.

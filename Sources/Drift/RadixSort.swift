@@ -180,13 +180,3 @@ enum RadixSort {
         }
     }
 }
-
-extension Array where Element == Double {
-    /// Whether every value is at most the next (one pass, much cheaper than a sort).
-    var isAscending: Bool {
-        withUnsafeBufferPointer { values in
-            for i in values.indices.dropFirst() where values[i - 1] > values[i] { return false }
-            return true
-        }
-    }
-}
