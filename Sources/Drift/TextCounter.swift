@@ -9,7 +9,12 @@ import GateKit
 /// again costs two memory reads that may miss the cache (its slot, its bytes), not three;
 /// `addSoon` starts both reads a few values ahead.
 /// Turned into a `[String: Int]` once, at the end.
-struct TextCounter: Sendable {
+///
+/// The table lives in memory of its own, reached through one pointer: the path every value
+/// takes has no array's uniqueness check, bounds check or closure (it took 224 instructions a
+/// value with arrays, measured on the 5M-row files of 2,000 and 50,000 distinct values).
+/// A copy of a counter shares its table: a counter is filled by the one reader that made it.
+struct TextCounter: @unchecked Sendable {
     private struct Slot {
         /// The hash's high 32 bits above the length; 0 when the slot is free (values are
         /// never empty: an empty field is missing).
@@ -18,26 +23,66 @@ struct TextCounter: Sendable {
         var count = 0
     }
 
-    /// The distinct values' bytes, end to end.
-    private var bytes: [UInt8] = []
-    private var slots = [Slot](repeating: Slot(), count: 64)
-    private var distinct = 0
+    /// A value given to `addSoon` and not counted yet, with its hash; `start` nil when none.
+    private struct Pending {
+        var start: UnsafeRawPointer?
+        var count = 0
+        var hash: UInt64 = 0
+    }
 
-    /// A value given to `addSoon` and not counted yet, with its hash; empty when none.
-    private typealias Pending = (value: UnsafeRawBufferPointer, hash: UInt64)
-    private static var none: Pending { (UnsafeRawBufferPointer(start: nil, count: 0), 0) }
-    /// The values `addSoon` holds, from the newest: `asked`'s slot is on its way into the
-    /// cache, `arrived`'s slot is there (its bytes are asked for next), then two values whose
-    /// bytes are on their way; `ready` is counted next.
-    nonisolated(unsafe) private var asked = TextCounter.none, arrived = TextCounter.none
-    nonisolated(unsafe) private var fetching = TextCounter.none, ready = TextCounter.none
+    private struct State {
+        var slots: UnsafeMutablePointer<Slot>
+        var mask: Int
+        /// The distinct values' bytes, end to end: `used` of `capacity`.
+        var bytes: UnsafeMutableRawPointer
+        var used = 0, capacity: Int
+        var distinct = 0
+        /// The last four values given to `addSoon`, by how many were given before them (mod 4);
+        /// `asked` values were given in all.
+        var pending: UnsafeMutablePointer<Pending>
+        var asked = 0
+    }
 
-    var isEmpty: Bool { distinct == 0 && [asked, arrived, fetching, ready].allSatisfy(\.value.isEmpty) }
+    /// Owns the state; frees it with the last counter that holds it.
+    private final class Storage {
+        let state: UnsafeMutablePointer<State>
+
+        init() {
+            let slots = UnsafeMutablePointer<Slot>.allocate(capacity: 64)
+            slots.initialize(repeating: Slot(), count: 64)
+            let pending = UnsafeMutablePointer<Pending>.allocate(capacity: 4)
+            pending.initialize(repeating: Pending(), count: 4)
+            state = .allocate(capacity: 1)
+            state.initialize(to: State(slots: slots, mask: 63, bytes: .allocate(byteCount: 1024, alignment: 8), capacity: 1024, pending: pending))
+        }
+
+        deinit {
+            state.pointee.slots.deallocate()
+            state.pointee.bytes.deallocate()
+            state.pointee.pending.deallocate()
+            state.deallocate()
+        }
+    }
+
+    private var storage: Storage?
+
+    /// The table, made at the first value.
+    private mutating func state() -> UnsafeMutablePointer<State> {
+        if let storage { return storage.state }
+        let made = Storage()
+        storage = made
+        return made.state
+    }
+
+    var isEmpty: Bool {
+        guard let state = storage?.state.pointee else { return true }
+        return state.distinct == 0 && (0..<4).allSatisfy { state.pending[$0].start == nil }
+    }
 
     /// Adds one occurrence of a value (not empty); true when the value is new.
     @discardableResult
     mutating func add(_ value: UnsafeRawBufferPointer) -> Bool {
-        add(value, hash: ByteHash.of(value))
+        Self.count(state(), value.baseAddress, value.count, hash: ByteHash.of(value))
     }
 
     /// Adds one occurrence of `value` (not empty) four calls later. A slot and a value's bytes
@@ -50,86 +95,107 @@ struct TextCounter: Sendable {
     /// must stay readable until `flush()`.
     @inline(__always)
     mutating func addSoon(_ value: UnsafeRawBufferPointer) {
+        let state = state()
         // A table of a few hundred values stays cached: counted at once. (Fetching ahead
         // from 1,024 slots on: 5M-row files of 2,000 and 50,000 distinct values took 7% less
         // time; files of 3 and 30 values gained nothing.)
-        if slots.count >= 1024 { addAhead(value) } else { add(value) }
+        if state.pointee.mask >= 1023, value.baseAddress != nil { Self.addAhead(state, value) } else { add(value) }
     }
 
     @inline(never)
-    private mutating func addAhead(_ value: UnsafeRawBufferPointer) {
+    private static func addAhead(_ state: UnsafeMutablePointer<State>, _ value: UnsafeRawBufferPointer) {
         let hash = ByteHash.of(value)
-        let landed = arrived
-        slots.withUnsafeBufferPointer { slots in
-            let mask = slots.count - 1
-            let slot = slots.baseAddress! + (Int(truncatingIfNeeded: hash) & mask)
-            gate_prefetch(slot)
-            gate_prefetch(UnsafeRawPointer(slot) + 16)
-            if !landed.value.isEmpty {
-                let start = slots[Int(truncatingIfNeeded: landed.hash) & mask].start
-                bytes.withUnsafeBytes { if let base = $0.baseAddress { gate_prefetch(base + min(start, $0.count)) } }
-            }
+        let slots = state.pointee.slots, mask = state.pointee.mask
+        let slot = slots + (Int(truncatingIfNeeded: hash) & mask)
+        gate_prefetch(slot)
+        gate_prefetch(UnsafeRawPointer(slot) + 16)
+        let asked = state.pointee.asked, pending = state.pointee.pending
+        let landed = pending[(asked &+ 2) & 3]
+        if landed.start != nil {
+            let start = slots[Int(truncatingIfNeeded: landed.hash) & mask].start
+            gate_prefetch(state.pointee.bytes + min(start, state.pointee.used))
         }
-        if !ready.value.isEmpty { add(ready.value, hash: ready.hash) }
-        (ready, fetching, arrived, asked) = (fetching, landed, asked, (value, hash))
+        let due = pending[asked & 3]
+        pending[asked & 3] = Pending(start: value.baseAddress, count: value.count, hash: hash)
+        state.pointee.asked = asked &+ 1
+        if due.start != nil { count(state, due.start, due.count, hash: due.hash) }
     }
 
     /// Counts the values `addSoon` holds.
     mutating func flush() {
-        for pending in [ready, fetching, arrived, asked] where !pending.value.isEmpty { add(pending.value, hash: pending.hash) }
-        (ready, fetching, arrived, asked) = (Self.none, Self.none, Self.none, Self.none)
+        guard let state = storage?.state else { return }
+        let pending = state.pointee.pending
+        for index in 0..<4 where pending[index].start != nil {
+            Self.count(state, pending[index].start, pending[index].count, hash: pending[index].hash)
+            pending[index] = Pending()
+        }
+        state.pointee.asked = 0
     }
 
+    /// One occurrence of the `length` bytes at `start`; true when they are new.
     @discardableResult @inline(__always)
-    private mutating func add(_ value: UnsafeRawBufferPointer, hash: UInt64) -> Bool {
-        let key = hash & 0xFFFF_FFFF_0000_0000 | UInt64(truncatingIfNeeded: value.count)
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        let found: Bool = slots.withUnsafeMutableBufferPointer { slots in
-            while slots[slot].key != 0 {
-                if slots[slot].key == key {
-                    let start = slots[slot].start
-                    if start + value.count <= bytes.count,
-                       bytes.withUnsafeBytes({ ByteHash.equal(UnsafeRawBufferPointer(rebasing: $0[start..<(start + value.count)]), value) }) {
-                        slots[slot].count += 1
-                        return true
-                    }
+    private static func count(_ state: UnsafeMutablePointer<State>, _ start: UnsafeRawPointer?, _ length: Int, hash: UInt64) -> Bool {
+        let key = hash & 0xFFFF_FFFF_0000_0000 | UInt64(truncatingIfNeeded: length)
+        let slots = state.pointee.slots, mask = state.pointee.mask
+        let value = UnsafeRawBufferPointer(start: start, count: length)
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while slots[index].key != 0 {
+            if slots[index].key == key {
+                let at = slots[index].start
+                if at &+ length <= state.pointee.used,
+                   ByteHash.equal(UnsafeRawBufferPointer(start: state.pointee.bytes + at, count: length), value) {
+                    slots[index].count &+= 1
+                    return false
                 }
-                slot = (slot + 1) & mask
             }
-            return false
+            index = (index &+ 1) & mask
         }
-        if found { return false }
-        slots[slot] = Slot(key: key, start: bytes.count, count: 1)
-        bytes.append(contentsOf: value)
-        distinct += 1
-        if distinct * 2 > slots.count { grow() }
+        insert(state, value, key: key, at: index)
         return true
     }
 
-    private mutating func grow() {
-        let old = slots
-        slots = [Slot](repeating: Slot(), count: old.count * 2)
-        let mask = slots.count - 1
-        bytes.withUnsafeBytes { all in
-            for entry in old where entry.key != 0 {
-                let length = Int(truncatingIfNeeded: entry.key & 0xFFFF_FFFF)
-                let hash = ByteHash.of(UnsafeRawBufferPointer(rebasing: all[entry.start..<(entry.start + length)]))
-                var slot = Int(truncatingIfNeeded: hash) & mask
-                while slots[slot].key != 0 { slot = (slot + 1) & mask }
-                slots[slot] = entry
-            }
+    @inline(never)
+    private static func insert(_ state: UnsafeMutablePointer<State>, _ value: UnsafeRawBufferPointer, key: UInt64, at index: Int) {
+        let used = state.pointee.used
+        if used + value.count > state.pointee.capacity {
+            let capacity = max(2 * state.pointee.capacity, used + value.count)
+            let bytes = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+            bytes.copyMemory(from: state.pointee.bytes, byteCount: used)
+            state.pointee.bytes.deallocate()
+            (state.pointee.bytes, state.pointee.capacity) = (bytes, capacity)
         }
+        if let source = value.baseAddress { (state.pointee.bytes + used).copyMemory(from: source, byteCount: value.count) }
+        state.pointee.slots[index] = Slot(key: key, start: used, count: 1)
+        state.pointee.used = used + value.count
+        state.pointee.distinct += 1
+        if state.pointee.distinct * 2 > state.pointee.mask + 1 { grow(state) }
+    }
+
+    private static func grow(_ state: UnsafeMutablePointer<State>) {
+        let (old, oldSize) = (state.pointee.slots, state.pointee.mask + 1)
+        let size = oldSize * 2, mask = size - 1
+        let slots = UnsafeMutablePointer<Slot>.allocate(capacity: size)
+        slots.initialize(repeating: Slot(), count: size)
+        for entry in UnsafeBufferPointer(start: old, count: oldSize) where entry.key != 0 {
+            let length = Int(truncatingIfNeeded: entry.key & 0xFFFF_FFFF)
+            var index = Int(truncatingIfNeeded: ByteHash.of(UnsafeRawBufferPointer(start: state.pointee.bytes + entry.start, count: length))) & mask
+            while slots[index].key != 0 { index = (index + 1) & mask }
+            slots[index] = entry
+        }
+        old.deallocate()
+        (state.pointee.slots, state.pointee.mask) = (slots, mask)
     }
 
     /// The counts by text (invalid UTF-8 repaired, as everywhere text is shown); `flush()` first.
     var dictionary: [String: Int] {
-        precondition([asked, arrived, fetching, ready].allSatisfy(\.value.isEmpty), "a value given to addSoon is not counted yet")
+        guard let state = storage?.state.pointee else { return [:] }
+        precondition((0..<4).allSatisfy { state.pending[$0].start == nil }, "a value given to addSoon is not counted yet")
         var out: [String: Int] = [:]
-        out.reserveCapacity(distinct)
-        for entry in slots where entry.key != 0 {
+        out.reserveCapacity(state.distinct)
+        for entry in UnsafeBufferPointer(start: state.slots, count: state.mask + 1) where entry.key != 0 {
             let length = Int(truncatingIfNeeded: entry.key & 0xFFFF_FFFF)
-            out[String(decoding: bytes[entry.start..<(entry.start + length)], as: UTF8.self), default: 0] += entry.count
+            let bytes = UnsafeRawBufferPointer(start: state.bytes + entry.start, count: length)
+            out[String(decoding: bytes, as: UTF8.self), default: 0] += entry.count
         }
         return out
     }
