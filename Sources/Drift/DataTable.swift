@@ -130,6 +130,20 @@ struct FieldClassifier {
         while lower < upper, field[lower] == 0x20 || field[lower] == 0x09 { lower += 1 }
         while upper > lower, field[upper - 1] == 0x20 || field[upper - 1] == 0x09 { upper -= 1 }
         let trimmed = UnsafeRawBufferPointer(rebasing: field[lower..<upper])
+        // A number starts with a digit, a sign or a point: a word is not parsed at all. No
+        // missing-value spelling reads as a number (each has a letter or a '#'), so a number
+        // is read before the spellings are looked at; a field of ±inf or NaN is missing.
+        if mode == .auto, lower < upper,
+           trimmed[0] &- 0x30 < 10 || trimmed[0] == UInt8(ascii: "-") || trimmed[0] == UInt8(ascii: "+") || trimmed[0] == UInt8(ascii: "."),
+           let (value, integer) = number(trimmed, readable: end) {
+            if value.isFinite {
+                sample.numbers.append(value)
+                if !integer { sample.integersOnly = false }
+            } else {
+                sample.missing += 1
+            }
+            return
+        }
         if trimmed.count <= 9, isMissing(trimmed) {
             sample.missing += 1
             return
@@ -140,17 +154,6 @@ struct FieldClassifier {
             } else {
                 sample.unreadableTimes += 1
                 if sample.firstText == nil { sample.firstText = (line, String(decoding: trimmed, as: UTF8.self)) }
-            }
-            return
-        }
-        // A number starts with a digit, a sign or a point: a word is not parsed at all.
-        if mode == .auto, trimmed[0] &- 0x30 < 10 || trimmed[0] == UInt8(ascii: "-") || trimmed[0] == UInt8(ascii: "+") || trimmed[0] == UInt8(ascii: "."),
-           let (value, integer) = number(trimmed, readable: end) {
-            if value.isFinite {
-                sample.numbers.append(value)
-                if !integer { sample.integersOnly = false }
-            } else {
-                sample.missing += 1
             }
             return
         }
