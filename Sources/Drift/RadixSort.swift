@@ -65,24 +65,32 @@ enum RadixSort {
         guard bits.count < Int(Int32.max) else { return false }
         let limit = Double(max(bits.count, 1 << 16)), largest = Double(1 << 52)
         var lowest = Double(bitPattern: bits[0]), highest = lowest
-        for value in bits {
-            let number = Double(bitPattern: value)
-            // Whole by a round trip through Int (rounding is a library call on baseline x86-64).
-            guard abs(number) < largest, value != (1 << 63), Double(Int(number)) == number else { return false }
-            lowest = min(lowest, number)
-            highest = max(highest, number)
+        var start = 0
+        while start < bits.count {
+            // The span checked once per 4,096 values.
+            let end = min(start &+ 4096, bits.count)
+            for i in start..<end {
+                let value = bits[i]
+                let number = Double(bitPattern: value)
+                // Whole by a round trip through Int (rounding is a library call on baseline x86-64).
+                guard abs(number) < largest, value != (1 << 63), Double(Int(number)) == number else { return false }
+                if number < lowest { lowest = number }
+                if number > highest { highest = number }
+            }
             guard highest - lowest < limit else { return false }
+            start = end
         }
         let base = Int(lowest)
-        var counts = [Int32](repeating: 0, count: Int(highest - lowest) + 1)
-        counts.withUnsafeMutableBufferPointer { counts in
-            for value in bits { counts[Int(Double(bitPattern: value)) - base] &+= 1 }
-            var at = 0
-            for index in counts.indices where counts[index] > 0 {
-                let pattern = Double(base + index).bitPattern
-                for i in at..<(at + Int(counts[index])) { bits[i] = pattern }
-                at += Int(counts[index])
-            }
+        let counts = UnsafeMutableBufferPointer<Int32>.allocate(capacity: Int(highest - lowest) + 1)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0)
+        for value in bits { counts[Int(Double(bitPattern: value)) &- base] &+= 1 }
+        var at = 0
+        for index in counts.indices where counts[index] > 0 {
+            let pattern = Double(base &+ index).bitPattern
+            let run = Int(counts[index])
+            (bits.baseAddress! + at).update(repeating: pattern, count: run)
+            at &+= run
         }
         return true
     }
@@ -142,36 +150,36 @@ enum RadixSort {
     private static func sort(_ result: UnsafeMutableBufferPointer<UInt64>, scratch: UnsafeMutableBufferPointer<UInt64>) {
         let n = result.count
         let mask = UInt64(buckets - 1)
-        // All six histograms in one read of the values.
-        var histograms = [Int](repeating: 0, count: passes * buckets)
-        histograms.withUnsafeMutableBufferPointer { counts in
-            for bits in result {
-                let key = key(bits)
-                for pass in 0..<passes { counts[pass * buckets + Int((key >> UInt64(pass * radix)) & mask)] += 1 }
-            }
+        // All seven histograms in one read of the values.
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: passes * buckets)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0)
+        for bits in result {
+            let key = key(bits)
+            for pass in 0..<passes { counts[pass &* buckets &+ Int(truncatingIfNeeded: (key &>> UInt64(pass &* radix)) & mask)] &+= 1 }
         }
         // A pass where one bucket holds everything would move nothing.
-        let moving = (0..<passes).filter { pass in !histograms[(pass * buckets)..<((pass + 1) * buckets)].contains(n) }
+        let moving = (0..<passes).filter { pass in !counts[(pass * buckets)..<((pass + 1) * buckets)].contains(n) }
         // Each pass moves the keys to the other buffer: start where the last pass lands in `result`.
         var (from, to) = moving.count % 2 == 0 ? (result, scratch) : (scratch, result)
         for i in 0..<n { from[i] = key(result[i]) }
-        histograms.withUnsafeMutableBufferPointer { offsets in
-            for pass in moving {
-                let base = pass * buckets
-                var offset = 0
-                for bucket in 0..<buckets {
-                    let count = offsets[base + bucket]
-                    offsets[base + bucket] = offset
-                    offset += count
-                }
-                let shift = UInt64(pass * radix)
-                for key in from {
-                    let bucket = base + Int((key >> shift) & mask)
-                    to[offsets[bucket]] = key
-                    offsets[bucket] += 1
-                }
-                swap(&from, &to)
+        for pass in moving {
+            let offsets = UnsafeMutablePointer(counts.baseAddress! + pass * buckets)
+            var offset = 0
+            for bucket in 0..<buckets {
+                let count = offsets[bucket]
+                offsets[bucket] = offset
+                offset &+= count
             }
+            let shift = UInt64(pass * radix)
+            let target = to.baseAddress!
+            for key in from {
+                let bucket = Int(truncatingIfNeeded: (key &>> shift) & mask)
+                let at = offsets[bucket]
+                target[at] = key
+                offsets[bucket] = at &+ 1
+            }
+            swap(&from, &to)
         }
         // Back from keys to the doubles' bit patterns, in place.
         for i in 0..<n {
