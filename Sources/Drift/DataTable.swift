@@ -25,6 +25,10 @@ public struct ColumnSample: Sendable {
     public var unreadableTimes = 0
     /// Texts counted while reading, moved into `categories` when the file is done.
     var texts = TextCounter()
+    /// Numbers read and not yet in `numbers`: appended sixteen at a time, so the array's
+    /// uniqueness and capacity checks are paid once per sixteen values, not per value.
+    private var unsaved = InlineArray<16, Double>(repeating: 0)
+    private var unsavedCount = 0
 
     public init() {}
 
@@ -32,8 +36,23 @@ public struct ColumnSample: Sendable {
     public var present: Int { numbers.count + textCount }
     public var textCount: Int { categories.values.reduce(0, +) }
 
+    /// One number read (into `numbers` by `saveNumbers()`, which `finishReading` calls).
+    @inline(__always)
+    mutating func read(_ number: Double) {
+        if unsavedCount == 16 { saveNumbers() }
+        unsaved[unsavedCount] = number
+        unsavedCount &+= 1
+    }
+
+    mutating func saveNumbers() {
+        let count = unsavedCount
+        unsaved.span.withUnsafeBufferPointer { numbers.append(contentsOf: $0.prefix(count)) }
+        unsavedCount = 0
+    }
+
     /// Sorts the numbers and moves the texts counted while reading into `categories`.
     mutating func finishReading() {
+        saveNumbers()
         RadixSort.sort(&numbers)
         texts.flush()
         guard !texts.isEmpty else { return }
@@ -137,7 +156,7 @@ struct FieldClassifier {
            trimmed[0] &- 0x30 < 10 || trimmed[0] == UInt8(ascii: "-") || trimmed[0] == UInt8(ascii: "+") || trimmed[0] == UInt8(ascii: "."),
            let (value, integer) = number(trimmed, readable: end) {
             if value.isFinite {
-                sample.numbers.append(value)
+                sample.read(value)
                 if !integer { sample.integersOnly = false }
             } else {
                 sample.missing += 1
