@@ -10,8 +10,12 @@ public struct ColumnSample: Sendable {
     /// Set only here, so the tests can take the order for granted.
     public internal(set) var numbers: [Double] = []
     /// Values by text: every value of a column read as categorical, else the values that
-    /// are not numbers.
-    public var categories: [String: Int] = [:]
+    /// are not numbers (made from `texts` when asked).
+    public var categories: [String: Int] { texts.dictionary }
+    /// The same values as the tests take them.
+    var texts: TextCounts = .strings([:])
+    /// How many values were texts.
+    public private(set) var textCount = 0
     /// Empty fields, JSON null, absent JSON keys, pandas' NA spellings and ±inf.
     public var missing = 0
     /// Whether every number was written as an integer (no point, no exponent), as pandas
@@ -23,8 +27,8 @@ public struct ColumnSample: Sendable {
     /// values were not timestamps.
     public var newest: Double?
     public var unreadableTimes = 0
-    /// Texts counted while reading, moved into `categories` when the file is done.
-    var texts = TextCounter()
+    /// Texts counted while reading, moved into `texts` when the file is done.
+    var counter = TextCounter()
     /// Numbers read and not yet in `numbers`: appended sixteen at a time, so the array's
     /// uniqueness and capacity checks are paid once per sixteen values, not per value.
     private var unsaved = InlineArray<16, Double>(repeating: 0)
@@ -34,7 +38,6 @@ public struct ColumnSample: Sendable {
 
     /// Values present (numbers and texts).
     public var present: Int { numbers.count + textCount }
-    public var textCount: Int { categories.values.reduce(0, +) }
 
     /// One number read (into `numbers` by `saveNumbers()`, which `finishReading` calls).
     @inline(__always)
@@ -50,16 +53,15 @@ public struct ColumnSample: Sendable {
         unsavedCount = 0
     }
 
-    /// Sorts the numbers and moves the texts counted while reading into `categories`.
+    /// Sorts the numbers and moves the texts counted while reading into `texts`.
     mutating func finishReading() {
         saveNumbers()
         RadixSort.sort(&numbers)
-        texts.flush()
-        guard !texts.isEmpty else { return }
-        // Nothing else fills `categories`: the counter's dictionary is taken as it is (a merge
-        // into the empty one hashed every value again, as it grew, tens of ms for 50,000).
-        categories = categories.isEmpty ? texts.dictionary : categories.merging(texts.dictionary, uniquingKeysWith: +)
-        texts = TextCounter()
+        counter.flush()
+        guard !counter.isEmpty else { return }
+        texts = counter.counts
+        textCount = texts.total
+        counter = TextCounter()
     }
 }
 
@@ -176,7 +178,7 @@ struct FieldClassifier {
             }
             return
         }
-        if end != nil { sample.texts.addSoon(trimmed) } else { sample.texts.add(trimmed) }
+        if end != nil { sample.counter.addSoon(trimmed) } else { sample.counter.add(trimmed) }
         if sample.firstText == nil { sample.firstText = (line, String(decoding: trimmed, as: UTF8.self)) }
     }
 
@@ -263,7 +265,7 @@ struct CSVReader {
                 // otherwise all stay resident; the samples keep what is needed).
                 if records.offset - released >= 16 << 20 {
                     // Texts not counted yet lie in these pages: counted before they go.
-                    for index in samples.indices { samples[index].texts.flush() }
+                    for index in samples.indices { samples[index].counter.flush() }
                     LineParts.release(UnsafeRawBufferPointer(rebasing: bytes[released..<records.offset]))
                     released = records.offset
                     if rows > 0 { reserve(&samples, rows: rows, read: released, of: bytes.count) }
@@ -399,7 +401,7 @@ struct JSONLinesReader {
                             samples[column].missing += 1
                         } else {
                             // A JSON string stays text even when it spells a number, as pandas keeps it.
-                            Array(text.utf8).withUnsafeBytes { _ = samples[column].texts.add($0) }
+                            Array(text.utf8).withUnsafeBytes { _ = samples[column].counter.add($0) }
                             if samples[column].firstText == nil { samples[column].firstText = (line, text) }
                         }
                     }

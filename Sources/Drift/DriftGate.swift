@@ -284,13 +284,13 @@ public struct DriftGate: Sendable {
         shared.map { name -> ColumnKind in
             if let kind = policy.columns[name]?.kind { return kind }
             let sample = reference.sample(name)!
-            return sample.categories.isEmpty && !sample.numbers.isEmpty ? .numerical : .categorical
+            return sample.textCount == 0 && !sample.numbers.isEmpty ? .numerical : .categorical
         }
     }
 
     /// A numerical column with values that are not numbers: they are left out, and it is an error.
     func checkNumbers(_ name: String, _ samples: [(ColumnSample, DataTable)], into evidence: inout Evidence) {
-        for (sample, table) in samples where !sample.categories.isEmpty {
+        for (sample, table) in samples where sample.textCount > 0 {
             let count = sample.textCount
             let example = sample.firstText!
             evidence.findings.append(Finding(severity: .error, rule: "drift/non-numeric",

@@ -1,4 +1,5 @@
 import CIntrinsics
+import Foundation
 import GateKit
 
 /// Counts of distinct byte strings while a file is read: an open-addressing table keyed by the
@@ -186,6 +187,38 @@ struct TextCounter: @unchecked Sendable {
         (state.pointee.slots, state.pointee.mask) = (slots, mask)
     }
 
+    /// The values and their counts once the file is read (`flush()` first): ASCII values by
+    /// their bytes in ascending order, anything else as a dictionary of strings.
+    var counts: TextCounts {
+        guard let state = storage?.state.pointee, state.distinct > 0 else { return .strings([:]) }
+        precondition((0..<4).allSatisfy { state.pending[$0].start == nil }, "a value given to addSoon is not counted yet")
+        let all = UnsafeRawBufferPointer(start: state.bytes, count: state.used)
+        guard all.allSatisfy({ $0 < 0x80 }) else { return .strings(dictionary) }
+        // The values lie end to end in the order they came: by where they start, each ends
+        // where the next starts.
+        var entries: [(start: Int, count: Int)] = []
+        entries.reserveCapacity(state.distinct)
+        for entry in UnsafeBufferPointer(start: state.slots, count: state.mask + 1) where entry.key != 0 {
+            entries.append((entry.start, entry.count))
+        }
+        entries.sort { $0.start < $1.start }
+        let starts = entries.map(\.start) + [state.used]
+        var padded = Array(all)
+        padded.append(contentsOf: repeatElement(0, count: 8))  // the sort reads eight bytes at a time
+        var order = Array(entries.indices)
+        padded.withUnsafeBytes { ByteStrings.sort(&order, bytes: $0, starts: starts) }
+        var sorted = SortedTexts()
+        sorted.bytes.reserveCapacity(state.used)
+        sorted.starts.reserveCapacity(entries.count + 1)
+        sorted.counts.reserveCapacity(entries.count)
+        for k in order {
+            sorted.bytes.append(contentsOf: padded[starts[k]..<starts[k + 1]])
+            sorted.starts.append(sorted.bytes.count)
+            sorted.counts.append(entries[k].count)
+        }
+        return .ascii(sorted)
+    }
+
     /// The counts by text (invalid UTF-8 repaired, as everywhere text is shown); `flush()` first.
     var dictionary: [String: Int] {
         guard let state = storage?.state.pointee else { return [:] }
@@ -198,5 +231,50 @@ struct TextCounter: @unchecked Sendable {
             out[String(decoding: bytes, as: UTF8.self), default: 0] += entry.count
         }
         return out
+    }
+}
+
+/// A column's text values once read. ASCII values — ids, codes, paths, the usual case — are
+/// kept by their bytes in ascending order (ASCII byte order is string order, and equal bytes are
+/// equal strings), so two samples' values are joined by one merge, with no string or dictionary
+/// made per value; other text is a dictionary of strings, which compares as Swift does
+/// (canonically equivalent spellings are one value).
+enum TextCounts: Sendable {
+    case ascii(SortedTexts)
+    case strings([String: Int])
+
+    var dictionary: [String: Int] {
+        switch self {
+        case .strings(let counts): counts
+        case .ascii(let sorted): Dictionary(uniqueKeysWithValues: (0..<sorted.counts.count).map { (sorted.text($0), sorted.counts[$0]) })
+        }
+    }
+
+    var total: Int {
+        switch self {
+        case .strings(let counts): counts.values.reduce(0, +)
+        case .ascii(let sorted): sorted.counts.reduce(0, +)
+        }
+    }
+}
+
+/// Distinct ASCII values end to end in ascending byte order (a prefix first), with their counts:
+/// value k is `bytes[starts[k]..<starts[k + 1]]`.
+struct SortedTexts: Sendable {
+    var bytes: [UInt8] = []
+    var starts = [0]
+    var counts: [Int] = []
+
+    func text(_ k: Int) -> String { String(decoding: bytes[starts[k]..<starts[k + 1]], as: UTF8.self) }
+
+    /// -1, 0 or 1 as value i here orders before, with or after value j of `other`.
+    func order(_ i: Int, _ other: SortedTexts, _ j: Int) -> Int {
+        let (m, l) = (starts[i + 1] - starts[i], other.starts[j + 1] - other.starts[j])
+        let common = min(m, l)
+        let compared = common == 0 ? 0 : bytes.withUnsafeBytes { a in
+            other.bytes.withUnsafeBytes { b in memcmp(a.baseAddress! + starts[i], b.baseAddress! + other.starts[j], common) }
+        }
+        if compared != 0 { return compared < 0 ? -1 : 1 }
+        return m == l ? 0 : (m < l ? -1 : 1)
     }
 }

@@ -249,17 +249,18 @@ import Testing
         #expect(sum.value > 0)
     }
 
-    /// 0: ASCII ids sharing long prefixes, some in one sample only (joined by bytes);
-    /// 1: the same with a few accented values, one of them spelt decomposed in one sample and
-    /// precomposed in the other (joined as strings, where the two spellings are one value).
-    @Test("categories joined by their bytes give the keys, counts and new values the string join gives", arguments: [0, 1])
+    /// 0: ASCII ids sharing long prefixes (many a prefix of another), some in one sample only:
+    /// counted, sorted by their bytes and merged; 1: the same with a few accented values, one
+    /// of them spelt decomposed in one sample and precomposed in the other (joined as strings,
+    /// where the two spellings are one value).
+    @Test("categories merged by their bytes give the keys, counts and new values the string join gives", arguments: [0, 1])
     func categoryJoin(shape: Int) {
         var numbers = TestNumbers(state: 11)
         func sample(_ size: Int, _ spread: Int) -> [String: Int] {
             var counts: [String: Int] = [:]
             for _ in 0..<size {
                 let id = numbers.next(spread)
-                let value = id % 50 == 0 ? "id-\(id)" : "catalog/department-\(id % 7)/category-\(id)"
+                let value = id % 50 == 0 ? "id-\(id)" : id % 7 == 0 ? "catalog/department-\(id % 7)/category-\(id / 10)" : "catalog/department-\(id % 7)/category-\(id)"
                 counts[value, default: 0] += 1
             }
             return counts
@@ -270,7 +271,25 @@ import Testing
             current["cafe\u{301}"] = 7
             current["na\u{EF}ve"] = 2
         }
-        let joined = CategoryJoin(reference, current)
+        func counted(_ counts: [String: Int]) -> TextCounts {
+            var counter = TextCounter()
+            // Met in an order unlike the sorted one: by the values' bytes read backwards.
+            for (value, count) in counts.sorted(by: { $0.key.utf8.reversed().lexicographicallyPrecedes($1.key.utf8.reversed()) }) {
+                for _ in 0..<count { Array(value.utf8).withUnsafeBytes { _ = counter.add($0) } }
+            }
+            return counter.counts
+        }
+        let (a, b) = (counted(reference), counted(current))
+        #expect(a.dictionary == reference && b.dictionary == current)
+        #expect(a.total == reference.values.reduce(0, +))
+        let joined: CategoryJoin
+        if case .ascii(let x) = a, case .ascii(let y) = b {
+            #expect(shape == 0)
+            joined = CategoryJoin(x, y)
+        } else {
+            #expect(shape == 1)
+            joined = CategoryJoin(a.dictionary, b.dictionary)
+        }
         let keys = Set(reference.keys).union(current.keys).sorted()
         #expect(joined.keys == keys)
         #expect(joined.reference == keys.map { reference[$0] ?? 0 })
