@@ -1,3 +1,4 @@
+import CIntrinsics
 import GateKit
 
 #if canImport(Glibc)
@@ -14,53 +15,10 @@ public enum DriftStatistics {
     /// Σ |F_u(x_k) − F_v(x_k)| (x_{k+1} − x_k) over the pooled sorted values.
     public static func wasserstein(sorted u: [Double], _ v: [Double]) -> Double {
         precondition(!u.isEmpty && !v.isEmpty, "wasserstein needs two non-empty samples")
-        let (nu, nv) = (Double(u.count), Double(v.count))
-        var (i, j) = (0, 0)
-        // F_u and F_v at the values passed, divided out again only when they move.
-        var (fu, fv) = (0.0, 0.0)
-        var sum = CompensatedSum()
-        var previous = min(u[0], v[0])
-        while i < u.count || j < v.count {
-            let x = j >= v.count || (i < u.count && u[i] <= v[j]) ? u[i] : v[j]
-            sum.add(abs(fu - fv) * (x - previous))
-            if i < u.count, u[i] <= x {
-                i = pastRun(u, from: i + 1, through: x)
-                fu = Double(i) / nu
-            }
-            if j < v.count, v[j] <= x {
-                j = pastRun(v, from: j + 1, through: x)
-                fv = Double(j) / nv
-            }
-            previous = x
+        // Merged in C (CIntrinsics), which keeps the merge's selects free of branches.
+        return u.withUnsafeBufferPointer { u in
+            v.withUnsafeBufferPointer { v in gate_wasserstein_sorted(u.baseAddress!, u.count, v.baseAddress!, v.count) }
         }
-        return sum.value
-    }
-
-    /// The first index at or after `start` whose value is above `x` (values ascending): up to
-    /// 64 values stepped over one by one, a longer run of ties crossed by galloping — a column
-    /// of few distinct values (prices, ratings) then costs a few steps per value rather than
-    /// one per row.
-    @inline(__always)
-    static func pastRun(_ values: [Double], from start: Int, through x: Double) -> Int {
-        var low = start
-        let near = min(start + 64, values.count)
-        while low < near {
-            guard values[low] <= x else { return low }
-            low += 1
-        }
-        guard low < values.count, values[low] <= x else { return low }
-        // values[low] <= x: steps doubling until past the run, then halving back to its end.
-        var step = 1
-        while low + step < values.count, values[low + step] <= x {
-            low += step
-            step *= 2
-        }
-        var high = min(low + step, values.count)  // values[high] > x, or the end
-        while high - low > 1 {
-            let middle = (low + high) / 2
-            if values[middle] <= x { low = middle } else { high = middle }
-        }
-        return high
     }
 
     /// `numpy.std(x)`: the population standard deviation (ddof 0), two-pass.

@@ -2,7 +2,7 @@
 #define GATE_CINTRINSICS_H
 /* Two instructions Swift cannot spell, inlined where they are called: a prefetch hint, and a
    sixteen-byte compare that yields a bit per byte (SSE2, which every x86-64 has; a plain loop
-   elsewhere). */
+   elsewhere). And one loop whose selects Swift's compiler turns into branches (CIntrinsics.c). */
 #include <stdint.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -27,4 +27,12 @@ static inline __attribute__((always_inline)) uint32_t gate_csv_marks16(const voi
     return marks;
 #endif
 }
+
+/* The Wasserstein-1 distance of two ascending samples of finite values — the area between
+   their empirical CDFs, the sum over the pooled distinct values x_k of
+   |F_u(x_k) - F_v(x_k)| (x_{k+1} - x_k) — added up in that order with Neumaier's compensated
+   sum. In C because the merge must pick the smaller value and step past it without a branch:
+   which sample holds the next value is a coin toss on real data, and the branches Swift made
+   of the same code mispredicted every other step (5M values a side: 106 against 60 ms). */
+double gate_wasserstein_sorted(const double *u, long nu, const double *v, long nv);
 #endif
