@@ -42,7 +42,8 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
         ),
         // A prefetch hint and a sixteen-byte compare, which Swift cannot spell (the CSV
-        // scanner, Drift's text counter).
+        // scanner, Drift's text counter), and Drift's Wasserstein merge, which Swift compiles
+        // to branches.
         .target(name: "CIntrinsics"),
         .target(
             name: "GateKit",

@@ -34,7 +34,8 @@ struct TextCounter: @unchecked Sendable {
     private struct State {
         var slots: UnsafeMutablePointer<Slot>
         var mask: Int
-        /// The distinct values' bytes, end to end: `used` of `capacity`.
+        /// The distinct values' bytes, end to end: `used` of `capacity`, which keeps eight bytes
+        /// past them (`counts` sorts the values there, reading eight bytes at a time).
         var bytes: UnsafeMutableRawPointer
         var used = 0, capacity: Int
         var distinct = 0
@@ -158,8 +159,8 @@ struct TextCounter: @unchecked Sendable {
     @inline(never)
     private static func insert(_ state: UnsafeMutablePointer<State>, _ value: UnsafeRawBufferPointer, key: UInt64, at index: Int) {
         let used = state.pointee.used
-        if used + value.count > state.pointee.capacity {
-            let capacity = max(2 * state.pointee.capacity, used + value.count)
+        if used + value.count + 8 > state.pointee.capacity {
+            let capacity = max(2 * state.pointee.capacity, used + value.count + 8)
             let bytes = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
             bytes.copyMemory(from: state.pointee.bytes, byteCount: used)
             state.pointee.bytes.deallocate()
@@ -203,16 +204,16 @@ struct TextCounter: @unchecked Sendable {
         }
         entries.sort { $0.start < $1.start }
         let starts = entries.map(\.start) + [state.used]
-        var padded = Array(all)
-        padded.append(contentsOf: repeatElement(0, count: 8))  // the sort reads eight bytes at a time
+        // Sorted where they are: the sort reads eight bytes at a time, the last past the end.
+        (state.bytes + state.used).initializeMemory(as: UInt8.self, repeating: 0, count: 8)
         var order = Array(entries.indices)
-        padded.withUnsafeBytes { ByteStrings.sort(&order, bytes: $0, starts: starts) }
+        ByteStrings.sort(&order, bytes: UnsafeRawBufferPointer(start: state.bytes, count: state.used + 8), starts: starts)
         var sorted = SortedTexts()
         sorted.bytes.reserveCapacity(state.used)
         sorted.starts.reserveCapacity(entries.count + 1)
         sorted.counts.reserveCapacity(entries.count)
         for k in order {
-            sorted.bytes.append(contentsOf: padded[starts[k]..<starts[k + 1]])
+            sorted.bytes.append(contentsOf: all[starts[k]..<starts[k + 1]])
             sorted.starts.append(sorted.bytes.count)
             sorted.counts.append(entries[k].count)
         }
