@@ -151,48 +151,25 @@ struct LCOVRecords: LineRecords {
     /// A run of DA and BRDA records in their plain shapes from `start`, each read with its
     /// newline (which the last field's digits run up to, so it is not searched for): the
     /// bytes and lines taken, or nil when the first line is any other, goes past `available`
-    /// or is too long. The run's records are gathered in small buffers (`RunBuffers`) and
-    /// added to the section a batch at a time.
+    /// or is too long. The run is read a buffer at a time (`RunBuffers.read`), each added to
+    /// the section at once.
     @inline(__always)
     private mutating func plainRecords(_ start: UnsafePointer<UInt8>, available: Int) -> (bytes: Int, lines: Int)? {
         guard isInSection else { return nil }
-        let maxLength = maxLineLength
-        let lineBatch = buffers.lines, branchBatch = buffers.branches
-        var used = 0, lines = 0, heldLines = 0, heldBranches = 0
+        var used = 0, lines = 0
         let branchesBefore = section.plainBranches.count
-        while available - used >= 7 {
-            let text = start + used, left = available - used
-            if text[0] == UInt8(ascii: "D") {
-                guard let (record, end) = LCOVParser.plainDA(text, left), end < left, end <= maxLength else { break }
-                Self.hold(record, in: lineBatch, &heldLines, fullInto: &section.lines)
-                used += end + 1
-            } else if text[0] == UInt8(ascii: "B") {
-                guard let (record, end) = LCOVParser.plainBRDA(text, left), end < left, end <= maxLength else { break }
-                Self.hold(record, in: branchBatch, &heldBranches, fullInto: &section.plainBranches)
-                used += end + 1
-            } else {
-                break
-            }
-            lines += 1
+        while true {
+            let read = buffers.read(start + used, available: available - used, maxLength: maxLineLength)
+            if read.lines > 0 { section.lines.append(contentsOf: UnsafeBufferPointer(start: buffers.lines, count: read.lines)) }
+            if read.branches > 0 { section.plainBranches.append(contentsOf: UnsafeBufferPointer(start: buffers.branches, count: read.branches)) }
+            used += read.bytes
+            lines += read.lines + read.branches
+            guard read.full else { break }
         }
         guard lines > 0 else { return nil }
-        if heldLines > 0 { section.lines.append(contentsOf: UnsafeBufferPointer(start: lineBatch, count: heldLines)) }
-        if heldBranches > 0 { section.plainBranches.append(contentsOf: UnsafeBufferPointer(start: branchBatch, count: heldBranches)) }
         if section.plainBranches.count > branchesBefore { sawBranches = true }
         lineNumber += lines
         return (used, lines)
-    }
-
-    /// `record` put in `batch` after the `held` before it; a full batch added to `records`.
-    @inline(__always)
-    private static func hold<Record>(_ record: Record, in batch: UnsafeMutablePointer<Record>, _ held: inout Int,
-                                     fullInto records: inout [Record]) {
-        batch[held] = record
-        held += 1
-        if held == RunBuffers.count {
-            records.append(contentsOf: UnsafeBufferPointer(start: batch, count: held))
-            held = 0
-        }
     }
 
     /// A later part of the same report, read on its own (its line numbers from 1): what a
@@ -511,17 +488,117 @@ struct LCOVRecords: LineRecords {
     }
 }
 
-/// Two small buffers a run of plain `DA` and `BRDA` records is gathered in, so that the
+/// Two small buffers a run of plain `DA` and `BRDA` records is read into, so that the
 /// section's arrays grow a batch at a time rather than record by record (each append checks
 /// the array's uniqueness and capacity). Allocated once per reader, used only inside a run.
 final class RunBuffers: @unchecked Sendable {
-    static let count = 32
+    static let count = 64
     let lines = UnsafeMutablePointer<LineRecord>.allocate(capacity: count)
     let branches = UnsafeMutablePointer<PlainBranch>.allocate(capacity: count)
 
     deinit {
         lines.deallocate()
         branches.deallocate()
+    }
+
+    /// Plain DA and BRDA records from `text` into the buffers, each read with its newline,
+    /// until another line, one that goes past `available` or is longer than `maxLength`, or
+    /// a full buffer (`full`: read on). A loop of its own, holding nothing but its place and
+    /// the two counts, so that they stay in registers.
+    @inline(never)
+    func read(_ text: UnsafePointer<UInt8>, available: Int, maxLength: Int) -> (bytes: Int, lines: Int, branches: Int, full: Bool) {
+        let (lines, branches) = (self.lines, self.branches)
+        var used = 0, lineCount = 0, branchCount = 0
+        // Far from the end (no byte read below is past it), the common spellings — numbers
+        // of plain digits, one-digit blocks and branches, a newline or a checksum right
+        // after — read straight; any other spelling by `plainDA`/`plainBRDA` below.
+        while available &- used >= 64 {
+            let record = text + used
+            let head = UnsafeRawPointer(record).loadUnaligned(as: UInt64.self).littleEndian
+            let isLine = head & 0xFF_FFFF == 0x3A_41_44 // "DA:"
+            guard isLine || head & 0xFF_FFFF_FFFF == 0x3A_41_44_52_42 else { break } // "BRDA:"
+            var at = isLine ? 3 : 5
+            let lineStart = at
+            var line: UInt64 = 0
+            while at &- lineStart < 9, record[at] &- 48 < 10 {
+                line = line &* 10 &+ UInt64(record[at] &- 48)
+                at &+= 1
+            }
+            if at > lineStart, line > 0, record[at] == UInt8(ascii: ",") {
+                at &+= 1
+                if isLine {
+                    // A count of up to fifteen digits a word at a time (its length often
+                    // changes from record to record), then a newline or a checksum.
+                    let hits = RecordBytes.count(record, &at) ?? RecordBytes.number(record, available &- used, &at, maxDigits: 19)
+                    if let hits, let end = record[at] == 0x0A ? at : RecordBytes.lineEnd(record, available &- used, at: at, restAllowed: true),
+                       end <= maxLength {
+                        lines[lineCount] = LineRecord(line: UInt32(line), hits: hits)
+                        lineCount &+= 1
+                        used &+= end &+ 1
+                        if lineCount == Self.count { return (used, lineCount, branchCount, true) }
+                        continue
+                    }
+                } else {
+                    let pair = UnsafeRawPointer(record + at).loadUnaligned(as: UInt32.self).littleEndian
+                    let digits = (pair & 0x00FF_00FF) ^ 0x0030_0030
+                    if pair & 0xFF00_FF00 == 0x2C00_2C00, digits & 0xFF < 10, digits >> 16 < 10 {
+                        at &+= 4
+                        let takenStart = at
+                        var taken: UInt64 = 0
+                        if record[at] == UInt8(ascii: "-") {
+                            at &+= 1
+                        } else {
+                            while at &- takenStart < 19, record[at] &- 48 < 10 {
+                                taken = taken &* 10 &+ UInt64(record[at] &- 48)
+                                at &+= 1
+                            }
+                        }
+                        if at > takenStart, record[at] == 0x0A, at <= maxLength {
+                            branches[branchCount] = PlainBranch(line: UInt32(line), block: digits & 0xFF, branch: digits >> 16, taken: taken)
+                            branchCount &+= 1
+                            used &+= at &+ 1
+                            if branchCount == Self.count { return (used, lineCount, branchCount, true) }
+                            continue
+                        }
+                    }
+                }
+            }
+            // Another spelling (or a record too long): read as near the end.
+            let left = available &- used
+            if isLine {
+                guard let (line, end) = LCOVParser.plainDA(record, left), end < left, end <= maxLength else { break }
+                lines[lineCount] = line
+                lineCount &+= 1
+                used &+= end &+ 1
+                if lineCount == Self.count { return (used, lineCount, branchCount, true) }
+            } else {
+                guard let (branch, end) = LCOVParser.plainBRDA(record, left), end < left, end <= maxLength else { break }
+                branches[branchCount] = branch
+                branchCount &+= 1
+                used &+= end &+ 1
+                if branchCount == Self.count { return (used, lineCount, branchCount, true) }
+            }
+        }
+        // Near the end: every record by `plainDA` and `plainBRDA`, which check it.
+        while available &- used >= 7 {
+            let record = text + used, left = available &- used
+            if record[0] == UInt8(ascii: "D") {
+                guard let (line, end) = LCOVParser.plainDA(record, left), end < left, end <= maxLength else { break }
+                lines[lineCount] = line
+                lineCount &+= 1
+                used &+= end &+ 1
+                if lineCount == Self.count { return (used, lineCount, branchCount, true) }
+            } else if record[0] == UInt8(ascii: "B") {
+                guard let (branch, end) = LCOVParser.plainBRDA(record, left), end < left, end <= maxLength else { break }
+                branches[branchCount] = branch
+                branchCount &+= 1
+                used &+= end &+ 1
+                if branchCount == Self.count { return (used, lineCount, branchCount, true) }
+            } else {
+                break
+            }
+        }
+        return (used, lineCount, branchCount, false)
     }
 }
 

@@ -299,6 +299,45 @@ import Testing
         }
     }
 
+    @Test("DA and BRDA records in any spelling — numbers short, long, empty, signed or with leading zeros, checksums, CR LF — read inside a run as one line at a time reads them")
+    func recordSpellings() throws {
+        var numbers = Numbers(state: 26)
+        func digits(_ count: Int) -> String { String((0..<count).map { _ in Character(String(numbers.next(10))) }) }
+        func number() -> String {
+            switch numbers.next(10) {
+            case 0: digits(numbers.next(22))
+            case 1: "0" + digits(1 + numbers.next(3))
+            case 2: ["", "+1", "-1", "1a", " 1", "0", "4294967296"][numbers.next(7)]
+            default: digits(1 + numbers.next(4))
+            }
+        }
+        let ends = ["\n", "\n", "\n", "\r\n", ",c0ffee\n", ",\n", "x\n", " \n"]
+        func record() -> String {
+            let end = ends[numbers.next(ends.count)]
+            guard numbers.next(3) == 0 else { return "DA:\(number()),\(number())" + end }
+            let block = ["0", "7", "12", "00", "b"][numbers.next(5)], branch = ["0", "3", "45", "-1"][numbers.next(4)]
+            return "BRDA:\(number()),\(block),\(branch),\(numbers.next(4) == 0 ? "-" : number())" + end
+        }
+        /// The report, or the error's message.
+        func outcome(_ text: String, chunk: Int) -> (CoverageReport?, String) {
+            do { return (try Self.streamed(LCOVRecords.self, text, path: "r.info", chunk: chunk), "") } catch { return (nil, "\(error)") }
+        }
+        var read = 0
+        for _ in 0..<2_000 {
+            // Each tested record has plain ones after it, so that it is read inside a run
+            // (far from the end of the bytes) when the report comes in one chunk.
+            var text = "SF:src/a.c\n"
+            for line in 1...30 { text += line % 10 == 0 ? record() : "DA:\(line),\(numbers.next(3))\n" }
+            text += "end_of_record\n"
+            let whole = outcome(text, chunk: text.utf8.count)
+            let lineByLine = outcome(text, chunk: 1)
+            #expect(whole.0 == lineByLine.0 && whole.1 == lineByLine.1, "\(text)")
+            if whole.0 != nil { read += 1 }
+        }
+        // Many spellings are read, not only refused.
+        #expect(read > 200)
+    }
+
     /// `text` read by the streaming parser of `Records`, handed over `chunk` bytes at a time.
     static func streamed<Records: LineRecords>(_ records: Records.Type, _ text: String, path: String, chunk: Int) throws -> CoverageReport {
         let parser = LineReportParser<Records>(path: path, resolver: SourcePathResolver(root: "/nonexistent", report: path))
