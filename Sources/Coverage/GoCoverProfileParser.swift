@@ -49,11 +49,17 @@ enum GoCoverProfileParser {
 /// just after the one met before it, then by binary search. Blocks out of order are looked up
 /// in an open-addressed index on the span, built when the first of them comes.
 struct GoBlockTable {
-    /// startLine << 32 | startColumn and endLine << 32 | endColumn, per block.
-    var starts: [UInt64] = []
-    var ends: [UInt64] = []
-    var statements: [Int] = []
-    var counts: [UInt64] = []
+    /// A block: its span (startLine << 32 | startColumn, endLine << 32 | endColumn), its
+    /// statements and its count.
+    struct Block {
+        var start: UInt64
+        var end: UInt64
+        var statements: Int
+        var count: UInt64
+    }
+
+    /// The blocks, in one array (a block added is one append).
+    var blocks: [Block] = []
     /// Whether the blocks are in strictly rising order of (start, end); while they are, no index.
     private var rising = true
     /// Where the block after the last one found or added is.
@@ -63,20 +69,17 @@ struct GoBlockTable {
     /// Room for about `expected` blocks (a profile's files are often alike: the previous
     /// file's count spares the growing).
     init(expected: Int = 0) {
-        starts.reserveCapacity(expected)
-        ends.reserveCapacity(expected)
-        statements.reserveCapacity(expected)
-        counts.reserveCapacity(expected)
+        blocks.reserveCapacity(expected)
     }
 
     /// The block's index, or nil after adding it.
     mutating func find(start: UInt64, end: UInt64, statements count: Int, executions: UInt64) -> Int? {
-        if cursor < starts.count, starts[cursor] == start, ends[cursor] == end {
+        if cursor < blocks.count, blocks[cursor].start == start, blocks[cursor].end == end {
             cursor += 1
             return cursor - 1
         }
         if rising {
-            if let last = starts.indices.last, (start, end) <= (starts[last], ends[last]) {
+            if let last = blocks.last, (start, end) <= (last.start, last.end) {
                 if let found = search(start, end) {
                     cursor = found + 1
                     return found
@@ -87,25 +90,22 @@ struct GoBlockTable {
             cursor = found + 1
             return found
         }
-        starts.append(start)
-        ends.append(end)
-        statements.append(count)
-        counts.append(executions)
-        cursor = starts.count
+        blocks.append(Block(start: start, end: end, statements: count, count: executions))
+        cursor = blocks.count
         if !rising {
-            if starts.count * 2 > slots.count { index() } else { insert(starts.count - 1) }
+            if blocks.count * 2 > slots.count { index() } else { insert(blocks.count - 1) }
         }
         return nil
     }
 
     /// Binary search of the rising blocks.
     private func search(_ start: UInt64, _ end: UInt64) -> Int? {
-        var low = 0, high = starts.count
+        var low = 0, high = blocks.count
         while low < high {
             let middle = (low + high) / 2
-            if (starts[middle], ends[middle]) < (start, end) { low = middle + 1 } else { high = middle }
+            if (blocks[middle].start, blocks[middle].end) < (start, end) { low = middle + 1 } else { high = middle }
         }
-        return low < starts.count && starts[low] == start && ends[low] == end ? low : nil
+        return low < blocks.count && blocks[low].start == start && blocks[low].end == end ? low : nil
     }
 
     private func lookUp(_ start: UInt64, _ end: UInt64) -> Int? {
@@ -113,7 +113,7 @@ struct GoBlockTable {
         var slot = Self.slot(start, end, mask: mask)
         while slots[slot] >= 0 {
             let index = Int(slots[slot])
-            if starts[index] == start, ends[index] == end { return index }
+            if blocks[index].start == start, blocks[index].end == end { return index }
             slot = (slot + 1) & mask
         }
         return nil
@@ -121,7 +121,7 @@ struct GoBlockTable {
 
     private mutating func insert(_ index: Int) {
         let mask = slots.count - 1
-        var slot = Self.slot(starts[index], ends[index], mask: mask)
+        var slot = Self.slot(blocks[index].start, blocks[index].end, mask: mask)
         while slots[slot] >= 0 { slot = (slot + 1) & mask }
         slots[slot] = Int32(index)
     }
@@ -129,9 +129,9 @@ struct GoBlockTable {
     /// The index of every block, with room for as many again.
     private mutating func index() {
         var size = 16
-        while size < starts.count * 4 { size *= 2 }
+        while size < blocks.count * 4 { size *= 2 }
         slots = [Int32](repeating: -1, count: size)
-        for index in starts.indices { insert(index) }
+        for index in blocks.indices { insert(index) }
     }
 
     /// A span's first slot: both packed halves multiplied, the bits above the low ones kept.
@@ -185,18 +185,39 @@ struct GoProfileRecords: LineRecords {
         let nameCount = lastName.count
         guard lastIndex >= 0, count > nameCount + 12, text[nameCount] == UInt8(ascii: ":"),
               lastName.withUnsafeBytes({ ByteHash.equal($0, UnsafeRawBufferPointer(start: text, count: nameCount)) }) else { return nil }
-        var index = nameCount + 1
-        guard let l1 = RecordBytes.number(text, count, &index, maxDigits: 9), RecordBytes.expect(UInt8(ascii: "."), text, count, &index),
-              let c1 = RecordBytes.number(text, count, &index, maxDigits: 9), RecordBytes.expect(UInt8(ascii: ","), text, count, &index),
-              let l2 = RecordBytes.number(text, count, &index, maxDigits: 9), RecordBytes.expect(UInt8(ascii: "."), text, count, &index),
-              let c2 = RecordBytes.number(text, count, &index, maxDigits: 9), RecordBytes.expect(0x20, text, count, &index),
-              let statements = RecordBytes.number(text, count, &index, maxDigits: 9), RecordBytes.expect(0x20, text, count, &index),
-              let executions = RecordBytes.number(text, count, &index, maxDigits: 19),
-              let end = RecordBytes.lineEnd(text, count, at: index, restAllowed: false), end < count, end <= maxLineLength,
-              l1 > 0, l2 >= l1 else { return nil }
+        // Far from the end, the fields are read with no check against it: they take at most
+        // 50 bytes, and the count is read from a 16-byte word.
+        let fields = count - nameCount > 80 ? Self.plainFields(text, count, from: nameCount + 1, wide: true)
+                                            : Self.plainFields(text, count, from: nameCount + 1, wide: false)
+        guard let fields, fields.end < count, fields.end <= maxLineLength else { return nil }
         lineNumber += 1
-        try add(lastIndex, start: l1 << 32 | c1, end: l2 << 32 | c2, statements: Int(statements), count: executions)
-        return (end + 1, 1)
+        try add(lastIndex, start: fields.start, end: fields.spanEnd, statements: fields.statements, count: fields.executions)
+        return (fields.end + 1, 1)
+    }
+
+    /// `l1.c1,l2.c2 statements count` in plain digits from `index`, then the line's end (its
+    /// offset, `end`); nil for anything else. `wide`: at least 80 bytes are readable from
+    /// `start`, so no byte is checked against `count`.
+    @inline(__always)
+    private static func plainFields(_ text: UnsafePointer<UInt8>, _ count: Int, from start: Int, wide: Bool)
+        -> (start: UInt64, spanEnd: UInt64, statements: Int, executions: UInt64, end: Int)? {
+        var index = start
+        func number(_ maxDigits: Int) -> UInt64? {
+            wide ? RecordBytes.wideNumber(text, &index, maxDigits: maxDigits) : RecordBytes.number(text, count, &index, maxDigits: maxDigits)
+        }
+        func expect(_ byte: UInt8) -> Bool {
+            guard wide || index < count, text[index] == byte else { return false }
+            index &+= 1
+            return true
+        }
+        guard let l1 = number(9), expect(UInt8(ascii: ".")), let c1 = number(9), expect(UInt8(ascii: ",")),
+              let l2 = number(9), expect(UInt8(ascii: ".")), let c2 = number(9), expect(0x20),
+              let statements = number(9), expect(0x20),
+              // The count a word at a time when it can be (its length often changes).
+              let executions = wide ? RecordBytes.count(text, &index) ?? number(19) : number(19),
+              let end = RecordBytes.lineEnd(text, count, at: index, restAllowed: false),
+              l1 > 0, l2 >= l1 else { return nil }
+        return (l1 << 32 | c1, l2 << 32 | c2, Int(statements), executions, end)
     }
 
     /// A later part read on its own, in the same mode: false when the parts disagree on a
@@ -216,9 +237,8 @@ struct GoProfileRecords: LineRecords {
                 guard index == currentFile, laterIndex == later.firstFile, counted[index] == nil, later.counted[laterIndex] == nil else { return false }
                 if later.currentFile != laterIndex { currentFile = -1 }
             }
-            for block in table.starts.indices {
-                guard merge(index, start: table.starts[block], end: table.ends[block],
-                            statements: table.statements[block], count: table.counts[block]) == nil else { return false }
+            for block in table.blocks {
+                guard merge(index, start: block.start, end: block.end, statements: block.statements, count: block.count) == nil else { return false }
             }
         }
         lineNumber += later.lineNumber
@@ -230,9 +250,9 @@ struct GoProfileRecords: LineRecords {
     /// number, and nothing is changed.
     private mutating func merge(_ index: Int, start: UInt64, end: UInt64, statements: Int, count: UInt64) -> Int? {
         guard let known = tables[index].find(start: start, end: end, statements: statements, executions: count) else { return nil }
-        guard tables[index].statements[known] == statements else { return tables[index].statements[known] }
-        let before = tables[index].counts[known]
-        tables[index].counts[known] = mode == .set ? max(before, count) : before.addingReportingOverflow(count).partialValue
+        guard tables[index].blocks[known].statements == statements else { return tables[index].blocks[known].statements }
+        let before = tables[index].blocks[known].count
+        tables[index].blocks[known].count = mode == .set ? max(before, count) : before.addingReportingOverflow(count).partialValue
         return nil
     }
 
@@ -268,7 +288,7 @@ struct GoProfileRecords: LineRecords {
 
     /// The source lines the blocks of `table` span, counted with repeats.
     private static func spans(_ table: GoBlockTable) -> Int {
-        table.starts.indices.reduce(0) { $0 + Int(table.ends[$1] >> 32 - table.starts[$1] >> 32) + 1 }
+        table.blocks.reduce(0) { $0 + Int($1.end >> 32 - $1.start >> 32) + 1 }
     }
 
     /// A file's figures: statements, as `go tool cover -func` counts them (what
@@ -281,9 +301,9 @@ struct GoProfileRecords: LineRecords {
 
     private static func statements(_ table: GoBlockTable) -> CoverageCount {
         var statements = CoverageCount()
-        for index in table.starts.indices {
-            statements.total += table.statements[index]
-            statements.covered += table.counts[index] > 0 ? table.statements[index] : 0
+        for block in table.blocks {
+            statements.total += block.statements
+            statements.covered += block.count > 0 ? block.statements : 0
         }
         return statements
     }
@@ -291,20 +311,20 @@ struct GoProfileRecords: LineRecords {
     /// Statements covered, and each spanned line with the largest count of its blocks.
     private static func fileCoverage(_ table: GoBlockTable, path: String) -> FileCoverage {
         var first = UInt32.max, last: UInt32 = 0, spans = 0
-        for index in table.starts.indices {
-            let start = UInt32(table.starts[index] >> 32), end = UInt32(table.ends[index] >> 32)
+        for block in table.blocks {
+            let start = UInt32(block.start >> 32), end = UInt32(block.end >> 32)
             first = min(first, start)
             last = max(last, end)
             spans += Int(end - start) + 1
         }
         var lines: [LineRecord] = []
-        if !table.starts.isEmpty, Int(last - first) < 2 * spans + 4096 {
+        if !table.blocks.isEmpty, Int(last - first) < 2 * spans + 4096 {
             // Dense: a slot per line between the first and the last.
             var hits = [UInt64](repeating: 0, count: Int(last - first) + 1)
             var spanned = [Bool](repeating: false, count: hits.count)
-            for index in table.starts.indices {
-                let start = Int(UInt32(table.starts[index] >> 32) - first), end = Int(UInt32(table.ends[index] >> 32) - first)
-                let count = table.counts[index]
+            for block in table.blocks {
+                let start = Int(UInt32(block.start >> 32) - first), end = Int(UInt32(block.end >> 32) - first)
+                let count = block.count
                 for line in start...end {
                     hits[line] = max(hits[line], count)
                     spanned[line] = true
@@ -316,9 +336,9 @@ struct GoProfileRecords: LineRecords {
             }
         } else {
             var hits: [UInt32: UInt64] = [:]
-            for index in table.starts.indices {
-                let start = UInt32(table.starts[index] >> 32), end = UInt32(table.ends[index] >> 32)
-                for line in start...end { hits[line] = max(hits[line] ?? 0, table.counts[index]) }
+            for block in table.blocks {
+                let start = UInt32(block.start >> 32), end = UInt32(block.end >> 32)
+                for line in start...end { hits[line] = max(hits[line] ?? 0, block.count) }
             }
             lines = hits.map { LineRecord(line: $0.key, hits: $0.value) }
         }
@@ -354,7 +374,7 @@ struct GoProfileRecords: LineRecords {
         if let index = fileIndex[name] { return index }
         fileIndex[name] = tables.count
         names.append(name)
-        tables.append(GoBlockTable(expected: min(tables.last?.starts.count ?? 0, 1 << 16)))
+        tables.append(GoBlockTable(expected: min(tables.last?.blocks.count ?? 0, 1 << 16)))
         return tables.count - 1
     }
 

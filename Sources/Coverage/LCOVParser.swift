@@ -518,13 +518,7 @@ final class RunBuffers: @unchecked Sendable {
             let isLine = head & 0xFF_FFFF == 0x3A_41_44 // "DA:"
             guard isLine || head & 0xFF_FFFF_FFFF == 0x3A_41_44_52_42 else { break } // "BRDA:"
             var at = isLine ? 3 : 5
-            let lineStart = at
-            var line: UInt64 = 0
-            while at &- lineStart < 9, record[at] &- 48 < 10 {
-                line = line &* 10 &+ UInt64(record[at] &- 48)
-                at &+= 1
-            }
-            if at > lineStart, line > 0, record[at] == UInt8(ascii: ",") {
+            if let line = RecordBytes.wideNumber(record, &at, maxDigits: 9), line > 0, record[at] == UInt8(ascii: ",") {
                 at &+= 1
                 if isLine {
                     // A count of up to fifteen digits a word at a time (its length often
@@ -543,17 +537,14 @@ final class RunBuffers: @unchecked Sendable {
                     let digits = (pair & 0x00FF_00FF) ^ 0x0030_0030
                     if pair & 0xFF00_FF00 == 0x2C00_2C00, digits & 0xFF < 10, digits >> 16 < 10 {
                         at &+= 4
-                        let takenStart = at
-                        var taken: UInt64 = 0
+                        let taken: UInt64?
                         if record[at] == UInt8(ascii: "-") {
                             at &+= 1
+                            taken = 0
                         } else {
-                            while at &- takenStart < 19, record[at] &- 48 < 10 {
-                                taken = taken &* 10 &+ UInt64(record[at] &- 48)
-                                at &+= 1
-                            }
+                            taken = RecordBytes.wideNumber(record, &at, maxDigits: 19)
                         }
-                        if at > takenStart, record[at] == 0x0A, at <= maxLength {
+                        if let taken, record[at] == 0x0A, at <= maxLength {
                             branches[branchCount] = PlainBranch(line: UInt32(line), block: digits & 0xFF, branch: digits >> 16, taken: taken)
                             branchCount &+= 1
                             used &+= at &+ 1

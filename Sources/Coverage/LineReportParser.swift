@@ -132,6 +132,19 @@ enum RecordBytes {
         return value
     }
 
+    /// `number` with nothing checked against the end: `maxDigits` + 1 bytes at `index` must be
+    /// readable (a record far from the end of its bytes).
+    @inline(__always)
+    static func wideNumber(_ text: UnsafePointer<UInt8>, _ index: inout Int, maxDigits: Int) -> UInt64? {
+        let start = index
+        var value: UInt64 = 0
+        while index &- start < maxDigits, text[index] &- 48 < 10 {
+            value = value &* 10 &+ UInt64(text[index] &- 48)
+            index &+= 1
+        }
+        return index > start ? value : nil
+    }
+
     /// Plain digits at `index` (one to 15), stepped over: one digit as it is, more a word at a
     /// time — a count whose length varies from record to record then costs no mispredicted
     /// loop exit. Nil when there are none or more; sixteen bytes at `index` must be readable.

@@ -299,8 +299,9 @@ import Testing
         }
     }
 
-    @Test("DA and BRDA records in any spelling — numbers short, long, empty, signed or with leading zeros, checksums, CR LF — read inside a run as one line at a time reads them")
-    func recordSpellings() throws {
+    @Test("LCOV DA and BRDA records and Go blocks in any spelling — numbers short, long, empty, signed or with leading zeros, checksums, CR LF — read inside a run as one line at a time reads them",
+          arguments: ["lcov", "go"])
+    func recordSpellings(_ format: String) throws {
         var numbers = Numbers(state: 26)
         func digits(_ count: Int) -> String { String((0..<count).map { _ in Character(String(numbers.next(10))) }) }
         func number() -> String {
@@ -314,21 +315,38 @@ import Testing
         let ends = ["\n", "\n", "\n", "\r\n", ",c0ffee\n", ",\n", "x\n", " \n"]
         func record() -> String {
             let end = ends[numbers.next(ends.count)]
+            guard format == "lcov" else {
+                // A valid block, one field of it (some of the time) in any spelling.
+                let line = 1 + numbers.next(9_999)
+                var fields = ["\(line)", digits(1 + numbers.next(3)), "\(line + numbers.next(99))", digits(1 + numbers.next(3)),
+                              "\(numbers.next(99))", digits(1 + numbers.next(19))]
+                if numbers.next(2) == 0 { fields[numbers.next(6)] = number() }
+                return "a.go:\(fields[0]).\(fields[1]),\(fields[2]).\(fields[3]) \(fields[4]) \(fields[5])" + ["\n", "\n", "\r\n", " \n", "x\n"][numbers.next(5)]
+            }
             guard numbers.next(3) == 0 else { return "DA:\(number()),\(number())" + end }
             let block = ["0", "7", "12", "00", "b"][numbers.next(5)], branch = ["0", "3", "45", "-1"][numbers.next(4)]
             return "BRDA:\(number()),\(block),\(branch),\(numbers.next(4) == 0 ? "-" : number())" + end
         }
         /// The report, or the error's message.
         func outcome(_ text: String, chunk: Int) -> (CoverageReport?, String) {
-            do { return (try Self.streamed(LCOVRecords.self, text, path: "r.info", chunk: chunk), "") } catch { return (nil, "\(error)") }
+            do {
+                return (format == "lcov" ? try Self.streamed(LCOVRecords.self, text, path: "r.info", chunk: chunk)
+                                         : try Self.streamed(GoProfileRecords.self, text, path: "c.out", chunk: chunk), "")
+            } catch {
+                return (nil, "\(error)")
+            }
         }
         var read = 0
         for _ in 0..<2_000 {
             // Each tested record has plain ones after it, so that it is read inside a run
             // (far from the end of the bytes) when the report comes in one chunk.
-            var text = "SF:src/a.c\n"
-            for line in 1...30 { text += line % 10 == 0 ? record() : "DA:\(line),\(numbers.next(3))\n" }
-            text += "end_of_record\n"
+            var text = format == "lcov" ? "SF:src/a.c\n" : "mode: count\n"
+            for line in 1...30 {
+                if line % 10 == 0 { text += record() } else {
+                    text += format == "lcov" ? "DA:\(line),\(numbers.next(3))\n" : "a.go:\(line).2,\(line + 1).9 1 \(numbers.next(3))\n"
+                }
+            }
+            if format == "lcov" { text += "end_of_record\n" }
             let whole = outcome(text, chunk: text.utf8.count)
             let lineByLine = outcome(text, chunk: 1)
             #expect(whole.0 == lineByLine.0 && whole.1 == lineByLine.1, "\(text)")
@@ -528,7 +546,7 @@ import Testing
                 let found = table.find(start: start, end: end, statements: 1, executions: 1)
                 #expect(found == known[[start, end]], "shape \(shape)")
                 if found == nil { known[[start, end]] = known.count }
-                #expect(table.starts.count == known.count)
+                #expect(table.blocks.count == known.count)
             }
         }
     }
