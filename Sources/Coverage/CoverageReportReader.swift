@@ -162,7 +162,7 @@ public enum CoverageReportReader {
         // most `PendingDigest.keptAhead`).
         let progress = ReadProgress()
         let digest = PendingDigest(hashing: file, path: path, reader: progress)
-        let hashed: @Sendable () -> Void = { _ = digest.value }
+        let hashed = digest.computing
         let report: CoverageReport?
         if isGo {
             report = (keepingRecords ? nil : GoCoverProfileParser.readParts(text, path: path, resolver: resolver, parts: parts, keepingRecords: false,

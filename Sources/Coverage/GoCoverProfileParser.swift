@@ -1,3 +1,4 @@
+import Dispatch
 import GateKit
 
 #if canImport(Glibc)
@@ -23,7 +24,7 @@ enum GoCoverProfileParser {
     /// reads them (`LCOVRecords.keepsRecords`): nil also when a file's blocks come back after
     /// another file's, or two names map to one path.
     static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int,
-                          keepingRecords: Bool = true, lastCoreAfter: (@Sendable () -> Void)? = nil,
+                          keepingRecords: Bool = true, lastCoreAfter: DispatchGroup? = nil,
                           progress: ReadProgress? = nil) -> CoverageReport? {
         var probe = GoProfileRecords(path: path)
         guard let newline = text.firstIndex(of: 0x0A),

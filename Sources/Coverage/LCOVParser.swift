@@ -32,7 +32,7 @@ enum LCOVParser {
     /// Without `keepingRecords`, each file's figures alone (`FileCoverage.counted`) — nil also
     /// when a file has two sections or two names for one path (the records are then needed).
     static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int,
-                          keepingRecords: Bool = true, lastCoreAfter: (@Sendable () -> Void)? = nil,
+                          keepingRecords: Bool = true, lastCoreAfter: DispatchGroup? = nil,
                           progress: ReadProgress? = nil) -> CoverageReport? {
         let claims = keepingRecords ? nil : SectionClaims()
         return LCOVRecords.readParts(text, path: path, resolver: resolver, parts: parts, afterLine: "end_of_record",

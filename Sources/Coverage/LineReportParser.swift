@@ -54,7 +54,7 @@ extension LineRecords {
     /// `lastCoreAfter` and `progress`: as `LineParts.joined`'s (for the file's hash, computing
     /// meanwhile).
     static func readParts(_ text: UnsafeRawBufferPointer, path: String, resolver: SourcePathResolver, parts: Int,
-                          afterLine: String? = nil, lastCoreAfter: (@Sendable () -> Void)? = nil, progress: ReadProgress? = nil,
+                          afterLine: String? = nil, lastCoreAfter: DispatchGroup? = nil, progress: ReadProgress? = nil,
                           start: @Sendable (String, Int) -> Self) -> CoverageReport? {
         // Parts are joined as they are read (most of the join then overlaps the reading).
         let read = LineParts(text, count: parts, afterLine: afterLine).joined({ part, bytes -> Self in

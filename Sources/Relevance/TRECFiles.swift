@@ -274,8 +274,7 @@ public enum TRECFiles {
         // the pages it maps to the parts, as for line coverage reports (`LineParts.joined`).
         let progress = ReadProgress()
         let digest = hashing ? PendingDigest(hashing: file, path: path, reader: progress) : PendingDigest(InputDigest(path: path, sha256: ""))
-        let waitForHash: @Sendable () -> Void = { _ = digest.value }
-        let hashed = hashing ? waitForHash : nil
+        let hashed = hashing ? digest.computing : nil
         // Line lengths are checked by the parts, on every core, not in a pass of its own.
         let text = try InputFile.checked(file.bytes, path: path, expected: expected, limits: .streamed)
         struct Part: @unchecked Sendable {

@@ -27,7 +27,9 @@ import Testing
         for count in [1, 2, 3, 16, 64, 1_000] {
             for holdBack in [false, true] {
                 // A core held back until other work (here, a short wait) is done.
-                let waited: @Sendable () -> Void = { usleep(20_000) }
+                let waited = DispatchGroup()
+                waited.enter()
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(20)) { waited.leave() }
                 let joined = LineParts(file.bytes, count: count).joined({ part, bytes in
                     // The first parts finish last.
                     usleep(UInt32(max(0, 5 - part) * 1_000))
@@ -39,6 +41,40 @@ import Testing
                 let inOrder = joined == expected
                 #expect(inOrder, "\(count) parts, held back: \(holdBack): \(joined?.count ?? -1) lines")
             }
+        }
+    }
+
+    /// Set once, read from any thread.
+    final class Flag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var set = false
+        func raise() { lock.withLock { set = true } }
+        var isRaised: Bool { lock.withLock { set } }
+    }
+
+    @Test("a core held back for work that outlasts the read does not hold the join back once the other cores have taken every part")
+    func heldBackReaderNotWaitedFor() throws {
+        let (file, expected, directory) = try Self.mapped(lines: 5_000)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for count in [1, 2, 16] {
+            // The work is done only after the join returns (or, were the join to wait for it,
+            // after a minute, which the flag then tells).
+            let work = DispatchGroup(), done = Flag(), release = DispatchSemaphore(value: 0)
+            work.enter()
+            DispatchQueue.global().async {
+                _ = release.wait(timeout: .now() + .seconds(60))
+                done.raise()
+                work.leave()
+            }
+            let joined = LineParts(file.bytes, count: count).joined({ _, bytes in Self.lines(bytes) }, join: { joined, next in
+                joined += next
+                return true
+            }, lastCoreAfter: work)
+            #expect(!done.isRaised, "\(count) parts: the join waited for the held-back work")
+            release.signal()
+            let inOrder = joined == expected
+            #expect(inOrder, "\(count) parts")
+            work.wait()
         }
     }
 
@@ -74,11 +110,10 @@ import Testing
             let progress = ReadProgress()
             let digest = PendingDigest(hashing: file, path: "lines.txt", reader: progress)
             let parts = LineParts(file.bytes, count: 16)
-            let hashed: @Sendable () -> Void = { _ = digest.value }
             let joined = parts.joined({ _, bytes in Self.lines(bytes) }, join: { joined, next in
                 joined += next
                 return true
-            }, lastCoreAfter: holdBack ? hashed : nil, progress: progress)
+            }, lastCoreAfter: holdBack ? digest.computing : nil, progress: progress)
             let inOrder = joined == expected
             #expect(inOrder)
             #expect(digest.value == reference)

@@ -326,6 +326,9 @@ public final class PendingDigest: @unchecked Sendable {
         done.wait()
         return digest!
     }
+
+    /// Empty once the digest is computed (`LineParts.joined`'s `lastCoreAfter`).
+    public var computing: DispatchGroup { done }
 }
 
 /// The running SHA-256 and the serial queue that feeds it.

@@ -69,20 +69,25 @@ public struct LineParts: @unchecked Sendable {
     /// returns (the body copies out what it keeps), so a mapped file does not add its size to
     /// the peak memory.
     ///
-    /// With `lastCoreAfter`, one core's reader starts only once it returns: work that runs on
-    /// a thread of its own meanwhile (hashing the file) then has a core to itself rather than
-    /// a share of one, and does not finish last.
+    /// With `lastCoreAfter`, one core's reader starts only once that group is empty: work that
+    /// runs on a thread of its own meanwhile (hashing the file) then has a core to itself
+    /// rather than a share of one, and does not finish last. When the other readers have
+    /// taken every part first, the join does not wait for that work.
     ///
     /// `progress`, when given, learns how far from the start every part has been read (and
     /// its pages given back), for work going through the same mapping meanwhile.
     public func joined<Value>(_ body: @Sendable (Int, UnsafeRawBufferPointer) throws -> Value,
-                              join: (inout Value, Value) -> Bool, lastCoreAfter: (@Sendable () -> Void)? = nil,
+                              join: (inout Value, Value) -> Bool, lastCoreAfter: DispatchGroup? = nil,
                               progress: ReadProgress? = nil) -> Value? {
         withoutActuallyEscaping(join) { join in
-            let order = JoinInOrder<Value>(count: count, join: join, passed: { progress?.passed(self.bounds[$0]) })
+            // The held-back reader wakes when the work is done or no part is left for it.
+            let wake = DispatchSemaphore(value: 0)
+            lastCoreAfter?.notify(queue: .global()) { wake.signal() }
+            let order = JoinInOrder<Value>(count: count, join: join, passed: { progress?.passed(self.bounds[$0]) },
+                                           noneLeft: { wake.signal() })
             let width = max(min(ProcessInfo.processInfo.activeProcessorCount, count), 1)
             DispatchQueue.concurrentPerform(iterations: width) { reader in
-                if reader == width - 1, width > 1 { lastCoreAfter?() }
+                if reader == width - 1, width > 1, lastCoreAfter != nil { wake.wait() }
                 while let index = order.claim() {
                     let part = self[index]
                     let value = try? body(index, part)
@@ -175,26 +180,36 @@ private final class JoinInOrder<Value>: @unchecked Sendable {
 
     /// Told the index of the first part not yet joined, whenever it moves.
     private let passed: (Int) -> Void
+    /// Told once no part is left to claim (all taken, or the join failed).
+    private var noneLeft: (() -> Void)?
 
-    init(count: Int, join: @escaping (inout Value, Value) -> Bool, passed: @escaping (Int) -> Void) {
+    init(count: Int, join: @escaping (inout Value, Value) -> Bool, passed: @escaping (Int) -> Void, noneLeft: @escaping () -> Void) {
         waiting = Array(repeating: nil, count: count)
         self.join = join
         self.passed = passed
+        self.noneLeft = noneLeft
     }
 
     /// The next part to read (in order), nil once all are taken or the join failed.
     func claim() -> Int? {
-        lock.withLock {
-            guard !failed, claimed < waiting.count else { return nil }
-            claimed += 1
-            return claimed - 1
-        }
+        lock.lock()
+        defer { lock.unlock() }
+        guard !failed, claimed < waiting.count else { return nil }
+        claimed += 1
+        if claimed == waiting.count { tellNoneLeft() }
+        return claimed - 1
+    }
+
+    /// `noneLeft`, the first time (the lock held).
+    private func tellNoneLeft() {
+        noneLeft?()
+        noneLeft = nil
     }
 
     /// Part `index`'s value, nil when it failed.
     func add(_ index: Int, _ value: Value?) {
         lock.lock()
-        if let value { waiting[index] = value } else { failed = true }
+        if let value { waiting[index] = value } else { failed = true; tellNoneLeft() }
         guard !joining else { return lock.unlock() }
         joining = true
         while !failed, next < waiting.count, let value = waiting[next] {
@@ -205,7 +220,7 @@ private final class JoinInOrder<Value>: @unchecked Sendable {
             if joined == nil { joined = value } else { joinedWell = join(&joined!, value) }
             passed(next)
             lock.lock()
-            if !joinedWell { failed = true }
+            if !joinedWell { failed = true; tellNoneLeft() }
         }
         joining = false
         lock.unlock()
