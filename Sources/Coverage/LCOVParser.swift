@@ -492,7 +492,7 @@ struct LCOVRecords: LineRecords {
 /// section's arrays grow a batch at a time rather than record by record (each append checks
 /// the array's uniqueness and capacity). Allocated once per reader, used only inside a run.
 final class RunBuffers: @unchecked Sendable {
-    static let count = 64
+    static let count = 256
     let lines = UnsafeMutablePointer<LineRecord>.allocate(capacity: count)
     let branches = UnsafeMutablePointer<PlainBranch>.allocate(capacity: count)
 

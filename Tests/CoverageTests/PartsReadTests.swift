@@ -240,7 +240,7 @@ import Testing
     }
 
     @Test("long runs of DA and BRDA records — DA alone, interleaved with BRDA, BRDA after — are all counted, whatever their length",
-          arguments: [31, 32, 33, 64, 65, 300])
+          arguments: [31, RunBuffers.count - 1, RunBuffers.count, RunBuffers.count + 1, 2 * RunBuffers.count + 50])
     func longRuns(lines: Int) throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
