@@ -509,70 +509,55 @@ final class RunBuffers: @unchecked Sendable {
     func read(_ text: UnsafePointer<UInt8>, available: Int, maxLength: Int) -> (bytes: Int, lines: Int, branches: Int, full: Bool) {
         let (lines, branches) = (self.lines, self.branches)
         var used = 0, lineCount = 0, branchCount = 0
-        // Far from the end (no byte read below is past it), the common spellings — numbers
-        // of plain digits, one-digit blocks and branches, a newline or a checksum right
-        // after — read straight; any other spelling by `plainDA`/`plainBRDA` below.
-        while available &- used >= 64 {
-            let record = text + used
-            let head = UnsafeRawPointer(record).loadUnaligned(as: UInt64.self).littleEndian
-            let isLine = head & 0xFF_FFFF == 0x3A_41_44 // "DA:"
-            guard isLine || head & 0xFF_FFFF_FFFF == 0x3A_41_44_52_42 else { break } // "BRDA:"
-            var at = isLine ? 3 : 5
-            if let line = RecordBytes.wideNumber(record, &at, maxDigits: 9), line > 0, record[at] == UInt8(ascii: ",") {
-                at &+= 1
-                if isLine {
-                    // A count of up to fifteen digits a word at a time (its length often
-                    // changes from record to record), then a newline or a checksum.
-                    let hits = RecordBytes.count(record, &at) ?? RecordBytes.number(record, available &- used, &at, maxDigits: 19)
-                    if let hits, let end = record[at] == 0x0A ? at : RecordBytes.lineEnd(record, available &- used, at: at, restAllowed: true),
-                       end <= maxLength {
-                        lines[lineCount] = LineRecord(line: UInt32(line), hits: hits)
-                        lineCount &+= 1
-                        used &+= end &+ 1
-                        if lineCount == Self.count { return (used, lineCount, branchCount, true) }
-                        continue
-                    }
-                } else {
-                    let pair = UnsafeRawPointer(record + at).loadUnaligned(as: UInt32.self).littleEndian
-                    let digits = (pair & 0x00FF_00FF) ^ 0x0030_0030
-                    if pair & 0xFF00_FF00 == 0x2C00_2C00, digits & 0xFF < 10, digits >> 16 < 10 {
-                        at &+= 4
-                        let taken: UInt64?
-                        if record[at] == UInt8(ascii: "-") {
-                            at &+= 1
-                            taken = 0
+        while available &- used >= 7 {
+            let record = text + used, left = available &- used
+            // Far from the end (no byte read below is past it), the common spellings — numbers
+            // of plain digits, one-digit blocks and branches, a newline or a checksum right
+            // after — read straight; any other spelling, and every record near the end, by
+            // `plainDA`/`plainBRDA` below, which read these the same.
+            if left >= 64 {
+                let head = UnsafeRawPointer(record).loadUnaligned(as: UInt64.self).littleEndian
+                let isLine = head & 0xFF_FFFF == 0x3A_41_44 // "DA:"
+                if isLine || head & 0xFF_FFFF_FFFF == 0x3A_41_44_52_42 { // "BRDA:"
+                    var at = isLine ? 3 : 5
+                    if let line = RecordBytes.wideNumber(record, &at, maxDigits: 9), line > 0, record[at] == UInt8(ascii: ",") {
+                        at &+= 1
+                        if isLine {
+                            // A count of up to fifteen digits a word at a time (its length often
+                            // changes from record to record), then a newline or a checksum.
+                            let hits = RecordBytes.count(record, &at) ?? RecordBytes.number(record, left, &at, maxDigits: 19)
+                            if let hits, let end = record[at] == 0x0A ? at : RecordBytes.lineEnd(record, left, at: at, restAllowed: true),
+                               end <= maxLength {
+                                lines[lineCount] = LineRecord(line: UInt32(line), hits: hits)
+                                lineCount &+= 1
+                                used &+= end &+ 1
+                                if lineCount == Self.count { return (used, lineCount, branchCount, true) }
+                                continue
+                            }
                         } else {
-                            taken = RecordBytes.wideNumber(record, &at, maxDigits: 19)
-                        }
-                        if let taken, record[at] == 0x0A, at <= maxLength {
-                            branches[branchCount] = PlainBranch(line: UInt32(line), block: digits & 0xFF, branch: digits >> 16, taken: taken)
-                            branchCount &+= 1
-                            used &+= at &+ 1
-                            if branchCount == Self.count { return (used, lineCount, branchCount, true) }
-                            continue
+                            let pair = UnsafeRawPointer(record + at).loadUnaligned(as: UInt32.self).littleEndian
+                            let digits = (pair & 0x00FF_00FF) ^ 0x0030_0030
+                            if pair & 0xFF00_FF00 == 0x2C00_2C00, digits & 0xFF < 10, digits >> 16 < 10 {
+                                at &+= 4
+                                let taken: UInt64?
+                                if record[at] == UInt8(ascii: "-") {
+                                    at &+= 1
+                                    taken = 0
+                                } else {
+                                    taken = RecordBytes.wideNumber(record, &at, maxDigits: 19)
+                                }
+                                if let taken, record[at] == 0x0A, at <= maxLength {
+                                    branches[branchCount] = PlainBranch(line: UInt32(line), block: digits & 0xFF, branch: digits >> 16, taken: taken)
+                                    branchCount &+= 1
+                                    used &+= at &+ 1
+                                    if branchCount == Self.count { return (used, lineCount, branchCount, true) }
+                                    continue
+                                }
+                            }
                         }
                     }
                 }
             }
-            // Another spelling (or a record too long): read as near the end.
-            let left = available &- used
-            if isLine {
-                guard let (line, end) = LCOVParser.plainDA(record, left), end < left, end <= maxLength else { break }
-                lines[lineCount] = line
-                lineCount &+= 1
-                used &+= end &+ 1
-                if lineCount == Self.count { return (used, lineCount, branchCount, true) }
-            } else {
-                guard let (branch, end) = LCOVParser.plainBRDA(record, left), end < left, end <= maxLength else { break }
-                branches[branchCount] = branch
-                branchCount &+= 1
-                used &+= end &+ 1
-                if branchCount == Self.count { return (used, lineCount, branchCount, true) }
-            }
-        }
-        // Near the end: every record by `plainDA` and `plainBRDA`, which check it.
-        while available &- used >= 7 {
-            let record = text + used, left = available &- used
             if record[0] == UInt8(ascii: "D") {
                 guard let (line, end) = LCOVParser.plainDA(record, left), end < left, end <= maxLength else { break }
                 lines[lineCount] = line
