@@ -199,9 +199,14 @@ public enum TRECFiles {
                 throw RelevanceError.malformedLine(path: path, line: line + offset, problem: "the score '\(fields.string(4))' is not a number")
             }
             if current == nil || !Self.same(fields[0], currentQuery) {
+                // The query before has ended (for now): its duplicate table is given back, so
+                // the next one is made in the same memory rather than in fresh pages (a fault
+                // each, zeroed by the kernel), and made again if that query comes back.
+                current?.documents.release()
                 currentQuery = Array(fields[0])
                 let query = fields.string(0)
                 if let known = accumulators[query] {
+                    known.documents.restore(known.entries)
                     current = known
                 } else {
                     let fresh = QueryAccumulator(expected: current.map { min($0.entries.count + $0.entries.count / 8 + 16, 1 << 16) } ?? 0)
@@ -312,6 +317,7 @@ public enum TRECFiles {
                     joined.order.append(query)
                     continue
                 }
+                earlier.documents.restore(earlier.entries)
                 for (entry, line) in zip(later.entries, later.lines) {
                     let global = Int(line) + offset
                     let duplicate = entry.name.withBytes { bytes in
@@ -600,6 +606,21 @@ struct DocumentSet {
         slots[slot] = Int32(truncatingIfNeeded: index)
         count += 1
         return nil
+    }
+
+    /// Gives the table back (the query's lines have ended for now); `restore` makes it again.
+    mutating func release() {
+        slots = []
+        count = 0
+    }
+
+    /// The table again from `entries` (none repeats a docno), when it was given back.
+    mutating func restore(_ entries: [Run.Entry]) {
+        guard slots.isEmpty else { return }
+        self = DocumentSet(expected: entries.count)
+        for index in entries.indices {
+            _ = entries[index].name.withBytes { insert($0, hash: entries[index].hash, index: index, in: entries) }
+        }
     }
 
     private mutating func grow(_ entries: [Run.Entry]) {
