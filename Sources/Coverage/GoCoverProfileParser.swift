@@ -196,7 +196,7 @@ struct GoProfileRecords: LineRecords {
         return (fields.end + 1, 1)
     }
 
-    /// `l1.c1,l2.c2 statements count` in plain digits from `index`, then the line's end (its
+    /// `l1.c1,l2.c2 statements count` in plain digits from `start`, then the line's end (its
     /// offset, `end`); nil for anything else. `wide`: at least 80 bytes are readable from
     /// `start`, so no byte is checked against `count`.
     @inline(__always)
